@@ -1,0 +1,37 @@
+# bpo-roi: two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT ?= out
+SCENARIO ?= assumptions/contact_centre.yaml
+
+.PHONY: install demo test lab bench lint clean
+
+install: $(STAMP)
+
+# Re-installs only when pyproject.toml changes; safe to re-run.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip 2>/dev/null || true
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (bpo-roi)" >/dev/null
+	@touch $(STAMP)
+
+demo: install
+	$(BIN)/bpo-roi demo $(SCENARIO) --out $(OUT)
+
+test: install
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+lint: install
+	$(BIN)/ruff check bpo_roi tests benchmarks
+
+lab: install
+	$(BIN)/jupyter lab notebooks/
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache .hypothesis

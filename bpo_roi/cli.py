@@ -1,0 +1,180 @@
+"""The ``bpo-roi`` command line: validate, evaluate, run, new.
+
+Exit status: 0 on success, 1 when a scenario failed while running, 2 for bad input (an invalid
+file, a bad option). Errors are one line each on standard error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = REPO_ROOT / "templates" / "assumptions.yaml"
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _fmt_money(x: Any, currency: str = "") -> str:
+    if x is None:
+        return "—"
+    return f"{x:,.0f} {currency}".strip()
+
+
+def _fmt_pct(x: Any) -> str:
+    return "—" if x is None else f"{x * 100:.1f} %"
+
+
+def _fmt_month(x: Any) -> str:
+    return "never" if x is None else f"month {int(x)}"
+
+
+def headline_table(metrics: dict[str, Any]) -> str:
+    """Readable headline figures from a ``metrics.json`` document."""
+    cur = metrics["currency"]
+    rows = [("offer", "model", f"NPV ({cur})", "ROI", "IRR/yr", "payback", "savings",
+             f"cost/txn in-house → out ({cur})")]
+    for name, m in metrics["offers"].items():
+        unit = (f"{m['cost_per_transaction_in_house']:.2f} → "
+                f"{m['cost_per_transaction_outsourced']:.2f}"
+                if m["cost_per_transaction_in_house"] is not None else "—")
+        rows.append((name, m["pricing_model"], _fmt_money(m["npv"]), _fmt_pct(m["roi"]),
+                     _fmt_pct(m["irr_annual"]), _fmt_month(m["payback_month"]),
+                     _fmt_pct(m["savings_pct"]), unit))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    title = (f"{metrics['scenario']} — {metrics['horizon_months']} months, discount "
+             f"{metrics['discount_rate_annual'] * 100:.1f} %/yr")
+    return "\n".join([title, *lines, f"Recommendation: {metrics['recommendation']}"])
+
+
+def _load_all(files: Sequence[str]) -> tuple[list[Any], int]:
+    from bpo_roi.loading import AssumptionsError, load_scenario
+
+    loaded, bad = [], 0
+    for f in files:
+        try:
+            loaded.append((f, load_scenario(f)))
+        except AssumptionsError as exc:
+            bad += 1
+            for line in exc.problems:
+                _err(line)
+    return loaded, bad
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    loaded, bad = _load_all(args.files)
+    for f, s in loaded:
+        print(f"{f}: valid ({s.scenario.name!r}, {len(s.offers)} offer"
+              f"{'s' if len(s.offers) != 1 else ''})")
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from bpo_roi.model import evaluate
+    from bpo_roi.outputs import write_metrics_json, write_monthly_csv
+
+    loaded, bad = _load_all([args.file])
+    if bad:
+        return EXIT_BAD_INPUT
+    _, scenario = loaded[0]
+    result = evaluate(scenario)
+    document = result.to_metrics_dict()
+    if args.out is not None:
+        out = Path(args.out)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            write_monthly_csv(result.monthly, out / "monthly.csv")
+            write_metrics_json(document, out / "metrics.json")
+        except OSError as exc:
+            _err(f"{out}: cannot write results ({exc.strerror or exc})")
+            return EXIT_FAILED
+    print(headline_table(document))
+    if args.out is not None:
+        print(f"Wrote {Path(args.out) / 'monthly.csv'} and {Path(args.out) / 'metrics.json'}")
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from bpo_roi.outputs import slugify
+
+    name = args.name
+    if slugify(name) != name.lower() and not name.replace("_", "").isalnum():
+        _err(f"The NAME argument of 'bpo-roi new' must be a plain file name (letters, digits, "
+             f"'-' or '_'). Got {name!r} instead; try {slugify(name).replace('-', '_')!r}.")
+        return EXIT_BAD_INPUT
+    target = Path(args.dir) / f"{name}.yaml"
+    if target.exists():
+        _err(f"{target}: already exists; choose another NAME or edit that file")
+        return EXIT_BAD_INPUT
+    try:
+        text = TEMPLATE.read_text(encoding="utf-8")
+    except OSError:
+        _err(f"{TEMPLATE}: template not found (is bpo-roi installed from its repository?)")
+        return EXIT_FAILED
+    text = text.replace("  name: NAME ", f"  name: {name} ", 1)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("x", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        _err(f"{target}: cannot create ({exc.strerror or exc})")
+        return EXIT_FAILED
+    print(f"Created {target}: edit it, then run `bpo-roi validate {target}`")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bpo-roi",
+        description="Keep a process in-house or outsource it: NPV, ROI, payback and risk of "
+                    "vendor offers against the status quo.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check scenario files; exit 0 when all are valid")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("evaluate", help="evaluate one scenario; write monthly.csv and "
+                                        "metrics.json")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--out", metavar="DIR", help="folder for monthly.csv and metrics.json")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("new", help="copy the commented template to assumptions/NAME.yaml")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--dir", default="assumptions", help="folder (default: assumptions)")
+    p.set_defaults(func=cmd_new)
+
+    try:
+        from bpo_roi.runner import add_run_parser
+    except ImportError:  # pragma: no cover - the runner ships with the package
+        pass
+    else:
+        add_run_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""Uncertain assumptions: probability distributions a numeric field may carry instead of a number.
+
+Written in a scenario file as a mapping with a ``dist`` key::
+
+    handle_time_minutes: {dist: triangular, low: 5.5, mode: 6.5, high: 8.0}
+    monthly_volume: {dist: pert, low: 100000, mode: 120000, high: 150000}
+    fx_drift_annual: {dist: normal, mean: 0.0, sd: 0.03, low: -0.10, high: 0.10}
+    rate_per_hour: {dist: uniform, low: 21, high: 24}
+    rework_minutes: {dist: lognormal, mean: 10, sd: 4}
+
+Point value (used by the deterministic model): the mode (triangular, PERT), the midpoint
+(uniform) or the mean (normal, lognormal).
+
+Sampling is by inverse CDF from uniform numbers ``u`` in (0, 1), so that each assumption has its
+own random stream and correlated assumptions can share a Gaussian copula (see
+:mod:`bpo_roi.risk`):
+
+* triangular: ``x = low + sqrt(u (high-low)(mode-low))`` for ``u < (mode-low)/(high-low)``, else
+  ``high - sqrt((1-u)(high-low)(high-mode))``;
+* PERT: ``x = low + (high-low) · BetaInv(u; α, β)``, ``α = 1 + 4 (mode-low)/(high-low)``,
+  ``β = 1 + 4 (high-mode)/(high-low)`` (mean ``(low + 4 mode + high)/6``);
+* uniform: ``x = low + u (high-low)``;
+* normal: ``x = mean + sd · Φ⁻¹(u')``, with ``u'`` rescaled into ``[Φ(a), Φ(b)]`` when ``low``/``high``
+  truncate it;
+* lognormal (``mean``, ``sd`` of the value itself): ``σ² = ln(1 + sd²/mean²)``,
+  ``μ = ln(mean) - σ²/2``, ``x = exp(μ + σ Φ⁻¹(u'))``, truncated the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, model_validator
+
+__all__ = ["Distribution", "check_distribution", "quantile", "sample_from_uniform"]
+
+_PARAMS: dict[str, tuple[set[str], set[str]]] = {
+    # dist: (required, optional)
+    "triangular": ({"low", "mode", "high"}, set()),
+    "pert": ({"low", "mode", "high"}, set()),
+    "uniform": ({"low", "high"}, set()),
+    "normal": ({"mean", "sd"}, {"low", "high"}),
+    "lognormal": ({"mean", "sd"}, {"low", "high"}),
+}
+
+
+class Distribution(BaseModel):
+    """A probability distribution over one numeric assumption."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+    dist: Literal["triangular", "pert", "uniform", "normal", "lognormal"]
+    low: float | None = None
+    mode: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Distribution:
+        required, optional = _PARAMS[self.dist]
+        given = {k for k in ("low", "mode", "high", "mean", "sd") if getattr(self, k) is not None}
+        missing = sorted(required - given)
+        if missing:
+            raise ValueError(f"a {self.dist} distribution needs {sorted(required)}; "
+                             f"missing {missing}")
+        extra = sorted(given - required - optional)
+        if extra:
+            raise ValueError(f"a {self.dist} distribution takes {sorted(required | optional)}; "
+                             f"{extra} not allowed")
+        lo, hi = self.low, self.high
+        if self.dist in ("triangular", "pert"):
+            if not (lo <= self.mode <= hi) or not lo < hi:
+                raise ValueError(f"needs low ≤ mode ≤ high and low < high; got low={lo}, "
+                                 f"mode={self.mode}, high={hi}")
+        elif self.dist == "uniform":
+            if not lo < hi:
+                raise ValueError(f"needs low < high; got low={lo}, high={hi}")
+        else:
+            if not self.sd > 0:
+                raise ValueError(f"needs sd > 0; got sd={self.sd}")
+            if self.dist == "lognormal" and not self.mean > 0:
+                raise ValueError(f"a lognormal needs mean > 0; got mean={self.mean}")
+            if lo is not None and not lo < self.mean:
+                raise ValueError(f"needs low < mean; got low={lo}, mean={self.mean}")
+            if hi is not None and not self.mean < hi:
+                raise ValueError(f"needs mean < high; got mean={self.mean}, high={hi}")
+        return self
+
+    @property
+    def point(self) -> float:
+        """The value the deterministic model uses: mode, midpoint or mean."""
+        if self.dist in ("triangular", "pert"):
+            return float(self.mode)
+        if self.dist == "uniform":
+            return 0.5 * (self.low + self.high)
+        return float(self.mean)
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value a sample can take (±6 sd for an unbounded normal)."""
+        if self.dist in ("triangular", "pert", "uniform"):
+            return float(self.low), float(self.high)
+        if self.dist == "normal":
+            lo = self.low if self.low is not None else self.mean - 6.0 * self.sd
+            hi = self.high if self.high is not None else self.mean + 6.0 * self.sd
+            return float(lo), float(hi)
+        lo = self.low if self.low is not None else 0.0
+        hi = self.high if self.high is not None else float(quantile(self, 1.0 - 1e-9))
+        return float(lo), float(hi)
+
+
+def check_distribution(dist: Distribution, check: Callable[[float], None]) -> None:
+    """Check that every value the distribution can produce is allowed for its field.
+
+    ``check`` raises ``ValueError`` for a value the field does not allow.
+    """
+    lo, hi = dist.support()
+    for label, x in (("its lowest value", lo), ("its highest value", hi),
+                     ("its point value", dist.point)):
+        try:
+            check(x)
+        except ValueError as exc:
+            hint = " (add low/high bounds)" if dist.dist in ("normal", "lognormal") else ""
+            raise ValueError(f"{dist.dist} distribution: {label} {x:g} is not allowed: "
+                             f"{exc}{hint}") from None
+
+
+def _lognormal_params(mean: float, sd: float) -> tuple[float, float]:
+    sigma2 = math.log1p((sd / mean) ** 2)
+    return math.log(mean) - 0.5 * sigma2, math.sqrt(sigma2)
+
+
+def sample_from_uniform(dist: Distribution, u: np.ndarray) -> np.ndarray:
+    """Map uniform numbers ``u`` in (0, 1) to samples of ``dist`` by its inverse CDF.
+
+    Examples
+    --------
+    >>> d = Distribution(dist="triangular", low=0.0, mode=1.0, high=2.0)
+    >>> sample_from_uniform(d, np.array([0.5])).round(6).tolist()
+    [1.0]
+    """
+    from scipy import special  # only Monte Carlo needs it: keep `import bpo_roi` light
+
+    u = np.asarray(u, dtype=float)
+    if dist.dist == "triangular":
+        lo, mode, hi = dist.low, dist.mode, dist.high
+        cut = (mode - lo) / (hi - lo)
+        left = lo + np.sqrt(u * (hi - lo) * (mode - lo))
+        right = hi - np.sqrt((1.0 - u) * (hi - lo) * (hi - mode))
+        return np.where(u < cut, left, right)
+    if dist.dist == "pert":
+        lo, mode, hi = dist.low, dist.mode, dist.high
+        alpha = 1.0 + 4.0 * (mode - lo) / (hi - lo)
+        beta = 1.0 + 4.0 * (hi - mode) / (hi - lo)
+        return lo + (hi - lo) * special.betaincinv(alpha, beta, u)
+    if dist.dist == "uniform":
+        return dist.low + u * (dist.high - dist.low)
+    if dist.dist == "normal":
+        mu, sigma = dist.mean, dist.sd
+        to_z = (lambda x: (x - mu) / sigma)
+        from_z = (lambda z: mu + sigma * z)
+    else:
+        mu, sigma = _lognormal_params(dist.mean, dist.sd)
+        to_z = (lambda x: (math.log(x) - mu) / sigma)
+        from_z = (lambda z: np.exp(mu + sigma * z))
+    p_lo = special.ndtr(to_z(dist.low)) if dist.low is not None and (
+        dist.dist == "normal" or dist.low > 0) else 0.0
+    p_hi = special.ndtr(to_z(dist.high)) if dist.high is not None else 1.0
+    u_truncated = p_lo + u * (p_hi - p_lo)
+    return from_z(special.ndtri(np.clip(u_truncated, 1e-15, 1.0 - 1e-15)))
+
+
+def quantile(dist: Distribution, q: float) -> float:
+    """The ``q`` quantile of ``dist`` (e.g. ``q=0.1`` for P10)."""
+    return float(sample_from_uniform(dist, np.array([q]))[0])

@@ -1,0 +1,145 @@
+"""In-house (status quo) cost: the process run by the client's own staff, fully loaded.
+
+Staffing (average FTEs in month ``t``; part-time and overtime smooth fractions)::
+
+    productive_hours_per_fte = paid_hours_per_month × (1 - shrinkage) × occupancy
+    agents_t                 = W_t / productive_hours_per_fte         (W_t: work hours)
+    supervisors_t            = agents_t / span_of_control
+
+A queue-sized process (Erlang C, see :mod:`bpo_roi.staffing`) passes ``agents_t`` directly.
+
+Monthly cost components (``w_t``: wage index stepping yearly at ``wage_inflation_annual``;
+``c_t``: the same for other costs at ``cost_inflation_annual``)::
+
+    salaries     = agents_t × salary_annual / 12 × w_t
+    benefits     = salaries × benefits_rate                       (benefits and payroll tax)
+    supervision  = supervisors_t × supervisor_salary_annual / 12 × (1 + benefits_rate) × w_t
+    overhead     = (agents_t + supervisors_t) × overhead_per_seat_monthly × c_t
+    attrition    = (agents_t + supervisors_t) × attrition_annual / 12 × cost_per_hire × w_t
+    fixed        = fixed_monthly × c_t
+    rework       = error_rate × V_t × rework_minutes / 60 × loaded_cost_per_productive_hour_t
+
+    loaded_cost_per_productive_hour_t = salary_annual / 12 × (1 + benefits_rate) × w_t
+                                        / productive_hours_per_fte
+
+All components are zero in month 0 (no one-time cost to stay in-house).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from bpo_roi.timeline import ArrayLike, annual_step_index, operating_months
+
+__all__ = ["IN_HOUSE_COMPONENTS", "InHouseCost", "agents_from_work_hours", "in_house_cost",
+           "loaded_cost_per_productive_hour"]
+
+IN_HOUSE_COMPONENTS = ("salaries", "benefits", "supervision", "overhead", "attrition", "fixed",
+                       "rework")
+
+
+class InHouseCost(dict[str, np.ndarray]):
+    """Cost components by name, each ``(trials, H + 1)``; ``.agents`` and ``.total`` attached."""
+
+    agents: np.ndarray
+    supervisors: np.ndarray
+
+    @cached_property
+    def total(self) -> np.ndarray:
+        """Sum of the components."""
+        return sum(self[name] for name in IN_HOUSE_COMPONENTS)
+
+
+def productive_hours_per_fte(
+    paid_hours_per_month: ArrayLike, shrinkage: ArrayLike, occupancy: ArrayLike
+) -> ArrayLike:
+    """Hours of handling work one FTE delivers per month.
+
+    >>> productive_hours_per_fte(160.0, 0.25, 0.8)
+    96.0
+    """
+    return paid_hours_per_month * (1.0 - shrinkage) * occupancy
+
+
+def agents_from_work_hours(
+    work_hours: np.ndarray,
+    paid_hours_per_month: ArrayLike,
+    shrinkage: ArrayLike,
+    occupancy: ArrayLike,
+) -> np.ndarray:
+    """Average agent FTEs needed: ``work_hours / productive_hours_per_fte``."""
+    return work_hours / productive_hours_per_fte(paid_hours_per_month, shrinkage, occupancy)
+
+
+def loaded_cost_per_productive_hour(
+    salary_annual: ArrayLike,
+    benefits_rate: ArrayLike,
+    productive_hours_per_month: ArrayLike,
+    wage_index: np.ndarray,
+) -> np.ndarray:
+    """In-house cost of one hour of actual work, salary and benefits included.
+
+    >>> loaded_cost_per_productive_hour(48_000.0, 0.25, 100.0, np.ones((1, 2))).tolist()
+    [[50.0, 50.0]]
+    """
+    return salary_annual / 12.0 * (1.0 + benefits_rate) * wage_index / productive_hours_per_month
+
+
+def in_house_cost(
+    *,
+    volume: np.ndarray,
+    agents: np.ndarray,
+    horizon_months: int,
+    productive_hours_per_month: ArrayLike,
+    salary_annual: ArrayLike,
+    benefits_rate: ArrayLike,
+    overhead_per_seat_monthly: ArrayLike,
+    supervisor_salary_annual: ArrayLike,
+    span_of_control: ArrayLike,
+    attrition_annual: ArrayLike,
+    cost_per_hire: ArrayLike,
+    fixed_monthly: ArrayLike,
+    wage_inflation_annual: ArrayLike,
+    cost_inflation_annual: ArrayLike,
+    error_rate: ArrayLike,
+    rework_minutes: ArrayLike,
+) -> InHouseCost:
+    """Fully loaded monthly in-house cost by component (formulas in the module docstring).
+
+    Examples
+    --------
+    One agent-month of 100 productive hours at 48,000 a year with 25 % benefits, one supervisor
+    per 10 agents at 60,000, nothing else:
+
+    >>> c = in_house_cost(volume=np.array([[0.0, 600.0]]), agents=np.array([[0.0, 1.0]]),
+    ...     horizon_months=1, productive_hours_per_month=100.0, salary_annual=48_000.0,
+    ...     benefits_rate=0.25, overhead_per_seat_monthly=0.0, supervisor_salary_annual=60_000.0,
+    ...     span_of_control=10.0, attrition_annual=0.0, cost_per_hire=0.0, fixed_monthly=0.0,
+    ...     wage_inflation_annual=0.0, cost_inflation_annual=0.0, error_rate=0.0,
+    ...     rework_minutes=0.0)
+    >>> {k: float(v[0, 1]) for k, v in c.items() if v[0, 1]}
+    {'salaries': 4000.0, 'benefits': 1000.0, 'supervision': 625.0}
+    """
+    wage_index = annual_step_index(wage_inflation_annual, horizon_months)
+    cost_index = annual_step_index(cost_inflation_annual, horizon_months)
+    operating = operating_months(horizon_months)
+    supervisors = agents / span_of_control
+    heads = agents + supervisors
+    salaries = agents * (salary_annual / 12.0) * wage_index
+    hourly = loaded_cost_per_productive_hour(
+        salary_annual, benefits_rate, productive_hours_per_month, wage_index)
+    cost = InHouseCost(
+        salaries=salaries,
+        benefits=salaries * benefits_rate,
+        supervision=supervisors * (supervisor_salary_annual / 12.0) * (1.0 + benefits_rate)
+        * wage_index,
+        overhead=heads * overhead_per_seat_monthly * cost_index,
+        attrition=heads * (attrition_annual / 12.0) * cost_per_hire * wage_index,
+        fixed=np.broadcast_to(fixed_monthly * cost_index * operating, salaries.shape),
+        rework=volume * error_rate * (rework_minutes / 60.0) * hourly,
+    )
+    cost.agents = agents
+    cost.supervisors = supervisors
+    return cost

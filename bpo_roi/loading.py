@@ -1,0 +1,270 @@
+"""Reading scenario files: safe YAML, schema validation and one clear line per problem.
+
+Every problem becomes one line: ``FILE:LINE: PATH: got VALUE; WHAT IS ALLOWED``. YAML is read
+with ruamel.yaml's safe loader (YAML 1.2: ``1e1`` is a number, ``NO`` stays text) and no tag is
+ever constructed; a second, round-trip parse supplies line numbers only when there are errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from bpo_roi.assumptions import PRICING_MODELS, Scenario
+
+__all__ = ["AssumptionsError", "load_scenario", "parse_scenario"]
+
+
+class AssumptionsError(ValueError):
+    """A scenario file could not be read or is not valid; ``problems`` holds one line each."""
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Raises
+    ------
+    AssumptionsError
+        With one readable line per problem (file, line, field path, bad value, what is allowed).
+
+    Examples
+    --------
+    >>> s = load_scenario("assumptions/ap_invoice_processing.yaml")
+    >>> s.scenario.currency
+    'EUR'
+    """
+    p = Path(path)
+    label = str(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AssumptionsError(label, [f"{label}: file not found"]) from None
+    except IsADirectoryError:
+        raise AssumptionsError(label, [f"{label}: is a folder, not a scenario file"]) from None
+    except UnicodeDecodeError as exc:
+        raise AssumptionsError(label, [f"{label}: not UTF-8 text ({exc.reason})"]) from None
+    except OSError as exc:
+        raise AssumptionsError(label, [f"{label}: cannot be read ({exc.strerror})"]) from None
+    return parse_scenario(text, label)
+
+
+def parse_scenario(text: str, source: str = "<text>") -> Scenario:
+    """Validate scenario YAML given as text; ``source`` names it in error messages."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        data = YAML(typ="safe", pure=True).load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if "constructor for the tag" in problem:
+            problem = (f"{problem}; YAML tags are not allowed in scenario files "
+                       "(files are read safely and never run code)")
+        raise AssumptionsError(source, [f"{source}{line}: YAML error: {problem}"]) from None
+    except YAMLError as exc:
+        raise AssumptionsError(source, [f"{source}: YAML error: {exc}"]) from None
+    if data is None:
+        raise AssumptionsError(source, [
+            f"{source}: the file is empty; expected the sections scenario, workload, in_house "
+            f"and offers (copy templates/assumptions.yaml, or run `bpo-roi new NAME`)"])
+    if not isinstance(data, dict):
+        raise AssumptionsError(source, [
+            f"{source}: the document is a {_yaml_kind(data)}, not a mapping of sections "
+            f"(scenario, workload, in_house, offers)"])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        lines = _line_numbers(text)
+        raise AssumptionsError(source, format_errors(exc, source, data, lines)) from None
+
+
+def _yaml_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "text"
+    return type(value).__name__
+
+
+def _line_numbers(text: str) -> dict[tuple[Any, ...], int]:
+    """1-based line of every key and list item, by path, from a round-trip parse."""
+    from ruamel.yaml import YAML
+
+    try:
+        doc = YAML(typ="rt").load(text)
+    except Exception:  # line numbers are a courtesy; never fail on them
+        return {}
+    out: dict[tuple[Any, ...], int] = {}
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        lc = getattr(node, "lc", None)
+        if isinstance(node, dict):
+            for key in node:
+                if lc is not None:
+                    try:
+                        out[(*path, key)] = lc.key(key)[0] + 1
+                    except (KeyError, TypeError):
+                        pass
+                walk(node[key], (*path, key))
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                if lc is not None:
+                    try:
+                        out[(*path, i)] = lc.item(i)[0] + 1
+                    except (KeyError, TypeError, IndexError):
+                        pass
+                walk(item, (*path, i))
+
+    walk(doc, ())
+    return out
+
+
+def _clean_loc(loc: Sequence[Any]) -> tuple[Any, ...]:
+    """Drop pydantic's discriminator tags and validator names from an error location."""
+    out: list[Any] = []
+    for i, part in enumerate(loc):
+        if isinstance(part, str) and part in PRICING_MODELS and out and out[-1] == "pricing":
+            continue
+        if isinstance(part, str) and (part.startswith("function-") or part in (
+                "float", "Distribution", "list[...]", "constrained-float", "int")):
+            continue
+        if i > 0 and isinstance(part, str) and "[" in part:
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _display_path(loc: tuple[Any, ...], data: Any) -> str:
+    parts: list[str] = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            if i > 0 and loc[i - 1] == "offers":
+                name = node[part].get("name") if isinstance(node, list) and part < len(
+                    node) and isinstance(node[part], dict) else None
+                parts[-1] = f"offers[{part + 1}{' ' + repr(name) if name else ''}]"
+            else:
+                parts[-1] = f"{parts[-1]}[{part + 1}]"
+        else:
+            parts.append(str(part))
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return ".".join(parts) if parts else "(top level)"
+
+
+def _value_at(data: Any, loc: tuple[Any, ...]) -> tuple[bool, Any]:
+    node = data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False, None
+    return True, node
+
+
+def _model_at(loc: tuple[Any, ...], data: Any) -> type[BaseModel] | None:
+    """The schema class that holds the field at ``loc`` (for "did you mean" hints)."""
+    from typing import get_args
+
+    model: Any = Scenario
+    node = data
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        node = node.get(part) if isinstance(node, dict) else None
+        model = _inner_model(info.annotation, node, get_args)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any, node: Any, get_args: Any) -> Any:
+    candidates = [annotation]
+    seen: list[Any] = []
+    while candidates:
+        a = candidates.pop()
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            seen.append(a)
+        candidates.extend(get_args(a))
+    if len(seen) > 1 and isinstance(node, dict):
+        for m in seen:
+            tag = m.model_fields.get("model")
+            if tag is not None and node.get("model") in get_args(tag.annotation):
+                return m
+    models = [m for m in seen if m.__name__ != "Distribution"]
+    return models[0] if models else None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def format_errors(exc: ValidationError, source: str, data: Any,
+                  lines: dict[tuple[Any, ...], int] | None = None) -> list[str]:
+    """One readable line per pydantic error: file, line, field path, bad value, what's allowed."""
+    lines = lines or {}
+    problems: list[str] = []
+    errors = exc.errors(include_url=False)
+    extras = {_clean_loc(e["loc"]) for e in errors if e["type"] == "extra_forbidden"}
+    for err in errors:
+        loc = _clean_loc(err["loc"])
+        kind = err["type"]
+        where = _display_path(loc, data)
+        line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
+        prefix = f"{source}:{line}" if line else source
+        msg = str(err.get("msg", "")).removeprefix("Value error, ")
+        if kind == "extra_forbidden":
+            model = _model_at(loc, data)
+            allowed = sorted(model.model_fields) if model else []
+            hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            did = f"; did you mean {hint[0]!r}?" if hint else ""
+            problems.append(f"{prefix}: {where}: unknown key{did} Allowed keys: "
+                            f"{', '.join(allowed)}")
+            continue
+        if kind == "missing":
+            sibling_typo = any(e[:-1] == loc[:-1] and difflib.get_close_matches(
+                str(loc[-1]), [str(e[-1])], n=1) for e in extras)
+            if sibling_typo:
+                continue  # reported once, as the unknown key with its "did you mean"
+            what = "section" if len(loc) == 1 else "field"
+            model = _model_at(loc, data)
+            desc = ""
+            if model is not None and loc[-1] in model.model_fields:
+                d = model.model_fields[loc[-1]].description
+                desc = f" ({d})" if d else ""
+            problems.append(f"{prefix}: {where}: missing required {what}{desc}")
+            continue
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            loc = (*loc, "model")
+            where = _display_path(loc, data)
+        found, value = _value_at(data, loc)
+        got = f"got {_short(value)}; " if found else ""
+        if kind == "union_tag_invalid":
+            msg = f"pricing model must be one of {', '.join(PRICING_MODELS)}"
+        elif kind == "union_tag_not_found":
+            msg = f"needs a 'model' key: one of {', '.join(PRICING_MODELS)}"
+        elif kind.startswith(("greater_than", "less_than")):
+            msg = msg.replace("Input should be", "must be")
+        elif msg.startswith("Input should be"):
+            msg = "must be" + msg.removeprefix("Input should be")
+        problems.append(f"{prefix}: {where}: {got}{msg}")
+    return problems or [f"{source}: invalid scenario"]

@@ -1,0 +1,472 @@
+"""The model: a scenario's assumptions wired through workload, in-house cost, pricing and
+hidden costs into monthly cash flows, then metrics per offer.
+
+Pure computation: no I/O, no printing. Every array is ``(trials, H + 1)`` (see
+:mod:`bpo_roi.timeline`), so :func:`cash_flows` serves a deterministic evaluation (one trial) and
+a Monte Carlo run (``samples`` of any assumption, one value per trial) with the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bpo_roi import hidden_costs, in_house, metrics, pricing, workload
+from bpo_roi.assumptions import Scenario, point
+from bpo_roi.timeline import annual_step_index, monthly_rate
+
+__all__ = [
+    "OUTSOURCED_COMPONENTS",
+    "Evaluation",
+    "Flows",
+    "OfferFlows",
+    "cash_flows",
+    "evaluate",
+    "offer_summary_arrays",
+]
+
+OUTSOURCED_COMPONENTS = (
+    "vendor_fee", "ramp", "rework", "governance", "parallel_run",
+    "search_contracting", "transition", "severance_retention", "exit",
+)
+HIDDEN_COMPONENTS = OUTSOURCED_COMPONENTS[1:]
+STAY_IN_HOUSE = "stay in-house"
+
+
+class _Inputs:
+    """Reads an assumption by dotted path: a sampled ``(trials, 1)`` column or the point value."""
+
+    def __init__(self, scenario: Scenario, samples: Mapping[str, np.ndarray] | None) -> None:
+        self.scenario = scenario
+        self.samples = dict(samples or {})
+        sizes = {np.size(v) for v in self.samples.values()}
+        if len(sizes) > 1:
+            raise ValueError(f"every sampled assumption needs the same number of trials; "
+                             f"got sizes {sorted(sizes)}")
+        self.trials = sizes.pop() if sizes else 1
+        self._columns = {p: np.asarray(v, dtype=float).reshape(-1, 1)
+                         for p, v in self.samples.items()}
+        self._points = scenario.point_values()
+
+    def __call__(self, path: str) -> Any:
+        value = self._columns.get(path)
+        if value is not None:
+            return value
+        value = self._points.get(path)
+        if value is None:
+            value = self._points[path] = point(self.scenario.get(path))
+        return value
+
+    def row(self, paths: Sequence[str]) -> np.ndarray:
+        """Several scalar assumptions side by side: ``(trials, len(paths))``."""
+        return np.column_stack([
+            np.broadcast_to(np.asarray(self(p), dtype=float).reshape(-1), (self.trials,))
+            for p in paths])
+
+
+@dataclass
+class OfferFlows:
+    """Outsourced cost of one offer by component, ``(trials, H + 1)`` each."""
+
+    name: str
+    pricing_model: str
+    components: dict[str, np.ndarray]
+    billed_units: np.ndarray
+
+    @cached_property
+    def total(self) -> np.ndarray:
+        """Sum of the components."""
+        return sum(self.components[c] for c in OUTSOURCED_COMPONENTS)
+
+
+@dataclass
+class Flows:
+    """Monthly flows of a scenario: workload, in-house cost and every offer's cost."""
+
+    horizon_months: int
+    volume: np.ndarray
+    in_house: in_house.InHouseCost
+    offers: list[OfferFlows]
+    discount_rate_annual: Any
+    benefit_haircut: Any = None
+    cost_uplift: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _in_house_agents(inp: _Inputs, s: Scenario, volume: np.ndarray, hours: np.ndarray
+                     ) -> tuple[np.ndarray, Any]:
+    """In-house agent FTEs and productive hours per FTE (Erlang C when a queue is given)."""
+    paid = inp("in_house.paid_hours_per_month")
+    shrinkage = inp("in_house.shrinkage")
+    occupancy = inp("in_house.occupancy")
+    productive = in_house.productive_hours_per_fte(paid, shrinkage, occupancy)
+    if s.workload.queue is not None:
+        from bpo_roi.queueing import queue_agents_fte
+
+        agents = queue_agents_fte(inp, volume, inp("workload.handle_time_minutes"),
+                                  paid_hours_per_month=paid, shrinkage=shrinkage)
+        return agents, productive
+    return hours / productive, productive
+
+
+def cash_flows(scenario: Scenario, samples: Mapping[str, np.ndarray] | None = None,
+               offers: Sequence[int] | None = None) -> Flows:
+    """Monthly in-house and outsourced cost of every offer (or of the ``offers`` given).
+
+    ``samples`` maps dotted assumption paths to arrays of per-trial values; every other
+    assumption takes its point value.
+    """
+    s = scenario
+    inp = _Inputs(s, samples)
+    horizon = s.scenario.horizon_months
+    seasonality = None
+    if s.workload.seasonality is not None:
+        seasonality = inp.row([f"workload.seasonality.{j}" for j in range(12)])
+    volume = workload.monthly_volume(
+        inp("workload.monthly_volume"), inp("workload.annual_growth"), horizon,
+        seasonality, s.scenario.start_month_number)
+    aht = inp("workload.handle_time_minutes")
+    hours = workload.work_hours(volume, aht)
+    agents, productive = _in_house_agents(inp, s, volume, hours)
+    salary = inp("in_house.salary_annual")
+    benefits_rate = inp("in_house.benefits_rate")
+    wage_inflation = inp("in_house.wage_inflation_annual")
+    cost_in = in_house.in_house_cost(
+        volume=volume, agents=agents, horizon_months=horizon,
+        productive_hours_per_month=productive, salary_annual=salary,
+        benefits_rate=benefits_rate,
+        overhead_per_seat_monthly=inp("in_house.overhead_per_seat_monthly"),
+        supervisor_salary_annual=inp("in_house.supervisor_salary_annual"),
+        span_of_control=inp("in_house.span_of_control"),
+        attrition_annual=inp("in_house.attrition_annual"),
+        cost_per_hire=inp("in_house.cost_per_hire"),
+        fixed_monthly=inp("in_house.fixed_monthly"),
+        wage_inflation_annual=wage_inflation,
+        cost_inflation_annual=inp("in_house.cost_inflation_annual"),
+        error_rate=inp("in_house.error_rate"),
+        rework_minutes=inp("in_house.rework_minutes"),
+    )
+    in_house_total = cost_in.total
+    wage_index = annual_step_index(wage_inflation, horizon)
+    hourly_cost = in_house.loaded_cost_per_productive_hour(salary, benefits_rate, productive,
+                                                           wage_index)
+    displaced = (cost_in.agents[:, 1:2] + cost_in.supervisors[:, 1:2]) if horizon else 0.0
+
+    chosen = range(len(s.offers)) if offers is None else offers
+    offer_flows = [
+        _offer_flows(inp, s, k, volume, aht, agents, in_house_total, hourly_cost, wage_index,
+                     displaced)
+        for k in chosen
+    ]
+    risk = s.scenario.risk_adjustment
+    return Flows(
+        horizon_months=horizon, volume=volume, in_house=cost_in, offers=offer_flows,
+        discount_rate_annual=inp("scenario.discount_rate_annual"),
+        benefit_haircut=inp("scenario.risk_adjustment.benefit_haircut") if risk else None,
+        cost_uplift=inp("scenario.risk_adjustment.cost_uplift") if risk else None,
+    )
+
+
+def _offer_flows(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any,
+                 agents: np.ndarray, in_house_total: np.ndarray, hourly_cost: np.ndarray,
+                 wage_index: np.ndarray, displaced: Any) -> OfferFlows:
+    offer = s.offers[k]
+    o = f"offers.{k}"
+    horizon = s.scenario.horizon_months
+    p = offer.pricing
+    index = pricing.price_index(inp(f"{o}.escalation_annual"), inp(f"{o}.fx_rate"),
+                                inp(f"{o}.fx_drift_annual"), horizon)
+    progress = pricing.ramp_progress(offer.ramp.months, horizon)
+    productivity = pricing.productivity_ramp(inp(f"{o}.ramp.start_fraction"), offer.ramp.months,
+                                             horizon)
+    factor = inp(f"{o}.handle_time_factor")
+    if p.model == "per_transaction":
+        fee, billed = pricing.per_transaction_fee(
+            volume,
+            [inp(f"{o}.pricing.tiers.{j}.up_to_volume") if t.up_to_volume is not None else None
+             for j, t in enumerate(p.tiers)],
+            [inp(f"{o}.pricing.tiers.{j}.rate_per_transaction") for j in range(len(p.tiers))],
+            p.tier_mode, inp(f"{o}.pricing.minimum_monthly_volume"), index)
+        steady_fee = fee
+    else:
+        ramped_hours = pricing.vendor_work_hours(volume, aht, factor, productivity)
+        steady_hours = pricing.vendor_work_hours(volume, aht, factor, 1.0)
+        if p.model == "per_seat":
+            from_hours = _per_seat_from_hours(inp, s, k, volume, aht, agents)
+            fee, billed = from_hours(ramped_hours, productivity, index)
+            steady_fee, _ = from_hours(steady_hours, 1.0, index)
+        else:
+            def bill(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                return pricing.hourly_fee(h, inp(f"{o}.pricing.billable_utilisation"),
+                                          inp(f"{o}.pricing.minimum_hours_per_month"),
+                                          inp(f"{o}.pricing.rate_per_hour"), index)
+            fee, billed = bill(ramped_hours)
+            steady_fee, _ = bill(steady_hours)
+    rework_minutes = (inp(f"{o}.quality.rework_minutes") if offer.quality.rework_minutes
+                      is not None else inp("in_house.rework_minutes"))
+    error = hidden_costs.vendor_error_rate(inp(f"{o}.quality.error_rate"),
+                                           inp(f"{o}.quality.ramp_error_multiplier"), progress)
+    components = {
+        "vendor_fee": steady_fee,
+        "ramp": fee - steady_fee,
+        "rework": hidden_costs.vendor_rework_cost(volume, error, rework_minutes, hourly_cost),
+        "governance": hidden_costs.governance_cost(
+            retained_fte=inp(f"{o}.governance.retained_fte"),
+            cost_per_fte_annual=inp(f"{o}.governance.cost_per_fte_annual"),
+            wage_index=wage_index,
+            contract_value_share=inp(f"{o}.governance.contract_value_share"),
+            vendor_fees=fee),
+        "parallel_run": hidden_costs.parallel_run_cost(in_house_total,
+                                                       offer.parallel_run_months),
+        **hidden_costs.one_time_costs(
+            horizon_months=horizon,
+            vendor_selection=inp(f"{o}.transition.vendor_selection"),
+            contracting_legal=inp(f"{o}.transition.contracting_legal"),
+            knowledge_transfer=inp(f"{o}.transition.knowledge_transfer"),
+            travel=inp(f"{o}.transition.travel"),
+            it_integration=inp(f"{o}.transition.it_integration"),
+            displaced_fte=displaced,
+            redeployed_share=inp(f"{o}.transition.redeployed_share"),
+            severance_per_fte=inp(f"{o}.transition.severance_per_fte"),
+            retention_bonus_per_fte=inp(f"{o}.transition.retention_bonus_per_fte")),
+        "exit": hidden_costs.exit_cost(inp(f"{o}.exit_cost"), horizon),
+    }
+    shape = np.broadcast_shapes(*(np.shape(v) for v in components.values()))
+    components = {c: np.broadcast_to(components[c], shape) for c in OUTSOURCED_COMPONENTS}
+    return OfferFlows(offer.name, p.model, components, np.broadcast_to(billed, shape))
+
+
+def _per_seat_from_hours(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any,
+                         agents: np.ndarray) -> Any:
+    """Seat billing for offer ``k``: from vendor work hours, or Erlang C when a queue is given."""
+    o = f"offers.{k}"
+    rate = inp(f"{o}.pricing.rate_per_seat_month")
+    minimum = inp(f"{o}.pricing.minimum_seats")
+    seat_hours = inp(f"{o}.pricing.productive_hours_per_seat_month")
+
+    if s.workload.queue is not None:
+        from bpo_roi.queueing import queue_seats
+
+        def bill_queue(_hours: np.ndarray, productivity: Any, index: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+            seats_fte = queue_seats(inp, volume, aht * inp(f"{o}.handle_time_factor"),
+                                    productivity, seat_hours)
+            return pricing.per_seat_fee(seats_fte * seat_hours, seat_hours, minimum, rate, index)
+        return bill_queue
+
+    def bill(hours: np.ndarray, _productivity: Any, index: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+        return pricing.per_seat_fee(hours, seat_hours, minimum, rate, index)
+    return bill
+
+
+# -- metrics over the trials axis ----------------------------------------------------------
+
+
+def offer_summary_arrays(flows: Flows, offer: OfferFlows) -> dict[str, np.ndarray]:
+    """Vectorised headline metrics of one offer: one value per trial.
+
+    Returns ``npv``, ``roi``, ``pv_in_house``, ``pv_outsourced``, ``payback_month`` and
+    ``discounted_payback_month`` (-1 where it never pays back) and, when the scenario asks for a
+    risk adjustment, ``risk_adjusted_npv`` and ``risk_adjusted_roi``.
+    """
+    rate_m = np.asarray(monthly_rate(flows.discount_rate_annual), dtype=float).reshape(-1)
+    if rate_m.size == 1:
+        rate_m = rate_m[0]
+    else:
+        rate_m = rate_m[:, None]
+    inhouse = np.broadcast_to(flows.in_house.total, offer.total.shape)
+    savings = inhouse - offer.total
+    pv_in = np.atleast_1d(metrics.present_value(inhouse, rate_m))
+    pv_out = np.atleast_1d(metrics.present_value(offer.total, rate_m))
+    npv = pv_in - pv_out
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roi = np.where(pv_out > 0, npv / pv_out, np.nan)
+    out = {
+        "npv": npv,
+        "roi": roi,
+        "pv_in_house": pv_in,
+        "pv_outsourced": pv_out,
+        "payback_month": np.atleast_1d(metrics.payback_month(savings)),
+        "discounted_payback_month": np.atleast_1d(
+            metrics.payback_month(metrics.discounted(savings, rate_m))),
+    }
+    if flows.benefit_haircut is not None:
+        haircut = np.asarray(flows.benefit_haircut, dtype=float).reshape(-1)
+        uplift = np.asarray(flows.cost_uplift, dtype=float).reshape(-1)
+        adj_costs = pv_out * (1.0 + uplift)
+        out["risk_adjusted_npv"] = pv_in * (1.0 - haircut) - adj_costs
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["risk_adjusted_roi"] = np.where(adj_costs > 0,
+                                                out["risk_adjusted_npv"] / adj_costs, np.nan)
+    return out
+
+
+# -- deterministic evaluation ---------------------------------------------------------------
+
+METRIC_KEYS = (
+    "pricing_model", "npv", "irr_annual", "roi", "payback_month", "discounted_payback_month",
+    "pv_in_house", "pv_outsourced", "total_in_house", "total_outsourced", "one_time_cost",
+    "savings_pct", "cost_per_transaction_in_house", "cost_per_transaction_outsourced",
+    "breakeven_monthly_volume", "risk_adjusted_npv", "risk_adjusted_roi",
+)
+
+
+@dataclass
+class Evaluation:
+    """Result of :func:`evaluate`: the long monthly table and one row of metrics per offer."""
+
+    scenario: Scenario
+    monthly: pd.DataFrame
+    metrics: pd.DataFrame
+
+    @property
+    def recommendation(self) -> str:
+        """The offer with the highest positive NPV, or ``"stay in-house"``."""
+        return recommend(self.metrics)
+
+    def to_metrics_dict(self) -> dict[str, Any]:
+        """The ``metrics.json`` document (missing metrics as ``None``)."""
+        s = self.scenario.scenario
+        offers = {}
+        for name, row in self.metrics.iterrows():
+            offers[str(name)] = {k: _json_value(row[k]) for k in METRIC_KEYS}
+        return {
+            "scenario": s.name,
+            "currency": s.currency,
+            "horizon_months": s.horizon_months,
+            "discount_rate_annual": float(point(s.discount_rate_annual)),
+            "recommendation": self.recommendation,
+            "offers": offers,
+        }
+
+
+def recommend(metrics_table: pd.DataFrame) -> str:
+    """The offer with the highest positive NPV, or ``"stay in-house"``."""
+    if metrics_table.empty:
+        return STAY_IN_HOUSE
+    best = metrics_table["npv"].astype(float).idxmax()
+    return str(best) if float(metrics_table.loc[best, "npv"]) > 0 else STAY_IN_HOUSE
+
+
+def _json_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return value
+    return None if not np.isfinite(x) else x
+
+
+def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
+    """Deterministic business case: monthly table and metrics for every offer.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Validated assumptions (see :func:`bpo_roi.load_scenario`).
+    breakeven : bool
+        Also solve for each offer's breakeven monthly volume (a few batched model runs).
+
+    Examples
+    --------
+    >>> import bpo_roi
+    >>> ev = bpo_roi.evaluate(bpo_roi.load_scenario("assumptions/ap_invoice_processing.yaml"))
+    >>> list(ev.metrics.columns[:3])
+    ['pricing_model', 'npv', 'irr_annual']
+    """
+    flows = cash_flows(scenario)
+    monthly = monthly_table(flows, scenario)
+    rows = []
+    total_volume = float(flows.volume.sum())
+    for offer in flows.offers:
+        arrays = offer_summary_arrays(flows, offer)
+        savings = (flows.in_house.total - offer.total)[0]
+        payback = int(arrays["payback_month"][0])
+        disc_payback = int(arrays["discounted_payback_month"][0])
+        total_in = float(flows.in_house.total.sum())
+        total_out = float(offer.total.sum())
+        row = {
+            "offer": offer.name,
+            "pricing_model": offer.pricing_model,
+            "npv": float(arrays["npv"][0]),
+            "irr_annual": metrics.irr_annual(savings),
+            "roi": float(arrays["roi"][0]),
+            "payback_month": payback if payback >= 0 else None,
+            "discounted_payback_month": disc_payback if disc_payback >= 0 else None,
+            "pv_in_house": float(arrays["pv_in_house"][0]),
+            "pv_outsourced": float(arrays["pv_outsourced"][0]),
+            "total_in_house": total_in,
+            "total_outsourced": total_out,
+            "one_time_cost": float(offer.total[0, 0]),
+            "savings_pct": float(arrays["npv"][0] / arrays["pv_in_house"][0])
+            if arrays["pv_in_house"][0] else None,
+            "cost_per_transaction_in_house": total_in / total_volume if total_volume else None,
+            "cost_per_transaction_outsourced": total_out / total_volume if total_volume else None,
+            "breakeven_monthly_volume": None,
+            "risk_adjusted_npv": float(arrays["risk_adjusted_npv"][0])
+            if "risk_adjusted_npv" in arrays else None,
+            "risk_adjusted_roi": float(arrays["risk_adjusted_roi"][0])
+            if "risk_adjusted_roi" in arrays else None,
+        }
+        rows.append(row)
+    if breakeven:
+        from bpo_roi.breakeven import breakeven_values
+
+        found = breakeven_values(scenario, "workload.monthly_volume")
+        for row, b in zip(rows, found, strict=True):
+            row["breakeven_monthly_volume"] = b.value
+    columns: dict[str, Any] = {key: [row[key] for row in rows] for key in METRIC_KEYS}
+    for key in ("payback_month", "discounted_payback_month"):
+        columns[key] = pd.array(columns[key], dtype="Int64")
+    for key in METRIC_KEYS:
+        if key not in ("pricing_model", "payback_month", "discounted_payback_month"):
+            columns[key] = np.array([np.nan if v is None else v for v in columns[key]], float)
+    table = pd.DataFrame(columns, index=pd.Index([row["offer"] for row in rows], name="offer"))
+    return Evaluation(scenario=scenario, monthly=monthly, metrics=table)
+
+
+def monthly_table(flows: Flows, scenario: Scenario) -> pd.DataFrame:
+    """The long monthly table: one row per (offer, month), components beside their totals.
+
+    Columns: ``offer``, ``month``, ``volume``, ``in_house``, ``outsourced``, ``savings``,
+    ``cumulative_savings``, ``discount_factor``, ``in_house_fte``, ``vendor_billed_units``,
+    then ``in_house.<component>`` and ``outsourced.<component>``.
+    """
+    horizon = flows.horizon_months
+    months = np.arange(horizon + 1)
+    rate_m = monthly_rate(point(scenario.scenario.discount_rate_annual))
+    discount = np.power(1.0 + rate_m, -months)
+    inhouse_total = flows.in_house.total[0]
+    n_offers = len(flows.offers)
+    totals = [offer.total[0] for offer in flows.offers]
+    savings = [inhouse_total - total for total in totals]
+    data: dict[str, Any] = {
+        "offer": np.repeat(np.array([o.name for o in flows.offers], dtype=object), horizon + 1),
+        "month": np.tile(months, n_offers),
+        "volume": np.tile(flows.volume[0], n_offers),
+        "in_house": np.tile(inhouse_total, n_offers),
+        "outsourced": np.concatenate(totals),
+        "savings": np.concatenate(savings),
+        "cumulative_savings": np.concatenate([np.cumsum(x) for x in savings]),
+        "discount_factor": np.tile(discount, n_offers),
+        "in_house_fte": np.tile((flows.in_house.agents + flows.in_house.supervisors)[0],
+                                n_offers),
+        "vendor_billed_units": np.concatenate([o.billed_units[0] for o in flows.offers]),
+    }
+    for c in in_house.IN_HOUSE_COMPONENTS:
+        data[f"in_house.{c}"] = np.tile(
+            np.broadcast_to(flows.in_house[c], (1, horizon + 1))[0], n_offers)
+    for c in OUTSOURCED_COMPONENTS:
+        data[f"outsourced.{c}"] = np.concatenate([o.components[c][0] for o in flows.offers])
+    return pd.DataFrame(data)

@@ -1,0 +1,153 @@
+"""Vendor pricing: what each pricing model bills per month, in the vendor's currency.
+
+The vendor's work hours in month ``t`` follow from the client's workload, the vendor's handle
+time and its productivity ramp::
+
+    Wv_t = V_t × AHT_minutes × handle_time_factor / 60 / p_t
+    p_t  = start_fraction + (1 - start_fraction) × min((t - 1) / ramp_months, 1)
+
+Fees (``P_t``: price index, annual escalation steps × FX conversion, see
+:func:`price_index`)::
+
+    per_seat:         seats_t = max(ceil(Wv_t / productive_hours_per_seat_month), minimum_seats)
+                      fee_t   = seats_t × rate_per_seat_month × P_t
+    hourly:           hours_t = max(Wv_t / billable_utilisation, minimum_hours_per_month)
+                      fee_t   = hours_t × rate_per_hour × P_t
+    per_transaction:  billed_t = max(V_t, minimum_monthly_volume)            (take-or-pay)
+                      fee_t    = tiered(billed_t) × P_t
+
+``tiered`` is *graduated* (each band's units at that band's rate, like tax brackets) or
+*all_units* (every unit at the rate of the band the month's volume reaches).
+
+Who carries the productivity risk: under per-seat and hourly pricing a slower vendor bills more
+seats or hours (the client pays); a per-transaction fee does not depend on ``Wv_t`` at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bpo_roi.timeline import (
+    ArrayLike,
+    annual_step_index,
+    compound_index,
+    month_row,
+    operating_months,
+)
+
+__all__ = [
+    "hourly_fee",
+    "per_seat_fee",
+    "per_transaction_fee",
+    "price_index",
+    "productivity_ramp",
+    "ramp_progress",
+    "vendor_work_hours",
+]
+
+# Whole seats: guard against 40.000000000001 seats billing as 41.
+_SEAT_TOLERANCE = 1e-9
+
+
+def ramp_progress(ramp_months: int, horizon_months: int) -> np.ndarray:
+    """Share of the ramp completed at month ``t``: ``min((t - 1) / ramp_months, 1)``.
+
+    >>> ramp_progress(4, 6).tolist()
+    [[1.0, 0.0, 0.25, 0.5, 0.75, 1.0, 1.0]]
+    """
+    t = month_row(horizon_months)
+    if ramp_months <= 0:
+        return np.ones_like(t)
+    progress = np.minimum(np.maximum(t - 1.0, 0.0) / ramp_months, 1.0)
+    progress[:, 0] = 1.0  # month 0 has no operations; keep it neutral
+    return progress
+
+
+def productivity_ramp(start_fraction: ArrayLike, ramp_months: int,
+                      horizon_months: int) -> np.ndarray:
+    """Vendor productivity as a fraction of steady state, ``(trials, H + 1)``.
+
+    >>> productivity_ramp(0.6, 2, 4).round(2).tolist()
+    [[1.0, 0.6, 0.8, 1.0, 1.0]]
+    """
+    return start_fraction + (1.0 - start_fraction) * ramp_progress(ramp_months, horizon_months)
+
+
+def vendor_work_hours(volume: np.ndarray, handle_time_minutes: ArrayLike,
+                      handle_time_factor: ArrayLike, productivity: ArrayLike) -> np.ndarray:
+    """Vendor hours of work: ``V × AHT × handle_time_factor / 60 / productivity``."""
+    return volume * (handle_time_minutes * handle_time_factor / 60.0) / productivity
+
+
+def price_index(escalation_annual: ArrayLike, fx_rate: ArrayLike, fx_drift_annual: ArrayLike,
+                horizon_months: int) -> np.ndarray:
+    """Vendor price index into the scenario currency.
+
+    ``P_t = (1 + escalation) ** floor((t - 1) / 12) × fx_rate × (1 + fx_drift) ** ((t - 1) / 12)``
+    """
+    return (annual_step_index(escalation_annual, horizon_months) * fx_rate
+            * compound_index(fx_drift_annual, horizon_months))
+
+
+def per_seat_fee(vendor_hours: np.ndarray, productive_hours_per_seat_month: ArrayLike,
+                 minimum_seats: ArrayLike, rate_per_seat_month: ArrayLike,
+                 index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-seat fee and billed seats; whole seats, never below the minimum commitment.
+
+    >>> fee, seats = per_seat_fee(np.array([[0.0, 1300.0, 1301.0]]), 130.0, 5, 3000.0,
+    ...                           np.ones((1, 3)))
+    >>> seats.tolist(), fee.tolist()
+    ([[0.0, 10.0, 11.0]], [[0.0, 30000.0, 33000.0]])
+    """
+    needed = np.ceil(vendor_hours / productive_hours_per_seat_month - _SEAT_TOLERANCE)
+    seats = np.maximum(needed, minimum_seats) * operating_months(vendor_hours.shape[-1] - 1)
+    return seats * rate_per_seat_month * index, seats
+
+
+def hourly_fee(vendor_hours: np.ndarray, billable_utilisation: ArrayLike,
+               minimum_hours_per_month: ArrayLike, rate_per_hour: ArrayLike,
+               index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hourly fee and billable hours: ``max(Wv / utilisation, minimum) × rate × P``.
+
+    >>> fee, hours = hourly_fee(np.array([[0.0, 85.0]]), 0.85, 0.0, 20.0, np.ones((1, 2)))
+    >>> hours.round(6).tolist(), fee.round(6).tolist()
+    ([[0.0, 100.0]], [[0.0, 2000.0]])
+    """
+    billable = np.maximum(vendor_hours / billable_utilisation, minimum_hours_per_month)
+    billable = billable * operating_months(vendor_hours.shape[-1] - 1)
+    return billable * rate_per_hour * index, billable
+
+
+def per_transaction_fee(volume: np.ndarray, tier_upper_bounds: Sequence[ArrayLike | None],
+                        tier_rates: Sequence[ArrayLike], tier_mode: str,
+                        minimum_monthly_volume: ArrayLike,
+                        index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-transaction fee and billed volume, with volume tiers and a take-or-pay minimum.
+
+    Examples
+    --------
+    First 1,000 at 2.00, the rest at 1.50; 1,500 transactions:
+
+    >>> vol = np.array([[0.0, 1500.0]])
+    >>> per_transaction_fee(vol, [1000.0, None], [2.0, 1.5], "graduated", 0.0,
+    ...                     np.ones((1, 2)))[0].tolist()
+    [[0.0, 2750.0]]
+    >>> per_transaction_fee(vol, [1000.0, None], [2.0, 1.5], "all_units", 0.0,
+    ...                     np.ones((1, 2)))[0].tolist()
+    [[0.0, 2250.0]]
+    """
+    billed = np.maximum(volume, minimum_monthly_volume) * operating_months(volume.shape[-1] - 1)
+    amount = np.zeros(np.broadcast_shapes(billed.shape, np.shape(index)))
+    lower: ArrayLike = 0.0
+    for upper, rate in zip(tier_upper_bounds, tier_rates, strict=True):
+        top = np.inf if upper is None else upper
+        if tier_mode == "graduated":
+            units_in_band = np.minimum(np.maximum(billed - lower, 0.0), np.subtract(top, lower))
+            amount = amount + rate * units_in_band
+        else:
+            in_band = (billed > lower) & (billed <= top)
+            amount = amount + np.where(in_band, rate * billed, 0.0)
+        lower = top
+    return amount * index, billed

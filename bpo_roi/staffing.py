@@ -1,0 +1,510 @@
+"""Erlang C queue staffing for contact centres, vectorised over intervals.
+
+Every function takes arrays (one element per interval, broadcast together) and returns arrays of
+the broadcast shape; scalar inputs give numpy scalars. Formulas, for ``n`` agents::
+
+    A     = calls_per_interval × aht_seconds / interval_seconds        (traffic, erlangs)
+    B(0)  = 1,   B(n) = A·B(n−1) / (n + A·B(n−1))                    (Erlang B recursion)
+    C     = n·B(n) / (n − A·(1 − B(n)))                               (Erlang C, for n > A)
+    SL(t) = 1 − C·exp(−(n − A)·t / AHT)                               (answered within t seconds)
+    ASA   = C·AHT / (n − A)                                           (average speed of answer)
+    occupancy = A / n
+
+``C`` is the probability that a call has to wait. The queue is stable only when ``n > A``; with
+``n <= A`` (and ``A > 0``) every call waits, ``C = 1``, ``SL = 0`` and ``ASA = inf``. An interval
+with no calls has nothing to wait for: ``C = 0``, ``SL = 1``, ``ASA = 0`` and occupancy 0.
+
+The recursion for ``B`` keeps every intermediate value in ``[0, 1]``: no factorials and no powers
+of ``A``, so it stays accurate for thousands of erlangs. :func:`erlang_c_agents` runs it once
+over ``n = 1, 2, ...`` for all intervals together instead of looping over the intervals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = [
+    "MAX_AGENTS",
+    "average_speed_of_answer",
+    "erlang_c",
+    "erlang_c_agents",
+    "occupancy",
+    "service_level",
+    "traffic_erlangs",
+]
+
+FloatResult = np.ndarray | np.float64
+IntResult = np.ndarray | np.int64
+
+MAX_AGENTS = 1_000_000
+"""Largest staff :func:`erlang_c_agents` searches and the other functions accept."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checks
+# ---------------------------------------------------------------------------------------------
+
+
+def _invalid(name: str, func: str, rule: str, got: str, note: str = "") -> ValueError:
+    return ValueError(f"The {name!r} parameter of {func} must be {rule}. Got {got} instead{note}.")
+
+
+def _as_float(value: ArrayLike, name: str, func: str, rule: str) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise _invalid(name, func, rule, repr(value)) from None
+
+
+def _checked(
+    value: ArrayLike, name: str, func: str, rule: str, ok: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """``value`` as a float array; ``ValueError`` naming the first element failing ``ok``."""
+    array = _as_float(value, name, func, rule)
+    with np.errstate(invalid="ignore"):
+        bad = ~ok(array)
+    if np.any(bad):
+        first = int(np.flatnonzero(bad)[0])
+        got = repr(float(array.flat[first]))
+        if array.ndim:
+            got += f" (element {np.unravel_index(first, array.shape)})"
+        note = ""
+        if name == "service_level" and float(array.flat[first]) == 1.0:
+            note = ": a target of 1 cannot be reached by any finite number of agents"
+        raise _invalid(name, func, rule, got, note)
+    return array
+
+
+def _calls(value: ArrayLike, func: str) -> np.ndarray:
+    return _checked(
+        value,
+        "calls_per_interval",
+        func,
+        "a finite number >= 0",
+        lambda x: np.isfinite(x) & (x >= 0),
+    )
+
+
+def _positive(value: ArrayLike, name: str, func: str) -> np.ndarray:
+    return _checked(value, name, func, "a finite number > 0", lambda x: np.isfinite(x) & (x > 0))
+
+
+def _agents(value: ArrayLike, func: str) -> np.ndarray:
+    rule = f"a whole number between 0 and {MAX_AGENTS:,}"
+    array = _checked(
+        value,
+        "agents",
+        func,
+        rule,
+        lambda x: np.isfinite(x) & (x >= 0) & (x <= MAX_AGENTS) & (x == np.floor(x)),
+    )
+    return array.astype(np.int64)
+
+
+def _answer(value: ArrayLike, func: str) -> np.ndarray:
+    return _checked(
+        value, "answer_seconds", func, "a finite number >= 0", lambda x: np.isfinite(x) & (x >= 0)
+    )
+
+
+def _out(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | np.generic:
+    """Reshape a flat result; a 0-d result comes back as a numpy scalar."""
+    return values.reshape(shape)[()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Erlang B / C core
+# ---------------------------------------------------------------------------------------------
+
+
+def _erlang_b(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
+    """``B(agents)`` per element of flat arrays, by the recursion, looping over ``n`` only."""
+    blocking = np.ones(traffic.size)
+    if traffic.size == 0:
+        return blocking
+    order = np.argsort(agents, kind="stable")
+    n_sorted = agents[order]
+    a_sorted = traffic[order]
+    b_sorted = blocking.copy()
+    lo = 0
+    for k in range(1, int(n_sorted[-1]) + 1):
+        while n_sorted[lo] < k:  # intervals with n < k are done; n_sorted[-1] >= k stops this
+            lo += 1
+        ab = a_sorted[lo:] * b_sorted[lo:]
+        b_sorted[lo:] = ab / (k + ab)
+        if not b_sorted[lo:].any():  # underflow to 0: every later B is 0 as well
+            break
+    blocking[order] = b_sorted
+    return blocking
+
+
+def _wait_probability(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
+    """Erlang C per element of flat arrays (1 when ``0 < A >= n``, 0 when ``A == 0``)."""
+    wait = np.where(traffic > 0, 1.0, 0.0)
+    stable = (agents > traffic) & (traffic > 0)
+    a = traffic[stable]
+    n = agents[stable].astype(float)
+    b = _erlang_b(a, agents[stable])
+    wait[stable] = n * b / (n - a * (1.0 - b))
+    return wait
+
+
+def _inputs(
+    func: str,
+    calls_per_interval: ArrayLike,
+    aht_seconds: ArrayLike,
+    interval_seconds: ArrayLike,
+    *others: np.ndarray,
+) -> tuple[tuple[int, ...], np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Check the traffic inputs, broadcast everything; return shape, flat ``A``, AHT, others."""
+    calls = _calls(calls_per_interval, func)
+    aht = _positive(aht_seconds, "aht_seconds", func)
+    interval = _positive(interval_seconds, "interval_seconds", func)
+    arrays = np.broadcast_arrays(calls, aht, interval, *others)
+    shape = arrays[0].shape
+    flat = [np.ravel(x) for x in arrays]
+    with np.errstate(over="ignore"):
+        traffic = flat[0] * flat[1] / flat[2]
+    return shape, traffic, flat[1], flat[3:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------------
+
+
+def traffic_erlangs(
+    calls_per_interval: ArrayLike, aht_seconds: ArrayLike, interval_seconds: ArrayLike
+) -> FloatResult:
+    """Offered traffic in erlangs: ``A = calls_per_interval × aht_seconds / interval_seconds``.
+
+    Parameters
+    ----------
+    calls_per_interval : float or array
+        Calls arriving in each interval (>= 0).
+    aht_seconds : float or array
+        Average handling time per call, in seconds (> 0).
+    interval_seconds : float or array
+        Length of the interval, in seconds (> 0).
+
+    Returns
+    -------
+    float or array
+        Traffic ``A``: the average number of calls in progress.
+
+    Examples
+    --------
+    >>> float(traffic_erlangs(100, 180, 1800))
+    10.0
+    >>> traffic_erlangs([0, 50, 100], 180, 1800).tolist()
+    [0.0, 5.0, 10.0]
+    """
+    shape, traffic, _, _ = _inputs(
+        "traffic_erlangs", calls_per_interval, aht_seconds, interval_seconds
+    )
+    return _out(traffic, shape)
+
+
+def erlang_c(
+    calls_per_interval: ArrayLike,
+    aht_seconds: ArrayLike,
+    interval_seconds: ArrayLike,
+    agents: ArrayLike,
+) -> FloatResult:
+    """Probability that a call has to wait (Erlang C): ``C = n·B / (n − A·(1 − B))``.
+
+    Parameters
+    ----------
+    calls_per_interval : float or array
+        Calls arriving in each interval (>= 0).
+    aht_seconds : float or array
+        Average handling time per call, in seconds (> 0).
+    interval_seconds : float or array
+        Length of the interval, in seconds (> 0).
+    agents : int or array
+        Agents on the phones, a whole number from 0 to :data:`MAX_AGENTS`.
+
+    Returns
+    -------
+    float or array
+        ``C`` in ``[0, 1]``: 1.0 when ``agents <= A`` (the queue grows without bound), 0.0 when
+        there are no calls.
+
+    Examples
+    --------
+    >>> round(float(erlang_c(100, 180, 1800, 14)), 4)
+    0.1741
+    >>> erlang_c(100, 180, 1800, [0, 10, 40]).round(4).tolist()
+    [1.0, 1.0, 0.0]
+    """
+    func = "erlang_c"
+    n = _agents(agents, func)
+    shape, traffic, _, (n,) = _inputs(func, calls_per_interval, aht_seconds, interval_seconds, n)
+    return _out(_wait_probability(traffic, n), shape)
+
+
+def service_level(
+    calls_per_interval: ArrayLike,
+    aht_seconds: ArrayLike,
+    interval_seconds: ArrayLike,
+    agents: ArrayLike,
+    answer_seconds: ArrayLike,
+) -> FloatResult:
+    """Fraction of calls answered within ``answer_seconds``: ``1 − C·exp(−(n − A)·t / AHT)``.
+
+    Parameters
+    ----------
+    calls_per_interval : float or array
+        Calls arriving in each interval (>= 0).
+    aht_seconds : float or array
+        Average handling time per call, in seconds (> 0).
+    interval_seconds : float or array
+        Length of the interval, in seconds (> 0).
+    agents : int or array
+        Agents on the phones, a whole number from 0 to :data:`MAX_AGENTS`.
+    answer_seconds : float or array
+        Target answer time ``t``, in seconds (>= 0).
+
+    Returns
+    -------
+    float or array
+        Service level in ``[0, 1]``: 0.0 when ``agents <= A`` and there are calls, 1.0 when there
+        are no calls.
+
+    Examples
+    --------
+    >>> round(float(service_level(100, 180, 1800, 14, 20)), 3)
+    0.888
+    >>> service_level([0, 100, 100], 180, 1800, [0, 10, 13], 20).round(3).tolist()
+    [1.0, 0.0, 0.796]
+    """
+    func = "service_level"
+    n = _agents(agents, func)
+    t = _answer(answer_seconds, func)
+    shape, traffic, aht, (n, t) = _inputs(
+        func, calls_per_interval, aht_seconds, interval_seconds, n, t
+    )
+    wait = _wait_probability(traffic, n)
+    stable = n > traffic
+    level = np.where(traffic > 0, 0.0, 1.0)
+    level[stable] = 1.0 - wait[stable] * np.exp(
+        -(n[stable] - traffic[stable]) * t[stable] / aht[stable]
+    )
+    return _out(level, shape)
+
+
+def average_speed_of_answer(
+    calls_per_interval: ArrayLike,
+    aht_seconds: ArrayLike,
+    interval_seconds: ArrayLike,
+    agents: ArrayLike,
+) -> FloatResult:
+    """Average wait before answer, in seconds, over all calls: ``ASA = C·AHT / (n − A)``.
+
+    Parameters
+    ----------
+    calls_per_interval : float or array
+        Calls arriving in each interval (>= 0).
+    aht_seconds : float or array
+        Average handling time per call, in seconds (> 0).
+    interval_seconds : float or array
+        Length of the interval, in seconds (> 0).
+    agents : int or array
+        Agents on the phones, a whole number from 0 to :data:`MAX_AGENTS`.
+
+    Returns
+    -------
+    float or array
+        ASA in seconds: ``inf`` when ``agents <= A`` and there are calls, 0.0 with no calls.
+
+    Examples
+    --------
+    >>> round(float(average_speed_of_answer(100, 180, 1800, 14)), 2)
+    7.83
+    >>> average_speed_of_answer([100, 0], 180, 1800, 10).tolist()
+    [inf, 0.0]
+    """
+    func = "average_speed_of_answer"
+    n = _agents(agents, func)
+    shape, traffic, aht, (n,) = _inputs(func, calls_per_interval, aht_seconds, interval_seconds, n)
+    wait = _wait_probability(traffic, n)
+    stable = n > traffic
+    speed = np.where(traffic > 0, np.inf, 0.0)
+    speed[stable] = wait[stable] * aht[stable] / (n[stable] - traffic[stable])
+    return _out(speed, shape)
+
+
+def occupancy(
+    calls_per_interval: ArrayLike,
+    aht_seconds: ArrayLike,
+    interval_seconds: ArrayLike,
+    agents: ArrayLike,
+) -> FloatResult:
+    """Share of the agents' time spent handling calls: ``A / n``, capped at 1.
+
+    Parameters
+    ----------
+    calls_per_interval : float or array
+        Calls arriving in each interval (>= 0).
+    aht_seconds : float or array
+        Average handling time per call, in seconds (> 0).
+    interval_seconds : float or array
+        Length of the interval, in seconds (> 0).
+    agents : int or array
+        Agents on the phones, a whole number from 0 to :data:`MAX_AGENTS`.
+
+    Returns
+    -------
+    float or array
+        Occupancy in ``[0, 1]``: 1.0 when ``agents <= A``, 0.0 when there are no calls.
+
+    Examples
+    --------
+    >>> float(occupancy(100, 180, 1800, 16))
+    0.625
+    >>> occupancy([100, 100, 0], 180, 1800, [8, 0, 0]).tolist()
+    [1.0, 1.0, 0.0]
+    """
+    func = "occupancy"
+    n = _agents(agents, func)
+    shape, traffic, _, (n,) = _inputs(func, calls_per_interval, aht_seconds, interval_seconds, n)
+    busy = np.where(traffic > 0, 1.0, 0.0)
+    stable = n > traffic
+    busy[stable] = traffic[stable] / n[stable]
+    return _out(busy, shape)
+
+
+def _first_candidate(traffic: np.ndarray, max_occupancy: np.ndarray) -> np.ndarray:
+    """Smallest whole ``n`` with ``n > A`` and ``A / n <= max_occupancy`` (as floats), ``A > 0``.
+
+    Returned as floats; the caller checks the result against :data:`MAX_AGENTS` first.
+    """
+    with np.errstate(over="ignore"):
+        start = np.maximum(np.floor(traffic) + 1.0, np.ceil(traffic / max_occupancy))
+    # ``ceil(A / cap)`` can be one off through rounding; settle it on the test used elsewhere.
+    lower = start - 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        start = np.where((lower > traffic) & (traffic / lower <= max_occupancy), lower, start)
+        start = np.where(traffic / start > max_occupancy, start + 1.0, start)
+    return start
+
+
+def erlang_c_agents(
+    calls_per_interval: ArrayLike,
+    aht_seconds: ArrayLike,
+    interval_seconds: ArrayLike,
+    service_level: ArrayLike,
+    answer_seconds: ArrayLike,
+    max_occupancy: ArrayLike = 1.0,
+) -> IntResult:
+    """Fewest agents meeting a service-level target (and an occupancy cap) in each interval.
+
+    The answer is the smallest whole ``n`` with ``n > A``, ``SL(n) >= service_level`` and
+    ``A / n <= max_occupancy``; an interval with no calls needs 0 agents. The search runs the
+    Erlang B recursion over ``n = 1, 2, ...`` for all intervals at once, starting the service
+    level test of each interval at ``max(floor(A) + 1, ceil(A / max_occupancy))`` and dropping
+    intervals as soon as they are staffed.
+
+    Parameters
+    ----------
+    calls_per_interval : float or array
+        Calls arriving in each interval (>= 0).
+    aht_seconds : float or array
+        Average handling time per call, in seconds (> 0).
+    interval_seconds : float or array
+        Length of the interval, in seconds (> 0).
+    service_level : float or array
+        Target fraction of calls answered within ``answer_seconds``, strictly between 0 and 1
+        (1 itself is out of reach of any finite staff).
+    answer_seconds : float or array
+        Target answer time, in seconds (>= 0).
+    max_occupancy : float or array, default 1.0
+        Upper bound on ``A / n``, in ``(0, 1]``; 1.0 means no cap beyond ``n > A``.
+
+    Returns
+    -------
+    int or array of int64
+        Agents required per interval.
+
+    Raises
+    ------
+    ValueError
+        On invalid input, or when an interval would need more than :data:`MAX_AGENTS` agents.
+
+    Examples
+    --------
+    >>> int(erlang_c_agents(100, 180, 1800, 0.8, 20))
+    14
+    >>> erlang_c_agents([0, 100, 100], 180, 1800, 0.8, 20, [1.0, 1.0, 0.6]).tolist()
+    [0, 14, 17]
+    """
+    func = "erlang_c_agents"
+    target = _checked(
+        service_level,
+        "service_level",
+        func,
+        "a fraction strictly between 0 and 1",
+        lambda x: (x > 0) & (x < 1),
+    )
+    t = _answer(answer_seconds, func)
+    cap = _checked(
+        max_occupancy,
+        "max_occupancy",
+        func,
+        "a fraction in the interval (0, 1]",
+        lambda x: (x > 0) & (x <= 1),
+    )
+    shape, traffic, aht, (target, t, cap) = _inputs(
+        func, calls_per_interval, aht_seconds, interval_seconds, target, t, cap
+    )
+    agents = np.zeros(traffic.size, dtype=np.int64)
+    busy = np.flatnonzero(traffic > 0)
+    if busy.size == 0:
+        return _out(agents, shape)
+
+    start = _first_candidate(traffic[busy], cap[busy])
+    if np.max(start) > MAX_AGENTS:
+        worst = float(np.max(traffic[busy]))
+        raise ValueError(
+            f"A traffic of {worst:.6g} erlangs in erlang_c_agents cannot be served by a finite "
+            f"staff within the limit of {MAX_AGENTS:,} agents."
+        )
+    # Live intervals sit in ``[:live]`` of preallocated arrays, sorted by decreasing first
+    # candidate, so those under test (candidate <= k) form a suffix; staffed intervals are
+    # squeezed out of that suffix in place and the recursion only touches ``[:live]``.
+    order = np.argsort(-start, kind="stable")
+    index = busy[order]
+    key = -start[order].astype(np.int64)  # ascending, for searchsorted
+    a = traffic[index]
+    decay = t[index] / aht[index]  # SL exponent per agent above A
+    goal = target[index]
+    b = np.ones(index.size)  # B(k) per live interval
+    ab = np.empty(index.size)
+    live = index.size
+    k = 0
+    while live:
+        k += 1
+        if k > MAX_AGENTS:
+            raise ValueError(
+                f"A traffic of {float(np.max(a[:live])):.6g} erlangs in erlang_c_agents cannot be"
+                f" served by a finite staff within the limit of {MAX_AGENTS:,} agents."
+            )
+        np.multiply(a[:live], b[:live], out=ab[:live])
+        np.divide(ab[:live], np.add(ab[:live], k), out=b[:live])
+        first = int(np.searchsorted(key[:live], -k, side="left"))
+        if first == live:
+            continue
+        a_t, b_t = a[first:live], b[first:live]
+        wait = k * b_t / (k - a_t * (1.0 - b_t))
+        met = 1.0 - wait * np.exp(-(k - a_t) * decay[first:live]) >= goal[first:live]
+        if met.any():
+            agents[index[first:live][met]] = k
+            stay = ~met
+            kept = first + int(np.count_nonzero(stay))
+            for x in (index, key, a, decay, goal, b):
+                x[first:kept] = x[first:live][stay]
+            live = kept
+    return _out(agents, shape)

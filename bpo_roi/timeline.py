@@ -1,0 +1,74 @@
+"""Timeline conventions shared by every cost module.
+
+* Months ``t = 0..H``; month ``0`` holds the one-time costs, operations run in months ``1..H``.
+* Every cash flow falls at the **end** of its month.
+* Arrays are shaped ``(trials, H + 1)``: a leading trials axis (size 1 for a deterministic run)
+  and one column per month, so the same code serves one scenario and 10,000 Monte Carlo trials.
+* Annual rates become monthly ones by compounding: ``r_m = (1 + r_annual) ** (1/12) - 1``.
+* Contractual and wage increases step once a year, on the anniversary of month 1:
+  index ``(1 + r) ** floor((t - 1) / 12)``; drifts (FX) compound monthly:
+  ``(1 + r) ** ((t - 1) / 12)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ArrayLike = float | np.ndarray
+
+__all__ = [
+    "annual_step_index",
+    "compound_index",
+    "discount_factors",
+    "month_row",
+    "monthly_rate",
+    "operating_months",
+]
+
+
+def month_row(horizon_months: int) -> np.ndarray:
+    """Month numbers ``0..H`` as a ``(1, H + 1)`` row, ready to broadcast against trials.
+
+    >>> month_row(3).tolist()
+    [[0, 1, 2, 3]]
+    """
+    return np.arange(horizon_months + 1, dtype=float)[None, :]
+
+
+def operating_months(horizon_months: int) -> np.ndarray:
+    """1.0 for months ``1..H`` and 0.0 for month 0, shaped ``(1, H + 1)``."""
+    mask = np.ones((1, horizon_months + 1))
+    mask[0, 0] = 0.0
+    return mask
+
+
+def monthly_rate(rate_annual: ArrayLike) -> ArrayLike:
+    """Monthly rate equivalent to an annual one: ``(1 + r) ** (1/12) - 1``.
+
+    >>> round(monthly_rate(0.12682503013196977), 6)
+    0.01
+    """
+    return np.power(1.0 + np.asarray(rate_annual, dtype=float), 1.0 / 12.0) - 1.0
+
+
+def annual_step_index(rate_annual: ArrayLike, horizon_months: int) -> np.ndarray:
+    """Price or wage index that steps up once a year: ``(1 + r) ** floor((t - 1) / 12)``.
+
+    Month 0 and months 1–12 are at 1.0; months 13–24 at ``1 + r``; and so on.
+
+    >>> annual_step_index(0.10, 25)[0, [0, 1, 12, 13, 25]].round(4).tolist()
+    [1.0, 1.0, 1.0, 1.1, 1.21]
+    """
+    years = np.floor(np.maximum(month_row(horizon_months) - 1.0, 0.0) / 12.0)
+    return np.power(1.0 + np.asarray(rate_annual, dtype=float), years)
+
+
+def compound_index(rate_annual: ArrayLike, horizon_months: int) -> np.ndarray:
+    """Index that drifts every month: ``(1 + r) ** ((t - 1) / 12)`` (1.0 in months 0 and 1)."""
+    elapsed_years = np.maximum(month_row(horizon_months) - 1.0, 0.0) / 12.0
+    return np.power(1.0 + np.asarray(rate_annual, dtype=float), elapsed_years)
+
+
+def discount_factors(rate_annual: ArrayLike, horizon_months: int) -> np.ndarray:
+    """End-of-month discount factors ``(1 + r_m) ** -t`` for ``t = 0..H`` (1.0 at month 0)."""
+    return np.power(1.0 + monthly_rate(rate_annual), -month_row(horizon_months))

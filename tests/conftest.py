@@ -1,0 +1,71 @@
+"""Shared fixtures: the shipped scenarios and a tiny scenario small enough to check by hand.
+
+The tiny scenario (``tiny``), computed on paper in ``tests/test_model.py``:
+
+* 6,000 transactions a month at 10 minutes = 1,000 work hours; 100 productive hours per FTE
+  (no shrinkage, full occupancy) → 10 agents and 1 supervisor (span 10).
+* In-house per month: salaries 50,000; benefits 10,000; supervision 7,200; overhead 5,500;
+  attrition 110; fixed 1,000; rework 1,800 (60 errors × 0.5 h × 60/h) → 75,610.
+* Per-seat offer: 8 seats × 4,000 = 32,000; rework 3,600; governance 5,000; parallel run
+  75,610 in month 1; one-time 72,000 in month 0; exit 10,000 in month 12.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bpo_roi.assumptions import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = sorted((ROOT / "assumptions").glob("*.yaml"))
+
+TINY: dict[str, Any] = {
+    "scenario": {"name": "Tiny", "currency": "USD", "start_month": "2027-01",
+                 "horizon_months": 12, "discount_rate_annual": 0.0},
+    "workload": {"monthly_volume": 6000, "annual_growth": 0.0, "handle_time_minutes": 10},
+    "in_house": {
+        "paid_hours_per_month": 100, "shrinkage": 0.0, "occupancy": 1.0,
+        "salary_annual": 60000, "benefits_rate": 0.2, "overhead_per_seat_monthly": 500,
+        "supervisor_salary_annual": 72000, "span_of_control": 10, "attrition_annual": 0.12,
+        "cost_per_hire": 1000, "fixed_monthly": 1000, "wage_inflation_annual": 0.0,
+        "cost_inflation_annual": 0.0, "error_rate": 0.01, "rework_minutes": 30,
+    },
+    "offers": [{
+        "name": "Seats",
+        "pricing": {"model": "per_seat", "rate_per_seat_month": 4000,
+                    "productive_hours_per_seat_month": 125, "minimum_seats": 0},
+        "quality": {"error_rate": 0.02},
+        "governance": {"retained_fte": 1, "cost_per_fte_annual": 60000},
+        "transition": {"vendor_selection": 10000, "contracting_legal": 5000,
+                       "knowledge_transfer": 20000, "it_integration": 15000,
+                       "severance_per_fte": 2000},
+        "parallel_run_months": 1,
+        "exit_cost": 10000,
+    }],
+}
+
+
+def tiny_dict(**changes: Any) -> dict[str, Any]:
+    """A deep copy of the tiny scenario with ``section__field=value`` style changes applied."""
+    data = copy.deepcopy(TINY)
+    for key, value in changes.items():
+        node: Any = data
+        parts = key.split("__")
+        for part in parts[:-1]:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        node[parts[-1]] = value
+    return data
+
+
+def tiny(**changes: Any) -> Scenario:
+    """The tiny scenario, validated, with changes (see :func:`tiny_dict`)."""
+    return Scenario.model_validate(tiny_dict(**changes))
+
+
+@pytest.fixture(params=SHIPPED, ids=[p.stem for p in SHIPPED])
+def shipped_path(request: pytest.FixtureRequest) -> Path:
+    return request.param
