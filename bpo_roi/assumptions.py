@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import itertools
 import math
 import re
 from collections.abc import Mapping
@@ -120,7 +121,8 @@ NonNegative = _number(_Bounds(ge=0.0, allowed="a number ≥ 0"))
 Fraction = _number(_Bounds(ge=0.0, le=1.0, allowed='a fraction from 0 to 1 (e.g. 0.3 or "30%")'))
 FractionBelowOne = _number(_Bounds(ge=0.0, lt=1.0, allowed="a fraction from 0 to below 1"))
 PositiveFraction = _number(_Bounds(gt=0.0, le=1.0, allowed="a fraction above 0, at most 1"))
-AnnualRate = _number(_Bounds(ge=-0.5, le=1.0, allowed='an annual rate from -0.5 to 1 (e.g. 0.03 or "3%")'))
+AnnualRate = _number(_Bounds(ge=-0.5, le=1.0,
+                             allowed='an annual rate from -0.5 to 1 (e.g. 0.03 or "3%")'))
 DiscountRate = _number(_Bounds(ge=0.0, le=1.0, allowed='an annual rate from 0 to 1 (e.g. 0.08)'))
 AttritionRate = _number(_Bounds(ge=0.0, le=3.0, allowed="an annual rate from 0 to 3 (300 %)"))
 HoursPerMonth = _number(_Bounds(gt=0.0, le=744.0, allowed="hours per month, above 0, at most 744"))
@@ -246,7 +248,8 @@ class InHouse(_Section):
     benefits_rate: Fraction
     overhead_per_seat_monthly: Money = 0.0
     supervisor_salary_annual: Money = 0.0
-    span_of_control: _number(_Bounds(ge=1.0, le=200.0, allowed="agents per supervisor, 1–200")) = 15.0
+    span_of_control: _number(
+        _Bounds(ge=1.0, le=200.0, allowed="agents per supervisor, 1–200")) = 15.0
     attrition_annual: AttritionRate = 0.0
     cost_per_hire: Money = 0.0
     fixed_monthly: Money = 0.0
@@ -304,7 +307,7 @@ class PerTransactionPricing(_Section):
         if any(b is None for b in bounds[:-1]):
             raise ValueError("only the last tier may have up_to_volume: null")
         points = [b.point if isinstance(b, Distribution) else b for b in bounds[:-1]]
-        if any(b2 <= b1 for b1, b2 in zip(points, points[1:], strict=False)):
+        if any(b2 <= b1 for b1, b2 in itertools.pairwise(points)):
             raise ValueError(f"tier up_to_volume bounds must increase; got {points}")
         return self
 
@@ -396,7 +399,8 @@ class Scenario(_Section):
         names = [o.name for o in self.offers]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ValueError(f"offer names must be unique within a scenario; repeated: {duplicates}")
+            raise ValueError(
+                f"offer names must be unique within a scenario; repeated: {duplicates}")
         for index, offer in enumerate(self.offers, start=1):
             if offer.parallel_run_months > self.scenario.horizon_months:
                 raise ValueError(
@@ -521,7 +525,8 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
                     f"Unknown path {path!r}: {'.'.join(walked) or 'the scenario'} has no "
                     f"{part!r}; it has {known}.")
         else:
-            raise ValueError(f"Unknown path {path!r}: {'.'.join(walked)} is a number, not a section.")
+            raise ValueError(
+                f"Unknown path {path!r}: {'.'.join(walked)} is a number, not a section.")
         walked.append(part)
         if last:
             node[key] = value

@@ -2,9 +2,10 @@
 
 Root finding, vectorised: the model runs once over a grid of candidate values (the trials axis
 of :func:`bpo_roi.model.cash_flows` carries the candidates), a sign change of NPV brackets the
-root, and three more batched runs on finer grids inside the bracket narrow it to about 1e-5 of
-the value (each round divides the bracket by 16); linear interpolation between the last two
-candidates gives the root. Where NPV changes
+root, then batched rounds of false position (with guard points a hair either side) and an
+evenly spaced grid narrow the bracket to 1e-7 of the value; linear interpolation between the
+last two candidates gives the root. NPV is linear in most drivers between kinks, so one round
+usually suffices. Where NPV changes
 sign more than once in range, the root nearest the current value is reported.
 
 The search range is the field's allowed range intersected with ``[x / 100, 100 x]`` for a
@@ -23,9 +24,10 @@ from bpo_roi.assumptions import Scenario, point
 
 __all__ = ["Breakeven", "breakeven", "breakeven_value", "breakeven_values"]
 
-_GRID = 49  # first, coarse grid over the whole range
-_REFINE = 17  # points per refinement round inside the bracket
-_ROUNDS = 3
+_GRID = 33  # first, coarse grid over the whole range
+_REFINE = 8  # evenly spaced points per refinement round inside the bracket
+_ROUNDS = 8
+_XTOL = 1e-7  # relative width at which a bracket is narrow enough
 
 
 @dataclass(frozen=True)
@@ -127,17 +129,19 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
                        for i in changes]
         brackets[j] = min(candidates)[1:]
     for _ in range(_ROUNDS):
-        open_ = [j for j, (a, b, _, _) in brackets.items() if a != b]
+        open_ = [j for j, (a, b, _, _) in brackets.items()
+                 if abs(b - a) > _XTOL * max(abs(a), abs(b), 1e-12)]
         if not open_:
             break
-        inner = np.concatenate([np.linspace(brackets[j][0], brackets[j][1], _REFINE)
-                                for j in open_])
+        inner = np.concatenate([_candidates(*brackets[j]) for j in open_])
+        per = inner.size // len(open_)
         f_all = _npv_over(scenario, path, [offers[j] for j in open_], inner)
         for row, j in enumerate(open_):
             a, b, fa, fb = brackets[j]
-            xs = inner[row * _REFINE:(row + 1) * _REFINE]
-            f = f_all[row, row * _REFINE:(row + 1) * _REFINE].copy()
-            f[0], f[-1] = fa, fb
+            xs = np.concatenate([[a], inner[row * per:(row + 1) * per], [b]])
+            f = np.concatenate([[fa], f_all[row, row * per:(row + 1) * per], [fb]])
+            order = np.argsort(xs)
+            xs, f = xs[order], f[order]
             zero = np.nonzero(f == 0)[0]
             if zero.size:
                 x = float(xs[zero[0]])
@@ -149,6 +153,20 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
         root = a if a == b else a + (b - a) * fa / (fa - fb)
         results[j] = Breakeven(path, names[j], current, root, lo, hi)
     return [results[j] for j in range(len(names))]
+
+
+def _candidates(a: float, b: float, fa: float, fb: float) -> np.ndarray:
+    """Next points to try inside the bracket ``[a, b]``.
+
+    The false-position (secant) point and two points a hair either side of it: where NPV is
+    linear between ``a`` and ``b`` (most of the range, as costs are linear in most drivers)
+    these bracket the root at once. Evenly spaced points shrink the bracket otherwise (steps
+    from whole seats or volume tiers).
+    """
+    guess = a + (b - a) * fa / (fa - fb)
+    hair = _XTOL * 0.25 * max(abs(guess), 1e-12)
+    spaced = np.linspace(a, b, _REFINE + 2)[1:-1]
+    return np.concatenate([[guess - hair, guess, guess + hair], spaced]).clip(a, b)
 
 
 def breakeven(scenario: Scenario, path: str, offer: int | str | None = None,

@@ -20,8 +20,8 @@ own random stream and correlated assumptions can share a Gaussian copula (see
 * PERT: ``x = low + (high-low) · BetaInv(u; α, β)``, ``α = 1 + 4 (mode-low)/(high-low)``,
   ``β = 1 + 4 (high-mode)/(high-low)`` (mean ``(low + 4 mode + high)/6``);
 * uniform: ``x = low + u (high-low)``;
-* normal: ``x = mean + sd · Φ⁻¹(u')``, with ``u'`` rescaled into ``[Φ(a), Φ(b)]`` when ``low``/``high``
-  truncate it;
+* normal: ``x = mean + sd · Φ⁻¹(u')``, with ``u'`` rescaled into ``[Φ(a), Φ(b)]`` when
+  ``low``/``high`` truncate it;
 * lognormal (``mean``, ``sd`` of the value itself): ``σ² = ln(1 + sd²/mean²)``,
   ``μ = ln(mean) - σ²/2``, ``x = exp(μ + σ Φ⁻¹(u'))``, truncated the same way.
 """
@@ -158,14 +158,15 @@ def sample_from_uniform(dist: Distribution, u: np.ndarray) -> np.ndarray:
         return lo + (hi - lo) * special.betaincinv(alpha, beta, u)
     if dist.dist == "uniform":
         return dist.low + u * (dist.high - dist.low)
-    if dist.dist == "normal":
-        mu, sigma = dist.mean, dist.sd
-        to_z = (lambda x: (x - mu) / sigma)
-        from_z = (lambda z: mu + sigma * z)
-    else:
-        mu, sigma = _lognormal_params(dist.mean, dist.sd)
-        to_z = (lambda x: (math.log(x) - mu) / sigma)
-        from_z = (lambda z: np.exp(mu + sigma * z))
+    lognormal = dist.dist == "lognormal"
+    mu, sigma = _lognormal_params(dist.mean, dist.sd) if lognormal else (dist.mean, dist.sd)
+
+    def to_z(x: float) -> float:
+        return ((math.log(x) if lognormal else x) - mu) / sigma
+
+    def from_z(z: np.ndarray) -> np.ndarray:
+        return np.exp(mu + sigma * z) if lognormal else mu + sigma * z
+
     p_lo = special.ndtr(to_z(dist.low)) if dist.low is not None and (
         dist.dist == "normal" or dist.low > 0) else 0.0
     p_hi = special.ndtr(to_z(dist.high)) if dist.high is not None else 1.0

@@ -355,7 +355,7 @@ def recommend(metrics_table: pd.DataFrame) -> str:
 
 
 def _json_value(value: Any) -> Any:
-    if value is None:
+    if value is None or value is pd.NA:
         return None
     if isinstance(value, str):
         return value

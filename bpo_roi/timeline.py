@@ -30,7 +30,7 @@ def month_row(horizon_months: int) -> np.ndarray:
     """Month numbers ``0..H`` as a ``(1, H + 1)`` row, ready to broadcast against trials.
 
     >>> month_row(3).tolist()
-    [[0, 1, 2, 3]]
+    [[0.0, 1.0, 2.0, 3.0]]
     """
     return np.arange(horizon_months + 1, dtype=float)[None, :]
 
@@ -45,7 +45,7 @@ def operating_months(horizon_months: int) -> np.ndarray:
 def monthly_rate(rate_annual: ArrayLike) -> ArrayLike:
     """Monthly rate equivalent to an annual one: ``(1 + r) ** (1/12) - 1``.
 
-    >>> round(monthly_rate(0.12682503013196977), 6)
+    >>> round(float(monthly_rate(0.12682503013196977)), 6)
     0.01
     """
     return np.power(1.0 + np.asarray(rate_annual, dtype=float), 1.0 / 12.0) - 1.0

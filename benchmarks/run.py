@@ -1,0 +1,115 @@
+"""`make bench`: measured figures, printed (never asserted).
+
+Each figure is the median of repeated runs in this process (or of repeated subprocesses for
+start-up costs), with a baseline measured in the same run where a ratio makes sense.
+Sections: engine (evaluate, import), risk (simulate, Erlang C, tornado) and runs (bpo-roi run,
+bare papermill). Pass section names to run only some: ``python benchmarks/run.py engine``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = ROOT / "assumptions" / "contact_centre.yaml"
+sys.path.insert(0, str(ROOT))
+
+
+def median_seconds(fn: Callable[[], object], repeat: int, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def subprocess_seconds(code: str, repeat: int = 7) -> float:
+    def once() -> None:
+        subprocess.run([sys.executable, "-c", code], check=True)
+    return median_seconds(once, repeat)
+
+
+def fmt(seconds: float) -> str:
+    return f"{seconds * 1e3:9.2f} ms" if seconds < 10 else f"{seconds:9.2f} s "
+
+
+def line(label: str, seconds: float, note: str = "") -> None:
+    print(f"  {label:<58} {fmt(seconds)}  {note}")
+
+
+def machine() -> None:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for row in Path("/proc/cpuinfo").read_text().splitlines():
+            if row.startswith("model name"):
+                cpu = row.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    print(f"machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.system()} {platform.release()}")
+
+
+def bench_engine() -> None:
+    import bpo_roi
+
+    print("engine")
+    scenario = bpo_roi.load_scenario(DEFAULT)
+    n_offers, horizon = len(scenario.offers), scenario.scenario.horizon_months
+    three = scenario.with_overrides({})
+    if n_offers < 3:
+        data = scenario.model_dump()
+        extra = dict(data["offers"][0], name="Third offer (copy of the first)")
+        data["offers"].append(extra)
+        three = bpo_roi.Scenario.model_validate(data)
+    t = median_seconds(lambda: bpo_roi.evaluate(three), 50)
+    line(f"evaluate, {horizon} months × 3 offers (incl. breakeven volume)", t,
+         "target < 5 ms")
+    t2 = median_seconds(lambda: bpo_roi.evaluate(three, breakeven=False), 50)
+    line(f"evaluate, {horizon} months × 3 offers, without breakeven", t2)
+    base = subprocess_seconds("pass")
+    light = subprocess_seconds("import bpo_roi")
+    full = subprocess_seconds("import bpo_roi.model, bpo_roi.loading")
+    line("python start-up (baseline)", base)
+    line("import bpo_roi (incl. start-up)", light, f"+{(light - base) * 1e3:.1f} ms over baseline")
+    line("import bpo_roi.model + loading (numpy, pandas, pydantic)", full,
+         f"+{(full - base) * 1e3:.1f} ms over baseline")
+    heavy = subprocess.run(
+        [sys.executable, "-c", "import sys, bpo_roi, bpo_roi.model, bpo_roi.loading; "
+         "print(','.join(m for m in ('plotly','ipywidgets','papermill','nbconvert') "
+         "if m in sys.modules))"], capture_output=True, text=True, check=True).stdout.strip()
+    print(f"  heavy modules loaded by the engine: {heavy or 'none'}")
+
+
+SECTIONS: dict[str, Callable[[], None]] = {"engine": bench_engine}
+
+
+def main(argv: list[str]) -> int:
+    try:
+        import bench_risk  # noqa: F401  (registers its section when present)
+    except ImportError:
+        pass
+    try:
+        import bench_runs  # noqa: F401
+    except ImportError:
+        pass
+    machine()
+    chosen = argv or list(SECTIONS)
+    for name in chosen:
+        SECTIONS[name]()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    sys.exit(main(sys.argv[1:]))

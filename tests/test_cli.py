@@ -1,0 +1,88 @@
+"""The bpo-roi command line, run as a user would (a subprocess) and in-process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bpo_roi.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent / "bpo-roi"
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN), *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_validate_all_shipped_files_exit_zero():
+    r = run("validate", *sorted(str(p) for p in (ROOT / "assumptions").glob("*.yaml")))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count(": valid") >= 3
+
+
+def test_validate_bad_file_one_line_per_problem_no_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    text = (ROOT / "assumptions" / "ap_invoice_processing.yaml").read_text()
+    bad.write_text(text.replace("  shrinkage: 0.18", "  shrinkage: 7").replace(
+        "  occupancy: 0.85", "  ocupancy: 0.85"))
+    good = ROOT / "assumptions" / "it_helpdesk.yaml"
+    r = run("validate", str(bad), str(good))
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith(f"{bad}:") for line in lines)
+    assert "did you mean 'occupancy'" in r.stderr
+    assert "it_helpdesk.yaml: valid" in r.stdout  # the good file is still checked
+
+
+def test_evaluate_writes_contract_files(tmp_path):
+    out = tmp_path / "result"
+    r = run("evaluate", "assumptions/it_helpdesk.yaml", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "Recommendation:" in r.stdout and "NPV (GBP)" in r.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    monthly = pd.read_csv(out / "monthly.csv")
+    assert metrics["currency"] == "GBP" and metrics["horizon_months"] == 36
+    assert set(metrics["offers"]) == set(monthly.offer.unique())
+    assert list(monthly.columns[:6]) == ["offer", "month", "volume", "in_house", "outsourced",
+                                         "savings"]
+    assert len(monthly) == 3 * 37
+    for name, m in metrics["offers"].items():
+        t = monthly[monthly.offer == name]
+        assert (t.savings * t.discount_factor).sum() == pytest.approx(m["npv"], rel=1e-9)
+    assert not list(out.glob("*.tmp")) and not list(out.glob(".*"))
+
+
+def test_evaluate_bad_file_and_unwritable_output(tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "missing.yaml")]) == 2
+    assert "file not found" in capsys.readouterr().err
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code = main(["evaluate", "assumptions/it_helpdesk.yaml", "--out", str(blocker / "sub")])
+    assert code == 1
+    assert "cannot write results" in capsys.readouterr().err
+
+
+def test_new_copies_the_template_which_validates(tmp_path):
+    r = run("new", "claims_processing", "--dir", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    created = tmp_path / "claims_processing.yaml"
+    assert "name: claims_processing" in created.read_text()
+    assert run("validate", str(created)).returncode == 0
+    again = run("new", "claims_processing", "--dir", str(tmp_path))
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert run("new", "../escape", "--dir", str(tmp_path)).returncode == 2
+    assert not (tmp_path.parent / "escape.yaml").exists()
+
+
+def test_usage_error_exits_non_zero():
+    r = run("frobnicate")
+    assert r.returncode == 2 and "usage" in r.stderr

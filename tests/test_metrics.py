@@ -1,0 +1,153 @@
+"""Metrics against independent references: a hand-worked TEI table, numpy-financial, and the
+monthly table itself."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+
+from bpo_roi import evaluate, load_scenario
+from bpo_roi.metrics import irr_annual, payback_month, present_value, tei_summary
+
+
+def test_tei_worked_example():
+    # 10,000 initial; then 5,000 cost and 15,000 benefit a year for 3 years; 10 %.
+    # Annuity factor at 10 % for 3 years: 1/1.1 + 1/1.21 + 1/1.331 = 2.486852
+    s = tei_summary([10_000, 5_000, 5_000, 5_000], [0, 15_000, 15_000, 15_000], 0.10)
+    annuity = 1 / 1.1 + 1 / 1.1**2 + 1 / 1.1**3
+    assert s["pv_costs"] == pytest.approx(10_000 + 5_000 * annuity)
+    assert s["pv_benefits"] == pytest.approx(15_000 * annuity)
+    assert s["npv"] == pytest.approx(10_000 * annuity - 10_000)
+    assert s["roi"] == pytest.approx(0.6628, abs=5e-5)
+    assert s["payback_periods"] == 1.0
+
+
+def test_tei_payback_interpolates_and_can_be_none():
+    # net: -100, +40, +40, +40 → cumulative -60, -20, +20 → 2 + 20/40 = 2.5 periods
+    s = tei_summary([100, 0, 0, 0], [0, 40, 40, 40], 0.0)
+    assert s["payback_periods"] == pytest.approx(2.5)
+    assert tei_summary([100, 10], [0, 20], 0.05)["payback_periods"] is None
+    with pytest.raises(ValueError, match="same length"):
+        tei_summary([1, 2], [1], 0.1)
+
+
+def test_present_value_matches_numpy_financial_for_stacks():
+    rng = np.random.default_rng(0)
+    flows = rng.normal(size=(5, 25))
+    stacked = present_value(flows, 0.007)
+    for row, value in zip(flows, stacked, strict=True):
+        assert value == pytest.approx(npf.npv(0.007, row), rel=1e-12)
+
+
+def test_irr_none_without_sign_change_and_matches_numpy_financial():
+    assert irr_annual([5.0, 1.0, 2.0]) is None
+    assert irr_annual([-5.0, -1.0]) is None
+    flows = [-1000.0] + [100.0] * 12
+    assert irr_annual(flows) == pytest.approx((1 + npf.irr(flows)) ** 12 - 1)
+    # a 10 % yearly IRR, checked on a 1-year period: -100 then 110
+    assert irr_annual([-100.0, 110.0], periods_per_year=1) == pytest.approx(0.10)
+
+
+def test_payback_month_never_and_immediately():
+    assert payback_month(np.array([-1.0, -1.0, 0.5])) == -1
+    assert payback_month(np.array([0.0, 1.0])) == 0
+    assert payback_month(np.array([-3.0, 1.0, 1.0, 1.0])) == 3
+
+
+def test_metrics_are_reproducible_from_the_monthly_table(shipped_path, tmp_path):
+    ev = evaluate(load_scenario(shipped_path))
+    m = ev.monthly
+    for offer, row in ev.metrics.iterrows():
+        t = m[m.offer == offer]
+        assert (t.savings * t.discount_factor).sum() == pytest.approx(row.npv, rel=1e-9)
+        assert (t.in_house * t.discount_factor).sum() == pytest.approx(row.pv_in_house, rel=1e-9)
+        assert (t.outsourced * t.discount_factor).sum() == pytest.approx(row.pv_outsourced,
+                                                                          rel=1e-9)
+        assert row.roi == pytest.approx(row.npv / row.pv_outsourced)
+        cumulative = t.savings.cumsum().to_numpy()
+        first = int(np.argmax(cumulative >= 0)) if (cumulative >= 0).any() else None
+        assert row.payback_month == first
+        assert t.outsourced.iloc[0] == pytest.approx(row.one_time_cost)
+        assert t.in_house.sum() / t.volume.sum() == pytest.approx(
+            row.cost_per_transaction_in_house)
+
+
+def test_components_add_up_to_totals(shipped_path):
+    m = evaluate(load_scenario(shipped_path)).monthly
+    for side in ("in_house", "outsourced"):
+        parts = m[[c for c in m.columns if c.startswith(side + ".")]].sum(axis=1)
+        np.testing.assert_allclose(parts, m[side], rtol=1e-12, atol=1e-6)
+    np.testing.assert_allclose(m.savings, m.in_house - m.outsourced, rtol=1e-12, atol=1e-6)
+
+
+def test_recommendation_is_best_positive_npv_or_stay(shipped_path):
+    ev = evaluate(load_scenario(shipped_path))
+    best = ev.metrics.npv.idxmax()
+    assert ev.recommendation == (best if ev.metrics.npv.max() > 0 else "stay in-house")
+    # a vendor 10× as expensive loses to the status quo
+    s = ev.scenario
+    pricier = s.with_overrides({f"offers.{k}.pricing.rate": _headline(o) * 10
+                                for k, o in enumerate(s.offers)})
+    assert evaluate(pricier, breakeven=False).recommendation == "stay in-house"
+
+
+def _headline(offer):
+    p = offer.pricing
+    return {"per_seat": lambda: p.rate_per_seat_month, "hourly": lambda: p.rate_per_hour,
+            "per_transaction": lambda: p.tiers[0].rate_per_transaction}[p.model]()
+
+
+def test_breakeven_volume_zeroes_npv(shipped_path):
+    ev = evaluate(load_scenario(shipped_path))
+    for k, (offer, row) in enumerate(ev.metrics.iterrows()):
+        volume = row.breakeven_monthly_volume
+        if np.isnan(volume):
+            continue
+        at = evaluate(ev.scenario.with_overrides({"workload.monthly_volume": volume}),
+                      breakeven=False).metrics.loc[offer]
+        assert abs(at.npv) <= 1e-6 * at.pv_in_house, (k, offer)
+        # on each side of the root NPV has opposite signs
+        lo = evaluate(ev.scenario.with_overrides({"workload.monthly_volume": volume * 0.98}),
+                      breakeven=False).metrics.loc[offer, "npv"]
+        hi = evaluate(ev.scenario.with_overrides({"workload.monthly_volume": volume * 1.02}),
+                      breakeven=False).metrics.loc[offer, "npv"]
+        assert lo * hi < 0
+
+
+def test_risk_adjustment_follows_tei():
+    s = load_scenario("assumptions/contact_centre.yaml")
+    ev = evaluate(s, breakeven=False)
+    ra = s.scenario.risk_adjustment
+    for _, row in ev.metrics.iterrows():
+        expected = (row.pv_in_house * (1 - ra.benefit_haircut)
+                    - row.pv_outsourced * (1 + ra.cost_uplift))
+        assert row.risk_adjusted_npv == pytest.approx(expected)
+        assert row.risk_adjusted_npv < row.npv
+
+
+def test_metrics_json_document_shape_and_nulls(tmp_path):
+    from conftest import tiny
+
+    from bpo_roi.outputs import write_metrics_json
+
+    ev = evaluate(tiny(offers__0__pricing__rate_per_seat_month=40_000))  # never pays back
+    doc = ev.to_metrics_dict()
+    write_metrics_json(doc, tmp_path / "metrics.json")
+    loaded = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(loaded) == {"scenario", "currency", "horizon_months", "discount_rate_annual",
+                           "recommendation", "offers"}
+    offer = loaded["offers"]["Seats"]
+    assert offer["pricing_model"] == "per_seat"
+    assert offer["payback_month"] is None
+    assert offer["irr_annual"] is None
+    assert offer["risk_adjusted_npv"] is None
+    assert loaded["recommendation"] == "stay in-house"
+    for key in ("npv", "irr_annual", "roi", "payback_month", "discounted_payback_month",
+                "pv_in_house", "pv_outsourced", "total_in_house", "total_outsourced",
+                "one_time_cost", "cost_per_transaction_in_house",
+                "cost_per_transaction_outsourced", "breakeven_monthly_volume",
+                "risk_adjusted_npv"):
+        assert key in offer

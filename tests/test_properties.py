@@ -1,0 +1,128 @@
+"""Property tests (hypothesis): monotonicity, additivity, and NPV at 0 % = plain sum."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import tiny
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bpo_roi import evaluate, load_scenario
+from bpo_roi.model import cash_flows, offer_summary_arrays
+
+CC = load_scenario("assumptions/contact_centre.yaml")
+AP = load_scenario("assumptions/ap_invoice_processing.yaml")
+HD = load_scenario("assumptions/it_helpdesk.yaml")
+SCENARIOS = [CC, AP, HD]
+
+fast = settings(max_examples=40, deadline=None)
+
+
+def _npv(scenario, path, values):
+    flows = cash_flows(scenario, {path: np.asarray(values, dtype=float)})
+    return np.vstack([offer_summary_arrays(flows, o)["npv"] for o in flows.offers])
+
+
+def _price_paths(s, k):
+    p = s.offers[k].pricing
+    if p.model == "per_seat":
+        return [f"offers.{k}.pricing.rate_per_seat_month"]
+    if p.model == "hourly":
+        return [f"offers.{k}.pricing.rate_per_hour"]
+    return [f"offers.{k}.pricing.tiers.{j}.rate_per_transaction" for j in range(len(p.tiers))]
+
+
+@fast
+@given(which=st.integers(0, 2), factors=st.lists(st.floats(0.2, 5.0), min_size=2, max_size=6))
+def test_higher_vendor_price_never_raises_npv(which, factors):
+    s = SCENARIOS[which]
+    factors = np.sort(np.asarray(factors))
+    for k in range(len(s.offers)):
+        samples = {p: float(s.get(p)) * factors for p in _price_paths(s, k)}
+        flows = cash_flows(s, samples, offers=[k])
+        npv = offer_summary_arrays(flows, flows.offers[0])["npv"]
+        assert np.all(np.diff(npv) <= 1e-6 * np.abs(npv).max())
+
+
+@fast
+@given(which=st.integers(0, 2), salaries=st.lists(st.floats(10_000, 200_000), min_size=2,
+                                                  max_size=6))
+def test_higher_in_house_salary_never_lowers_npv(which, salaries):
+    npv = _npv(SCENARIOS[which], "in_house.salary_annual", np.sort(salaries))
+    assert np.all(np.diff(npv, axis=1) >= -1e-6 * np.abs(npv).max())
+
+
+@fast
+@given(which=st.integers(0, 2), rate=st.floats(0.0, 0.5))
+def test_npv_at_zero_rate_is_the_plain_sum_and_discounting_lowers_pv(which, rate):
+    s = SCENARIOS[which].with_overrides({"scenario.discount_rate_annual": 0.0})
+    ev = evaluate(s, breakeven=False)
+    for offer, row in ev.metrics.iterrows():
+        t = ev.monthly[ev.monthly.offer == offer]
+        assert np.isclose(row.npv, t.savings.sum(), rtol=1e-12)
+        assert np.isclose(row.pv_outsourced, row.total_outsourced, rtol=1e-12)
+    discounted = evaluate(s.with_overrides({"scenario.discount_rate_annual": rate}),
+                          breakeven=False)
+    assert (discounted.metrics.pv_in_house <= ev.metrics.pv_in_house + 1e-6).all()
+
+
+@fast
+@given(volume=st.floats(500, 50_000), aht=st.floats(1, 30), error=st.floats(0, 0.2),
+       ramp=st.integers(0, 12), start=st.floats(0.2, 1.0), parallel=st.integers(0, 6),
+       model=st.sampled_from(["per_seat", "hourly", "per_transaction"]))
+def test_components_always_sum_to_totals(volume, aht, error, ramp, start, parallel, model):
+    pricing = {
+        "per_seat": {"model": "per_seat", "rate_per_seat_month": 4000,
+                     "productive_hours_per_seat_month": 125, "minimum_seats": 3},
+        "hourly": {"model": "hourly", "rate_per_hour": 30, "billable_utilisation": 0.8},
+        "per_transaction": {"model": "per_transaction", "minimum_monthly_volume": 1000,
+                            "tiers": [{"up_to_volume": 5000, "rate_per_transaction": 6.0},
+                                      {"up_to_volume": None, "rate_per_transaction": 5.0}]},
+    }[model]
+    s = tiny(workload__monthly_volume=volume, workload__handle_time_minutes=aht,
+             offers__0__pricing=pricing, offers__0__quality={"error_rate": error},
+             offers__0__ramp={"start_fraction": start, "months": ramp},
+             offers__0__parallel_run_months=parallel)
+    m = evaluate(s, breakeven=False).monthly
+    for side in ("in_house", "outsourced"):
+        parts = m[[c for c in m.columns if c.startswith(side + ".")]].sum(axis=1)
+        assert np.allclose(parts, m[side], rtol=1e-12, atol=1e-6)
+    assert (m[[c for c in m.columns if "." in c]] >= -1e-9).all().all()  # costs are positive
+
+
+@fast
+@given(start=st.floats(0.1, 1.0), factor=st.floats(0.5, 3.0), months=st.integers(0, 12))
+def test_per_transaction_fee_does_not_depend_on_vendor_productivity(start, factor, months):
+    base = AP.with_overrides({})
+    k = next(i for i, o in enumerate(base.offers) if o.pricing.model == "per_transaction")
+    changed = base.with_overrides({f"offers.{k}.ramp.start_fraction": start,
+                                   f"offers.{k}.ramp.months": months,
+                                   f"offers.{k}.handle_time_factor": factor})
+    a = cash_flows(base, offers=[k]).offers[0]
+    b = cash_flows(changed, offers=[k]).offers[0]
+    np.testing.assert_array_equal(a.components["vendor_fee"], b.components["vendor_fee"])
+    assert not b.components["ramp"].any()
+
+
+@fast
+@given(start=st.floats(0.2, 0.99), months=st.integers(1, 12))
+def test_slower_vendor_never_bills_less_under_per_seat_and_hourly(start, months):
+    for s in (CC, AP, HD):
+        for k, offer in enumerate(s.offers):
+            if offer.pricing.model == "per_transaction":
+                continue
+            slow = s.with_overrides({f"offers.{k}.ramp.start_fraction": start,
+                                     f"offers.{k}.ramp.months": months})
+            steady = s.with_overrides({f"offers.{k}.ramp.start_fraction": 1.0,
+                                       f"offers.{k}.ramp.months": months})
+            a = cash_flows(slow, offers=[k]).offers[0].total
+            b = cash_flows(steady, offers=[k]).offers[0].total
+            assert np.all(a >= b - 1e-6)
+
+
+@fast
+@given(volumes=st.lists(st.floats(1_000, 500_000), min_size=2, max_size=5))
+def test_in_house_cost_grows_with_volume(volumes):
+    flows = cash_flows(CC, {"workload.monthly_volume": np.sort(volumes)})
+    totals = flows.in_house.total.sum(axis=1)
+    assert np.all(np.diff(totals) >= 0)
