@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: install
-	$(BIN)/bpo-roi demo $(SCENARIO) --out $(OUT)
+	$(BIN)/bpo-roi run $(SCENARIO) --out $(OUT)
 
 test: install
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup

@@ -10,8 +10,9 @@ discounted.
 * ``ROI`` as in Forrester's Total Economic Impact: ``(PV benefits - PV costs) / PV costs`` with
   benefits = the avoided in-house cost and costs = every outsourced cost, one-time included.
   It equals ``NPV / PV costs``.
-* Payback: the first month whose cumulative savings are ≥ 0 (``None`` if never); the discounted
-  payback uses discounted savings. :func:`tei_summary` reports payback in periods interpolated
+* Payback: the first month from which cumulative savings are ≥ 0 and stay ≥ 0 to the end of
+  the horizon (``None`` if never); the discounted payback uses discounted savings.
+  :func:`tei_summary` reports payback in periods interpolated
   within the period, as TEI studies do.
 * Risk adjustment (TEI): ``PV benefits × (1 - benefit_haircut) - PV costs × (1 + cost_uplift)``.
 """
@@ -82,19 +83,25 @@ def irr_annual(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12
 
 
 def payback_month(savings: np.ndarray) -> np.ndarray:
-    """First period whose cumulative savings are ≥ 0, or -1 where that never happens.
+    """First period from which cumulative savings are ≥ 0 and stay so; -1 where none.
 
+    "Stay so" guards two cases a plain first crossing gets wrong: an offer with no one-time
+    cost but negative savings (cumulative 0 at month 0, negative after) and an exit cost that
+    pulls the cumulative back below zero at the end of the term. For the usual profile
+    (one-time cost, then savings) it is the first month whose cumulative savings are ≥ 0.
     Works on one series or a ``(trials, N + 1)`` stack (vectorised, no loop).
 
     >>> payback_month(np.array([-100.0, 40.0, 40.0, 40.0])).tolist()
     3
-    >>> payback_month(np.array([[-100.0, 10.0], [-1.0, 5.0]])).tolist()
-    [-1, 1]
+    >>> payback_month(np.array([[-100.0, 10.0], [-1.0, 5.0], [0.0, -1.0]])).tolist()
+    [-1, 1, -1]
     """
-    reached = np.cumsum(savings, axis=-1) >= -1e-9 * np.max(np.abs(savings), axis=-1,
-                                                          keepdims=True)
-    first = np.argmax(reached, axis=-1)
-    return np.where(np.any(reached, axis=-1), first, -1)
+    cumulative = np.cumsum(savings, axis=-1)
+    tolerance = 1e-9 * np.max(np.abs(savings), axis=-1, keepdims=True)
+    reached = cumulative >= -tolerance
+    stays = np.logical_and.accumulate(reached[..., ::-1], axis=-1)[..., ::-1]
+    first = np.argmax(stays, axis=-1)
+    return np.where(np.any(stays, axis=-1), first, -1)
 
 
 def tei_summary(costs: Sequence[float] | np.ndarray, benefits: Sequence[float] | np.ndarray,

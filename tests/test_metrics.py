@@ -57,6 +57,13 @@ def test_payback_month_never_and_immediately():
     assert payback_month(np.array([-3.0, 1.0, 1.0, 1.0])) == 3
 
 
+def test_payback_is_none_for_a_losing_offer_without_one_time_cost():
+    # cumulative is 0 at month 0 but negative from month 1: it never pays back
+    assert payback_month(np.array([0.0, -5.0, -5.0])) == -1
+    # an exit cost that pulls the cumulative below zero at the end: not paid back
+    assert payback_month(np.array([-10.0, 6.0, 6.0, -5.0])) == -1
+
+
 def test_metrics_are_reproducible_from_the_monthly_table(shipped_path, tmp_path):
     ev = evaluate(load_scenario(shipped_path))
     m = ev.monthly
@@ -68,8 +75,8 @@ def test_metrics_are_reproducible_from_the_monthly_table(shipped_path, tmp_path)
                                                                           rel=1e-9)
         assert row.roi == pytest.approx(row.npv / row.pv_outsourced)
         cumulative = t.savings.cumsum().to_numpy()
-        first = int(np.argmax(cumulative >= 0)) if (cumulative >= 0).any() else None
-        assert row.payback_month == first
+        stays = [t_ for t_ in range(len(cumulative)) if (cumulative[t_:] >= 0).all()]
+        assert row.payback_month == (stays[0] if stays else None)
         assert t.outsourced.iloc[0] == pytest.approx(row.one_time_cost)
         assert t.in_house.sum() / t.volume.sum() == pytest.approx(
             row.cost_per_transaction_in_house)

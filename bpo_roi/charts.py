@@ -1,0 +1,249 @@
+"""Charts: plotly figure builders shared by the notebooks, the explorer and the reports.
+
+One look everywhere: the Okabe–Ito colour-blind-safe palette, money axes in the scenario
+currency with thousands separators, hover labels that name the offer, month and amount.
+Imports plotly on first use only (``import bpo_roi`` stays light).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    import plotly.graph_objects as go
+
+    from bpo_roi.model import Evaluation
+
+__all__ = [
+    "COMPONENT_LABELS",
+    "PALETTE",
+    "cost_breakdown",
+    "cumulative_savings",
+    "monthly_cost",
+    "offers_table",
+    "unit_cost",
+]
+
+# Okabe & Ito (2008), safe for the common forms of colour-vision deficiency.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#000000"]
+IN_HOUSE_COLOUR = "#555555"
+
+COMPONENT_LABELS = {
+    "vendor_fee": "Vendor fee",
+    "ramp": "Productivity ramp",
+    "rework": "Rework of vendor errors",
+    "governance": "Governance",
+    "parallel_run": "Parallel run",
+    "search_contracting": "Vendor search & contracting",
+    "transition": "Transition & knowledge transfer",
+    "severance_retention": "Severance & retention",
+    "exit": "Exit / switching",
+}
+HIDDEN_COLOURS = dict(zip(list(COMPONENT_LABELS)[1:],
+                          ["#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+                           "#999999", "#000000"], strict=True))
+
+PRICING_LABELS = {"per_seat": "per seat", "hourly": "hourly", "per_transaction": "per transaction"}
+
+
+def _go() -> Any:
+    import plotly.graph_objects as go
+
+    return go
+
+
+def _layout(fig: go.Figure, title: str, currency: str, y_title: str = "") -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "xanchor": "left"},
+        template="simple_white",
+        font={"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13},
+        colorway=PALETTE,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0},
+        margin={"l": 70, "r": 20, "t": 80, "b": 50},
+        hoverlabel={"namelength": -1},
+        height=420,
+    )
+    fig.update_yaxes(tickformat=",.0f", title=y_title or currency, gridcolor="#eeeeee",
+                     showgrid=True, zeroline=True, zerolinecolor="#999999")
+    return fig
+
+
+def _currency(ev: Evaluation) -> str:
+    return ev.scenario.scenario.currency
+
+
+def monthly_cost(ev: Evaluation, fig: go.Figure | None = None) -> go.Figure:
+    """Monthly cost, in-house against each offer (months 1..H; one-time costs excluded)."""
+    go = _go()
+    cur = _currency(ev)
+    m = ev.monthly[ev.monthly.month >= 1]
+    first = m[m.offer == m.offer.iloc[0]]
+    traces = [go.Scatter(x=first.month, y=first.in_house, name="In-house (status quo)",
+                         line={"color": IN_HOUSE_COLOUR, "width": 3, "dash": "dot"},
+                         hovertemplate=f"In-house<br>month %{{x}}: %{{y:,.0f}} {cur}"
+                                       "<extra></extra>")]
+    for i, (offer, t) in enumerate(m.groupby("offer", sort=False)):
+        traces.append(go.Scatter(
+            x=t.month, y=t.outsourced, name=_esc(offer), line={"color": PALETTE[i % 8],
+                                                              "width": 2},
+            hovertemplate=f"{_esc(offer)}<br>month %{{x}}: %{{y:,.0f}} {cur}<extra></extra>"))
+    fig = _fill(fig, traces)
+    _layout(fig, "Monthly cost: in-house vs each offer (incl. hidden costs)", cur)
+    fig.update_xaxes(title="month")
+    return fig
+
+
+def cumulative_savings(ev: Evaluation, fig: go.Figure | None = None) -> go.Figure:
+    """Cumulative savings per offer from month 0, with the payback month marked."""
+    go = _go()
+    cur = _currency(ev)
+    traces = []
+    for i, (offer, t) in enumerate(ev.monthly.groupby("offer", sort=False)):
+        colour = PALETTE[i % 8]
+        traces.append(go.Scatter(
+            x=t.month, y=t.cumulative_savings, name=_esc(offer), line={"color": colour},
+            hovertemplate=f"{_esc(offer)}<br>month %{{x}}: %{{y:,.0f}} {cur} cumulative"
+                          "<extra></extra>"))
+        payback = ev.metrics.loc[offer, "payback_month"]
+        xs, ys = ([], []) if pd.isna(payback) else (
+            [int(payback)], [float(t.cumulative_savings.iloc[int(payback)])])
+        traces.append(go.Scatter(
+            x=xs, y=ys, mode="markers", showlegend=False, name=f"{_esc(offer)} payback",
+            marker={"color": colour, "size": 12, "symbol": "diamond",
+                    "line": {"color": "white", "width": 1}},
+            hovertemplate=f"{_esc(offer)} pays back in month %{{x}}<extra></extra>"))
+    fig = _fill(fig, traces)
+    _layout(fig, "Cumulative savings (◆ = payback month)", _currency(ev))
+    fig.update_xaxes(title="month")
+    return fig
+
+
+def cost_breakdown(ev: Evaluation, fig: go.Figure | None = None) -> go.Figure:
+    """Total cost over the horizon: in-house, and each offer split into fee + hidden costs."""
+    go = _go()
+    cur = _currency(ev)
+    m = ev.monthly
+    totals = m.groupby("offer", sort=False).sum(numeric_only=True)
+    offers = [_esc(o) for o in totals.index]
+    x = ["In-house", *offers]
+    traces = [go.Bar(x=["In-house"], y=[float(totals["in_house"].iloc[0])], name="In-house cost",
+                     marker_color=IN_HOUSE_COLOUR,
+                     hovertemplate=f"In-house: %{{y:,.0f}} {cur}<extra></extra>")]
+    for component, label in COMPONENT_LABELS.items():
+        values = totals[f"outsourced.{component}"]
+        colour = PALETTE[0] if component == "vendor_fee" else HIDDEN_COLOURS[component]
+        traces.append(go.Bar(
+            x=offers, y=values.to_numpy(), name=label, marker_color=colour,
+            hovertemplate=f"%{{x}}<br>{label}: %{{y:,.0f}} {cur}<extra></extra>"))
+    fig = _fill(fig, traces)
+    _layout(fig, f"Total cost over {ev.scenario.scenario.horizon_months} months: the vendor fee "
+                 "is not the whole cost", cur)
+    fig.update_layout(barmode="stack", xaxis={"categoryorder": "array", "categoryarray": x},
+                      height=480, legend={"orientation": "v", "x": 1.02, "y": 1.0,
+                                          "yanchor": "top", "traceorder": "reversed"},
+                      margin={"r": 230})
+    return fig
+
+
+def unit_cost(ev: Evaluation, fig: go.Figure | None = None) -> go.Figure:
+    """Cost per transaction (all costs over the horizon ÷ volume), by offer and pricing model."""
+    go = _go()
+    cur = _currency(ev)
+    mt = ev.metrics
+    labels = ["In-house"] + [f"{_esc(o)}<br>({PRICING_LABELS[p]})" for o, p in
+                             zip(mt.index, mt.pricing_model, strict=True)]
+    values = [float(mt.cost_per_transaction_in_house.iloc[0]),
+              *mt.cost_per_transaction_outsourced.astype(float)]
+    colours = [IN_HOUSE_COLOUR] + [PALETTE[i % 8] for i in range(len(mt))]
+    trace = go.Bar(x=labels, y=values, marker_color=colours, text=[f"{v:,.2f}" for v in values],
+                   textposition="outside", name="cost per transaction",
+                   hovertemplate=f"%{{x}}: %{{y:,.2f}} {cur} per transaction<extra></extra>")
+    fig = _fill(fig, [trace])
+    _layout(fig, "Cost per transaction, all costs included", cur, f"{cur} per transaction")
+    fig.update_yaxes(tickformat=",.2f")
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def offers_table(ev: Evaluation) -> go.Figure:
+    """The offers compared, one column per offer, as a plotly table."""
+    go = _go()
+    cur = _currency(ev)
+    mt = ev.metrics
+    rows = [
+        ("Pricing model", [PRICING_LABELS[p] for p in mt.pricing_model]),
+        (f"NPV ({cur})", [f"{v:,.0f}" for v in mt.npv]),
+        ("ROI (TEI)", [_pct(v) for v in mt.roi]),
+        ("IRR (annual)", [_pct(v) for v in mt.irr_annual]),
+        ("Payback", [_month(v) for v in mt.payback_month]),
+        ("Savings (PV)", [_pct(v) for v in mt.savings_pct]),
+        (f"One-time cost ({cur})", [f"{v:,.0f}" for v in mt.one_time_cost]),
+        (f"Cost / transaction ({cur})", [f"{v:,.2f}" for v in mt.cost_per_transaction_outsourced]),
+        ("Breakeven monthly volume", [
+            "—" if pd.isna(v) else f"{v:,.0f}" for v in mt.breakeven_monthly_volume]),
+    ]
+    header = ["", *[_esc(o) for o in mt.index]]
+    cells = [[r[0] for r in rows]] + [[r[1][j] for r in rows] for j in range(len(mt))]
+    fig = go.Figure(go.Table(
+        header={"values": header, "fill_color": "#f2f2f2", "align": "left",
+                "font": {"size": 13}},
+        cells={"values": cells, "align": ["left"] + ["right"] * len(mt), "height": 26}))
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0}, height=60 + 27 * len(rows))
+    return fig
+
+
+def _fill(fig: go.Figure | None, traces: list[Any]) -> go.Figure:
+    """A new figure, or the given one (a live FigureWidget) updated in place."""
+    go = _go()
+    if fig is None:
+        return go.Figure(traces)
+    with fig.batch_update():
+        if len(fig.data) != len(traces):
+            fig.data = ()
+            fig.add_traces(traces)
+        else:
+            for old, new in zip(fig.data, traces, strict=True):
+                old.update(new.to_plotly_json())
+    return fig
+
+
+def _esc(text: Any) -> str:
+    """Escape text for plotly labels (which accept a subset of HTML)."""
+    import html
+
+    return html.escape(str(text), quote=False)
+
+
+def _pct(v: Any) -> str:
+    return "—" if v is None or pd.isna(v) else f"{v * 100:,.1f} %"
+
+
+def _month(v: Any) -> str:
+    return "never" if v is None or pd.isna(v) else f"month {int(v)}"
+
+
+
+def use_offline_renderer() -> None:
+    """Show figures as the plotly mimetype (JupyterLab) plus offline HTML (reports).
+
+    plotly's own ``notebook`` renderer embeds plotly.js once per notebook, which is what an
+    offline report needs, but it also adds a MathJax ``<script src=...>`` from a CDN to every
+    figure. This renderer is the same without MathJax, so the report makes no network request.
+    """
+    import plotly.io as pio
+    from plotly.io import to_html
+    from plotly.io._base_renderers import NotebookRenderer
+
+    class OfflineNotebookRenderer(NotebookRenderer):
+        def to_mimebundle(self, fig_dict: dict[str, Any]) -> dict[str, str]:
+            html = to_html(fig_dict, config=self.config, include_plotlyjs=False,
+                           include_mathjax=False, full_html=False, default_width="100%",
+                           default_height=525, validate=False)
+            return {"text/html": html}
+
+    if "bpo_offline" not in pio.renderers:
+        pio.renderers["bpo_offline"] = OfflineNotebookRenderer()
+    pio.renderers.default = "plotly_mimetype+bpo_offline"

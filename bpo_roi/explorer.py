@@ -1,0 +1,206 @@
+"""The live explorer: ipywidgets controls bound to plotly ``FigureWidget``s that update in place.
+
+Used by ``notebooks/explorer.ipynb``; holds no model logic: every change builds overrides,
+calls :meth:`Scenario.with_overrides` and :func:`bpo_roi.evaluate`, and refreshes the figures'
+data inside ``batch_update`` (the figures are never re-created).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from bpo_roi import charts, report
+from bpo_roi.assumptions import Scenario, point
+from bpo_roi.loading import load_scenario
+from bpo_roi.model import Evaluation, evaluate
+
+__all__ = ["Explorer"]
+
+_HEADLINE_RATE = {
+    "per_seat": ("pricing.rate_per_seat_month", "Seat rate / month"),
+    "hourly": ("pricing.rate_per_hour", "Rate / hour"),
+    "per_transaction": ("pricing.rate", "Price / transaction (tier 1)"),
+}
+
+
+def _headline_rate(scenario: Scenario, k: int) -> float:
+    p = scenario.offers[k].pricing
+    if p.model == "per_seat":
+        return float(point(p.rate_per_seat_month))
+    if p.model == "hourly":
+        return float(point(p.rate_per_hour))
+    return float(point(p.tiers[0].rate_per_transaction))
+
+
+class Explorer:
+    """Scenario picker, sliders and live charts for one scenario at a time.
+
+    Parameters
+    ----------
+    assumptions_dir : str or Path
+        Folder of scenario YAML files offered in the picker.
+    scenario : str or Path, optional
+        File to open first (default: the first file in the folder).
+
+    Examples
+    --------
+    >>> ex = Explorer("assumptions")           # doctest: +SKIP
+    >>> ex.controls["monthly_volume"].value *= 1.2   # charts and table follow  # doctest: +SKIP
+    """
+
+    def __init__(self, assumptions_dir: str | Path = "../assumptions",
+                 scenario: str | Path | None = None) -> None:
+        import ipywidgets as w
+        import plotly.graph_objects as go
+
+        self._w = w
+        files = sorted(Path(assumptions_dir).glob("*.yaml"))
+        if not files:
+            raise ValueError(f"The 'assumptions_dir' parameter of Explorer must be a folder with "
+                             f"scenario .yaml files. Got {str(assumptions_dir)!r} instead.")
+        first = Path(scenario) if scenario is not None else files[0]
+        options = [(f.stem.replace("_", " "), str(f)) for f in files]
+        if str(first) not in {o[1] for o in options}:
+            options.insert(0, (first.stem, str(first)))
+        self.picker = w.Dropdown(options=options, value=str(first), description="Scenario")
+        self.offer_picker = w.Dropdown(description="Offer")
+        style = {"description_width": "170px"}
+        layout = w.Layout(width="460px")
+
+        def slider(cls: Any, description: str, **kw: Any) -> Any:
+            return cls(description=description, continuous_update=False, style=style,
+                       layout=layout, **kw)
+
+        self.controls: dict[str, Any] = {
+            "monthly_volume": slider(w.FloatSlider, "Monthly volume", readout_format=",.0f"),
+            "handle_time_minutes": slider(w.FloatSlider, "Handle time (min)", step=0.1),
+            "salary_annual": slider(w.FloatSlider, "In-house salary / yr",
+                                    readout_format=",.0f", step=500),
+            "vendor_rate": slider(w.FloatSlider, "Vendor rate", step=0.01,
+                                  readout_format=",.2f"),
+            "vendor_error_rate": slider(w.FloatSlider, "Vendor error rate", min=0.0, max=0.3,
+                                        step=0.005, readout_format=".1%"),
+            "ramp_months": slider(w.IntSlider, "Ramp (months)", min=0, max=24),
+            "parallel_run_months": slider(w.IntSlider, "Parallel run (months)", min=0, max=12),
+            "discount_rate_annual": slider(w.FloatSlider, "Discount rate / yr", min=0.0,
+                                           max=0.30, step=0.005, readout_format=".1%"),
+        }
+        self.monthly_fig = go.FigureWidget()
+        self.savings_fig = go.FigureWidget()
+        self.breakdown_fig = go.FigureWidget()
+        self.summary = w.HTML()
+        self.status = w.HTML()
+        self.last_update_ms: float = float("nan")
+        self.result: Evaluation | None = None
+        self._loading = False
+        self.picker.observe(lambda _: self.load(self.picker.value), names="value")
+        self.offer_picker.observe(lambda _: self._offer_changed(), names="value")
+        for control in self.controls.values():
+            control.observe(lambda _: self.update(), names="value")
+        self.load(str(first))
+
+    # -- state --------------------------------------------------------------------------------
+
+    def load(self, path: str) -> None:
+        """Open a scenario file and reset every control to its values."""
+        self.base = load_scenario(path)
+        self._loading = True
+        try:
+            self.offer_picker.options = [(o.name, i) for i, o in enumerate(self.base.offers)]
+            self.offer_picker.value = 0
+            s = self.base
+            volume = float(point(s.workload.monthly_volume))
+            self._set("monthly_volume", volume, volume * 0.2, volume * 3.0, volume / 100)
+            aht = float(point(s.workload.handle_time_minutes))
+            self._set("handle_time_minutes", aht, aht * 0.3, aht * 3.0, None)
+            salary = float(point(s.in_house.salary_annual))
+            self._set("salary_annual", salary, salary * 0.4, salary * 2.5, None)
+            self.controls["discount_rate_annual"].value = float(
+                point(s.scenario.discount_rate_annual))
+            self._offer_controls()
+        finally:
+            self._loading = False
+        self.update()
+
+    def _set(self, name: str, value: float, low: float, high: float, step: float | None) -> None:
+        c = self.controls[name]
+        c.max = max(high, c.min)
+        c.min = low
+        c.max = high
+        if step:
+            c.step = step
+        c.value = value
+
+    def _offer_controls(self) -> None:
+        k = self.offer_picker.value or 0
+        offer = self.base.offers[k]
+        rate = _headline_rate(self.base, k)
+        self.controls["vendor_rate"].description = _HEADLINE_RATE[offer.pricing.model][1]
+        self._set("vendor_rate", rate, rate * 0.3, rate * 2.5, max(rate / 200, 0.01))
+        self.controls["vendor_error_rate"].value = float(point(offer.quality.error_rate))
+        self.controls["ramp_months"].value = offer.ramp.months
+        self.controls["parallel_run_months"].value = offer.parallel_run_months
+
+    def _offer_changed(self) -> None:
+        if self._loading:
+            return
+        self._loading = True
+        try:
+            self._offer_controls()
+        finally:
+            self._loading = False
+        self.update()
+
+    def overrides(self) -> dict[str, Any]:
+        """The dotted-path overrides the controls stand for."""
+        c = {name: control.value for name, control in self.controls.items()}
+        k = self.offer_picker.value or 0
+        model = self.base.offers[k].pricing.model
+        o = f"offers.{k}"
+        return {
+            "workload.monthly_volume": c["monthly_volume"],
+            "workload.handle_time_minutes": c["handle_time_minutes"],
+            "in_house.salary_annual": c["salary_annual"],
+            f"{o}.{_HEADLINE_RATE[model][0]}": c["vendor_rate"],
+            f"{o}.quality.error_rate": c["vendor_error_rate"],
+            f"{o}.ramp.months": c["ramp_months"],
+            f"{o}.parallel_run_months": c["parallel_run_months"],
+            "scenario.discount_rate_annual": c["discount_rate_annual"],
+        }
+
+    def update(self) -> Evaluation | None:
+        """Recompute and refresh figures and table in place; returns the evaluation."""
+        if self._loading:
+            return None
+        start = time.perf_counter()
+        try:
+            scenario = self.base.with_overrides(self.overrides())
+        except ValueError as exc:  # a control combination the schema rejects
+            self.status.value = f"<span style='color:#b00'>{report.esc(exc)}</span>"
+            return None
+        result = evaluate(scenario, breakeven=False)
+        charts.monthly_cost(result, self.monthly_fig)
+        charts.cumulative_savings(result, self.savings_fig)
+        charts.cost_breakdown(result, self.breakdown_fig)
+        self.summary.value = (report.executive_summary_html(result)
+                              + report.headline_table_html(result))
+        self.last_update_ms = (time.perf_counter() - start) * 1e3
+        self.status.value = (f"<span style='color:#5f6b7a'>recomputed in "
+                             f"{self.last_update_ms:.0f} ms</span>")
+        self.result = result
+        return result
+
+    @property
+    def widget(self) -> Any:
+        """The whole explorer as one widget (display it in a notebook cell)."""
+        w = self._w
+        left = w.VBox([self.picker, self.offer_picker, *self.controls.values(), self.status])
+        return w.VBox([w.HBox([left, self.summary]), self.monthly_fig, self.savings_fig,
+                       self.breakdown_fig])
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)

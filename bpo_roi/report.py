@@ -1,0 +1,261 @@
+"""The executive report: HTML fragments shown by the business-case notebook, and the
+notebook → HTML conversion (no code, no prompts, no network).
+
+All user text (scenario and offer names, notes, sources) is escaped with :func:`html.escape`
+before it reaches the page: it is text, never markup.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bpo_roi.assumptions import Scenario
+    from bpo_roi.model import Evaluation
+
+__all__ = [
+    "REPORT_TEMPLATE_DIR",
+    "assumptions_appendix_html",
+    "executive_summary_html",
+    "headline_table_html",
+    "render_report",
+    "title_block_html",
+]
+
+REPORT_TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+REPORT_TEMPLATE = "report"
+REMOVE_TAGS = {"remove", "remove_cell", "parameters", "injected-parameters", "interactive"}
+
+PRICING_LABELS = {"per_seat": "per-seat", "hourly": "hourly", "per_transaction":
+                  "per-transaction"}
+
+
+def esc(value: Any) -> str:
+    """Text for HTML: escaped, quotes included."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def money(value: Any, currency: str = "", digits: int = 0) -> str:
+    """``12,345 USD``; large amounts as ``12.3 M USD``; ``—`` when missing."""
+    if value is None or pd.isna(value):
+        return "—"
+    v = float(value)
+    text = f"{v / 1e6:,.{max(digits, 1)}f} M" if abs(v) >= 1e6 else f"{v:,.{digits}f}"
+    return f"{text} {currency}".strip()
+
+
+def pct(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{float(value) * 100:,.1f} %"
+
+
+def month_text(value: Any) -> str:
+    return "never within the horizon" if value is None or pd.isna(value) else \
+        f"month {int(value)}"
+
+
+def title_block_html(scenario: Scenario, run_date: _dt.date | None = None) -> str:
+    """Title block: scenario, date, currency, horizon and an "illustrative" label."""
+    s = scenario.scenario
+    day = (run_date or _dt.date.today()).isoformat()
+    badge = ('<span class="bpo-badge" title="Inputs are examples, not company data">'
+             'Illustrative inputs</span>') if s.illustrative else ""
+    return (
+        '<div class="bpo-title">'
+        f'<div class="bpo-kicker">Outsourcing business case {badge}</div>'
+        f"<h1>{esc(s.name)}</h1>"
+        f'<div class="bpo-meta">{esc(day)} · currency {esc(s.currency)} · '
+        f"{s.horizon_months} months from {esc(s.start_month)} · "
+        f"discount rate {pct(_point(s.discount_rate_annual))} a year</div>"
+        "</div>")
+
+
+def _point(value: Any) -> Any:
+    from bpo_roi.assumptions import point
+
+    return point(value)
+
+
+def executive_summary_html(ev: Evaluation) -> str:
+    """The recommendation in one sentence, then the headline figures of the best offer."""
+    cur = ev.scenario.scenario.currency
+    horizon = ev.scenario.scenario.horizon_months
+    mt = ev.metrics
+    best = ev.recommendation
+    if best in mt.index:
+        row = mt.loc[best]
+        sentence = (
+            f"<strong>Outsource to {esc(best)}</strong> ({PRICING_LABELS[row.pricing_model]} "
+            f"pricing): it saves {money(row.npv, cur)} in today's money over {horizon} months "
+            f"({pct(row.savings_pct)} of the in-house cost), returns {pct(row.roi)} on every "
+            f"cost of outsourcing, and pays back in {month_text(row.payback_month)}.")
+        tiles = [("NPV of savings", money(row.npv, cur)), ("ROI (TEI)", pct(row.roi)),
+                 ("Payback", month_text(row.payback_month)),
+                 ("Cost per transaction", f"{row.cost_per_transaction_in_house:,.2f} → "
+                                          f"{row.cost_per_transaction_outsourced:,.2f} {esc(cur)}")]
+    else:
+        least_bad = mt.npv.astype(float).idxmax()
+        sentence = (
+            f"<strong>Stay in-house.</strong> No offer saves money over {horizon} months once "
+            f"hidden costs are counted; the closest, {esc(least_bad)}, has an NPV of "
+            f"{money(mt.loc[least_bad, 'npv'], cur)}.")
+        tiles = [("Best offer NPV", money(mt.loc[least_bad, "npv"], cur)),
+                 ("In-house cost per transaction",
+                  f"{mt.cost_per_transaction_in_house.iloc[0]:,.2f} {esc(cur)}")]
+    tiles_html = "".join(f'<div class="bpo-tile"><div class="bpo-tile-label">{esc(label)}</div>'
+                         f'<div class="bpo-tile-value">{value}</div></div>'
+                         for label, value in tiles)
+    return (f'<div class="bpo-summary"><p class="bpo-recommendation">{sentence}</p>'
+            f'<div class="bpo-tiles">{tiles_html}</div></div>')
+
+
+def headline_table_html(ev: Evaluation) -> str:
+    """Headline metrics per offer as an HTML table (NPV, ROI, IRR, payback, savings, unit cost)."""
+    cur = esc(ev.scenario.scenario.currency)
+    head = ("<tr><th>Offer</th><th>Pricing</th><th>NPV</th><th>ROI</th><th>IRR / yr</th>"
+            "<th>Payback</th><th>Savings</th><th>One-time cost</th>"
+            f"<th>Cost / transaction ({cur})</th></tr>")
+    rows = []
+    for offer, r in ev.metrics.iterrows():
+        mark = ' class="bpo-best"' if offer == ev.recommendation else ""
+        rows.append(
+            f"<tr{mark}><td>{esc(offer)}</td><td>{PRICING_LABELS[r.pricing_model]}</td>"
+            f"<td>{money(r.npv, cur)}</td><td>{pct(r.roi)}</td><td>{pct(r.irr_annual)}</td>"
+            f"<td>{month_text(r.payback_month)}</td><td>{pct(r.savings_pct)}</td>"
+            f"<td>{money(r.one_time_cost, cur)}</td>"
+            f"<td>{r.cost_per_transaction_outsourced:,.2f} "
+            f"<span class='bpo-muted'>vs {r.cost_per_transaction_in_house:,.2f}</span></td></tr>")
+    return f'<table class="bpo-table">{head}{"".join(rows)}</table>'
+
+
+def hidden_costs_table_html(ev: Evaluation) -> str:
+    """Hidden costs per offer over the horizon, in money and as a share of the vendor fee."""
+    from bpo_roi.charts import COMPONENT_LABELS
+
+    cur = esc(ev.scenario.scenario.currency)
+    totals = ev.monthly.groupby("offer", sort=False).sum(numeric_only=True)
+    head = "<tr><th>Cost over the horizon</th>" + "".join(
+        f"<th>{esc(o)}</th>" for o in totals.index) + "</tr>"
+    rows = []
+    for component, label in COMPONENT_LABELS.items():
+        cells = "".join(f"<td>{money(totals.loc[o, f'outsourced.{component}'], cur)}</td>"
+                        for o in totals.index)
+        rows.append(f"<tr><td>{esc(label)}</td>{cells}</tr>")
+    hidden = [c for c in COMPONENT_LABELS if c != "vendor_fee"]
+    share = "".join(
+        f"<td><strong>{pct(totals.loc[o, [f'outsourced.{c}' for c in hidden]].sum() / totals.loc[o, 'outsourced.vendor_fee'])}</strong></td>"  # noqa: E501
+        for o in totals.index)
+    rows.append(f"<tr><td><strong>Hidden costs as a share of the vendor fee</strong></td>"
+                f"{share}</tr>")
+    return f'<table class="bpo-table">{head}{"".join(rows)}</table>'
+
+
+def assumptions_appendix_html(scenario: Scenario) -> str:
+    """Every input with its value and the source note of its section (no links)."""
+    from bpo_roi.assumptions import point
+    from bpo_roi.distributions import Distribution
+
+    def fmt(value: Any) -> str:
+        if isinstance(value, Distribution):
+            params = ", ".join(f"{k} {v:g}" for k, v in value.model_dump().items()
+                               if k != "dist" and v is not None)
+            return f"{esc(value.dist)} ({esc(params)}); point value {point(value):g}"
+        if isinstance(value, float):
+            return f"{value:,.6g}"
+        return esc(value)
+
+    sections = []
+
+    def table(title: str, model: Any, source: str | None, notes: str | None) -> None:
+        rows = []
+        for name, value in _flatten(model):
+            rows.append(f"<tr><td><code>{esc(name)}</code></td><td>{fmt(value)}</td></tr>")
+        note = "".join(f'<p class="bpo-note"><em>{label}:</em> {esc(text)}</p>'
+                       for label, text in (("Source", source), ("Notes", notes)) if text)
+        sections.append(f"<h3>{esc(title)}</h3>{note}<table class='bpo-table bpo-assumptions'>"
+                        f"<tr><th>Input</th><th>Value</th></tr>{''.join(rows)}</table>")
+
+    s = scenario
+    table("Scenario", s.scenario, s.scenario.source, s.scenario.notes)
+    table("Workload", s.workload, s.workload.source, s.workload.notes)
+    table("In-house", s.in_house, s.in_house.source, s.in_house.notes)
+    for i, offer in enumerate(s.offers, start=1):
+        table(f"Offer {i}: {offer.name}", offer, offer.source, offer.notes)
+    if s.notes:
+        sections.append(f'<p class="bpo-note">{esc(s.notes)}</p>')
+    return '<div class="bpo-appendix">' + "".join(sections) + "</div>"
+
+
+def _flatten(model: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    from pydantic import BaseModel
+
+    from bpo_roi.distributions import Distribution
+
+    out: list[tuple[str, Any]] = []
+    for name in type(model).model_fields:
+        if name in ("notes", "source", "name"):
+            continue
+        value = getattr(model, name)
+        key = f"{prefix}{name}"
+        if isinstance(value, Distribution) or not isinstance(value, (BaseModel, list)):
+            if value is not None:
+                out.append((key, value))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel) and not isinstance(item, Distribution):
+                    out.extend(_flatten(item, f"{key}[{i + 1}]."))
+                else:
+                    out.append((f"{key}[{i + 1}]", item))
+        else:
+            out.extend(_flatten(value, f"{key}."))
+    return out
+
+
+def render_report(notebook: str | os.PathLike[str] | Any, target: str | os.PathLike[str],
+                  title: str | None = None) -> None:
+    """Convert an executed notebook to the executive report at ``target`` (atomic write).
+
+    Code cells' inputs, prompts and cells tagged ``remove``/``parameters``/``interactive`` are
+    left out; the template (``templates/report``) loads nothing from the network.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    from bpo_roi.outputs import atomic_write_text
+
+    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(
+        os.fspath(notebook), as_version=4)
+    if title:
+        nb.metadata["title"] = title
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = REMOVE_TAGS
+    config.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(
+        config=config,
+        template_name=REPORT_TEMPLATE,
+        extra_template_basedirs=[str(REPORT_TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+    body, _ = exporter.from_notebook_node(nb)
+    atomic_write_text(target, body)
+
+
+def footer_html(scenario: Scenario) -> str:
+    """Closing note: how the figures were made and where the method is described."""
+    from bpo_roi import __version__
+
+    label = (" The inputs are illustrative examples, not company data."
+             if scenario.scenario.illustrative else "")
+    return (f'<p class="bpo-footer">Prepared with bpo-roi {esc(__version__)}. Monthly cash flows, '
+            f"end-of-month convention, discounted monthly; methodology in docs/methodology.md of "
+            f"the bpo-roi repository.{label}</p>")

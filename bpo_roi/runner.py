@@ -1,0 +1,414 @@
+"""``bpo-roi run``: execute the business-case notebook for many scenarios, in parallel, and
+write each scenario's report, workbook and metrics, then a portfolio summary.
+
+For each scenario, in a worker process: evaluate it (``monthly.csv``, ``metrics.json``,
+``results.xlsx``), execute ``notebooks/business_case.ipynb`` with papermill, convert it to
+``report.html``. Everything is written into a temporary folder inside ``--out`` that is renamed
+to ``--out/<slug>`` only when complete: a failing scenario leaves nothing half-written and
+never stops the others. The exit status is non-zero when any scenario failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import os
+import shutil
+import sys
+import time
+import traceback
+import uuid
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["NOTEBOOK", "RunResult", "add_run_parser", "parse_parameters", "run_scenarios"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = REPO_ROOT / "notebooks" / "business_case.ipynb"
+RESERVED = {"assumptions_path": "it is set from each FILE", "overrides":
+            "give overrides one by one as -p section.field=VALUE"}
+MAX_TRIALS = 1_000_000
+DEFAULT_CELL_TIMEOUT = 600
+
+
+class ParameterError(ValueError):
+    """A ``-p NAME=VALUE`` the notebook cannot take."""
+
+
+@dataclass
+class RunResult:
+    """Outcome of one scenario of a run."""
+
+    file: str
+    ok: bool
+    slug: str | None = None
+    name: str | None = None
+    folder: str | None = None
+    metrics: dict[str, Any] | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# -- parameters ---------------------------------------------------------------------------------
+
+
+def notebook_parameters(notebook: Path = NOTEBOOK) -> dict[str, dict[str, Any]]:
+    """Names, inferred types and defaults of the notebook's ``parameters`` cell."""
+    import papermill
+
+    return dict(papermill.inspect_notebook(str(notebook)))
+
+
+def parse_parameters(pairs: list[str], notebook: Path = NOTEBOOK
+                     ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split ``-p NAME=VALUE`` pairs into notebook parameters and dotted-path overrides.
+
+    Values are read as YAML (``2000`` → int, ``0.1`` → float, ``true`` → bool); a NAME with a
+    dot (``workload.monthly_volume``) is a scenario override checked against each scenario.
+
+    Raises
+    ------
+    ParameterError
+        For a malformed pair, an unknown NAME or a value of the wrong type.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    known = notebook_parameters(notebook)
+    params: dict[str, Any] = {}
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ParameterError(f"-p {pair!r}: expected NAME=VALUE, e.g. -p trials=2000")
+        try:
+            value = YAML(typ="safe", pure=True).load(raw) if raw.strip() else raw
+        except YAMLError:
+            value = raw
+        if "." in name:
+            if isinstance(value, (dict, list)) or value is None:
+                raise ParameterError(f"-p {name}: an override needs a number or a word; got "
+                                     f"{raw!r}")
+            overrides[name] = value
+            continue
+        if name in RESERVED:
+            raise ParameterError(f"-p {name}: cannot be set here ({RESERVED[name]})")
+        if name not in known:
+            names = ", ".join(n for n in known if n not in RESERVED)
+            raise ParameterError(f"-p {name}: unknown parameter; the notebook takes {names} "
+                                 f"(or a scenario path such as workload.monthly_volume)")
+        params[name] = _typed(name, value, raw, known[name].get("inferred_type_name", ""))
+    return params, overrides
+
+
+def _typed(name: str, value: Any, raw: str, type_name: str) -> Any:
+    kind = type_name.split("[")[0].strip().lower()
+    ok = {
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+        "dict": isinstance(value, dict),
+        "list": isinstance(value, list),
+        "str": True,
+    }.get(kind, True)
+    if not ok:
+        article = "an" if kind[:1] in "aeiou" else "a"
+        raise ParameterError(f"-p {name}: The '{name}' parameter must be {article} {kind}. "
+                             f"Got {raw!r} instead.")
+    if kind == "str":
+        return raw
+    if kind == "float":
+        return float(value)
+    if name == "trials" and not 1 <= value <= MAX_TRIALS:
+        raise ParameterError(f"-p trials: The 'trials' parameter must be an int from 1 to "
+                             f"{MAX_TRIALS:,}. Got {value} instead.")
+    return value
+
+
+# -- one scenario (runs in a worker process) ------------------------------------------------
+
+
+def _one_line(exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        evalue = str(exc.evalue).strip().splitlines()
+        return (f"notebook cell {exc.exec_count} raised {exc.ename}: "
+                f"{evalue[0] if evalue else ''}".strip())
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def _quiet_worker() -> None:
+    """Silence a worker's standard error: kernels inherit it and print start-up warnings.
+
+    Results and errors travel back as :class:`RunResult`; nothing is lost.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def run_one(task: dict[str, Any]) -> RunResult:
+    """Run one scenario into ``out/<slug>`` atomically (see module docstring)."""
+    import papermill as pm
+
+    from bpo_roi.excel import write_results_xlsx
+    from bpo_roi.loading import load_scenario
+    from bpo_roi.model import evaluate
+    from bpo_roi.outputs import write_metrics_json, write_monthly_csv
+    from bpo_roi.report import render_report
+
+    start = time.perf_counter()
+    out = Path(task["out"])
+    slug = task["slug"]
+    tmp = out / f".{slug}.partial-{uuid.uuid4().hex[:8]}"
+    result = RunResult(file=task["file"], ok=False, slug=slug, name=task["name"])
+    try:
+        tmp.mkdir()
+        scenario = load_scenario(task["file"]).with_overrides(task["overrides"])
+        evaluation = evaluate(scenario)
+        document = evaluation.to_metrics_dict()
+        write_monthly_csv(evaluation.monthly, tmp / "monthly.csv")
+        write_metrics_json(document, tmp / "metrics.json")
+        write_results_xlsx(evaluation, tmp / "results.xlsx")
+        parameters = {"assumptions_path": str(Path(task["file"]).resolve()),
+                      "overrides": task["overrides"], **task["parameters"]}
+        executed = tmp / "business_case.ipynb"
+        with contextlib.redirect_stderr(io.StringIO()):
+            pm.execute_notebook(
+                str(task.get("notebook", NOTEBOOK)), str(executed), parameters=parameters,
+                kernel_name="python3", cwd=str(Path(task.get("notebook", NOTEBOOK)).parent),
+                execution_timeout=task.get("cell_timeout", DEFAULT_CELL_TIMEOUT),
+                progress_bar=False, log_output=False)
+        render_report(executed, tmp / "report.html", title=scenario.scenario.name)
+        final = out / slug
+        old = None
+        if final.exists():
+            old = out / f".{slug}.old-{uuid.uuid4().hex[:8]}"
+            final.rename(old)
+        tmp.rename(final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        result.ok = True
+        result.folder = str(final)
+        result.metrics = document
+    except Exception as exc:
+        result.error = _one_line(exc)
+        result.extra["traceback"] = traceback.format_exc()
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        result.seconds = time.perf_counter() - start
+    return result
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+def plan(files: list[str], overrides: dict[str, Any]) -> tuple[list[dict[str, Any]],
+                                                                list[RunResult]]:
+    """Validate every file (with overrides) up front; give each valid one a unique slug."""
+    from bpo_roi.loading import AssumptionsError, load_scenario
+    from bpo_roi.outputs import slugify
+
+    tasks: list[dict[str, Any]] = []
+    failed: list[RunResult] = []
+    used: set[str] = set()
+    for f in files:
+        try:
+            scenario = load_scenario(f)
+            scenario.with_overrides(overrides)
+        except AssumptionsError as exc:
+            failed.append(RunResult(file=f, ok=False, error="; ".join(exc.problems)))
+            continue
+        except ValueError as exc:  # an override the scenario rejects
+            first = str(exc).strip().splitlines()
+            failed.append(RunResult(file=f, ok=False, error=f"{f}: override rejected: "
+                                    f"{' '.join(line.strip() for line in first[:3])}"))
+            continue
+        base = slugify(scenario.scenario.name)
+        slug, n = base, 2
+        while slug in used:
+            slug, n = f"{base}-{n}", n + 1
+        used.add(slug)
+        tasks.append({"file": f, "slug": slug, "name": scenario.scenario.name,
+                      "overrides": overrides})
+    return tasks, failed
+
+
+def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
+                  parameters: dict[str, Any] | None = None,
+                  overrides: dict[str, Any] | None = None, progress: bool = True,
+                  notebook: Path = NOTEBOOK, cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+                  ) -> list[RunResult]:
+    """Run every scenario file; return one :class:`RunResult` per file, in the given order."""
+    from tqdm import tqdm
+
+    out = Path(out)
+    tasks, failed = plan(files, overrides or {})
+    for t in tasks:
+        t.update(out=str(out), parameters=parameters or {}, notebook=str(notebook),
+                 cell_timeout=cell_timeout)
+    results: dict[str, RunResult] = {r.file: r for r in failed}
+    bar = tqdm(total=len(files), desc="scenarios", unit="scenario", disable=not progress,
+               file=sys.stderr, initial=len(failed))
+    if tasks:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context,
+                                 initializer=_quiet_worker) as pool:
+            futures = {pool.submit(run_one, t): t for t in tasks}
+            for future in as_completed(futures):
+                t = futures[future]
+                try:
+                    r = future.result()
+                except Exception as exc:  # the worker itself died
+                    r = RunResult(file=t["file"], ok=False, slug=t["slug"], name=t["name"],
+                                  error=f"worker failed: {_one_line(exc)}")
+                results[t["file"]] = r
+                bar.update(1)
+    bar.close()
+    ordered = [results[f] for f in files if f in results]
+    write_summary(ordered, out)
+    return ordered
+
+
+SUMMARY_COLUMNS = ["scenario", "file", "status", "offer", "pricing_model", "npv", "roi",
+                   "irr_annual", "payback_month", "savings_pct", "one_time_cost",
+                   "cost_per_transaction_in_house", "cost_per_transaction_outsourced",
+                   "recommendation", "currency", "report", "error"]
+
+
+def summary_rows(results: list[RunResult], out: Path) -> list[dict[str, Any]]:
+    rows = []
+    for r in results:
+        if not r.ok or r.metrics is None:
+            rows.append({"scenario": r.name or "", "file": r.file, "status": "failed",
+                         "error": r.error or "unknown error"})
+            continue
+        for offer, m in r.metrics["offers"].items():
+            rows.append({
+                "scenario": r.metrics["scenario"], "file": r.file, "status": "ok",
+                "offer": offer, **{k: m.get(k) for k in SUMMARY_COLUMNS if k in m},
+                "recommendation": r.metrics["recommendation"],
+                "currency": r.metrics["currency"],
+                "report": f"{r.slug}/report.html", "error": ""})
+    return rows
+
+
+def write_summary(results: list[RunResult], out: Path) -> None:
+    """``summary.csv`` and ``summary.html``: one row per scenario × offer; failures listed."""
+    from bpo_roi.outputs import atomic_write_text
+    from bpo_roi.report import esc, money, month_text, pct
+
+    rows = summary_rows(results, out)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in SUMMARY_COLUMNS})
+    atomic_write_text(out / "summary.csv", buffer.getvalue())
+
+    body = []
+    for row in rows:
+        if row["status"] != "ok":
+            body.append(f"<tr class='failed'><td>{esc(row['scenario'] or row['file'])}</td>"
+                        f"<td colspan='7'>failed: {esc(row['error'])}</td></tr>")
+            continue
+        best = " class='best'" if row["offer"] == row["recommendation"] else ""
+        body.append(
+            f"<tr{best}><td>{esc(row['scenario'])}</td><td>{esc(row['offer'])}</td>"
+            f"<td>{esc(row['pricing_model'])}</td>"
+            f"<td>{money(row['npv'], esc(row['currency']))}</td><td>{pct(row['roi'])}</td>"
+            f"<td>{month_text(row['payback_month'])}</td><td>{esc(row['recommendation'])}</td>"
+            f"<td><a href='{esc(row['report'])}'>report</a></td></tr>")
+    ok = sum(r.ok for r in results)
+    html_text = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>bpo-roi portfolio summary</title>
+<style>
+body {{ font-family: Inter, "Segoe UI", Helvetica, Arial, sans-serif; margin: 32px;
+       color: #1d2733; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border-bottom: 1px solid #e5e9ef; padding: 6px 8px; text-align: left; }}
+tr.best td {{ background: #eaf4fb; font-weight: 600; }}
+tr.failed td {{ background: #fdecea; color: #8a1c1c; }}
+</style></head><body>
+<h1>Portfolio summary</h1>
+<p>{ok} of {len(results)} scenarios ran; recommended offers are highlighted.</p>
+<table><tr><th>Scenario</th><th>Offer</th><th>Pricing</th><th>NPV</th><th>ROI</th>
+<th>Payback</th><th>Recommendation</th><th></th></tr>
+{''.join(body)}
+</table></body></html>
+"""
+    atomic_write_text(out / "summary.html", html_text)
+
+
+# -- command line ---------------------------------------------------------------------------
+
+
+def add_run_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "run", help="execute the business-case notebook per scenario: report.html, "
+                    "results.xlsx, monthly.csv, metrics.json, and a portfolio summary")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="parallel worker processes (default 1)")
+    p.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE",
+                   help="notebook parameter (trials=2000, seed=7) or scenario override "
+                        "(workload.monthly_volume=90000); repeatable")
+    p.add_argument("--cell-timeout", type=int, default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
+                   help=f"time limit per notebook cell (default {DEFAULT_CELL_TIMEOUT})")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bpo_roi.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
+
+    if args.workers < 1:
+        print(f"--workers: The 'workers' option must be an int ≥ 1. Got {args.workers} "
+              f"instead.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    missing = [f for f in args.files if not Path(f).is_file()]
+    for f in missing:
+        print(f"{f}: file not found", file=sys.stderr)
+    try:
+        params, overrides = parse_parameters(args.params)
+    except ParameterError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{uuid.uuid4().hex[:8]}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        print(f"{out}: output folder cannot be written ({exc.strerror or exc})",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    files = [f for f in args.files if f not in missing]
+    results = run_scenarios(files, out, workers=args.workers, parameters=params,
+                            overrides=overrides, progress=not args.quiet,
+                            cell_timeout=args.cell_timeout) if files else []
+    if not files:
+        write_summary([], out)
+    for r in results:
+        if r.ok and r.metrics is not None:
+            print()
+            print(headline_table(r.metrics))
+            print(f"Report: {Path(r.folder or '') / 'report.html'}  ({r.seconds:.1f} s)")
+        else:
+            print(f"FAILED {r.file}: {r.error}", file=sys.stderr)
+    print(f"\nSummary: {out / 'summary.html'} ({sum(r.ok for r in results)} of "
+          f"{len(args.files)} scenarios ok)")
+    return EXIT_OK if not missing and all(r.ok for r in results) else EXIT_FAILED

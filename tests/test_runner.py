@@ -1,0 +1,158 @@
+"""`bpo-roi run`: outputs per scenario, the portfolio summary, fault isolation, escaping."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import openpyxl
+import pytest
+
+from bpo_roi.runner import ParameterError, parse_parameters, run_scenarios
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent / "bpo-roi"
+AP = ROOT / "assumptions" / "ap_invoice_processing.yaml"
+HD = ROOT / "assumptions" / "it_helpdesk.yaml"
+pytestmark = pytest.mark.xdist_group("kernels")
+
+
+def hostile_scenario(tmp_path: Path) -> Path:
+    text = HD.read_text()
+    text = text.replace("  name: IT service desk",
+                        '  name: "<script>alert(1)</script> & Co / ../../etc"')
+    text = text.replace("  - name: Managed service desk per ticket",
+                        '  - name: "<img src=x onerror=alert(2)>"')
+    text = text.replace("  source: IT capital committee discount rate.",
+                        '  source: "<b>bold</b> claim"')
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("run")
+    bad = tmp / "broken.yaml"
+    bad.write_text(AP.read_text().replace("  shrinkage: 0.18", "  shrinkage: 3"))
+    files = [str(AP), str(bad), str(hostile_scenario(tmp))]
+    out = tmp / "out"
+    proc = subprocess.run([str(BIN), "run", *files, "--out", str(out), "--workers", "2",
+                           "-p", "trials=50", "--quiet"], capture_output=True, text=True,
+                          timeout=600)
+    return proc, out, files
+
+
+def test_run_writes_every_output_per_scenario(run_dir):
+    proc, out, _ = run_dir
+    folder = out / "accounts-payable-invoice-processing"
+    for name in ("report.html", "business_case.ipynb", "results.xlsx", "monthly.csv",
+                 "metrics.json"):
+        assert (folder / name).is_file(), name
+    nb = nbformat.read(folder / "business_case.ipynb", as_version=4)
+    assert nb.metadata.papermill.parameters["trials"] == 50
+    assert "Report:" in proc.stdout and "report.html" in proc.stdout
+
+
+def test_workbook_sheets_formats_and_numbers_match_metrics(run_dir):
+    _, out, _ = run_dir
+    folder = out / "accounts-payable-invoice-processing"
+    metrics = json.loads((folder / "metrics.json").read_text())
+    wb = openpyxl.load_workbook(folder / "results.xlsx")
+    assert {"Metrics", "Monthly", "Assumptions"} <= set(wb.sheetnames)
+    ws = wb["Metrics"]
+    header = [c.value for c in ws[1]]
+    assert ws.freeze_panes == "B2"
+    rows = {r[0]: dict(zip(header, r, strict=True))
+            for r in ws.iter_rows(min_row=2, values_only=True)}
+    for offer, m in metrics["offers"].items():
+        assert rows[offer]["npv"] == pytest.approx(m["npv"])
+        assert rows[offer]["roi"] == pytest.approx(m["roi"])
+    npv_col = header.index("npv") + 1
+    roi_col = header.index("roi") + 1
+    assert ws.cell(2, npv_col).number_format == "#,##0"
+    assert ws.cell(2, roi_col).number_format == "0.0%"
+    monthly = wb["Monthly"]
+    assert monthly.max_row == 1 + 2 * 49
+    assert monthly.column_dimensions["A"].width >= 10
+
+
+def test_failing_scenario_is_isolated_reported_and_leaves_nothing(run_dir):
+    proc, out, files = run_dir
+    assert proc.returncode == 1
+    assert "broken.yaml" in proc.stderr and "in_house.shrinkage" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+    with (out / "summary.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    failed = [r for r in rows if r["status"] == "failed"]
+    assert len(failed) == 1 and failed[0]["file"] == files[1]
+    assert "shrinkage" in failed[0]["error"]
+    ok = [r for r in rows if r["status"] == "ok"]
+    assert len(ok) == 2 + 3  # two offers + three offers
+    assert "failed" in (out / "summary.html").read_text()
+
+
+def test_user_text_is_escaped_and_slug_stays_inside(run_dir):
+    _, out, _ = run_dir
+    folders = [p for p in out.iterdir() if p.is_dir()]
+    assert all(p.parent == out for p in folders)
+    hostile = out / "script-alert-1-script-co-etc"
+    assert hostile.is_dir()
+    report = (hostile / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in report
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report
+    assert "<img src=x" not in report and "&lt;img src=x onerror=alert(2)&gt;" in report
+    assert "<b>bold</b>" not in report and "&lt;b&gt;bold&lt;/b&gt;" in report
+    summary = (out / "summary.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in summary and "<img src=x" not in summary
+
+
+def test_a_notebook_failure_leaves_no_partial_folder(tmp_path):
+    broken = nbformat.read(ROOT / "notebooks" / "business_case.ipynb", as_version=4)
+    broken.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('chart server down')"))
+    nb_path = ROOT / "notebooks" / f".broken-{tmp_path.name}.ipynb"
+    nbformat.write(broken, nb_path)
+    try:
+        results = run_scenarios([str(AP)], tmp_path, notebook=nb_path, progress=False,
+                                parameters={"trials": 20})
+    finally:
+        nb_path.unlink()
+    (r,) = results
+    assert not r.ok and "RuntimeError: chart server down" in r.error
+    assert [p.name for p in tmp_path.iterdir()] == sorted(["summary.csv", "summary.html"]) or \
+        sorted(p.name for p in tmp_path.iterdir()) == ["summary.csv", "summary.html"]
+
+
+def test_parameters_are_typed_and_checked():
+    params, overrides = parse_parameters(["trials=2000", "seed=7",
+                                          "workload.monthly_volume=90000"])
+    assert params == {"trials": 2000, "seed": 7}
+    assert overrides == {"workload.monthly_volume": 90000}
+    for bad, message in [("trials=abc", "must be an int"), ("trials=1.5", "must be an int"),
+                         ("trials=0", "from 1 to"), ("colour=red", "unknown parameter"),
+                         ("assumptions_path=x.yaml", "set from each FILE"),
+                         ("novalue", "NAME=VALUE")]:
+        with pytest.raises(ParameterError, match=message):
+            parse_parameters([bad])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "nope.yaml", "--out", "{tmp}/o"], "nope.yaml: file not found"),
+    (["run", str(AP), "--out", "{tmp}/file/o"], "cannot be written"),
+    (["run", str(AP), "--out", "{tmp}/o", "-p", "trials=many"], "must be an int"),
+    (["run", str(AP), "--out", "{tmp}/o", "-p", "workload.volume=5"], "override rejected"),
+])
+def test_run_input_errors_are_one_line_without_traceback(tmp_path, args, message):
+    (tmp_path / "file").write_text("x")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    proc = subprocess.run([str(BIN), *args, "--quiet"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode != 0
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
