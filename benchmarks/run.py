@@ -91,18 +91,56 @@ def bench_engine() -> None:
     print(f"  heavy modules loaded by the engine: {heavy or 'none'}")
 
 
-SECTIONS: dict[str, Callable[[], None]] = {"engine": bench_engine}
+def bench_explorer() -> None:
+    from bpo_roi.explorer import Explorer
+
+    print("explorer")
+    ex = Explorer(ROOT / "assumptions", DEFAULT)
+    volume = ex.controls["monthly_volume"]
+    values = [volume.value * f for f in (0.9, 1.1)]
+
+    def move() -> None:
+        volume.value = values[0] if volume.value != values[0] else values[1]
+
+    line("one slider change: recompute + update 3 FigureWidgets + table",
+         median_seconds(move, 20), "target < 100 ms")
+
+
+def bench_runs() -> None:
+    import tempfile
+
+    print("runs (wall time, one run each; kernel start-up included)")
+    files = sorted(str(p) for p in (ROOT / "assumptions").glob("*.yaml"))
+    bare = ROOT / "benchmarks" / "empty.ipynb"
+    with tempfile.TemporaryDirectory() as tmp:
+        def papermill_empty() -> None:
+            subprocess.run([sys.executable, "-m", "papermill", str(bare), f"{tmp}/e.ipynb",
+                            "-k", "python3", "--no-progress-bar", "--log-level", "ERROR"],
+                           check=True, capture_output=True)
+
+        def run(workers: int) -> Callable[[], None]:
+            def go() -> None:
+                subprocess.run([sys.executable, "-m", "bpo_roi.cli", "run", *files, "--out",
+                                f"{tmp}/w{workers}", "--workers", str(workers), "--quiet",
+                                "-p", "trials=1000"], check=True, capture_output=True)
+            return go
+
+        empty = median_seconds(papermill_empty, 3)
+        w1 = median_seconds(run(1), 1, warmup=0)
+        w2 = median_seconds(run(2), 1, warmup=0)
+    n = len(files)
+    line("bare papermill run of an empty notebook (baseline)", empty)
+    line(f"bpo-roi run, {n} scenarios, --workers 1", w1,
+         f"{w1 / n:.2f} s/scenario = {w1 / n / empty:.1f}× the bare run")
+    line(f"bpo-roi run, {n} scenarios, --workers 2", w2, f"speed-up {w1 / w2:.2f}× over 1 worker")
+    line("overhead per scenario beyond kernel start-up (workers 1)", w1 / n - empty)
+
+
+SECTIONS: dict[str, Callable[[], None]] = {"engine": bench_engine, "explorer": bench_explorer,
+                                           "runs": bench_runs}
 
 
 def main(argv: list[str]) -> int:
-    try:
-        import bench_risk  # noqa: F401  (registers its section when present)
-    except ImportError:
-        pass
-    try:
-        import bench_runs  # noqa: F401
-    except ImportError:
-        pass
     machine()
     chosen = argv or list(SECTIONS)
     for name in chosen:

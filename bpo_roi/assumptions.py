@@ -377,6 +377,13 @@ class Offer(_Section):
     source: Text | None = None
 
 
+class Correlation(_Section):
+    """Rank (Spearman) correlation between two uncertain assumptions, for Monte Carlo."""
+
+    between: Annotated[list[str], Field(min_length=2, max_length=2)]
+    rank_correlation: Annotated[float, Field(gt=-1.0, lt=1.0)]
+
+
 class Scenario(_Section):
     """A whole business case: the status quo and the vendor offers to compare it with.
 
@@ -392,6 +399,8 @@ class Scenario(_Section):
     workload: Workload
     in_house: InHouse
     offers: Annotated[list[Offer], Field(min_length=1, max_length=20)]
+    correlations: list[Correlation] | None = Field(
+        default=None, description="rank correlations between uncertain assumptions")
     notes: Text | None = None
 
     @model_validator(mode="after")
@@ -413,6 +422,18 @@ class Scenario(_Section):
                     f"offer {index} ({offer.name!r}): fx_rate is {offer.fx_rate} but the offer is "
                     f"priced in the scenario currency {self.scenario.currency}; set currency to "
                     f"the vendor's currency or fx_rate to 1")
+        for c in self.correlations or []:
+            a, b = c.between
+            if a == b:
+                raise ValueError(f"correlations: {a!r} cannot be correlated with itself")
+            for path in (a, b):
+                try:
+                    value = self.get(path)
+                except (AttributeError, IndexError, ValueError, TypeError):
+                    raise ValueError(f"correlations: unknown assumption path {path!r}") from None
+                if not isinstance(value, Distribution):
+                    raise ValueError(f"correlations: {path!r} is a fixed number; only "
+                                     f"assumptions given as a distribution can be correlated")
         return self
 
     _points: dict[str, Any] = PrivateAttr(default_factory=dict)
@@ -471,6 +492,12 @@ class Scenario(_Section):
         data = copy.deepcopy(data)
         for path, value in overrides.items():
             _set_path(data, path, value)
+        if data.get("correlations"):
+            # an assumption pinned to a number has nothing left to correlate
+            fixed = {p for p, v in overrides.items() if not isinstance(v, (Mapping,
+                                                                           Distribution))}
+            data["correlations"] = [c for c in data["correlations"]
+                                    if not fixed & set(c["between"])] or None
         return Scenario.model_validate(data)
 
     def field_bounds(self, path: str) -> dict[str, float | None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,8 +23,12 @@ __all__ = [
     "cost_breakdown",
     "cumulative_savings",
     "monthly_cost",
+    "npv_distribution",
     "offers_table",
+    "payback_probability",
+    "tornado_chart",
     "unit_cost",
+    "use_offline_renderer",
 ]
 
 # Okabe & Ito (2008), safe for the common forms of colour-vision deficiency.
@@ -61,10 +66,10 @@ def _layout(fig: go.Figure, title: str, currency: str, y_title: str = "") -> go.
         template="simple_white",
         font={"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13},
         colorway=PALETTE,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.0},
-        margin={"l": 70, "r": 20, "t": 80, "b": 50},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0.0},
+        margin={"l": 80, "r": 20, "t": 60, "b": 110},
         hoverlabel={"namelength": -1},
-        height=420,
+        height=460,
     )
     fig.update_yaxes(tickformat=",.0f", title=y_title or currency, gridcolor="#eeeeee",
                      showgrid=True, zeroline=True, zerolinecolor="#999999")
@@ -192,6 +197,78 @@ def offers_table(ev: Evaluation) -> go.Figure:
                 "font": {"size": 13}},
         cells={"values": cells, "align": ["left"] + ["right"] * len(mt), "height": 26}))
     fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0}, height=60 + 27 * len(rows))
+    return fig
+
+
+def tornado_chart(table: Any, currency: str, top: int = 12) -> go.Figure:
+    """Tornado: NPV with each driver at its low and high value, widest swing on top.
+
+    ``table`` is the result of :func:`bpo_roi.tornado`.
+    """
+    go = _go()
+    t = table.head(top).iloc[::-1]
+    base = float(table.attrs.get("base_npv", 0.0))
+    labels = [f"{_esc(d)} ({b})" for d, b in zip(t.driver, t.basis, strict=True)]
+    low = go.Bar(y=labels, x=t.npv_low - base, base=base, orientation="h", name="driver low",
+                 marker_color=PALETTE[5],
+                 customdata=np.column_stack([t.low_value, t.npv_low]),
+                 hovertemplate="%{y}<br>at %{customdata[0]:,.4g}: NPV %{customdata[1]:,.0f} "
+                               f"{currency}<extra></extra>")
+    high = go.Bar(y=labels, x=t.npv_high - base, base=base, orientation="h",
+                  name="driver high", marker_color=PALETTE[0],
+                  customdata=np.column_stack([t.high_value, t.npv_high]),
+                  hovertemplate="%{y}<br>at %{customdata[0]:,.4g}: NPV %{customdata[1]:,.0f} "
+                                f"{currency}<extra></extra>")
+    fig = go.Figure([low, high])
+    offer = _esc(table.attrs.get("offer", ""))
+    _layout(fig, f"What moves the NPV of {offer} most", currency)
+    fig.update_layout(barmode="overlay", height=120 + 32 * len(t),
+                      margin={"l": 330, "r": 20, "t": 60, "b": 110})
+    fig.update_xaxes(tickformat=",.0f", title=f"NPV ({currency})", showgrid=True,
+                     gridcolor="#eeeeee")
+    fig.update_yaxes(title="", showgrid=False)
+    fig.add_vline(x=base, line_color="#555555", line_dash="dot")
+    return fig
+
+
+def npv_distribution(sim: Any, currency: str) -> go.Figure:
+    """Histogram of NPV per offer over the Monte Carlo trials, with P5/P50/P95 marked."""
+    go = _go()
+    fig = go.Figure()
+    for i, (offer, row) in enumerate(sim.summary.iterrows()):
+        values = sim.trials.loc[sim.trials.offer == offer, "npv"].to_numpy(float)
+        colour = PALETTE[i % 8]
+        fig.add_trace(go.Histogram(
+            x=values, name=f"{_esc(offer)}: P(NPV > 0) = {row.prob_npv_positive:.0%}",
+            marker_color=colour, opacity=0.55, nbinsx=60,
+            hovertemplate=f"{_esc(offer)}<br>NPV %{{x}}<br>%{{y}} trials<extra></extra>"))
+        for q in ("npv_p5", "npv_p50", "npv_p95"):
+            fig.add_vline(x=float(row[q]), line_color=colour,
+                          line_dash="solid" if q == "npv_p50" else "dash", line_width=1)
+    _layout(fig, f"NPV over {len(sim.trials) // max(len(sim.summary), 1):,} trials "
+                 "(lines: P5, P50, P95)", currency, "trials")
+    fig.update_layout(barmode="overlay")
+    fig.update_yaxes(tickformat=",.0f")
+    fig.update_xaxes(tickformat=",.0f", title=f"NPV ({currency})")
+    fig.add_vline(x=0.0, line_color="#000000", line_width=2)
+    return fig
+
+
+def payback_probability(sim: Any) -> go.Figure:
+    """Probability that each offer has paid back by each month."""
+    go = _go()
+    traces = []
+    for i, offer in enumerate(sim.summary.index):
+        curve = sim.payback_curve(offer)
+        traces.append(go.Scatter(
+            x=curve.index, y=curve.to_numpy(), name=_esc(offer), mode="lines",
+            line={"color": PALETTE[i % 8], "shape": "hv"},
+            hovertemplate=f"{_esc(offer)}<br>paid back by month %{{x}}: %{{y:.0%}}"
+                          "<extra></extra>"))
+    fig = go.Figure(traces)
+    _layout(fig, "Probability of having paid back, by month", "", "probability")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
+    fig.update_xaxes(title="month")
     return fig
 
 

@@ -46,8 +46,10 @@ class Explorer:
 
     Examples
     --------
-    >>> ex = Explorer("assumptions")           # doctest: +SKIP
-    >>> ex.controls["monthly_volume"].value *= 1.2   # charts and table follow  # doctest: +SKIP
+    >>> ex = Explorer("assumptions", "assumptions/ap_invoice_processing.yaml")
+    >>> ex.controls["monthly_volume"].value = 60_000   # charts and table follow
+    >>> ex.result.scenario.workload.monthly_volume
+    60000.0
     """
 
     def __init__(self, assumptions_dir: str | Path = "../assumptions",
@@ -66,8 +68,8 @@ class Explorer:
             options.insert(0, (first.stem, str(first)))
         self.picker = w.Dropdown(options=options, value=str(first), description="Scenario")
         self.offer_picker = w.Dropdown(description="Offer")
-        style = {"description_width": "170px"}
-        layout = w.Layout(width="460px")
+        style = {"description_width": "160px"}
+        layout = w.Layout(width="440px")
 
         def slider(cls: Any, description: str, **kw: Any) -> Any:
             return cls(description=description, continuous_update=False, style=style,
@@ -87,9 +89,10 @@ class Explorer:
             "discount_rate_annual": slider(w.FloatSlider, "Discount rate / yr", min=0.0,
                                            max=0.30, step=0.005, readout_format=".1%"),
         }
-        self.monthly_fig = go.FigureWidget()
-        self.savings_fig = go.FigureWidget()
-        self.breakdown_fig = go.FigureWidget()
+        # an explicit width: FigureWidgets do not follow their container in every front-end
+        self.monthly_fig = go.FigureWidget(layout={"width": 1000})
+        self.savings_fig = go.FigureWidget(layout={"width": 1000})
+        self.breakdown_fig = go.FigureWidget(layout={"width": 1000})
         self.summary = w.HTML()
         self.status = w.HTML()
         self.last_update_ms: float = float("nan")
@@ -184,7 +187,7 @@ class Explorer:
         charts.monthly_cost(result, self.monthly_fig)
         charts.cumulative_savings(result, self.savings_fig)
         charts.cost_breakdown(result, self.breakdown_fig)
-        self.summary.value = (report.executive_summary_html(result)
+        self.summary.value = (report.WIDGET_CSS + report.executive_summary_html(result)
                               + report.headline_table_html(result))
         self.last_update_ms = (time.perf_counter() - start) * 1e3
         self.status.value = (f"<span style='color:#5f6b7a'>recomputed in "
@@ -196,7 +199,9 @@ class Explorer:
     def widget(self) -> Any:
         """The whole explorer as one widget (display it in a notebook cell)."""
         w = self._w
-        left = w.VBox([self.picker, self.offer_picker, *self.controls.values(), self.status])
+        left = w.VBox([self.picker, self.offer_picker, *self.controls.values(), self.status],
+                      layout=w.Layout(min_width="450px", width="450px"))
+        self.summary.layout = w.Layout(flex="1 1 auto", min_width="400px")
         return w.VBox([w.HBox([left, self.summary]), self.monthly_fig, self.savings_fig,
                        self.breakdown_fig])
 

@@ -250,13 +250,13 @@ def _per_seat_from_hours(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, 
     seat_hours = inp(f"{o}.pricing.productive_hours_per_seat_month")
 
     if s.workload.queue is not None:
-        from bpo_roi.queueing import queue_seats
+        from bpo_roi.queueing import queue_agent_hours
 
         def bill_queue(_hours: np.ndarray, productivity: Any, index: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray]:
-            seats_fte = queue_seats(inp, volume, aht * inp(f"{o}.handle_time_factor"),
-                                    productivity, seat_hours)
-            return pricing.per_seat_fee(seats_fte * seat_hours, seat_hours, minimum, rate, index)
+            vendor_aht = aht * inp(f"{o}.handle_time_factor") / productivity
+            hours = queue_agent_hours(inp, volume, vendor_aht)
+            return pricing.per_seat_fee(hours, seat_hours, minimum, rate, index)
         return bill_queue
 
     def bill(hours: np.ndarray, _productivity: Any, index: np.ndarray
@@ -423,7 +423,10 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
     if breakeven:
         from bpo_roi.breakeven import breakeven_values
 
-        found = breakeven_values(scenario, "workload.monthly_volume")
+        # a sane bracket for a business case: from 1 % of today's volume to 10 times it
+        base_volume = float(point(scenario.workload.monthly_volume))
+        found = breakeven_values(scenario, "workload.monthly_volume", low=base_volume / 100,
+                                 high=base_volume * 10)
         for row, b in zip(rows, found, strict=True):
             row["breakeven_monthly_volume"] = b.value
     columns: dict[str, Any] = {key: [row[key] for row in rows] for key in METRIC_KEYS}

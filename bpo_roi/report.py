@@ -36,6 +36,22 @@ PRICING_LABELS = {"per_seat": "per-seat", "hourly": "hourly", "per_transaction":
                   "per-transaction"}
 
 
+WIDGET_CSS = """<style>
+.bpo-recommendation { font-size: 1.1em; line-height: 1.45; }
+.bpo-tiles { display: flex; gap: 10px; flex-wrap: wrap; margin: 8px 0; }
+.bpo-tile { flex: 1 1 150px; border: 1px solid #dde3ea; border-radius: 6px; padding: 8px 10px; }
+.bpo-tile-label { color: #5f6b7a; font-size: .85em; }
+.bpo-tile-value { font-size: 1.25em; font-weight: 600; }
+table.bpo-table { border-collapse: collapse; width: 100%; font-size: .9em; }
+table.bpo-table th, table.bpo-table td { border-bottom: 1px solid #e5e9ef; padding: 4px 6px;
+  text-align: right; }
+table.bpo-table th:first-child, table.bpo-table td:first-child { text-align: left; }
+table.bpo-table tr.bpo-best td { background: #eaf4fb; font-weight: 600; }
+.bpo-muted { color: #5f6b7a; font-weight: normal; }
+</style>"""
+"""Styles for report fragments shown inside a widget (the report has its own template CSS)."""
+
+
 def esc(value: Any) -> str:
     """Text for HTML: escaped, quotes included."""
     return html.escape("" if value is None else str(value), quote=True)
@@ -205,6 +221,8 @@ def _flatten(model: Any, prefix: str = "") -> list[tuple[str, Any]]:
         if isinstance(value, Distribution) or not isinstance(value, (BaseModel, list)):
             if value is not None:
                 out.append((key, value))
+        elif isinstance(value, list) and all(isinstance(v, (int, float)) for v in value):
+            out.append((key, ", ".join(f"{v:g}" for v in value)))
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel) and not isinstance(item, Distribution):
@@ -248,6 +266,27 @@ def render_report(notebook: str | os.PathLike[str] | Any, target: str | os.PathL
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
     body, _ = exporter.from_notebook_node(nb)
     atomic_write_text(target, body)
+
+
+def risk_summary_html(sim: Any) -> str:
+    """Monte Carlo headline per offer: P5/P50/P95 of NPV, probability of saving money."""
+    cur = esc(sim.scenario.scenario.currency)
+    head = ("<tr><th>Offer</th><th>NPV P5</th><th>NPV P50</th><th>NPV P95</th>"
+            "<th>ROI P50</th><th>P(saves money)</th><th>P(pays back in horizon)</th></tr>")
+    rows = "".join(
+        f"<tr><td>{esc(o)}</td><td>{money(r.npv_p5, cur)}</td><td>{money(r.npv_p50, cur)}</td>"
+        f"<td>{money(r.npv_p95, cur)}</td><td>{pct(r.roi_p50)}</td>"
+        f"<td>{pct(r.prob_npv_positive)}</td><td>{pct(r.prob_payback_within_horizon)}</td></tr>"
+        for o, r in sim.summary.iterrows())
+    n = int(sim.summary.trials.iloc[0])
+    uncertain = len(sim.samples.columns)
+    note = (f"<p class='bpo-note'>{n:,} trials over {uncertain} uncertain assumption"
+            f"{'s' if uncertain != 1 else ''} (seed {esc(sim.seed)}); every other input at its "
+            f"value in the appendix.</p>")
+    if not uncertain:
+        note = ("<p class='bpo-note'>No assumption of this scenario carries a distribution, so "
+                "every trial is the same; give ranges in the scenario file to see the risk.</p>")
+    return f'<table class="bpo-table">{head}{rows}</table>{note}'
 
 
 def footer_html(scenario: Scenario) -> str:

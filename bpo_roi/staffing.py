@@ -129,16 +129,33 @@ def _erlang_b(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
     n_sorted = agents[order]
     a_sorted = traffic[order]
     b_sorted = blocking.copy()
-    lo = 0
     for k in range(1, int(n_sorted[-1]) + 1):
-        while n_sorted[lo] < k:  # intervals with n < k are done; n_sorted[-1] >= k stops this
-            lo += 1
+        lo = int(np.searchsorted(n_sorted, k, side="left"))  # intervals with n < k are done
         ab = a_sorted[lo:] * b_sorted[lo:]
         b_sorted[lo:] = ab / (k + ab)
         if not b_sorted[lo:].any():  # underflow to 0: every later B is 0 as well
             break
     blocking[order] = b_sorted
     return blocking
+
+
+def _erlang_b_at(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
+    """``B(n)`` for each interval's own ``n``: recursion for small ``n``, closed form above.
+
+    Closed form: ``B(n) = pmf(n; A) / cdf(n; A)`` for a Poisson(A) count, with
+    ``cdf(n; A) = Q(n + 1, A)`` (regularised upper incomplete gamma), evaluated in log space,
+    so heavy traffic needs no recursion from ``n = 0``.
+    """
+    small = agents <= 64
+    out = np.empty(traffic.size)
+    out[small] = _erlang_b(traffic[small], agents[small].astype(np.int64))
+    if (~small).any():
+        from scipy import special  # heavy traffic only: keep the light path numpy-only
+
+        a, n = traffic[~small], agents[~small]
+        log_pmf = n * np.log(a) - a - special.gammaln(n + 1.0)
+        out[~small] = np.exp(log_pmf) / special.gammaincc(n + 1.0, a)
+    return out
 
 
 def _wait_probability(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
@@ -472,39 +489,28 @@ def erlang_c_agents(
             f"A traffic of {worst:.6g} erlangs in erlang_c_agents cannot be served by a finite "
             f"staff within the limit of {MAX_AGENTS:,} agents."
         )
-    # Live intervals sit in ``[:live]`` of preallocated arrays, sorted by decreasing first
-    # candidate, so those under test (candidate <= k) form a suffix; staffed intervals are
-    # squeezed out of that suffix in place and the recursion only touches ``[:live]``.
-    order = np.argsort(-start, kind="stable")
-    index = busy[order]
-    key = -start[order].astype(np.int64)  # ascending, for searchsorted
-    a = traffic[index]
-    decay = t[index] / aht[index]  # SL exponent per agent above A
-    goal = target[index]
-    b = np.ones(index.size)  # B(k) per live interval
-    ab = np.empty(index.size)
-    live = index.size
-    k = 0
-    while live:
-        k += 1
-        if k > MAX_AGENTS:
+    # Every interval starts at its own first candidate with B(candidate) from the closed form
+    # and steps up one agent at a time, all intervals together: the loop runs as many times as
+    # the largest number of agents any interval needs above its start (about sqrt(A)), not A.
+    index = busy.copy()
+    a = traffic[busy]
+    k = start
+    decay = t[busy] / aht[busy]  # SL exponent per agent above A
+    goal = target[busy]
+    b = _erlang_b_at(a, k)
+    while index.size:
+        if float(k.max()) > MAX_AGENTS:
             raise ValueError(
-                f"A traffic of {float(np.max(a[:live])):.6g} erlangs in erlang_c_agents cannot be"
+                f"A traffic of {float(np.max(a)):.6g} erlangs in erlang_c_agents cannot be"
                 f" served by a finite staff within the limit of {MAX_AGENTS:,} agents."
             )
-        np.multiply(a[:live], b[:live], out=ab[:live])
-        np.divide(ab[:live], np.add(ab[:live], k), out=b[:live])
-        first = int(np.searchsorted(key[:live], -k, side="left"))
-        if first == live:
-            continue
-        a_t, b_t = a[first:live], b[first:live]
-        wait = k * b_t / (k - a_t * (1.0 - b_t))
-        met = 1.0 - wait * np.exp(-(k - a_t) * decay[first:live]) >= goal[first:live]
+        wait = k * b / (k - a * (1.0 - b))
+        met = 1.0 - wait * np.exp(-(k - a) * decay) >= goal
         if met.any():
-            agents[index[first:live][met]] = k
+            agents[index[met]] = k[met].astype(np.int64)
             stay = ~met
-            kept = first + int(np.count_nonzero(stay))
-            for x in (index, key, a, decay, goal, b):
-                x[first:kept] = x[first:live][stay]
-            live = kept
+            index, a, k, decay, goal, b = (x[stay] for x in (index, a, k, decay, goal, b))
+        k = k + 1.0
+        ab = a * b
+        b = ab / (k + ab)
     return _out(agents, shape)

@@ -40,12 +40,13 @@ def test_shipped_scenarios_are_valid_and_cover_all_pricing_models():
 
 def test_unknown_key_suggests_the_right_name_with_line_number():
     (line,) = _problems(_edited("  shrinkage: 0.18", "  shrinkge: 0.18"))
-    assert line.startswith("bad.yaml:21: in_house.shrinkge: unknown key")
+    assert line.startswith("bad.yaml:22: in_house.shrinkge: unknown key")
     assert "did you mean 'shrinkage'?" in line
 
 
 @pytest.mark.parametrize("old, new, field, allowed", [
-    ("  monthly_volume: 45000 ", "  monthly_volume: -5 ", "workload.monthly_volume", "> 0"),
+    ("  monthly_volume: {dist: triangular, low: 40000, mode: 45000, high: 52000}",
+     "  monthly_volume: -5", "workload.monthly_volume", "> 0"),
     ("  salary_annual: 38000", "  salary_annual: -1", "in_house.salary_annual", "≥ 0"),
     ("  shrinkage: 0.18", "  shrinkage: 1.3", "in_house.shrinkage", "fraction"),
     ("  occupancy: 0.85", "  occupancy: 2", "in_house.occupancy", "fraction"),
@@ -65,6 +66,26 @@ def test_out_of_range_values_name_field_value_and_rule(old, new, field, allowed)
 def test_nan_and_infinity_are_rejected(value):
     (line,) = _problems(_edited("  salary_annual: 38000", f"  salary_annual: {value}"))
     assert "in_house.salary_annual" in line and "finite" in line
+
+
+@pytest.mark.parametrize("dist, message", [
+    ("{dist: triangular, low: 5, mode: 9, high: 8}", "low ≤ mode ≤ high"),
+    ("{dist: normal, mean: 7, sd: 0}", "sd > 0"),
+    ("{dist: pert, low: 5, high: 8}", "missing ['mode']"),
+    ("{dist: uniform, low: 5, high: 8, sd: 1}", "not allowed"),
+    ("{dist: gamma, low: 5, high: 8}", "dist"),
+    ("{dist: normal, mean: 7, sd: 3}", "add low/high bounds"),  # reaches below 0
+])
+def test_bad_distributions_are_rejected_with_the_field_named(dist, message):
+    (line,) = _problems(_edited("  handle_time_minutes: 7.0 ", f"  handle_time_minutes: {dist} "))
+    assert "workload.handle_time_minutes" in line
+    assert message in line
+
+
+def test_distribution_on_a_fraction_must_stay_within_0_and_1():
+    (line,) = _problems(_edited("  shrinkage: 0.18",
+                                "  shrinkage: {dist: uniform, low: 0.1, high: 1.2}"))
+    assert "in_house.shrinkage" in line and "highest value 1.2" in line
 
 
 def test_text_where_a_number_belongs():
@@ -182,7 +203,7 @@ def test_with_overrides_returns_a_new_validated_scenario():
     # tiered price list: the first tier set, the others scaled in proportion (2.90 → 3.48)
     assert t.offers[0].pricing.tiers[0].rate_per_transaction == pytest.approx(3.48)
     assert t.offers[0].pricing.tiers[1].rate_per_transaction == pytest.approx(2.40 * 1.2)
-    assert s.workload.monthly_volume == 45_000  # original untouched
+    assert s.workload.monthly_volume.mode == 45_000  # original untouched
     with pytest.raises(ValueError, match=r"Unknown path 'workload\.volume'"):
         s.with_overrides({"workload.volume": 1})
     with pytest.raises(ValueError, match="not an index"):

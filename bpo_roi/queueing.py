@@ -1,0 +1,115 @@
+"""Queue-based staffing of a contact centre: Erlang C per interval, then shrinkage.
+
+For a scenario whose workload has a ``queue`` section, month ``t``'s volume is spread over the
+open days and over the intervals of each day (flat, or by ``intraday_profile``)::
+
+    calls_{t,i} = V_t / days_open_per_month × w_i / Σ w            (interval i of a day)
+    agents_{t,i} = erlang_c_agents(calls_{t,i}, AHT, interval, service level, answer time,
+                                   max occupancy)                   (see bpo_roi.staffing)
+    agent_hours_t = Σ_i agents_{t,i} × interval_minutes / 60 × days_open_per_month
+    in-house FTE_t = agent_hours_t / (paid_hours_per_month × (1 - shrinkage))
+
+Occupancy then follows from the queue (Erlang C) instead of ``in_house.occupancy``. Per-seat
+vendors are sized the same way with their handle time (``AHT × handle_time_factor`` divided by
+the ramp's productivity): ``seats_t = ceil(agent_hours_t / productive_hours_per_seat_month)``.
+
+Monte Carlo runs with many trials would need millions of Erlang searches; above
+:data:`EXACT_LIMIT` intervals the agent-hours come from a staffing table computed exactly on a
+grid of daily volumes (and handle times, when they vary) and interpolated bilinearly. One
+deterministic scenario is always sized exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bpo_roi.staffing import erlang_c_agents
+
+__all__ = ["EXACT_LIMIT", "queue_agent_hours", "queue_agents_fte"]
+
+EXACT_LIMIT = 200_000
+_GRID_VOLUME = 160
+_GRID_AHT = 12
+
+
+def _queue(inp: Any) -> dict[str, Any]:
+    q = inp.scenario.workload.queue
+    intervals = round(float(q.hours_open_per_day) * 60 / q.interval_minutes)
+    weights = np.ones(intervals) if q.intraday_profile is None else np.asarray(
+        q.intraday_profile, dtype=float)
+    return {
+        "service_level": inp("workload.queue.service_level"),
+        "answer_seconds": inp("workload.queue.answer_seconds"),
+        "max_occupancy": inp("workload.queue.max_occupancy"),
+        "days": inp("workload.queue.days_open_per_month"),
+        "interval_seconds": q.interval_minutes * 60.0,
+        "interval_hours": q.interval_minutes / 60.0,
+        "weights": weights / weights.sum(),
+    }
+
+
+def _agent_hours_exact(q: dict[str, Any], daily_calls: np.ndarray,
+                       aht_minutes: np.ndarray) -> np.ndarray:
+    calls = daily_calls[..., None] * q["weights"]
+    aht = np.broadcast_to(aht_minutes, daily_calls.shape)[..., None] * 60.0
+    params = [np.asarray(q[k], dtype=float) for k in ("service_level", "answer_seconds",
+                                                       "max_occupancy")]
+    params = [p[..., None] if p.ndim else p for p in params]
+    agents = erlang_c_agents(np.maximum(calls, 0.0), np.broadcast_to(aht, calls.shape),
+                             q["interval_seconds"], *params)
+    return agents.sum(axis=-1) * q["interval_hours"]
+
+
+def _agent_hours_table(q: dict[str, Any], daily_calls: np.ndarray,
+                       aht_minutes: np.ndarray) -> np.ndarray:
+    """Bilinear interpolation in a staffing table over daily calls × handle time."""
+    positive = daily_calls[daily_calls > 0]
+    if positive.size == 0:
+        return np.zeros_like(daily_calls)
+    d_grid = np.geomspace(positive.min() * 0.999, positive.max() * 1.001, _GRID_VOLUME)
+    aht = np.broadcast_to(aht_minutes, daily_calls.shape)
+    a_lo, a_hi = float(aht.min()), float(aht.max())
+    a_grid = np.array([a_lo]) if a_hi - a_lo < 1e-12 else np.linspace(a_lo, a_hi, _GRID_AHT)
+    table = _agent_hours_exact(q, d_grid[None, :].repeat(a_grid.size, 0),
+                               a_grid[:, None].repeat(d_grid.size, 1))
+    # interpolate along volume (log-spaced grid: interpolate on log volume)
+    x = np.log(np.maximum(daily_calls, d_grid[0]))
+    xg = np.log(d_grid)
+    j = np.clip(np.searchsorted(xg, x) - 1, 0, xg.size - 2)
+    fx = np.clip((x - xg[j]) / (xg[j + 1] - xg[j]), 0.0, 1.0)
+    if a_grid.size == 1:
+        rows = table[0]
+        out = rows[j] * (1 - fx) + rows[j + 1] * fx
+    else:
+        i = np.clip(np.searchsorted(a_grid, aht) - 1, 0, a_grid.size - 2)
+        fa = np.clip((aht - a_grid[i]) / (a_grid[i + 1] - a_grid[i]), 0.0, 1.0)
+        low = table[i, j] * (1 - fx) + table[i, j + 1] * fx
+        high = table[i + 1, j] * (1 - fx) + table[i + 1, j + 1] * fx
+        out = low * (1 - fa) + high * fa
+    return np.where(daily_calls > 0, out, 0.0)
+
+
+def queue_agent_hours(inp: Any, volume: np.ndarray, aht_minutes: Any) -> np.ndarray:
+    """Agent-hours per month needed to meet the service level, ``(trials, H + 1)``."""
+    q = _queue(inp)
+    days = np.asarray(q["days"], dtype=float)
+    daily = volume / days
+    aht = np.broadcast_to(np.asarray(aht_minutes, dtype=float), np.broadcast_shapes(
+        daily.shape, np.shape(aht_minutes)))
+    daily = np.broadcast_to(daily, aht.shape)
+    scalar_queue = all(np.size(q[k]) == 1 for k in ("service_level", "answer_seconds",
+                                                    "max_occupancy"))
+    if daily.size * q["weights"].size > EXACT_LIMIT and scalar_queue:
+        per_day = _agent_hours_table(q, daily, aht)
+    else:
+        per_day = _agent_hours_exact(q, daily, aht)
+    return per_day * days
+
+
+def queue_agents_fte(inp: Any, volume: np.ndarray, aht_minutes: Any, *,
+                     paid_hours_per_month: Any, shrinkage: Any) -> np.ndarray:
+    """In-house agent FTEs from Erlang C agent-hours plus shrinkage."""
+    return queue_agent_hours(inp, volume, aht_minutes) / (
+        paid_hours_per_month * (1.0 - shrinkage))
