@@ -72,11 +72,17 @@ def bench_engine() -> None:
         extra = dict(data["offers"][0], name="Third offer (copy of the first)")
         data["offers"].append(extra)
         three = bpo_roi.Scenario.model_validate(data)
-    t = median_seconds(lambda: bpo_roi.evaluate(three), 50)
-    line(f"evaluate, {horizon} months × 3 offers (incl. breakeven volume)", t,
+    queue = "Erlang C queue" if scenario.workload.queue is not None else "work hours"
+    t = median_seconds(lambda: bpo_roi.evaluate(three), 20)
+    line(f"evaluate default scenario ({queue}), {horizon} mo × 3 offers, with breakeven", t,
          "target < 5 ms")
     t2 = median_seconds(lambda: bpo_roi.evaluate(three, breakeven=False), 50)
-    line(f"evaluate, {horizon} months × 3 offers, without breakeven", t2)
+    line(f"evaluate default scenario ({queue}), {horizon} mo × 3 offers, no breakeven", t2)
+    plain = three.with_overrides({}).model_copy(update={"workload": three.workload.model_copy(
+        update={"queue": None})})
+    t3 = median_seconds(lambda: bpo_roi.evaluate(plain), 50)
+    line(f"evaluate same scenario sized by work hours, {horizon} mo × 3 offers, with breakeven",
+         t3, "target < 5 ms")
     base = subprocess_seconds("pass")
     light = subprocess_seconds("import bpo_roi")
     full = subprocess_seconds("import bpo_roi.model, bpo_roi.loading")
@@ -89,6 +95,33 @@ def bench_engine() -> None:
          "print(','.join(m for m in ('plotly','ipywidgets','papermill','nbconvert') "
          "if m in sys.modules))"], capture_output=True, text=True, check=True).stdout.strip()
     print(f"  heavy modules loaded by the engine: {heavy or 'none'}")
+
+
+def bench_risk() -> None:
+    import numpy as np
+
+    import bpo_roi
+    from bpo_roi.staffing import erlang_c_agents
+
+    print("risk and staffing")
+    s = bpo_roi.load_scenario(DEFAULT)
+    n_offers, horizon = len(s.offers), s.scenario.horizon_months
+    n_uncertain = len(bpo_roi.simulate(s, trials=10, seed=0).samples.columns)
+    sim = median_seconds(lambda: bpo_roi.simulate(s, trials=10_000, seed=1), 5)
+    line(f"simulate 10,000 trials × {horizon} months × {n_offers} offers "
+         f"({n_uncertain} uncertain inputs)", sim, "target < 0.5 s")
+    one = median_seconds(lambda: bpo_roi.evaluate(s, breakeven=False), 50)
+    line("one deterministic evaluate (no breakeven), same scenario", one)
+    print(f"  vectorisation speed-up: 10,000 × evaluate / one 10,000-trial simulate = "
+          f"{10_000 * one / sim:,.0f}×  (target ≥ 100×)")
+    rng = np.random.default_rng(0)
+    calls = rng.uniform(0, 2000, 10_000)
+    erl = median_seconds(lambda: erlang_c_agents(calls, 300, 900, 0.8, 20, 0.9), 20)
+    line("erlang_c_agents over 10,000 intervals (0–2,000 calls / 15 min)", erl,
+         "target < 50 ms")
+    drivers = len(bpo_roi.tornado(s))
+    tor = median_seconds(lambda: bpo_roi.tornado(s), 5)
+    line(f"tornado over every driver of the default scenario ({drivers} drivers)", tor)
 
 
 def bench_explorer() -> None:
@@ -136,8 +169,8 @@ def bench_runs() -> None:
     line("overhead per scenario beyond kernel start-up (workers 1)", w1 / n - empty)
 
 
-SECTIONS: dict[str, Callable[[], None]] = {"engine": bench_engine, "explorer": bench_explorer,
-                                           "runs": bench_runs}
+SECTIONS: dict[str, Callable[[], None]] = {"engine": bench_engine, "risk": bench_risk,
+                                           "explorer": bench_explorer, "runs": bench_runs}
 
 
 def main(argv: list[str]) -> int:

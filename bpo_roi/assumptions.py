@@ -572,6 +572,14 @@ def _set_headline_rate(pricing: dict[str, Any], value: Any) -> None:
         pricing["rate_per_hour"] = value
     else:
         tiers = pricing["tiers"]
+        if len(tiers) == 1:
+            tiers[0]["rate_per_transaction"] = value
+            return
+        if isinstance(value, (Mapping, Distribution)):
+            raise ValueError(
+                "pricing.rate of a tiered price list takes a number (the tiers are scaled in "
+                "proportion); give a distribution per tier instead, at "
+                "offers.N.pricing.tiers.J.rate_per_transaction")
         first = tiers[0]["rate_per_transaction"]
         first = first.point if isinstance(first, Distribution) else float(first)
         scale = float(value) / first
