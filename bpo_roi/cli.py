@@ -88,8 +88,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     loaded, bad = _load_all([args.file])
     if bad:
         return EXIT_BAD_INPUT
-    _, scenario = loaded[0]
-    result = evaluate(scenario)
+    file, scenario = loaded[0]
+    try:
+        result = evaluate(scenario)
+    except ValueError as exc:  # e.g. a queue no finite staff can serve
+        _err(f"{file}: cannot be evaluated: {str(exc).splitlines()[0]}")
+        return EXIT_BAD_INPUT
     document = result.to_metrics_dict()
     if args.out is not None:
         out = Path(args.out)
