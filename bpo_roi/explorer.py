@@ -21,7 +21,7 @@ __all__ = ["Explorer"]
 _HEADLINE_RATE = {
     "per_seat": ("pricing.rate_per_seat_month", "Seat rate / month"),
     "hourly": ("pricing.rate_per_hour", "Rate / hour"),
-    "per_transaction": ("pricing.rate", "Price / transaction (tier 1)"),
+    "per_transaction": ("pricing.rate", "Unit price (tier 1)"),
 }
 
 
@@ -188,7 +188,7 @@ class Explorer:
         charts.cumulative_savings(result, self.savings_fig)
         charts.cost_breakdown(result, self.breakdown_fig)
         self.summary.value = (report.WIDGET_CSS + report.executive_summary_html(result)
-                              + report.headline_table_html(result))
+                              + report.headline_table_html(result, compact=True))
         self.last_update_ms = (time.perf_counter() - start) * 1e3
         self.status.value = (f"<span style='color:#5f6b7a'>recomputed in "
                              f"{self.last_update_ms:.0f} ms</span>")

@@ -197,9 +197,14 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any
         ramped_hours = pricing.vendor_work_hours(volume, aht, factor, productivity)
         steady_hours = pricing.vendor_work_hours(volume, aht, factor, 1.0)
         if p.model == "per_seat":
-            from_hours = _per_seat_from_hours(inp, s, k, volume, aht, agents)
-            fee, billed = from_hours(ramped_hours, productivity, index)
-            steady_fee, _ = from_hours(steady_hours, 1.0, index)
+            if s.workload.queue is not None:
+                ramped_hours, steady_hours = _queue_seat_hours(inp, volume, aht * factor,
+                                                               productivity)
+            seat_hours = inp(f"{o}.pricing.productive_hours_per_seat_month")
+            minimum = inp(f"{o}.pricing.minimum_seats")
+            rate = inp(f"{o}.pricing.rate_per_seat_month")
+            fee, billed = pricing.per_seat_fee(ramped_hours, seat_hours, minimum, rate, index)
+            steady_fee, _ = pricing.per_seat_fee(steady_hours, seat_hours, minimum, rate, index)
         else:
             def bill(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 return pricing.hourly_fee(h, inp(f"{o}.pricing.billable_utilisation"),
@@ -241,28 +246,21 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any
     return OfferFlows(offer.name, p.model, components, np.broadcast_to(billed, shape))
 
 
-def _per_seat_from_hours(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any,
-                         agents: np.ndarray) -> Any:
-    """Seat billing for offer ``k``: from vendor work hours, or Erlang C when a queue is given."""
-    o = f"offers.{k}"
-    rate = inp(f"{o}.pricing.rate_per_seat_month")
-    minimum = inp(f"{o}.pricing.minimum_seats")
-    seat_hours = inp(f"{o}.pricing.productive_hours_per_seat_month")
+def _queue_seat_hours(inp: _Inputs, volume: np.ndarray, vendor_aht: Any,
+                      productivity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Agent-hours a per-seat vendor needs under Erlang C: during its ramp and at steady state.
 
-    if s.workload.queue is not None:
-        from bpo_roi.queueing import queue_agent_hours
+    A slower vendor (productivity ``p_t`` < 1) handles each call in ``AHT / p_t``. After the
+    ramp both are the same, so steady state is sized separately only for the ramp months.
+    """
+    from bpo_roi.queueing import queue_agent_hours
 
-        def bill_queue(_hours: np.ndarray, productivity: Any, index: np.ndarray
-                       ) -> tuple[np.ndarray, np.ndarray]:
-            vendor_aht = aht * inp(f"{o}.handle_time_factor") / productivity
-            hours = queue_agent_hours(inp, volume, vendor_aht)
-            return pricing.per_seat_fee(hours, seat_hours, minimum, rate, index)
-        return bill_queue
-
-    def bill(hours: np.ndarray, _productivity: Any, index: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray]:
-        return pricing.per_seat_fee(hours, seat_hours, minimum, rate, index)
-    return bill
+    ramped = queue_agent_hours(inp, volume, vendor_aht / productivity)
+    ramping = np.any(np.atleast_2d(productivity) < 1.0, axis=0)  # months in any trial's ramp
+    steady = np.array(ramped, dtype=float, copy=True)
+    if ramping.any():
+        steady[:, ramping] = queue_agent_hours(inp, volume[:, ramping], vendor_aht)
+    return ramped, steady
 
 
 # -- metrics over the trials axis ----------------------------------------------------------

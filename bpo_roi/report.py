@@ -46,6 +46,7 @@ table.bpo-table { border-collapse: collapse; width: 100%; font-size: .9em; }
 table.bpo-table th, table.bpo-table td { border-bottom: 1px solid #e5e9ef; padding: 4px 6px;
   text-align: right; }
 table.bpo-table th:first-child, table.bpo-table td:first-child { text-align: left; }
+table.bpo-table td:not(:first-child) { white-space: nowrap; }
 table.bpo-table tr.bpo-best td { background: #eaf4fb; font-weight: 600; }
 .bpo-muted { color: #5f6b7a; font-weight: normal; }
 </style>"""
@@ -130,9 +131,21 @@ def executive_summary_html(ev: Evaluation) -> str:
             f'<div class="bpo-tiles">{tiles_html}</div></div>')
 
 
-def headline_table_html(ev: Evaluation) -> str:
-    """Headline metrics per offer as an HTML table (NPV, ROI, IRR, payback, savings, unit cost)."""
+def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
+    """Headline metrics per offer as an HTML table (NPV, ROI, IRR, payback, savings, unit cost).
+
+    ``compact`` keeps offer, NPV, ROI, payback and savings (for the explorer's side panel).
+    """
     cur = esc(ev.scenario.scenario.currency)
+    if compact:
+        best = ' class="bpo-best"'
+        rows = "".join(
+            f"<tr{best if o == ev.recommendation else ''}><td>{esc(o)}</td>"
+            f"<td>{money(r.npv, cur)}</td><td>{pct(r.roi)}</td>"
+            f"<td>{month_text(r.payback_month)}</td><td>{pct(r.savings_pct)}</td></tr>"
+            for o, r in ev.metrics.iterrows())
+        return ('<table class="bpo-table"><tr><th>Offer</th><th>NPV</th><th>ROI</th>'
+                f"<th>Payback</th><th>Savings</th></tr>{rows}</table>")
     head = ("<tr><th>Offer</th><th>Pricing</th><th>NPV</th><th>ROI</th><th>IRR / yr</th>"
             "<th>Payback</th><th>Savings</th><th>One-time cost</th>"
             f"<th>Cost / transaction ({cur})</th></tr>")
