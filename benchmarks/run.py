@@ -78,8 +78,9 @@ def bench_engine() -> None:
          "target < 5 ms")
     t2 = median_seconds(lambda: bpo_roi.evaluate(three, breakeven=False), 50)
     line(f"evaluate default scenario ({queue}), {horizon} mo × 3 offers, no breakeven", t2)
-    plain = three.with_overrides({}).model_copy(update={"workload": three.workload.model_copy(
-        update={"queue": None})})
+    data = three.model_dump()
+    data["workload"]["queue"] = None
+    plain = bpo_roi.Scenario.model_validate(data)
     t3 = median_seconds(lambda: bpo_roi.evaluate(plain), 50)
     line(f"evaluate same scenario sized by work hours, {horizon} mo × 3 offers, with breakeven",
          t3, "target < 5 ms")

@@ -444,8 +444,10 @@ class Scenario(_Section):
         """Memo of deterministic values by path, filled by the model as it reads them.
 
         Safe because a scenario is never changed in place (:meth:`with_overrides` makes a new
-        one).
+        one); a copy made with ``model_copy`` starts a memo of its own.
         """
+        if self._points.get("\0owner") != id(self):
+            self._points = {"\0owner": id(self)}
         return self._points
 
     def get(self, path: str) -> Any:
@@ -517,9 +519,13 @@ class Scenario(_Section):
 
     def numeric_paths(self) -> list[str]:
         """Dotted paths of every numeric assumption (numbers and distributions), in file order."""
-        out: list[str] = []
-        _collect_numeric(self, "", out)
-        return out
+        memo = self.point_values()
+        cached = memo.get("\0numeric_paths")
+        if cached is None:
+            cached = []
+            _collect_numeric(self, "", cached)
+            memo["\0numeric_paths"] = cached
+        return list(cached)
 
 
 def _split(path: str) -> list[str]:

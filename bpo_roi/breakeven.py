@@ -49,10 +49,11 @@ class Breakeven:
 def _npv_over(scenario: Scenario, path: str, offers: list[int], values: np.ndarray
               ) -> np.ndarray:
     """NPV of each offer (rows) at each candidate value (columns), in one batched model run."""
-    from bpo_roi.model import cash_flows, offer_summary_arrays
+    from bpo_roi.model import cash_flows, offer_npv
 
     flows = cash_flows(scenario, {path: values}, offers=offers)
-    return np.vstack([offer_summary_arrays(flows, f)["npv"] for f in flows.offers])
+    return np.vstack([np.broadcast_to(offer_npv(flows, f), (len(values),))
+                      for f in flows.offers])
 
 
 def _search_range(scenario: Scenario, path: str, current: float, low: float | None,

@@ -64,6 +64,8 @@ class _Inputs:
 
     def row(self, paths: Sequence[str]) -> np.ndarray:
         """Several scalar assumptions side by side: ``(trials, len(paths))``."""
+        if not any(p in self._columns for p in paths):
+            return np.asarray([self(p) for p in paths], dtype=float)[None, :]
         return np.column_stack([
             np.broadcast_to(np.asarray(self(p), dtype=float).reshape(-1), (self.trials,))
             for p in paths])
@@ -242,7 +244,8 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any
         "exit": hidden_costs.exit_cost(inp(f"{o}.exit_cost"), horizon),
     }
     shape = np.broadcast_shapes(*(np.shape(v) for v in components.values()))
-    components = {c: np.broadcast_to(components[c], shape) for c in OUTSOURCED_COMPONENTS}
+    components = {c: v if np.shape(v) == shape else np.broadcast_to(v, shape)
+                  for c, v in ((c, components[c]) for c in OUTSOURCED_COMPONENTS)}
     return OfferFlows(offer.name, p.model, components, np.broadcast_to(billed, shape))
 
 
@@ -264,6 +267,14 @@ def _queue_seat_hours(inp: _Inputs, volume: np.ndarray, vendor_aht: Any,
 
 
 # -- metrics over the trials axis ----------------------------------------------------------
+
+
+def offer_npv(flows: Flows, offer: OfferFlows) -> np.ndarray:
+    """NPV of one offer's savings, one value per trial (the root finders' fast path)."""
+    rate_m = np.asarray(monthly_rate(flows.discount_rate_annual), dtype=float).reshape(-1, 1)
+    factors = np.power(1.0 + rate_m, -np.arange(flows.horizon_months + 1))
+    savings = flows.in_house.total - offer.total
+    return np.atleast_1d(np.sum(savings * factors, axis=-1))
 
 
 def offer_summary_arrays(flows: Flows, offer: OfferFlows) -> dict[str, np.ndarray]:

@@ -59,11 +59,11 @@ def _clip_to_field(scenario: Scenario, path: str, value: float) -> float:
 
 
 def _npv_of(scenario: Scenario, k: int, samples: dict[str, np.ndarray]) -> np.ndarray:
-    from bpo_roi.model import cash_flows, offer_summary_arrays
+    from bpo_roi.model import cash_flows, offer_npv
 
     flows = cash_flows(scenario, samples, offers=[k])
     n = max((np.size(v) for v in samples.values()), default=1)
-    return np.broadcast_to(offer_summary_arrays(flows, flows.offers[0])["npv"], (n,))
+    return np.broadcast_to(offer_npv(flows, flows.offers[0]), (n,))
 
 
 def tornado(scenario: Scenario, offer: int | str | None = None, swing: float = 0.2,

@@ -210,3 +210,15 @@ def test_with_overrides_returns_a_new_validated_scenario():
         s.with_overrides({"offers.7.exit_cost": 1})
     with pytest.raises(ValidationError, match="shrinkage"):
         s.with_overrides({"in_house.shrinkage": 1.5})
+
+
+def test_a_copy_does_not_share_the_memo_of_point_values():
+    from bpo_roi import evaluate
+
+    s = load_scenario(AP)
+    evaluate(s, breakeven=False)  # fills the memo
+    changed = s.model_copy(update={"workload": s.workload.model_copy(
+        update={"handle_time_minutes": 14.0})})
+    a = evaluate(s, breakeven=False).monthly
+    b = evaluate(changed, breakeven=False).monthly
+    assert b["in_house.salaries"].iloc[1] == pytest.approx(2 * a["in_house.salaries"].iloc[1])

@@ -162,3 +162,14 @@ def test_report_draws_its_charts_in_a_headless_browser(business_case, tmp_path):
                     "--virtual-time-budget=20000", "--window-size=1280,3000",
                     f"--screenshot={png}", url], capture_output=True, timeout=180)
     assert png.stat().st_size > 50_000  # a page of charts, not a blank sheet
+
+
+def test_executive_summary_says_stay_in_house_when_no_offer_saves_money():
+    from bpo_roi import report
+
+    s = load_scenario(ROOT / "assumptions" / "ap_invoice_processing.yaml")
+    dear = s.with_overrides({"offers.0.pricing.rate": 29.0, "offers.1.pricing.rate": 190.0})
+    text = report.executive_summary_html(evaluate(dear, breakeven=False))
+    assert "Stay in-house." in text and "Outsource" not in text
+    good = report.executive_summary_html(evaluate(s, breakeven=False))
+    assert "Outsource to Shared-services vendor per invoice" in good
