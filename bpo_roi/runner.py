@@ -287,7 +287,8 @@ SUMMARY_COLUMNS = ["scenario", "file", "status", "offer", "pricing_model", "npv"
                    "recommendation", "currency", "report", "error"]
 
 
-def summary_rows(results: list[RunResult], out: Path) -> list[dict[str, Any]]:
+def summary_rows(results: list[RunResult]) -> list[dict[str, Any]]:
+    """One row per scenario × offer (or one per failed scenario) for the portfolio summary."""
     rows = []
     for r in results:
         if not r.ok or r.metrics is None:
@@ -309,7 +310,7 @@ def write_summary(results: list[RunResult], out: Path) -> None:
     from bpo_roi.outputs import atomic_write_text
     from bpo_roi.report import esc, money, month_text, pct
 
-    rows = summary_rows(results, out)
+    rows = summary_rows(results)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, extrasaction="ignore")
     writer.writeheader()
