@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from bpo_roi.report import pct
+
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
 
@@ -181,10 +183,10 @@ def offers_table(ev: Evaluation) -> go.Figure:
     rows = [
         ("Pricing model", [PRICING_LABELS[p] for p in mt.pricing_model]),
         (f"NPV ({cur})", [f"{v:,.0f}" for v in mt.npv]),
-        ("ROI (TEI)", [_pct(v) for v in mt.roi]),
-        ("IRR (annual)", [_pct(v) for v in mt.irr_annual]),
+        ("ROI (TEI)", [pct(v) for v in mt.roi]),
+        ("IRR (annual)", [pct(v) for v in mt.irr_annual]),
         ("Payback", [_month(v) for v in mt.payback_month]),
-        ("Savings (PV)", [_pct(v) for v in mt.savings_pct]),
+        ("Savings (PV)", [pct(v) for v in mt.savings_pct]),
         (f"One-time cost ({cur})", [f"{v:,.0f}" for v in mt.one_time_cost]),
         (f"Cost / transaction ({cur})", [f"{v:,.2f}" for v in mt.cost_per_transaction_outsourced]),
         ("Breakeven monthly volume", [
@@ -292,10 +294,6 @@ def _esc(text: Any) -> str:
     import html
 
     return html.escape(str(text), quote=False)
-
-
-def _pct(v: Any) -> str:
-    return "—" if v is None or pd.isna(v) else f"{v * 100:,.1f} %"
 
 
 def _month(v: Any) -> str:
