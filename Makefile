@@ -26,6 +26,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check bpo_roi tests benchmarks
+	$(BIN)/lint-imports
 
 lab: install
 	$(BIN)/jupyter lab notebooks/

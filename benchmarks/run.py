@@ -86,13 +86,13 @@ def bench_engine() -> None:
          t3, "target < 5 ms")
     base = subprocess_seconds("pass")
     light = subprocess_seconds("import bpo_roi")
-    full = subprocess_seconds("import bpo_roi.model, bpo_roi.loading")
+    full = subprocess_seconds("import bpo_roi.analysis, bpo_roi.scenario")
     line("python start-up (baseline)", base)
     line("import bpo_roi (incl. start-up)", light, f"+{(light - base) * 1e3:.1f} ms over baseline")
-    line("import bpo_roi.model + loading (numpy, pandas, pydantic)", full,
+    line("import bpo_roi.analysis + scenario (numpy, pandas, pydantic)", full,
          f"+{(full - base) * 1e3:.1f} ms over baseline")
     heavy = subprocess.run(
-        [sys.executable, "-c", "import sys, bpo_roi, bpo_roi.model, bpo_roi.loading; "
+        [sys.executable, "-c", "import sys, bpo_roi, bpo_roi.analysis, bpo_roi.scenario; "
          "print(','.join(m for m in ('plotly','ipywidgets','papermill','nbconvert') "
          "if m in sys.modules))"], capture_output=True, text=True, check=True).stdout.strip()
     print(f"  heavy modules loaded by the engine: {heavy or 'none'}")
@@ -126,7 +126,7 @@ def bench_risk() -> None:
 
 
 def bench_explorer() -> None:
-    from bpo_roi.explorer import Explorer
+    from bpo_roi.reporting.explorer import Explorer
 
     print("explorer")
     ex = Explorer(ROOT / "assumptions", DEFAULT)

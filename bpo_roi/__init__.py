@@ -8,10 +8,18 @@ Load a scenario, evaluate it, read the metrics:
 >>> result.recommendation in set(result.metrics.index) | {"stay in-house"}
 True
 
-The modules read like the methodology (``docs/methodology.md``): :mod:`~bpo_roi.workload`,
-:mod:`~bpo_roi.in_house`, :mod:`~bpo_roi.pricing`, :mod:`~bpo_roi.hidden_costs`,
-:mod:`~bpo_roi.metrics`, :mod:`~bpo_roi.model`. Plotting and notebooks live at the edges and are
-imported only when used.
+The package is one folder per layer; a layer imports only the layers below it
+(``docs/architecture.md``)::
+
+    cli         command line, scenario runner
+    reporting   charts, HTML report, workbook, explorer, output files
+    analysis    business case (evaluate), breakeven, Monte Carlo, sensitivity
+    model       timeline, workload, in-house cost, pricing, hidden costs, cash flows, metrics
+    scenario    schema, reading files, distributions  |  staffing   Erlang C queues
+
+The engine (``scenario``, ``staffing``, ``model``, ``analysis``) is pure computation. Plotting,
+widgets, notebooks and files live at the edges and are imported only when used, so
+``import bpo_roi`` loads neither pandas nor pydantic until the first call.
 """
 
 from __future__ import annotations
@@ -21,32 +29,38 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "load_scenario": ("bpo_roi.loading", "load_scenario"),
-    "parse_scenario": ("bpo_roi.loading", "parse_scenario"),
-    "AssumptionsError": ("bpo_roi.loading", "AssumptionsError"),
-    "Scenario": ("bpo_roi.assumptions", "Scenario"),
-    "evaluate": ("bpo_roi.model", "evaluate"),
-    "Evaluation": ("bpo_roi.model", "Evaluation"),
-    "simulate": ("bpo_roi.risk", "simulate"),
-    "tornado": ("bpo_roi.sensitivity", "tornado"),
-    "grid": ("bpo_roi.sensitivity", "grid"),
-    "breakeven": ("bpo_roi.breakeven", "breakeven"),
+    "load_scenario": ("bpo_roi.scenario.reading", "load_scenario"),
+    "parse_scenario": ("bpo_roi.scenario.reading", "parse_scenario"),
+    "AssumptionsError": ("bpo_roi.scenario.reading", "AssumptionsError"),
+    "Scenario": ("bpo_roi.scenario.schema", "Scenario"),
+    "evaluate": ("bpo_roi.analysis.business_case", "evaluate"),
+    "Evaluation": ("bpo_roi.analysis.business_case", "Evaluation"),
+    "simulate": ("bpo_roi.analysis.monte_carlo", "simulate"),
+    "tornado": ("bpo_roi.analysis.sensitivity", "tornado"),
+    "grid": ("bpo_roi.analysis.sensitivity", "grid"),
+    "breakeven": ("bpo_roi.analysis.breakeven_search", "breakeven"),
 }
+_SUBPACKAGES = ("analysis", "cli", "metrics", "model", "report", "reporting", "scenario",
+                "staffing")
 
 __all__ = ["__version__", *sorted(_LAZY)]
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy so that `import bpo_roi` stays light (no pandas/pydantic until first use).
-    if name in _LAZY:
-        import importlib
+    # Lazy so that `import bpo_roi` stays light (no pandas/pydantic until first use). No
+    # submodule shares a name with an exported function, so importing a submodule never
+    # shadows one of these.
+    import importlib
 
+    if name in _LAZY:
         module, attr = _LAZY[name]
         value = getattr(importlib.import_module(module), attr)
         globals()[name] = value
         return value
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"bpo_roi.{name}")
     raise AttributeError(f"module 'bpo_roi' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBPACKAGES))

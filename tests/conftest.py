@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bpo_roi.assumptions import Scenario
+from bpo_roi.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "assumptions").glob("*.yaml"))

@@ -10,7 +10,7 @@ from conftest import SHIPPED, tiny, tiny_dict
 from pydantic import ValidationError
 
 from bpo_roi import AssumptionsError, load_scenario, parse_scenario
-from bpo_roi.assumptions import Scenario
+from bpo_roi.scenario.schema import Scenario
 
 AP = Path(__file__).resolve().parent.parent / "assumptions" / "ap_invoice_processing.yaml"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bpo_roi.cli import main
+from bpo_roi.cli.commands import main
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "bpo-roi"

@@ -7,7 +7,7 @@ import pytest
 from conftest import tiny
 
 from bpo_roi import evaluate
-from bpo_roi.model import cash_flows
+from bpo_roi.model.flows import cash_flows
 
 
 def _month(ev, column, month, offer=None):

@@ -10,7 +10,7 @@ import numpy_financial as npf
 import pytest
 
 from bpo_roi import evaluate, load_scenario
-from bpo_roi.metrics import irr_annual, payback_month, present_value, tei_summary
+from bpo_roi.model.metrics import irr_annual, payback_month, present_value, tei_summary
 
 
 def test_tei_worked_example():
@@ -144,7 +144,7 @@ def test_risk_adjustment_follows_tei():
 def test_metrics_json_document_shape_and_nulls(tmp_path):
     from conftest import tiny
 
-    from bpo_roi.outputs import write_metrics_json
+    from bpo_roi.reporting.files import write_metrics_json
 
     ev = evaluate(tiny(offers__0__pricing__rate_per_seat_month=40_000))  # never pays back
     doc = ev.to_metrics_dict()

@@ -15,7 +15,7 @@ import papermill as pm
 import pytest
 
 from bpo_roi import evaluate, load_scenario
-from bpo_roi.report import render_report
+from bpo_roi.reporting.html_report import render_report
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -116,7 +116,7 @@ def test_explorer_executes_headless_with_live_widgets(tmp_path):
 
 
 def test_explorer_updates_figures_in_place():
-    from bpo_roi.explorer import Explorer
+    from bpo_roi.reporting.explorer import Explorer
 
     ex = Explorer(ROOT / "assumptions", ROOT / "assumptions" / "contact_centre.yaml")
     fig = ex.monthly_fig
@@ -165,7 +165,7 @@ def test_report_draws_its_charts_in_a_headless_browser(business_case, tmp_path):
 
 
 def test_executive_summary_says_stay_in_house_when_no_offer_saves_money():
-    from bpo_roi import report
+    from bpo_roi.reporting import html_report as report
 
     s = load_scenario(ROOT / "assumptions" / "ap_invoice_processing.yaml")
     dear = s.with_overrides({"offers.0.pricing.rate": 29.0, "offers.1.pricing.rate": 190.0})

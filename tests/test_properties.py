@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bpo_roi import evaluate, load_scenario
-from bpo_roi.model import cash_flows, offer_summary_arrays
+from bpo_roi.model.flows import cash_flows, offer_summary_arrays
 
 CC = load_scenario("assumptions/contact_centre.yaml")
 AP = load_scenario("assumptions/ap_invoice_processing.yaml")

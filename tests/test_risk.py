@@ -9,9 +9,9 @@ from conftest import tiny
 from pydantic import ValidationError
 
 from bpo_roi import breakeven, evaluate, grid, load_scenario, simulate, tornado
-from bpo_roi.distributions import Distribution, quantile, sample_from_uniform
-from bpo_roi.model import cash_flows
-from bpo_roi.risk import MAX_TRIALS, sample_assumptions
+from bpo_roi.analysis.monte_carlo import MAX_TRIALS, sample_assumptions
+from bpo_roi.model.flows import cash_flows
+from bpo_roi.scenario.distributions import Distribution, quantile, sample_from_uniform
 from bpo_roi.staffing import erlang_c_agents
 
 CC = load_scenario("assumptions/contact_centre.yaml")

@@ -12,7 +12,7 @@ import nbformat
 import openpyxl
 import pytest
 
-from bpo_roi.runner import ParameterError, parse_parameters, run_scenarios
+from bpo_roi.cli.runner import ParameterError, parse_parameters, run_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "bpo-roi"

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bpo_roi import staffing
 from bpo_roi.staffing import (
     average_speed_of_answer,
     erlang_c,
@@ -20,6 +19,7 @@ from bpo_roi.staffing import (
     service_level,
     traffic_erlangs,
 )
+from bpo_roi.staffing import erlang as staffing
 
 
 def textbook_erlang_c(traffic: float, agents: int) -> float:

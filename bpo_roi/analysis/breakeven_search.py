@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bpo_roi.assumptions import Scenario, point
+from bpo_roi.scenario.schema import Scenario, point
 
 __all__ = ["Breakeven", "breakeven", "breakeven_value", "breakeven_values"]
 
@@ -49,7 +49,7 @@ class Breakeven:
 def _npv_over(scenario: Scenario, path: str, offers: list[int], values: np.ndarray
               ) -> np.ndarray:
     """NPV of each offer (rows) at each candidate value (columns), in one batched model run."""
-    from bpo_roi.model import cash_flows, offer_npv
+    from bpo_roi.model.flows import cash_flows, offer_npv
 
     flows = cash_flows(scenario, {path: values}, offers=offers)
     return np.vstack([np.broadcast_to(offer_npv(flows, f), (len(values),))

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi.assumptions import Scenario
-from bpo_roi.distributions import Distribution, sample_from_uniform
+from bpo_roi.scenario.distributions import Distribution, sample_from_uniform
+from bpo_roi.scenario.schema import Scenario
 
 __all__ = ["CHUNK", "MAX_TRIALS", "Simulation", "sample_assumptions", "simulate"]
 
@@ -161,7 +161,7 @@ def simulate(scenario: Scenario, trials: int = 10_000, seed: int | None = None,
     >>> sorted(sim.summary.columns)[:3]
     ['npv_mean', 'npv_p5', 'npv_p50']
     """
-    from bpo_roi.model import cash_flows, offer_summary_arrays
+    from bpo_roi.model.flows import cash_flows, offer_summary_arrays
 
     trials = _check_trials(trials)
     samples = sample_assumptions(scenario, trials, seed, correlations)

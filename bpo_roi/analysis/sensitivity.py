@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi.assumptions import Scenario, point
-from bpo_roi.distributions import Distribution, quantile
+from bpo_roi.scenario.distributions import Distribution, quantile
+from bpo_roi.scenario.schema import Scenario, point
 
 __all__ = ["grid", "tornado"]
 
@@ -29,7 +29,7 @@ def _offer_for(scenario: Scenario, offer: int | str | None) -> int:
     """Index of the offer to analyse: given, or the one with the highest NPV."""
     if offer is not None:
         return scenario.offer_index(offer)
-    from bpo_roi.model import cash_flows, offer_summary_arrays
+    from bpo_roi.model.flows import cash_flows, offer_summary_arrays
 
     flows = cash_flows(scenario)
     npvs = [float(offer_summary_arrays(flows, f)["npv"][0]) for f in flows.offers]
@@ -59,7 +59,7 @@ def _clip_to_field(scenario: Scenario, path: str, value: float) -> float:
 
 
 def _npv_of(scenario: Scenario, k: int, samples: dict[str, np.ndarray]) -> np.ndarray:
-    from bpo_roi.model import cash_flows, offer_npv
+    from bpo_roi.model.flows import cash_flows, offer_npv
 
     flows = cash_flows(scenario, samples, offers=[k])
     n = max((np.size(v) for v in samples.values()), default=1)

@@ -12,55 +12,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
+from bpo_roi.cli.runner import add_run_parser
+
 __all__ = ["main"]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO_ROOT / "templates" / "assumptions.yaml"
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _fmt_money(x: Any, currency: str = "") -> str:
-    if x is None:
-        return "—"
-    return f"{x:,.0f} {currency}".strip()
-
-
-def _fmt_pct(x: Any) -> str:
-    return "—" if x is None else f"{x * 100:.1f} %"
-
-
-def _fmt_month(x: Any) -> str:
-    return "never" if x is None else f"month {int(x)}"
-
-
-def headline_table(metrics: dict[str, Any]) -> str:
-    """Readable headline figures from a ``metrics.json`` document."""
-    cur = metrics["currency"]
-    rows = [("offer", "model", f"NPV ({cur})", "ROI", "IRR/yr", "payback", "savings",
-             f"cost/txn in-house → out ({cur})")]
-    for name, m in metrics["offers"].items():
-        unit = (f"{m['cost_per_transaction_in_house']:.2f} → "
-                f"{m['cost_per_transaction_outsourced']:.2f}"
-                if m["cost_per_transaction_in_house"] is not None else "—")
-        rows.append((name, m["pricing_model"], _fmt_money(m["npv"]), _fmt_pct(m["roi"]),
-                     _fmt_pct(m["irr_annual"]), _fmt_month(m["payback_month"]),
-                     _fmt_pct(m["savings_pct"]), unit))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
-                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
-             for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    title = (f"{metrics['scenario']} — {metrics['horizon_months']} months, discount "
-             f"{metrics['discount_rate_annual'] * 100:.1f} %/yr")
-    return "\n".join([title, *lines, f"Recommendation: {metrics['recommendation']}"])
-
-
 def _load_all(files: Sequence[str]) -> tuple[list[Any], int]:
-    from bpo_roi.loading import AssumptionsError, load_scenario
+    from bpo_roi.scenario.reading import AssumptionsError, load_scenario
 
     loaded, bad = [], 0
     for f in files:
@@ -82,8 +48,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from bpo_roi.model import evaluate
-    from bpo_roi.outputs import write_metrics_json, write_monthly_csv
+    from bpo_roi.analysis.business_case import evaluate
+    from bpo_roi.reporting.files import write_metrics_json, write_monthly_csv
 
     loaded, bad = _load_all([args.file])
     if bad:
@@ -111,7 +77,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from bpo_roi.outputs import slugify
+    from bpo_roi.reporting.files import slugify
 
     name = args.name
     if slugify(name) != name.lower() and not name.replace("_", "").isalnum():
@@ -161,12 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", default="assumptions", help="folder (default: assumptions)")
     p.set_defaults(func=cmd_new)
 
-    try:
-        from bpo_roi.runner import add_run_parser
-    except ImportError:  # pragma: no cover - the runner ships with the package
-        pass
-    else:
-        add_run_parser(sub)
+    add_run_parser(sub)
     return parser
 
 

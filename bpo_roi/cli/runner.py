@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
+
 __all__ = ["NOTEBOOK", "RunResult", "add_run_parser", "parse_parameters", "run_scenarios"]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO_ROOT / "notebooks" / "business_case.ipynb"
 RESERVED = {"assumptions_path": "it is set from each FILE", "overrides":
             "give overrides one by one as -p section.field=VALUE"}
@@ -159,11 +161,11 @@ def run_one(task: dict[str, Any]) -> RunResult:
     """Run one scenario into ``out/<slug>`` atomically (see module docstring)."""
     import papermill as pm
 
-    from bpo_roi.excel import write_results_xlsx
-    from bpo_roi.loading import load_scenario
-    from bpo_roi.model import evaluate
-    from bpo_roi.outputs import write_metrics_json, write_monthly_csv
-    from bpo_roi.report import render_report
+    from bpo_roi.analysis.business_case import evaluate
+    from bpo_roi.reporting.files import write_metrics_json, write_monthly_csv
+    from bpo_roi.reporting.html_report import render_report
+    from bpo_roi.reporting.workbook import write_results_xlsx
+    from bpo_roi.scenario.reading import load_scenario
 
     start = time.perf_counter()
     out = Path(task["out"])
@@ -215,8 +217,8 @@ def run_one(task: dict[str, Any]) -> RunResult:
 def plan(files: list[str], overrides: dict[str, Any]) -> tuple[list[dict[str, Any]],
                                                                 list[RunResult]]:
     """Validate every file (with overrides) up front; give each valid one a unique slug."""
-    from bpo_roi.loading import AssumptionsError, load_scenario
-    from bpo_roi.outputs import slugify
+    from bpo_roi.reporting.files import slugify
+    from bpo_roi.scenario.reading import AssumptionsError, load_scenario
 
     tasks: list[dict[str, Any]] = []
     failed: list[RunResult] = []
@@ -307,8 +309,8 @@ def summary_rows(results: list[RunResult]) -> list[dict[str, Any]]:
 
 def write_summary(results: list[RunResult], out: Path) -> None:
     """``summary.csv`` and ``summary.html``: one row per scenario × offer; failures listed."""
-    from bpo_roi.outputs import atomic_write_text
-    from bpo_roi.report import esc, money, month_text, pct
+    from bpo_roi.reporting.files import atomic_write_text
+    from bpo_roi.reporting.formatting import esc, money, month_text, pct
 
     rows = summary_rows(results)
     buffer = io.StringIO()
@@ -373,8 +375,6 @@ def add_run_parser(sub: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bpo_roi.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
-
     if args.workers < 1:
         print(f"--workers: The 'workers' option must be an int ≥ 1. Got {args.workers} "
               f"instead.", file=sys.stderr)

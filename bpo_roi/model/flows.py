@@ -2,8 +2,9 @@
 hidden costs into monthly cash flows, then metrics per offer.
 
 Pure computation: no I/O, no printing. Every array is ``(trials, H + 1)`` (see
-:mod:`bpo_roi.timeline`), so :func:`cash_flows` serves a deterministic evaluation (one trial) and
-a Monte Carlo run (``samples`` of any assumption, one value per trial) with the same code.
+:mod:`bpo_roi.model.timeline`), so :func:`cash_flows` serves a deterministic evaluation (one
+trial) and a Monte Carlo run (``samples`` of any assumption, one value per trial) with the
+same code.
 """
 
 from __future__ import annotations
@@ -16,17 +17,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi import hidden_costs, in_house, metrics, pricing, workload
-from bpo_roi.assumptions import Scenario, point
-from bpo_roi.timeline import annual_step_index, monthly_rate
+from bpo_roi.model import hidden_costs, in_house, metrics, pricing, workload
+from bpo_roi.model.timeline import annual_step_index, monthly_rate
+from bpo_roi.scenario.schema import Scenario, point
+from bpo_roi.staffing.queue_sizing import QueueShape, queue_agent_hours
 
 __all__ = [
     "OUTSOURCED_COMPONENTS",
-    "Evaluation",
     "Flows",
     "OfferFlows",
     "cash_flows",
-    "evaluate",
+    "monthly_table",
+    "offer_npv",
     "offer_summary_arrays",
 ]
 
@@ -35,7 +37,6 @@ OUTSOURCED_COMPONENTS = (
     "search_contracting", "transition", "severance_retention", "exit",
 )
 HIDDEN_COMPONENTS = OUTSOURCED_COMPONENTS[1:]
-STAY_IN_HOUSE = "stay in-house"
 
 
 class _Inputs:
@@ -100,6 +101,18 @@ class Flows:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
+def _queue_shape(inp: _Inputs, s: Scenario) -> QueueShape:
+    q = s.workload.queue
+    return QueueShape(
+        service_level=inp("workload.queue.service_level"),
+        answer_seconds=inp("workload.queue.answer_seconds"),
+        max_occupancy=inp("workload.queue.max_occupancy"),
+        days_open_per_month=inp("workload.queue.days_open_per_month"),
+        hours_open_per_day=float(q.hours_open_per_day),
+        interval_minutes=float(q.interval_minutes),
+        intraday_profile=q.intraday_profile)
+
+
 def _in_house_agents(inp: _Inputs, s: Scenario, volume: np.ndarray, hours: np.ndarray
                      ) -> tuple[np.ndarray, Any]:
     """In-house agent FTEs and productive hours per FTE (Erlang C when a queue is given)."""
@@ -108,11 +121,10 @@ def _in_house_agents(inp: _Inputs, s: Scenario, volume: np.ndarray, hours: np.nd
     occupancy = inp("in_house.occupancy")
     productive = in_house.productive_hours_per_fte(paid, shrinkage, occupancy)
     if s.workload.queue is not None:
-        from bpo_roi.queueing import queue_agents_fte
-
-        agents = queue_agents_fte(inp, volume, inp("workload.handle_time_minutes"),
-                                  paid_hours_per_month=paid, shrinkage=shrinkage)
-        return agents, productive
+        # Erlang C gives agent-hours on the phones; shrinkage turns them into paid FTEs
+        agent_hours = queue_agent_hours(volume, inp("workload.handle_time_minutes"),
+                                        _queue_shape(inp, s))
+        return agent_hours / (paid * (1.0 - shrinkage)), productive
     return hours / productive, productive
 
 
@@ -256,13 +268,12 @@ def _queue_seat_hours(inp: _Inputs, volume: np.ndarray, vendor_aht: Any,
     A slower vendor (productivity ``p_t`` < 1) handles each call in ``AHT / p_t``. After the
     ramp both are the same, so steady state is sized separately only for the ramp months.
     """
-    from bpo_roi.queueing import queue_agent_hours
-
-    ramped = queue_agent_hours(inp, volume, vendor_aht / productivity)
+    queue = _queue_shape(inp, inp.scenario)
+    ramped = queue_agent_hours(volume, vendor_aht / productivity, queue)
     ramping = np.any(np.atleast_2d(productivity) < 1.0, axis=0)  # months in any trial's ramp
     steady = np.array(ramped, dtype=float, copy=True)
     if ramping.any():
-        steady[:, ramping] = queue_agent_hours(inp, volume[:, ramping], vendor_aht)
+        steady[:, ramping] = queue_agent_hours(volume[:, ramping], vendor_aht, queue)
     return ramped, steady
 
 
@@ -314,138 +325,6 @@ def offer_summary_arrays(flows: Flows, offer: OfferFlows) -> dict[str, np.ndarra
             out["risk_adjusted_roi"] = np.where(adj_costs > 0,
                                                 out["risk_adjusted_npv"] / adj_costs, np.nan)
     return out
-
-
-# -- deterministic evaluation ---------------------------------------------------------------
-
-METRIC_KEYS = (
-    "pricing_model", "npv", "irr_annual", "roi", "payback_month", "discounted_payback_month",
-    "pv_in_house", "pv_outsourced", "total_in_house", "total_outsourced", "one_time_cost",
-    "savings_pct", "cost_per_transaction_in_house", "cost_per_transaction_outsourced",
-    "breakeven_monthly_volume", "risk_adjusted_npv", "risk_adjusted_roi",
-)
-
-
-@dataclass
-class Evaluation:
-    """Result of :func:`evaluate`: the long monthly table and one row of metrics per offer."""
-
-    scenario: Scenario
-    monthly: pd.DataFrame
-    metrics: pd.DataFrame
-
-    @property
-    def recommendation(self) -> str:
-        """The offer with the highest positive NPV, or ``"stay in-house"``."""
-        return recommend(self.metrics)
-
-    def to_metrics_dict(self) -> dict[str, Any]:
-        """The ``metrics.json`` document (missing metrics as ``None``)."""
-        s = self.scenario.scenario
-        offers = {}
-        for name, row in self.metrics.iterrows():
-            offers[str(name)] = {k: _json_value(row[k]) for k in METRIC_KEYS}
-        return {
-            "scenario": s.name,
-            "currency": s.currency,
-            "horizon_months": s.horizon_months,
-            "discount_rate_annual": float(point(s.discount_rate_annual)),
-            "recommendation": self.recommendation,
-            "offers": offers,
-        }
-
-
-def recommend(metrics_table: pd.DataFrame) -> str:
-    """The offer with the highest positive NPV, or ``"stay in-house"``."""
-    if metrics_table.empty:
-        return STAY_IN_HOUSE
-    best = metrics_table["npv"].astype(float).idxmax()
-    return str(best) if float(metrics_table.loc[best, "npv"]) > 0 else STAY_IN_HOUSE
-
-
-def _json_value(value: Any) -> Any:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (np.integer, int)):
-        return int(value)
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return value
-    return None if not np.isfinite(x) else x
-
-
-def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
-    """Deterministic business case: monthly table and metrics for every offer.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        Validated assumptions (see :func:`bpo_roi.load_scenario`).
-    breakeven : bool
-        Also solve for each offer's breakeven monthly volume (a few batched model runs).
-
-    Examples
-    --------
-    >>> import bpo_roi
-    >>> ev = bpo_roi.evaluate(bpo_roi.load_scenario("assumptions/ap_invoice_processing.yaml"))
-    >>> list(ev.metrics.columns[:3])
-    ['pricing_model', 'npv', 'irr_annual']
-    """
-    flows = cash_flows(scenario)
-    monthly = monthly_table(flows, scenario)
-    rows = []
-    total_volume = float(flows.volume.sum())
-    for offer in flows.offers:
-        arrays = offer_summary_arrays(flows, offer)
-        savings = (flows.in_house.total - offer.total)[0]
-        payback = int(arrays["payback_month"][0])
-        disc_payback = int(arrays["discounted_payback_month"][0])
-        total_in = float(flows.in_house.total.sum())
-        total_out = float(offer.total.sum())
-        row = {
-            "offer": offer.name,
-            "pricing_model": offer.pricing_model,
-            "npv": float(arrays["npv"][0]),
-            "irr_annual": metrics.irr_annual(savings),
-            "roi": float(arrays["roi"][0]),
-            "payback_month": payback if payback >= 0 else None,
-            "discounted_payback_month": disc_payback if disc_payback >= 0 else None,
-            "pv_in_house": float(arrays["pv_in_house"][0]),
-            "pv_outsourced": float(arrays["pv_outsourced"][0]),
-            "total_in_house": total_in,
-            "total_outsourced": total_out,
-            "one_time_cost": float(offer.total[0, 0]),
-            "savings_pct": float(arrays["npv"][0] / arrays["pv_in_house"][0])
-            if arrays["pv_in_house"][0] else None,
-            "cost_per_transaction_in_house": total_in / total_volume if total_volume else None,
-            "cost_per_transaction_outsourced": total_out / total_volume if total_volume else None,
-            "breakeven_monthly_volume": None,
-            "risk_adjusted_npv": float(arrays["risk_adjusted_npv"][0])
-            if "risk_adjusted_npv" in arrays else None,
-            "risk_adjusted_roi": float(arrays["risk_adjusted_roi"][0])
-            if "risk_adjusted_roi" in arrays else None,
-        }
-        rows.append(row)
-    if breakeven:
-        from bpo_roi.breakeven import breakeven_values
-
-        # a sane bracket for a business case: from 1 % of today's volume to 10 times it
-        base_volume = float(point(scenario.workload.monthly_volume))
-        found = breakeven_values(scenario, "workload.monthly_volume", low=base_volume / 100,
-                                 high=base_volume * 10)
-        for row, b in zip(rows, found, strict=True):
-            row["breakeven_monthly_volume"] = b.value
-    columns: dict[str, Any] = {key: [row[key] for row in rows] for key in METRIC_KEYS}
-    for key in ("payback_month", "discounted_payback_month"):
-        columns[key] = pd.array(columns[key], dtype="Int64")
-    for key in METRIC_KEYS:
-        if key not in ("pricing_model", "payback_month", "discounted_payback_month"):
-            columns[key] = np.array([np.nan if v is None else v for v in columns[key]], float)
-    table = pd.DataFrame(columns, index=pd.Index([row["offer"] for row in rows], name="offer"))
-    return Evaluation(scenario=scenario, monthly=monthly, metrics=table)
 
 
 def monthly_table(flows: Flows, scenario: Scenario) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bpo_roi.timeline import ArrayLike, month_row, operating_months
+from bpo_roi.model.timeline import ArrayLike, month_row, operating_months
 
 __all__ = [
     "exit_cost",

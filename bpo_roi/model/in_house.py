@@ -31,7 +31,7 @@ from functools import cached_property
 
 import numpy as np
 
-from bpo_roi.timeline import ArrayLike, annual_step_index, operating_months
+from bpo_roi.model.timeline import ArrayLike, annual_step_index, operating_months
 
 __all__ = ["IN_HOUSE_COMPONENTS", "InHouseCost", "agents_from_work_hours", "in_house_cost",
            "loaded_cost_per_productive_hour"]

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bpo_roi.timeline import (
+from bpo_roi.model.timeline import (
     ArrayLike,
     annual_step_index,
     compound_index,

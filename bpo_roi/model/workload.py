@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bpo_roi.timeline import ArrayLike, compound_index, operating_months
+from bpo_roi.model.timeline import ArrayLike, compound_index, operating_months
 
 __all__ = ["monthly_volume", "work_hours"]
 

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi.report import pct
+from bpo_roi.reporting.formatting import COMPONENT_LABELS, pct
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
 
-    from bpo_roi.model import Evaluation
+    from bpo_roi.analysis.business_case import Evaluation
 
 __all__ = [
     "COMPONENT_LABELS",
@@ -38,17 +38,6 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
            "#000000"]
 IN_HOUSE_COLOUR = "#555555"
 
-COMPONENT_LABELS = {
-    "vendor_fee": "Vendor fee",
-    "ramp": "Productivity ramp",
-    "rework": "Rework of vendor errors",
-    "governance": "Governance",
-    "parallel_run": "Parallel run",
-    "search_contracting": "Vendor search & contracting",
-    "transition": "Transition & knowledge transfer",
-    "severance_retention": "Severance & retention",
-    "exit": "Exit / switching",
-}
 HIDDEN_COLOURS = dict(zip(list(COMPONENT_LABELS)[1:],
                           ["#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
                            "#999999", "#000000"], strict=True))

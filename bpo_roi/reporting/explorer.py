@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bpo_roi import charts, report
-from bpo_roi.assumptions import Scenario, point
-from bpo_roi.loading import load_scenario
-from bpo_roi.model import Evaluation, evaluate
+from bpo_roi.analysis.business_case import Evaluation, evaluate
+from bpo_roi.reporting import charts, html_report
+from bpo_roi.scenario.reading import load_scenario
+from bpo_roi.scenario.schema import Scenario, point
 
 __all__ = ["Explorer"]
 
@@ -181,14 +181,14 @@ class Explorer:
         try:
             scenario = self.base.with_overrides(self.overrides())
         except ValueError as exc:  # a control combination the schema rejects
-            self.status.value = f"<span style='color:#b00'>{report.esc(exc)}</span>"
+            self.status.value = f"<span style='color:#b00'>{html_report.esc(exc)}</span>"
             return None
         result = evaluate(scenario, breakeven=False)
         charts.monthly_cost(result, self.monthly_fig)
         charts.cumulative_savings(result, self.savings_fig)
         charts.cost_breakdown(result, self.breakdown_fig)
-        self.summary.value = (report.WIDGET_CSS + report.executive_summary_html(result)
-                              + report.headline_table_html(result, compact=True))
+        self.summary.value = (html_report.WIDGET_CSS + html_report.executive_summary_html(result)
+                              + html_report.headline_table_html(result, compact=True))
         self.last_update_ms = (time.perf_counter() - start) * 1e3
         self.status.value = (f"<span style='color:#5f6b7a'>recomputed in "
                              f"{self.last_update_ms:.0f} ms</span>")

@@ -8,16 +8,23 @@ before it reaches the page: it is text, never markup.
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from bpo_roi.reporting.formatting import (
+    COMPONENT_LABELS,
+    PRICING_LABELS,
+    esc,
+    flatten_inputs,
+    money,
+    month_text,
+    pct,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bpo_roi.assumptions import Scenario
-    from bpo_roi.model import Evaluation
+    from bpo_roi.analysis.business_case import Evaluation
+    from bpo_roi.scenario.schema import Scenario
 
 __all__ = [
     "REPORT_TEMPLATE_DIR",
@@ -28,12 +35,10 @@ __all__ = [
     "title_block_html",
 ]
 
-REPORT_TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+REPORT_TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 REPORT_TEMPLATE = "report"
 REMOVE_TAGS = {"remove", "remove_cell", "parameters", "injected-parameters", "interactive"}
 
-PRICING_LABELS = {"per_seat": "per-seat", "hourly": "hourly", "per_transaction":
-                  "per-transaction"}
 
 
 WIDGET_CSS = """<style>
@@ -53,29 +58,6 @@ table.bpo-table tr.bpo-best td { background: #eaf4fb; font-weight: 600; }
 """Styles for report fragments shown inside a widget (the report has its own template CSS)."""
 
 
-def esc(value: Any) -> str:
-    """Text for HTML: escaped, quotes included."""
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def money(value: Any, currency: str = "", digits: int = 0) -> str:
-    """``12,345 USD``; large amounts as ``12.3 M USD``; ``—`` when missing."""
-    if value is None or pd.isna(value):
-        return "—"
-    v = float(value)
-    text = f"{v / 1e6:,.{max(digits, 1)}f} M" if abs(v) >= 1e6 else f"{v:,.{digits}f}"
-    return f"{text} {currency}".strip()
-
-
-def pct(value: Any) -> str:
-    return "—" if value is None or pd.isna(value) else f"{float(value) * 100:,.1f} %"
-
-
-def month_text(value: Any) -> str:
-    return "never within the horizon" if value is None or pd.isna(value) else \
-        f"month {int(value)}"
-
-
 def title_block_html(scenario: Scenario, run_date: _dt.date | None = None) -> str:
     """Title block: scenario, date, currency, horizon and an "illustrative" label."""
     s = scenario.scenario
@@ -93,7 +75,7 @@ def title_block_html(scenario: Scenario, run_date: _dt.date | None = None) -> st
 
 
 def _point(value: Any) -> Any:
-    from bpo_roi.assumptions import point
+    from bpo_roi.scenario.schema import point
 
     return point(value)
 
@@ -164,8 +146,6 @@ def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
 
 def hidden_costs_table_html(ev: Evaluation) -> str:
     """Hidden costs per offer over the horizon, in money and as a share of the vendor fee."""
-    from bpo_roi.charts import COMPONENT_LABELS
-
     cur = esc(ev.scenario.scenario.currency)
     totals = ev.monthly.groupby("offer", sort=False).sum(numeric_only=True)
     head = "<tr><th>Cost over the horizon</th>" + "".join(
@@ -186,8 +166,8 @@ def hidden_costs_table_html(ev: Evaluation) -> str:
 
 def assumptions_appendix_html(scenario: Scenario) -> str:
     """Every input with its value and the source note of its section (no links)."""
-    from bpo_roi.assumptions import point
-    from bpo_roi.distributions import Distribution
+    from bpo_roi.scenario.distributions import Distribution
+    from bpo_roi.scenario.schema import point
 
     def fmt(value: Any) -> str:
         if isinstance(value, Distribution):
@@ -202,7 +182,7 @@ def assumptions_appendix_html(scenario: Scenario) -> str:
 
     def table(title: str, model: Any, source: str | None, notes: str | None) -> None:
         rows = []
-        for name, value in _flatten(model):
+        for name, value in flatten_inputs(model):
             rows.append(f"<tr><td><code>{esc(name)}</code></td><td>{fmt(value)}</td></tr>")
         note = "".join(f'<p class="bpo-note"><em>{label}:</em> {esc(text)}</p>'
                        for label, text in (("Source", source), ("Notes", notes)) if text)
@@ -220,33 +200,6 @@ def assumptions_appendix_html(scenario: Scenario) -> str:
     return '<div class="bpo-appendix">' + "".join(sections) + "</div>"
 
 
-def _flatten(model: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    from pydantic import BaseModel
-
-    from bpo_roi.distributions import Distribution
-
-    out: list[tuple[str, Any]] = []
-    for name in type(model).model_fields:
-        if name in ("notes", "source", "name"):
-            continue
-        value = getattr(model, name)
-        key = f"{prefix}{name}"
-        if isinstance(value, Distribution) or not isinstance(value, (BaseModel, list)):
-            if value is not None:
-                out.append((key, value))
-        elif isinstance(value, list) and all(isinstance(v, (int, float)) for v in value):
-            out.append((key, ", ".join(f"{v:g}" for v in value)))
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, BaseModel) and not isinstance(item, Distribution):
-                    out.extend(_flatten(item, f"{key}[{i + 1}]."))
-                else:
-                    out.append((f"{key}[{i + 1}]", item))
-        else:
-            out.extend(_flatten(value, f"{key}."))
-    return out
-
-
 def render_report(notebook: str | os.PathLike[str] | Any, target: str | os.PathLike[str],
                   title: str | None = None) -> None:
     """Convert an executed notebook to the executive report at ``target`` (atomic write).
@@ -259,7 +212,7 @@ def render_report(notebook: str | os.PathLike[str] | Any, target: str | os.PathL
     from nbconvert.preprocessors import TagRemovePreprocessor
     from traitlets.config import Config
 
-    from bpo_roi.outputs import atomic_write_text
+    from bpo_roi.reporting.files import atomic_write_text
 
     nb = notebook if isinstance(notebook, nbformat.NotebookNode) else nbformat.read(
         os.fspath(notebook), as_version=4)

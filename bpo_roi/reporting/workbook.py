@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bpo_roi.model import Evaluation
+    from bpo_roi.analysis.business_case import Evaluation
 
 __all__ = ["write_results_xlsx"]
 
@@ -24,14 +24,14 @@ UNIT_KEYS = ("cost_per_transaction_in_house", "cost_per_transaction_outsourced")
 
 
 def _assumptions_frame(ev: Evaluation) -> pd.DataFrame:
-    from bpo_roi.report import _flatten
+    from bpo_roi.reporting.formatting import flatten_inputs
 
     s = ev.scenario
     rows: list[dict[str, Any]] = []
     sections = [("scenario", s.scenario), ("workload", s.workload), ("in_house", s.in_house)]
     sections += [(f"offers[{i + 1}] {o.name}", o) for i, o in enumerate(s.offers)]
     for section, model in sections:
-        for name, value in _flatten(model):
+        for name, value in flatten_inputs(model):
             point = getattr(value, "point", value)
             rows.append({"section": section, "input": name,
                          "value": point if isinstance(point, (int, float)) else str(point),
@@ -44,7 +44,7 @@ def write_results_xlsx(ev: Evaluation, target: str | os.PathLike[str]) -> None:
     """Write the workbook: sheets ``Metrics``, ``Monthly`` and ``Assumptions``."""
     from openpyxl.utils import get_column_letter
 
-    from bpo_roi.outputs import atomic_path
+    from bpo_roi.reporting.files import atomic_path
 
     metrics = ev.metrics.reset_index()
     monthly = ev.monthly

@@ -13,7 +13,7 @@ Point value (used by the deterministic model): the mode (triangular, PERT), the 
 
 Sampling is by inverse CDF from uniform numbers ``u`` in (0, 1), so that each assumption has its
 own random stream and correlated assumptions can share a Gaussian copula (see
-:mod:`bpo_roi.risk`):
+:mod:`bpo_roi.analysis.monte_carlo`):
 
 * triangular: ``x = low + sqrt(u (high-low)(mode-low))`` for ``u < (mode-low)/(high-low)``, else
   ``high - sqrt((1-u)(high-low)(high-mode))``;

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from bpo_roi.assumptions import PRICING_MODELS, Scenario
+from bpo_roi.scenario.schema import PRICING_MODELS, Scenario
 
 __all__ = ["AssumptionsError", "load_scenario", "parse_scenario"]
 

@@ -11,8 +11,9 @@ so that each number can say where it came from. Conventions enforced here:
 * NaN and infinity are rejected everywhere.
 
 Numeric fields may also carry a probability distribution instead of a number
-(``{dist: triangular, low: .., mode: .., high: ..}``); see :mod:`bpo_roi.distributions`. The
-deterministic model uses the distribution's most likely value.
+(``{dist: triangular, low: .., mode: .., high: ..}``); see
+:mod:`bpo_roi.scenario.distributions`. The deterministic model uses the distribution's most
+likely value.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from pydantic import (
     model_validator,
 )
 
-from bpo_roi.distributions import Distribution, check_distribution
+from bpo_roi.scenario.distributions import Distribution, check_distribution
 
 __all__ = [
     "Governance",

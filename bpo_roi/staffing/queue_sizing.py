@@ -21,33 +21,50 @@ deterministic scenario is always sized exactly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from bpo_roi.staffing import erlang_c_agents
+from bpo_roi.staffing.erlang import erlang_c_agents
 
-__all__ = ["EXACT_LIMIT", "queue_agent_hours", "queue_agents_fte"]
+__all__ = ["EXACT_LIMIT", "QueueShape", "queue_agent_hours"]
 
 EXACT_LIMIT = 200_000
 _GRID_VOLUME = 160
 _GRID_AHT = 12
 
 
-def _queue(inp: Any) -> dict[str, Any]:
-    q = inp.scenario.workload.queue
-    intervals = round(float(q.hours_open_per_day) * 60 / q.interval_minutes)
-    weights = np.ones(intervals) if q.intraday_profile is None else np.asarray(
-        q.intraday_profile, dtype=float)
-    return {
-        "service_level": inp("workload.queue.service_level"),
-        "answer_seconds": inp("workload.queue.answer_seconds"),
-        "max_occupancy": inp("workload.queue.max_occupancy"),
-        "days": inp("workload.queue.days_open_per_month"),
-        "interval_seconds": q.interval_minutes * 60.0,
-        "interval_hours": q.interval_minutes / 60.0,
-        "weights": weights / weights.sum(),
-    }
+@dataclass(frozen=True)
+class QueueShape:
+    """When calls arrive and what the queue must achieve.
+
+    Scalars, or ``(trials, 1)`` columns for the service targets and days when they are sampled.
+    ``intraday_profile`` weights the intervals of a day (flat when ``None``).
+    """
+
+    service_level: Any
+    answer_seconds: Any
+    max_occupancy: Any
+    days_open_per_month: Any
+    hours_open_per_day: float
+    interval_minutes: float
+    intraday_profile: Sequence[float] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        intervals = round(float(self.hours_open_per_day) * 60 / self.interval_minutes)
+        weights = np.ones(intervals) if self.intraday_profile is None else np.asarray(
+            self.intraday_profile, dtype=float)
+        return {
+            "service_level": self.service_level,
+            "answer_seconds": self.answer_seconds,
+            "max_occupancy": self.max_occupancy,
+            "days": self.days_open_per_month,
+            "interval_seconds": self.interval_minutes * 60.0,
+            "interval_hours": self.interval_minutes / 60.0,
+            "weights": weights / weights.sum(),
+        }
 
 
 def _agent_hours_exact(q: dict[str, Any], daily_calls: np.ndarray,
@@ -91,9 +108,13 @@ def _agent_hours_table(q: dict[str, Any], daily_calls: np.ndarray,
     return np.where(daily_calls > 0, out, 0.0)
 
 
-def queue_agent_hours(inp: Any, volume: np.ndarray, aht_minutes: Any) -> np.ndarray:
-    """Agent-hours per month needed to meet the service level, ``(trials, H + 1)``."""
-    q = _queue(inp)
+def queue_agent_hours(volume: np.ndarray, aht_minutes: Any, queue: QueueShape) -> np.ndarray:
+    """Agent-hours per month needed to meet the service level, ``(trials, H + 1)``.
+
+    ``volume`` is calls per month ``(trials, H + 1)``; ``aht_minutes`` the handle time (scalar
+    or broadcastable to ``volume``).
+    """
+    q = queue.as_dict()
     days = np.asarray(q["days"], dtype=float)
     daily = volume / days
     aht = np.broadcast_to(np.asarray(aht_minutes, dtype=float), np.broadcast_shapes(
@@ -106,10 +127,3 @@ def queue_agent_hours(inp: Any, volume: np.ndarray, aht_minutes: Any) -> np.ndar
     else:
         per_day = _agent_hours_exact(q, daily, aht)
     return per_day * days
-
-
-def queue_agents_fte(inp: Any, volume: np.ndarray, aht_minutes: Any, *,
-                     paid_hours_per_month: Any, shrinkage: Any) -> np.ndarray:
-    """In-house agent FTEs from Erlang C agent-hours plus shrinkage."""
-    return queue_agent_hours(inp, volume, aht_minutes) / (
-        paid_hours_per_month * (1.0 - shrinkage))

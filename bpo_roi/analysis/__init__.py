@@ -1,0 +1,30 @@
+"""Analysis layer: questions asked of the model.
+
+:mod:`~bpo_roi.analysis.business_case` (the deterministic case and its recommendation:
+``evaluate``), :mod:`~bpo_roi.analysis.breakeven_search` (the value of an input at which NPV is
+zero: ``breakeven``), :mod:`~bpo_roi.analysis.monte_carlo` (vectorised risk: ``simulate``) and
+:mod:`~bpo_roi.analysis.sensitivity` (``tornado``, ``grid``).
+
+Pure computation: no I/O, no printing, no plotting.
+May import: :mod:`bpo_roi.model`, :mod:`bpo_roi.scenario`, :mod:`bpo_roi.staffing`; numpy,
+pandas, scipy.
+"""
+
+from bpo_roi.analysis.breakeven_search import Breakeven, breakeven, breakeven_values
+from bpo_roi.analysis.business_case import STAY_IN_HOUSE, Evaluation, evaluate, recommend
+from bpo_roi.analysis.monte_carlo import Simulation, simulate
+from bpo_roi.analysis.sensitivity import grid, tornado
+
+__all__ = [
+    "STAY_IN_HOUSE",
+    "Breakeven",
+    "Evaluation",
+    "Simulation",
+    "breakeven",
+    "breakeven_values",
+    "evaluate",
+    "grid",
+    "recommend",
+    "simulate",
+    "tornado",
+]

@@ -1,0 +1,155 @@
+"""The deterministic business case: every offer's monthly table and metrics, and the advice.
+
+:func:`evaluate` runs the model once at the point value of every assumption
+(:func:`bpo_roi.model.flows.cash_flows`), computes each offer's metrics against in-house
+(:mod:`bpo_roi.model.metrics`: NPV, IRR, ROI, payback, cost per transaction) and, unless told
+not to, solves for each offer's breakeven monthly volume (:mod:`bpo_roi.analysis.breakeven_search`).
+
+The recommendation is the offer with the highest positive NPV, or ``"stay in-house"`` when no
+offer saves money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bpo_roi.analysis.breakeven_search import breakeven_values
+from bpo_roi.model import metrics
+from bpo_roi.model.flows import cash_flows, monthly_table, offer_summary_arrays
+from bpo_roi.scenario.schema import Scenario, point
+
+__all__ = ["METRIC_KEYS", "STAY_IN_HOUSE", "Evaluation", "evaluate", "recommend"]
+
+STAY_IN_HOUSE = "stay in-house"
+"""The recommendation when no offer has a positive NPV."""
+
+METRIC_KEYS = (
+    "pricing_model", "npv", "irr_annual", "roi", "payback_month", "discounted_payback_month",
+    "pv_in_house", "pv_outsourced", "total_in_house", "total_outsourced", "one_time_cost",
+    "savings_pct", "cost_per_transaction_in_house", "cost_per_transaction_outsourced",
+    "breakeven_monthly_volume", "risk_adjusted_npv", "risk_adjusted_roi",
+)
+
+
+@dataclass
+class Evaluation:
+    """Result of :func:`evaluate`: the long monthly table and one row of metrics per offer."""
+
+    scenario: Scenario
+    monthly: pd.DataFrame
+    metrics: pd.DataFrame
+
+    @property
+    def recommendation(self) -> str:
+        """The offer with the highest positive NPV, or ``"stay in-house"``."""
+        return recommend(self.metrics)
+
+    def to_metrics_dict(self) -> dict[str, Any]:
+        """The ``metrics.json`` document (missing metrics as ``None``)."""
+        s = self.scenario.scenario
+        offers = {}
+        for name, row in self.metrics.iterrows():
+            offers[str(name)] = {k: _json_value(row[k]) for k in METRIC_KEYS}
+        return {
+            "scenario": s.name,
+            "currency": s.currency,
+            "horizon_months": s.horizon_months,
+            "discount_rate_annual": float(point(s.discount_rate_annual)),
+            "recommendation": self.recommendation,
+            "offers": offers,
+        }
+
+
+def recommend(metrics_table: pd.DataFrame) -> str:
+    """The offer with the highest positive NPV, or ``"stay in-house"``."""
+    if metrics_table.empty:
+        return STAY_IN_HOUSE
+    best = metrics_table["npv"].astype(float).idxmax()
+    return str(best) if float(metrics_table.loc[best, "npv"]) > 0 else STAY_IN_HOUSE
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return value
+    return None if not np.isfinite(x) else x
+
+
+def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
+    """Deterministic business case: monthly table and metrics for every offer.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Validated assumptions (see :func:`bpo_roi.load_scenario`).
+    breakeven : bool
+        Also solve for each offer's breakeven monthly volume (a few batched model runs).
+
+    Examples
+    --------
+    >>> import bpo_roi
+    >>> ev = bpo_roi.evaluate(bpo_roi.load_scenario("assumptions/ap_invoice_processing.yaml"))
+    >>> list(ev.metrics.columns[:3])
+    ['pricing_model', 'npv', 'irr_annual']
+    """
+    flows = cash_flows(scenario)
+    monthly = monthly_table(flows, scenario)
+    rows = []
+    total_volume = float(flows.volume.sum())
+    for offer in flows.offers:
+        arrays = offer_summary_arrays(flows, offer)
+        savings = (flows.in_house.total - offer.total)[0]
+        payback = int(arrays["payback_month"][0])
+        disc_payback = int(arrays["discounted_payback_month"][0])
+        total_in = float(flows.in_house.total.sum())
+        total_out = float(offer.total.sum())
+        row = {
+            "offer": offer.name,
+            "pricing_model": offer.pricing_model,
+            "npv": float(arrays["npv"][0]),
+            "irr_annual": metrics.irr_annual(savings),
+            "roi": float(arrays["roi"][0]),
+            "payback_month": payback if payback >= 0 else None,
+            "discounted_payback_month": disc_payback if disc_payback >= 0 else None,
+            "pv_in_house": float(arrays["pv_in_house"][0]),
+            "pv_outsourced": float(arrays["pv_outsourced"][0]),
+            "total_in_house": total_in,
+            "total_outsourced": total_out,
+            "one_time_cost": float(offer.total[0, 0]),
+            "savings_pct": float(arrays["npv"][0] / arrays["pv_in_house"][0])
+            if arrays["pv_in_house"][0] else None,
+            "cost_per_transaction_in_house": total_in / total_volume if total_volume else None,
+            "cost_per_transaction_outsourced": total_out / total_volume if total_volume else None,
+            "breakeven_monthly_volume": None,
+            "risk_adjusted_npv": float(arrays["risk_adjusted_npv"][0])
+            if "risk_adjusted_npv" in arrays else None,
+            "risk_adjusted_roi": float(arrays["risk_adjusted_roi"][0])
+            if "risk_adjusted_roi" in arrays else None,
+        }
+        rows.append(row)
+    if breakeven:
+        # a sane bracket for a business case: from 1 % of today's volume to 10 times it
+        base_volume = float(point(scenario.workload.monthly_volume))
+        found = breakeven_values(scenario, "workload.monthly_volume", low=base_volume / 100,
+                                 high=base_volume * 10)
+        for row, b in zip(rows, found, strict=True):
+            row["breakeven_monthly_volume"] = b.value
+    columns: dict[str, Any] = {key: [row[key] for row in rows] for key in METRIC_KEYS}
+    for key in ("payback_month", "discounted_payback_month"):
+        columns[key] = pd.array(columns[key], dtype="Int64")
+    for key in METRIC_KEYS:
+        if key not in ("pricing_model", "payback_month", "discounted_payback_month"):
+            columns[key] = np.array([np.nan if v is None else v for v in columns[key]], float)
+    table = pd.DataFrame(columns, index=pd.Index([row["offer"] for row in rows], name="offer"))
+    return Evaluation(scenario=scenario, monthly=monthly, metrics=table)

@@ -1,0 +1,49 @@
+"""What the command line prints: exit statuses and the headline table of a ``metrics.json``.
+
+A leaf module of the command-line layer: the commands and the runner both use it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "headline_table"]
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+"""0 success; 1 a scenario failed while running; 2 bad input (an invalid file, a bad option)."""
+
+
+def _fmt_money(x: Any, currency: str = "") -> str:
+    if x is None:
+        return "—"
+    return f"{x:,.0f} {currency}".strip()
+
+
+def _fmt_pct(x: Any) -> str:
+    return "—" if x is None else f"{x * 100:.1f} %"
+
+
+def _fmt_month(x: Any) -> str:
+    return "never" if x is None else f"month {int(x)}"
+
+
+def headline_table(metrics: dict[str, Any]) -> str:
+    """Readable headline figures from a ``metrics.json`` document."""
+    cur = metrics["currency"]
+    rows = [("offer", "model", f"NPV ({cur})", "ROI", "IRR/yr", "payback", "savings",
+             f"cost/txn in-house → out ({cur})")]
+    for name, m in metrics["offers"].items():
+        unit = (f"{m['cost_per_transaction_in_house']:.2f} → "
+                f"{m['cost_per_transaction_outsourced']:.2f}"
+                if m["cost_per_transaction_in_house"] is not None else "—")
+        rows.append((name, m["pricing_model"], _fmt_money(m["npv"]), _fmt_pct(m["roi"]),
+                     _fmt_pct(m["irr_annual"]), _fmt_month(m["payback_month"]),
+                     _fmt_pct(m["savings_pct"]), unit))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    title = (f"{metrics['scenario']} — {metrics['horizon_months']} months, discount "
+             f"{metrics['discount_rate_annual'] * 100:.1f} %/yr")
+    return "\n".join([title, *lines, f"Recommendation: {metrics['recommendation']}"])

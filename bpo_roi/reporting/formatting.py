@@ -1,0 +1,114 @@
+"""How figures and text look on a page: the one place every output format takes them from.
+
+A leaf module of the reporting layer (it imports no other reporting module), so the report,
+the charts, the workbook and the command line all format money, rates and months alike.
+
+- money: ``12,345 USD``; amounts of a million or more as ``12.3 M USD``; ``—`` when missing;
+- rates are fractions in the engine and percentages on a page: ``0.125`` → ``12.5 %``;
+- months count from month 0 (one-time costs); a payback that never happens reads
+  "never within the horizon".
+
+>>> money(12_345.4, "USD"), money(12_345_678, "EUR"), pct(0.125), month_text(None)
+('12,345 USD', '12.3 M EUR', '12.5 %', 'never within the horizon')
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+__all__ = [
+    "COMPONENT_LABELS",
+    "PRICING_LABELS",
+    "esc",
+    "flatten_inputs",
+    "is_missing",
+    "money",
+    "month_text",
+    "pct",
+]
+
+COMPONENT_LABELS = {
+    "vendor_fee": "Vendor fee",
+    "ramp": "Productivity ramp",
+    "rework": "Rework of vendor errors",
+    "governance": "Governance",
+    "parallel_run": "Parallel run",
+    "search_contracting": "Vendor search & contracting",
+    "transition": "Transition & knowledge transfer",
+    "severance_retention": "Severance & retention",
+    "exit": "Exit / switching",
+}
+"""Outsourced cost components, in the order of the monthly table, with their labels."""
+
+PRICING_LABELS = {"per_seat": "per-seat", "hourly": "hourly", "per_transaction":
+                  "per-transaction"}
+
+
+def is_missing(value: Any) -> bool:
+    """``None``, ``pd.NA`` or a float NaN."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN and pd.NA are not equal to themselves
+    except TypeError:  # pd.NA != pd.NA is ambiguous
+        return True
+
+
+def esc(value: Any) -> str:
+    """Text for HTML: escaped, quotes included.
+
+    >>> esc('<b>"x"</b>')
+    '&lt;b&gt;&quot;x&quot;&lt;/b&gt;'
+    """
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def money(value: Any, currency: str = "", digits: int = 0) -> str:
+    """``12,345 USD``; large amounts as ``12.3 M USD``; ``—`` when missing."""
+    if is_missing(value):
+        return "—"
+    v = float(value)
+    text = f"{v / 1e6:,.{max(digits, 1)}f} M" if abs(v) >= 1e6 else f"{v:,.{digits}f}"
+    return f"{text} {currency}".strip()
+
+
+def pct(value: Any) -> str:
+    """A fraction as a percentage with one decimal; ``—`` when missing."""
+    return "—" if is_missing(value) else f"{float(value) * 100:,.1f} %"
+
+
+def month_text(value: Any) -> str:
+    """``month 14``, or "never within the horizon" when missing."""
+    return "never within the horizon" if is_missing(value) else f"month {int(value)}"
+
+
+def flatten_inputs(model: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Every input of a schema section as ``(dotted name, value)`` pairs, 1-based list items.
+
+    Names, notes and sources are left out (they are shown as text beside the section).
+    """
+    from pydantic import BaseModel
+
+    from bpo_roi.scenario.distributions import Distribution
+
+    out: list[tuple[str, Any]] = []
+    for name in type(model).model_fields:
+        if name in ("notes", "source", "name"):
+            continue
+        value = getattr(model, name)
+        key = f"{prefix}{name}"
+        if isinstance(value, Distribution) or not isinstance(value, (BaseModel, list)):
+            if value is not None:
+                out.append((key, value))
+        elif isinstance(value, list) and all(isinstance(v, (int, float)) for v in value):
+            out.append((key, ", ".join(f"{v:g}" for v in value)))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel) and not isinstance(item, Distribution):
+                    out.extend(flatten_inputs(item, f"{key}[{i + 1}]."))
+                else:
+                    out.append((f"{key}[{i + 1}]", item))
+        else:
+            out.extend(flatten_inputs(value, f"{key}."))
+    return out

@@ -1,0 +1,24 @@
+"""Staffing layer: how many agents a queue needs (Erlang C), and queue-based sizing per month.
+
+:mod:`~bpo_roi.staffing.erlang` holds the queueing formulas (probability of waiting, service
+level, average speed of answer, the fewest agents meeting a target), vectorised over intervals;
+:mod:`~bpo_roi.staffing.queue_sizing` spreads a month's volume over the open intervals of a day
+and turns agents per interval into agent-hours per month.
+
+May import: numpy. No other bpo_roi layer (it is the bottom one, beside
+:mod:`bpo_roi.scenario`).
+
+>>> from bpo_roi.staffing import erlang_c_agents
+>>> int(erlang_c_agents(100, 180, 1800, 0.80, 20))
+14
+"""
+
+from bpo_roi.staffing.erlang import *  # noqa: F403
+from bpo_roi.staffing.erlang import __all__ as _erlang_all
+from bpo_roi.staffing.queue_sizing import (
+    EXACT_LIMIT,
+    QueueShape,
+    queue_agent_hours,
+)
+
+__all__ = [*_erlang_all, "EXACT_LIMIT", "QueueShape", "queue_agent_hours"]

@@ -1,0 +1,110 @@
+"""The layout the architecture promises (docs/architecture.md): one folder per layer, a light
+front door, no module named like an exported function, and README examples that run."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import bpo_roi
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ("scenario", "staffing", "model", "analysis", "reporting", "cli")
+
+
+def _modules() -> list[str]:
+    return sorted(m.name for m in pkgutil.walk_packages(bpo_roi.__path__, "bpo_roi.")
+                  if not m.name.endswith("__main__"))
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_each_layer_is_a_package_that_says_what_it_may_import(layer):
+    package = importlib.import_module(f"bpo_roi.{layer}")
+    assert hasattr(package, "__path__"), f"bpo_roi.{layer} is not a folder"
+    assert "May import" in (package.__doc__ or ""), package.__doc__
+
+
+def test_no_module_is_named_like_a_function_its_package_exports():
+    # importing such a submodule replaces the package attribute: `bpo_roi.breakeven(...)`
+    # would then raise "'module' object is not callable"
+    clashes = []
+    for name in ["bpo_roi", *_modules()]:
+        module = importlib.import_module(name)
+        if not hasattr(module, "__path__"):
+            continue
+        exported = set(getattr(module, "__all__", ())) | set(getattr(module, "_LAZY", {}))
+        children = {m.name for m in pkgutil.iter_modules(module.__path__)}
+        clashes += [f"{name}.{c}" for c in sorted(exported & children)]
+    assert clashes == []
+
+
+def test_exported_api_survives_importing_every_submodule():
+    # the README's failure: after importing the breakeven module, bpo_roi.breakeven was a module
+    code = ("import importlib, pkgutil, bpo_roi\n"
+            "for m in pkgutil.walk_packages(bpo_roi.__path__, 'bpo_roi.'):\n"
+            "    if not m.name.endswith('__main__'): importlib.import_module(m.name)\n"
+            "bad = [n for n in bpo_roi._LAZY if not callable(getattr(bpo_roi, n))]\n"
+            "print(bad)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, check=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_published_module_paths_stay_importable():
+    from bpo_roi.metrics import irr_annual, payback_month, tei_summary
+    from bpo_roi.model import metrics
+    from bpo_roi.report import render_report
+    from bpo_roi.reporting.html_report import render_report as new_render
+    from bpo_roi.staffing import erlang_c_agents
+
+    assert tei_summary is metrics.tei_summary and irr_annual is metrics.irr_annual
+    assert payback_month is metrics.payback_month and render_report is new_render
+    assert int(erlang_c_agents(100, 180, 1800, 0.80, 20)) == 14
+
+
+def test_import_bpo_roi_loads_no_heavy_package():
+    code = ("import sys, bpo_roi\n"
+            "print(sorted(m for m in ('pandas', 'pydantic', 'plotly', 'ipywidgets', 'papermill',"
+            " 'nbconvert', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60, check=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_engine_layers_do_not_print_or_open_files():
+    # pure computation below reporting: arrays and DataFrames in and out
+    offenders = []
+    for layer in ("scenario", "staffing", "model", "analysis"):
+        for path in sorted((ROOT / "bpo_roi" / layer).glob("*.py")):
+            if path.name == "reading.py":  # the scenario layer's one job is reading files
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                        and node.func.id in ("print", "open")):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.func.id}()")
+    assert offenders == []
+
+
+def _readme_python_blocks() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_readme_has_python_examples():
+    assert len(_readme_python_blocks()) >= 1
+
+
+@pytest.mark.parametrize("number", range(len(_readme_python_blocks())))
+def test_readme_python_block_runs(number, monkeypatch):
+    # each ```python block of the README, run as a user would, from the repository root
+    monkeypatch.chdir(ROOT)
+    block = _readme_python_blocks()[number]
+    namespace: dict[str, object] = {"__name__": "__readme__"}
+    exec(compile(block, f"README.md python block {number + 1}", "exec"), namespace)
