@@ -21,6 +21,16 @@ HD = ROOT / "assumptions" / "it_helpdesk.yaml"
 pytestmark = pytest.mark.xdist_group("kernels")
 
 
+INJECTIONS = {
+    "  - name: Offshore dedicated seats":
+        """  - name: '=HYPERLINK("http://evil.example","x")'""",
+    "  - name: Time-and-materials hourly": """  - name: "@SUM(1+1)*cmd|' /C calc'!A0\"""",
+    "    source: Vendor proposal (illustrative).": """    source: "+1+cmd|' /C calc'!A0\"""",
+    "  source: ITSM tool ticket data, 2026; September peak from new joiners.":
+        '  source: "-2+3"',
+}
+
+
 def hostile_scenario(tmp_path: Path) -> Path:
     text = HD.read_text()
     text = text.replace("  name: IT service desk",
@@ -29,6 +39,10 @@ def hostile_scenario(tmp_path: Path) -> Path:
                         '  - name: "<img src=x onerror=alert(2)>"')
     text = text.replace("  source: IT capital committee discount rate.",
                         '  source: "<b>bold</b> claim"')
+    # spreadsheet formula payloads (OWASP CSV injection), in names and free text
+    for old, new in INJECTIONS.items():
+        assert old in text
+        text = text.replace(old, new)
     path = tmp_path / "hostile.yaml"
     path.write_text(text)
     return path
@@ -87,7 +101,7 @@ def test_failing_scenario_is_isolated_reported_and_leaves_nothing(run_dir):
     assert "broken.yaml" in proc.stderr and "in_house.shrinkage" in proc.stderr
     assert "Traceback" not in proc.stderr
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
-    assert leftovers == []
+    assert leftovers == [".bpo-roi.lock"]  # the run's lock file; nothing half-written
     with (out / "summary.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     failed = [r for r in rows if r["status"] == "failed"]
@@ -125,8 +139,8 @@ def test_a_notebook_failure_leaves_no_partial_folder(tmp_path):
         nb_path.unlink()
     (r,) = results
     assert not r.ok and "RuntimeError: chart server down" in r.error
-    assert [p.name for p in tmp_path.iterdir()] == sorted(["summary.csv", "summary.html"]) or \
-        sorted(p.name for p in tmp_path.iterdir()) == ["summary.csv", "summary.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".bpo-roi.lock", "summary.csv",
+                                                          "summary.html"]
 
 
 def test_parameters_are_typed_and_checked():
@@ -156,3 +170,39 @@ def test_run_input_errors_are_one_line_without_traceback(tmp_path, args, message
     assert proc.returncode != 0
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_no_written_workbook_or_csv_holds_a_formula_from_user_text(run_dir):
+    _, out, _ = run_dir
+    books = sorted(out.rglob("*.xlsx"))
+    assert len(books) == 2  # the two scenarios that ran
+    for book in books:
+        wb = openpyxl.load_workbook(book)  # formulas are read as formulas, not values
+        formulas = [f"{ws.title}!{c.coordinate}={c.value!r}" for ws in wb.worksheets
+                    for row in ws.iter_rows() for c in row if c.data_type == "f"]
+        assert formulas == [], book  # the kit writes no formula in results.xlsx (yet)
+    hostile = out / "script-alert-1-script-co-etc"
+    wb = openpyxl.load_workbook(hostile / "results.xlsx")
+    texts = {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str)}
+    assert '=HYPERLINK("http://evil.example","x")' in texts  # kept, as text
+    for csv_path in [*sorted(out.rglob("monthly.csv")), out / "summary.csv"]:
+        with csv_path.open(newline="", encoding="utf-8") as fh:
+            cells = [cell for row in csv.reader(fh) for cell in row]
+        risky = [c for c in cells if c.startswith(FORMULA_START) and not _is_number(c)]
+        assert risky == [], csv_path
+    with (hostile / "monthly.csv").open(newline="", encoding="utf-8") as fh:
+        offers = {row["offer"] for row in csv.DictReader(fh)}
+    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in offers
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in offers
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

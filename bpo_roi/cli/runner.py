@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
+from bpo_roi.reporting.files import KIT_MARKER
 
 __all__ = ["NOTEBOOK", "RunResult", "add_run_parser", "parse_parameters", "run_scenarios"]
 
@@ -147,14 +148,70 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
-def _quiet_worker() -> None:
-    """Silence a worker's standard error: kernels inherit it and print start-up warnings.
+def _watch_parent(parent_pid: int) -> None:
+    """End this worker when the parent run is gone (SIGKILL leaves no chance to clean up)."""
+    import signal
+    import threading
 
-    Results and errors travel back as :class:`RunResult`; nothing is lost.
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(Exception):  # PR_SET_PDEATHSIG = 1: SIGTERM on parent death
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="bpo-roi-parent-watch", daemon=True).start()
+
+
+def _child_pids(pid: int) -> list[int]:
+    """Direct children of ``pid`` (Linux ``/proc``; empty elsewhere)."""
+    children = []
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(entry.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid:
+            children.append(int(entry.parent.name))
+    return children
+
+
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    """Stop now: kill this worker's kernels, then exit.
+
+    A kernel whose parent died before it started watching it would live on, so the worker ends
+    its kernels itself. The temporary folder stays behind and the next run removes it
+    (:func:`bpo_roi.reporting.files.remove_stale_work`).
     """
+    import signal
+
+    for child in _child_pids(os.getpid()):
+        with contextlib.suppress(OSError):
+            os.kill(child, signal.SIGKILL)
+    os._exit(128 + signum)
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Worker start-up: quiet standard error, die with the parent, stop cleanly on SIGTERM.
+
+    Standard error is silenced because kernels inherit it and print start-up warnings; results
+    and errors travel back as :class:`RunResult`, so nothing is lost.
+    """
+    import signal
+
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # Ctrl-C reaches the whole process group; the parent decides what stops, and tells us
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _watch_parent(parent_pid)
 
 
 def run_one(task: dict[str, Any]) -> RunResult:
@@ -162,7 +219,12 @@ def run_one(task: dict[str, Any]) -> RunResult:
     import papermill as pm
 
     from bpo_roi.analysis.business_case import evaluate
-    from bpo_roi.reporting.files import write_metrics_json, write_monthly_csv
+    from bpo_roi.reporting.files import (
+        write_kit_marker,
+        write_metrics_json,
+        write_monthly_csv,
+        written_by_kit,
+    )
     from bpo_roi.reporting.html_report import render_report
     from bpo_roi.reporting.workbook import write_results_xlsx
     from bpo_roi.scenario.reading import load_scenario
@@ -170,10 +232,12 @@ def run_one(task: dict[str, Any]) -> RunResult:
     start = time.perf_counter()
     out = Path(task["out"])
     slug = task["slug"]
+    run_id = task.get("run_id", uuid.uuid4().hex)
     tmp = out / f".{slug}.partial-{uuid.uuid4().hex[:8]}"
     result = RunResult(file=task["file"], ok=False, slug=slug, name=task["name"])
     try:
         tmp.mkdir()
+        write_kit_marker(tmp, run_id=run_id, scenario=task["name"], file=task["file"])
         scenario = load_scenario(task["file"]).with_overrides(task["overrides"])
         evaluation = evaluate(scenario)
         document = evaluation.to_metrics_dict()
@@ -192,7 +256,9 @@ def run_one(task: dict[str, Any]) -> RunResult:
         render_report(executed, tmp / "report.html", title=scenario.scenario.name)
         final = out / slug
         old = None
-        if final.exists():
+        if final.exists() or final.is_symlink():
+            if not written_by_kit(final):  # checked up front too; a user may have made it since
+                raise FileExistsError(_not_ours(final))
             old = out / f".{slug}.old-{uuid.uuid4().hex[:8]}"
             final.rename(old)
         tmp.rename(final)
@@ -211,38 +277,109 @@ def run_one(task: dict[str, Any]) -> RunResult:
     return result
 
 
+def _not_ours(folder: Path) -> str:
+    return (f"{folder} exists and was not written by bpo-roi (it has no {KIT_MARKER} marker); "
+            f"nothing in it was changed. Rename the scenario or choose another --out")
+
+
 # -- the run --------------------------------------------------------------------------------
 
 
-def plan(files: list[str], overrides: dict[str, Any]) -> tuple[list[dict[str, Any]],
-                                                                list[RunResult]]:
-    """Validate every file (with overrides) up front; give each valid one a unique slug."""
-    from bpo_roi.reporting.files import slugify
+def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None
+         ) -> list[dict[str, Any] | RunResult]:
+    """Check every file up front, in order: one task per runnable file, else its failure.
+
+    A missing file, a file given twice, an invalid scenario or override, and a scenario whose
+    folder exists but was not written by the kit all fail here, before any kernel starts. Each
+    runnable scenario gets a unique slug.
+    """
+    from bpo_roi.reporting.files import slugify, written_by_kit
     from bpo_roi.scenario.reading import AssumptionsError, load_scenario
 
-    tasks: list[dict[str, Any]] = []
-    failed: list[RunResult] = []
+    entries: list[dict[str, Any] | RunResult] = []
     used: set[str] = set()
+    seen: dict[str, str] = {}
     for f in files:
+        path = Path(f)
+        if not path.is_file():
+            reason = "is a folder, not a scenario file" if path.is_dir() else "file not found"
+            entries.append(RunResult(file=f, ok=False, error=f"{f}: {reason}"))
+            continue
+        key = str(path.resolve())
+        if key in seen:
+            entries.append(RunResult(file=f, ok=False, error=f"{f}: the same file as "
+                                     f"{seen[key]}, given twice; it runs once"))
+            continue
+        seen[key] = f
         try:
             scenario = load_scenario(f)
             scenario.with_overrides(overrides)
         except AssumptionsError as exc:
-            failed.append(RunResult(file=f, ok=False, error="; ".join(exc.problems)))
+            entries.append(RunResult(file=f, ok=False, error="; ".join(exc.problems)))
             continue
         except ValueError as exc:  # an override the scenario rejects
             first = str(exc).strip().splitlines()
-            failed.append(RunResult(file=f, ok=False, error=f"{f}: override rejected: "
-                                    f"{' '.join(line.strip() for line in first[:3])}"))
+            entries.append(RunResult(file=f, ok=False, error=f"{f}: override rejected: "
+                                     f"{' '.join(line.strip() for line in first[:3])}"))
             continue
         base = slugify(scenario.scenario.name)
         slug, n = base, 2
         while slug in used:
             slug, n = f"{base}-{n}", n + 1
         used.add(slug)
-        tasks.append({"file": f, "slug": slug, "name": scenario.scenario.name,
-                      "overrides": overrides})
-    return tasks, failed
+        if out is not None:
+            folder = out / slug
+            if (folder.exists() or folder.is_symlink()) and not written_by_kit(folder):
+                entries.append(RunResult(file=f, ok=False, slug=slug,
+                                         name=scenario.scenario.name, error=_not_ours(folder)))
+                continue
+        entries.append({"file": f, "slug": slug, "name": scenario.scenario.name,
+                        "overrides": overrides})
+    return entries
+
+
+class RunInterrupted(Exception):
+    """The run was stopped by a signal; ``signum`` says which."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"interrupted by signal {signum}")
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_interrupt_the_run() -> Any:
+    """SIGTERM and SIGINT stop the run (in the main thread; elsewhere nothing changes)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise RunInterrupted(signum)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued scenarios and stop running ones now (SIGTERM, then SIGKILL)."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    deadline = time.monotonic() + 5.0
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
 
 
 def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
@@ -250,37 +387,102 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
                   overrides: dict[str, Any] | None = None, progress: bool = True,
                   notebook: Path = NOTEBOOK, cell_timeout: int = DEFAULT_CELL_TIMEOUT,
                   ) -> list[RunResult]:
-    """Run every scenario file; return one :class:`RunResult` per file, in the given order."""
+    """Run every scenario file; return one :class:`RunResult` per file, in the given order.
+
+    Holds the output folder's lock for the whole run (a second run on the same folder fails at
+    once, see :func:`bpo_roi.reporting.files.output_lock`), removes temporary folders of dead
+    runs, and writes the summary last, from exactly the folders this run wrote.
+
+    Raises
+    ------
+    RunInterrupted
+        On SIGTERM or SIGINT: workers are stopped within seconds; the summary lists every
+        scenario that did not finish as interrupted.
+    """
     from tqdm import tqdm
 
-    out = Path(out)
-    tasks, failed = plan(files, overrides or {})
-    for t in tasks:
-        t.update(out=str(out), parameters=parameters or {}, notebook=str(notebook),
-                 cell_timeout=cell_timeout)
-    results: dict[str, RunResult] = {r.file: r for r in failed}
-    bar = tqdm(total=len(files), desc="scenarios", unit="scenario", disable=not progress,
-               file=sys.stderr, initial=len(failed))
-    if tasks:
-        import multiprocessing
+    from bpo_roi.reporting.files import output_lock, remove_stale_work
 
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context,
-                                 initializer=_quiet_worker) as pool:
-            futures = {pool.submit(run_one, t): t for t in tasks}
-            for future in as_completed(futures):
-                t = futures[future]
-                try:
-                    r = future.result()
-                except Exception as exc:  # the worker itself died
-                    r = RunResult(file=t["file"], ok=False, slug=t["slug"], name=t["name"],
-                                  error=f"worker failed: {_one_line(exc)}")
-                results[t["file"]] = r
-                bar.update(1)
-    bar.close()
-    ordered = [results[f] for f in files if f in results]
-    write_summary(ordered, out)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    run_id = uuid.uuid4().hex
+    with output_lock(out):
+        remove_stale_work(out)
+        _check_summary_is_ours(out)
+        entries = plan(files, overrides or {}, out)
+        results: list[RunResult | None] = [e if isinstance(e, RunResult) else None
+                                           for e in entries]
+        tasks = {i: e for i, e in enumerate(entries) if isinstance(e, dict)}
+        for t in tasks.values():
+            t.update(out=str(out), parameters=parameters or {}, notebook=str(notebook),
+                     cell_timeout=cell_timeout, run_id=run_id)
+        bar = tqdm(total=len(files), desc="scenarios", unit="scenario", disable=not progress,
+                   file=sys.stderr, initial=len(files) - len(tasks))
+        interrupted: RunInterrupted | None = None
+        try:
+            with _signals_interrupt_the_run():
+                if tasks:
+                    _run_tasks(tasks, results, workers, bar)
+        except RunInterrupted as exc:
+            interrupted = exc
+        finally:
+            bar.close()
+        for i, t in tasks.items():
+            if results[i] is None:
+                results[i] = RunResult(file=t["file"], ok=False, slug=t["slug"],
+                                       name=t["name"], error="interrupted before it finished")
+        ordered = [r for r in results if r is not None]
+        write_summary(ordered, out, interrupted=interrupted is not None)
+    if interrupted is not None:
+        raise interrupted
     return ordered
+
+
+def _run_tasks(tasks: dict[int, dict[str, Any]], results: list[RunResult | None], workers: int,
+               bar: Any) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context,
+                               initializer=_init_worker, initargs=(os.getpid(),))
+    try:
+        futures = {pool.submit(run_one, t): i for i, t in tasks.items()}
+        for future in as_completed(futures):
+            i = futures[future]
+            t = tasks[i]
+            try:
+                r = future.result()
+            except Exception as exc:  # the worker itself died
+                r = RunResult(file=t["file"], ok=False, slug=t["slug"], name=t["name"],
+                              error=f"worker failed: {_one_line(exc)}")
+            results[i] = r
+            bar.update(1)
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+SUMMARY_FILES = ("summary.csv", "summary.html")
+SUMMARY_HTML_MARK = '<meta name="generator" content="bpo-roi">'
+
+
+def _check_summary_is_ours(out: Path) -> None:
+    """Refuse to overwrite a ``summary.csv`` or ``summary.html`` the kit did not write."""
+    for name in SUMMARY_FILES:
+        path = out / name
+        if not (path.exists() or path.is_symlink()):
+            continue
+        try:
+            with path.open(encoding="utf-8", errors="replace") as fh:
+                head = fh.read(2048)
+        except OSError:
+            head = ""
+        ours = (head.startswith(",".join(SUMMARY_COLUMNS)) if name.endswith(".csv")
+                else SUMMARY_HTML_MARK in head)
+        if path.is_symlink() or not path.is_file() or not ours:
+            raise FileExistsError(f"{path} exists and was not written by bpo-roi; nothing was "
+                                  f"changed. Move it or choose another --out")
 
 
 SUMMARY_COLUMNS = ["scenario", "file", "status", "offer", "pricing_model", "npv", "roi",
@@ -307,9 +509,12 @@ def summary_rows(results: list[RunResult]) -> list[dict[str, Any]]:
     return rows
 
 
-def write_summary(results: list[RunResult], out: Path) -> None:
-    """``summary.csv`` and ``summary.html``: one row per scenario × offer; failures listed."""
-    from bpo_roi.reporting.files import atomic_write_text
+def write_summary(results: list[RunResult], out: Path, *, interrupted: bool = False) -> None:
+    """``summary.csv`` and ``summary.html``: one row per scenario × offer; failures listed.
+
+    Text cells of the CSV are inert (:func:`bpo_roi.reporting.files.inert_text`).
+    """
+    from bpo_roi.reporting.files import atomic_write_text, inert_text
     from bpo_roi.reporting.formatting import esc, money, month_text, pct
 
     rows = summary_rows(results)
@@ -317,7 +522,8 @@ def write_summary(results: list[RunResult], out: Path) -> None:
     writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in SUMMARY_COLUMNS})
+        writer.writerow({k: ("" if row.get(k) is None else inert_text(row.get(k)))
+                         for k in SUMMARY_COLUMNS})
     atomic_write_text(out / "summary.csv", buffer.getvalue())
 
     body = []
@@ -334,8 +540,11 @@ def write_summary(results: list[RunResult], out: Path) -> None:
             f"<td>{month_text(row['payback_month'])}</td><td>{esc(row['recommendation'])}</td>"
             f"<td><a href='{esc(row['report'])}'>report</a></td></tr>")
     ok = sum(r.ok for r in results)
+    status = ("<strong>This run was interrupted: the scenarios marked failed did not "
+              "finish.</strong> ") if interrupted else ""
     html_text = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>bpo-roi portfolio summary</title>
+<html lang="en"><head><meta charset="utf-8">{SUMMARY_HTML_MARK}
+<title>bpo-roi portfolio summary</title>
 <style>
 body {{ font-family: Inter, "Segoe UI", Helvetica, Arial, sans-serif; margin: 32px;
        color: #1d2733; }}
@@ -345,7 +554,7 @@ tr.best td {{ background: #eaf4fb; font-weight: 600; }}
 tr.failed td {{ background: #fdecea; color: #8a1c1c; }}
 </style></head><body>
 <h1>Portfolio summary</h1>
-<p>{ok} of {len(results)} scenarios ran; recommended offers are highlighted.</p>
+<p>{status}{ok} of {len(results)} scenarios ran; recommended offers are highlighted.</p>
 <table><tr><th>Scenario</th><th>Offer</th><th>Pricing</th><th>NPV</th><th>ROI</th>
 <th>Payback</th><th>Recommendation</th><th></th></tr>
 {''.join(body)}
@@ -370,20 +579,32 @@ def add_run_parser(sub: Any) -> None:
                         "(workload.monthly_volume=90000); repeatable")
     p.add_argument("--cell-timeout", type=int, default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
                    help=f"time limit per notebook cell (default {DEFAULT_CELL_TIMEOUT})")
+    p.add_argument("--notebook", default=str(NOTEBOOK), metavar="PATH",
+                   help="the business-case notebook to execute per scenario (default: the "
+                        "shipped notebooks/business_case.ipynb)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import signal
+
+    from bpo_roi.reporting.files import OutputBusyError
+
     if args.workers < 1:
         print(f"--workers: The 'workers' option must be an int ≥ 1. Got {args.workers} "
               f"instead.", file=sys.stderr)
         return EXIT_BAD_INPUT
-    missing = [f for f in args.files if not Path(f).is_file()]
-    for f in missing:
-        print(f"{f}: file not found", file=sys.stderr)
+    if not args.out.strip():
+        print("--out: The 'out' option must be a folder path; got an empty string",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    notebook = Path(args.notebook)
+    if not notebook.is_file():
+        print(f"--notebook: {notebook}: notebook not found", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
-        params, overrides = parse_parameters(args.params)
+        params, overrides = parse_parameters(args.params, notebook)
     except ParameterError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -397,12 +618,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{out}: output folder cannot be written ({exc.strerror or exc})",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    files = [f for f in args.files if f not in missing]
-    results = run_scenarios(files, out, workers=args.workers, parameters=params,
-                            overrides=overrides, progress=not args.quiet,
-                            cell_timeout=args.cell_timeout) if files else []
-    if not files:
-        write_summary([], out)
+    try:
+        results = run_scenarios(list(args.files), out, workers=args.workers, parameters=params,
+                                overrides=overrides, progress=not args.quiet,
+                                notebook=notebook, cell_timeout=args.cell_timeout)
+    except (OutputBusyError, FileExistsError) as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RunInterrupted as exc:
+        name = "SIGINT" if exc.signum == signal.SIGINT else f"signal {exc.signum}"
+        print(f"\nInterrupted ({name}): workers stopped; {out / 'summary.html'} lists what "
+              f"finished", file=sys.stderr)
+        return 128 + exc.signum
     for r in results:
         if r.ok and r.metrics is not None:
             print()
@@ -412,4 +639,4 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"FAILED {r.file}: {r.error}", file=sys.stderr)
     print(f"\nSummary: {out / 'summary.html'} ({sum(r.ok for r in results)} of "
           f"{len(args.files)} scenarios ok)")
-    return EXIT_OK if not missing and all(r.ok for r in results) else EXIT_FAILED
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED

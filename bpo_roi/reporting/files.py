@@ -1,7 +1,16 @@
-"""Writing results: atomic files, the ``monthly.csv`` / ``metrics.json`` contract, safe slugs.
+"""Writing results: atomic files, the ``monthly.csv`` / ``metrics.json`` contract, safe slugs,
+inert text, and the marker that tells the kit's own folders from the user's.
 
 Every file is written to a temporary name in its destination folder and renamed into place
 when complete, so a reader never sees half a file and a failure leaves nothing behind.
+
+User text (scenario and offer names, notes, sources, error messages that quote them) is
+written to CSV as inert text: a cell that a spreadsheet would read as a formula (it starts
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe, as
+OWASP recommends against CSV injection. Numbers stay numbers.
+
+A folder the kit writes carries a marker file, :data:`KIT_MARKER`; the kit replaces or removes
+a folder only when it carries that marker, so it never deletes what it did not write.
 """
 
 from __future__ import annotations
@@ -16,8 +25,28 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_path", "atomic_write_text", "slugify", "write_metrics_json",
-           "write_monthly_csv"]
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "KIT_MARKER",
+    "LOCK_NAME",
+    "OutputBusyError",
+    "atomic_path",
+    "atomic_write_text",
+    "inert_text",
+    "output_lock",
+    "remove_stale_work",
+    "slugify",
+    "write_kit_marker",
+    "write_metrics_json",
+    "write_monthly_csv",
+    "written_by_kit",
+]
+
+KIT_MARKER = ".bpo-roi"
+"""Name of the marker file in every folder the kit writes (JSON: writer, run id, scenario)."""
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a text cell as a formula (OWASP)."""
 
 
 @contextlib.contextmanager
@@ -53,10 +82,32 @@ def _open_text(path: Path) -> IO[str]:
     return path.open("w", encoding="utf-8", newline="")
 
 
+def inert_text(value: Any) -> Any:
+    """Text that a spreadsheet shows as text: a formula-like string gets a leading ``'``.
+
+    Anything that is not a string (numbers included) is returned unchanged.
+
+    >>> inert_text("=1+2"), inert_text("-1"), inert_text(-1.5)
+    ("'=1+2", "'-1", -1.5)
+    >>> inert_text("Nearshore per seat")
+    'Nearshore per seat'
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def write_monthly_csv(monthly: Any, target: str | os.PathLike[str]) -> None:
-    """Write the long monthly table as CSV (full float precision) atomically."""
+    """Write the long monthly table as CSV (full float precision) atomically.
+
+    Text columns (the offer name) are written as inert text (:func:`inert_text`).
+    """
+    frame = monthly.copy()
+    for column in frame.columns:
+        if frame[column].dtype.kind not in "biufc":
+            frame[column] = frame[column].map(inert_text)
     with atomic_path(target) as tmp, _open_text(tmp) as fh:
-        monthly.to_csv(fh, index=False)
+        frame.to_csv(fh, index=False)
 
 
 def write_metrics_json(metrics: dict[str, Any], target: str | os.PathLike[str]) -> None:
@@ -82,3 +133,77 @@ def slugify(name: str, max_length: int = 80) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:max_length].strip("-")
     return slug or "scenario"
+
+
+def write_kit_marker(folder: str | os.PathLike[str], **facts: Any) -> None:
+    """Mark ``folder`` as written by the kit (see :func:`written_by_kit`)."""
+    document = {"written_by": "bpo-roi", **facts}
+    atomic_write_text(Path(folder) / KIT_MARKER, json.dumps(document, ensure_ascii=False) + "\n")
+
+
+def written_by_kit(folder: str | os.PathLike[str]) -> bool:
+    """Whether ``folder`` is a real folder (not a link) that carries the kit's marker."""
+    folder = Path(folder)
+    marker = folder / KIT_MARKER
+    if folder.is_symlink() or not folder.is_dir() or marker.is_symlink() or not marker.is_file():
+        return False
+    try:
+        with marker.open(encoding="utf-8") as fh:
+            document = json.loads(fh.read(4096))
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, dict) and document.get("written_by") == "bpo-roi"
+
+
+LOCK_NAME = ".bpo-roi.lock"
+
+
+class OutputBusyError(RuntimeError):
+    """Another run holds the lock of an output folder."""
+
+
+@contextlib.contextmanager
+def output_lock(folder: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold an exclusive lock on an output folder for the length of a run.
+
+    The lock is an ``flock`` on ``folder/.bpo-roi.lock``: the operating system releases it when
+    the process ends, however it ends, so a killed run never leaves a stale lock. The lock file
+    itself stays (removing it would let two runs lock two different files).
+
+    Raises
+    ------
+    OutputBusyError
+        When another process holds the lock; the message names it.
+    """
+    import fcntl
+
+    path = Path(folder) / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another run"
+            raise OutputBusyError(
+                f"{folder}: another bpo-roi run ({holder}) is writing to this folder; wait "
+                f"for it to finish or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+        yield path
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def remove_stale_work(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the kit's temporary folders (``.<slug>.partial-*``, ``.<slug>.old-*``) left
+    behind by runs that died. Call it while holding :func:`output_lock`: no live run then
+    owns one. Only folders that carry the kit's marker are removed. Returns what was removed.
+    """
+    import shutil
+
+    removed = []
+    for path in sorted(Path(folder).glob(".*")):
+        if re.fullmatch(r"\..+\.(partial|old)-[0-9a-f]{8}", path.name) and written_by_kit(path):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed

@@ -2,6 +2,10 @@
 
 Written with pandas + openpyxl: money as ``#,##0``, rates as ``0.0%``, frozen header rows,
 readable column widths. Written atomically.
+
+User text is inert: openpyxl stores any string that starts with ``=`` as a formula, so every
+cell is checked before saving and text is stored as text (the kit writes no formulas of its
+own here). A scenario named ``=HYPERLINK(...)`` shows as that text, never as a live link.
 """
 
 from __future__ import annotations
@@ -82,6 +86,16 @@ def write_results_xlsx(ev: Evaluation, target: str | os.PathLike[str]) -> None:
                                                       for v in frame[column].head(50)])
                     ws.column_dimensions[letter].width = min(max(width + 2, 10), 60)
                 ws.auto_filter.ref = ws.dimensions
+            _store_text_as_text(book)
+
+
+def _store_text_as_text(book: Any) -> None:
+    """Every string cell as a text cell: no user text becomes a formula."""
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def _format_for(sheet: str, column: str) -> str | None:
