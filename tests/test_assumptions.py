@@ -46,8 +46,8 @@ def test_unknown_key_suggests_the_right_name_with_line_number():
 
 @pytest.mark.parametrize("old, new, field, allowed", [
     ("  monthly_volume: {dist: triangular, low: 40000, mode: 45000, high: 52000}",
-     "  monthly_volume: -5", "workload.monthly_volume", "> 0"),
-    ("  salary_annual: 38000", "  salary_annual: -1", "in_house.salary_annual", "≥ 0"),
+     "  monthly_volume: -5", "workload.monthly_volume", "above 0, at most 10⁹"),
+    ("  salary_annual: 38000", "  salary_annual: -1", "in_house.salary_annual", "from 0 to 10⁸"),
     ("  shrinkage: 0.18", "  shrinkage: 1.3", "in_house.shrinkage", "fraction"),
     ("  occupancy: 0.85", "  occupancy: 2", "in_house.occupancy", "fraction"),
     ("  error_rate: 0.02 ", "  error_rate: -0.1 ", "in_house.error_rate", "fraction"),
@@ -119,7 +119,8 @@ def test_missing_section():
 def test_missing_field():
     (line,) = _problems(_edited("  handle_time_minutes: 7.0 ", "  # gone "))
     assert line == (
-        "bad.yaml:12: workload.handle_time_minutes: missing required field (a number > 0)")
+        "bad.yaml:12: workload.handle_time_minutes: missing required field (minutes above 0, "
+        "at most 10,000)")
 
 
 def test_empty_file(tmp_path):

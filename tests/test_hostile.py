@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -221,3 +222,282 @@ def test_workers_and_kernels_do_not_outlive_the_parent(tmp_path, sig):
             except ProcessLookupError:
                 pass
         parent.wait(timeout=10)
+
+
+# -- 3. bounded loading ---------------------------------------------------------------------
+
+PEAK_MB = """
+def peak_mb():
+    # VmHWM starts afresh at exec; ru_maxrss would carry the forking parent's peak over
+    import resource
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+MEASURE = PEAK_MB + """
+import sys, time
+from bpo_roi.cli.commands import main
+start = time.perf_counter()
+rc = main(sys.argv[1:])
+seconds = time.perf_counter() - start
+print(f"{rc} {seconds:.3f} {peak_mb():.0f}")
+"""
+
+
+def measured(*args: str) -> tuple[int, float, float, str]:
+    """Run the CLI in a fresh interpreter: exit code, seconds, peak MB, standard error."""
+    proc = subprocess.run([sys.executable, "-c", MEASURE, *args], capture_output=True,
+                          text=True, timeout=30)  # a hang guard, not a performance assertion
+    rc, seconds, peak = proc.stdout.split()
+    return int(rc), float(seconds), float(peak), proc.stderr
+
+
+def _bomb(levels: int) -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+HOSTILE_FILES = {
+    # name: (text, words the one-line refusal must contain)
+    "alias_bomb": (lambda: _bomb(7), "would expand to more than 100,000 values"),
+    "deep_nesting": (lambda: "x: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 32"),
+    "huge_list": (lambda: "x:\n" + "- 1\n" * 600_000, "larger than 1024 KiB"),
+    "huge_value": (lambda: "x: " + "a" * 20_000 + "\n", "a value of 20,000 characters"),
+    "int_of_400_digits": (
+        lambda: AP.read_text().replace("monthly_volume: ", "monthly_volume: " + "9" * 400
+                                       + " #", 1), "far too large"),
+    "int_of_6000_digits": (lambda: "x: " + "9" * 6000 + "\n", "cannot be read"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_FILES))
+def test_hostile_files_are_refused_in_one_line_quickly_and_small(tmp_path, case):
+    make, words = HOSTILE_FILES[case]
+    path = tmp_path / f"{case}.yaml"
+    path.write_text(make(), encoding="utf-8")
+    rc, _seconds, peak_mb, stderr = measured("validate", str(path))
+    assert rc == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(str(path)) and words in lines[0], stderr
+    assert len(lines[0]) < 400  # no value is echoed at length
+    assert peak_mb < 200, f"{case}: peak {peak_mb:.0f} MB"
+
+
+def test_error_messages_quote_at_most_80_characters_of_a_value(tmp_path):
+    long_name = "N" * 3000
+    path = scenario_named(tmp_path, long_name)
+    proc = bpo_roi("validate", str(path))
+    assert proc.returncode == 2
+    assert "N" * 81 not in proc.stderr and "N" * 70 in proc.stderr
+
+
+# -- 4. sane values or a clear refusal ----------------------------------------------------------
+
+HD = ROOT / "assumptions" / "it_helpdesk.yaml"
+
+
+@pytest.mark.parametrize("old, new, words", [
+    ("  monthly_volume: ", '  monthly_volume: "12%" #', "percentage is allowed only for rates"),
+    ("  salary_annual: 34000", '  salary_annual: "34000%"', "percentage is allowed only"),
+    ("  paid_hours_per_month: 150", "  paid_hours_per_month: 1e-300", "from 1 to 744"),
+    ("  monthly_volume: ", "  monthly_volume: 1e300 #", "at most 10⁹"),
+    ("  monthly_volume: ", "  monthly_volume: 1e308 #", "at most 10⁹"),
+    ("  salary_annual: 34000", "  salary_annual: 2e8", "from 0 to 10⁸"),
+])
+def test_implausible_values_are_refused_with_the_field_named(tmp_path, old, new, words):
+    text = HD.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    proc = bpo_roi("validate", str(path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert words in line and ("workload." in line or "in_house." in line)
+
+
+def test_a_percentage_still_works_where_the_field_is_a_rate(tmp_path):
+    text = HD.read_text(encoding="utf-8").replace("  shrinkage: ", '  shrinkage: "31%" #', 1)
+    path = tmp_path / "ok.yaml"
+    path.write_text(text, encoding="utf-8")
+    from bpo_roi import load_scenario
+
+    assert load_scenario(path).in_house.shrinkage == pytest.approx(0.31)
+
+
+def test_a_non_finite_result_is_an_error_naming_scenario_and_input_never_a_figure():
+    import warnings
+
+    from bpo_roi import evaluate, load_scenario
+    from bpo_roi.analysis.business_case import NonFiniteResultError
+
+    s = load_scenario(HD)
+    # bypass validation, as a notebook user editing a model in place could
+    broken = s.model_copy(update={"in_house": s.in_house.model_copy(
+        update={"paid_hours_per_month": 1e-300})})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(NonFiniteResultError) as info:
+            evaluate(broken)
+    message = str(info.value)
+    assert "'IT service desk'" in message and "in_house." in message
+    assert "in-house and workload inputs" in message
+
+
+def test_every_accepted_extreme_gives_finite_outputs():
+    # the far corners the schema accepts: all finite, so the guard above never fires for them
+    from bpo_roi import evaluate, load_scenario
+
+    s = load_scenario(HD).with_overrides({
+        "workload.monthly_volume": 1e9, "workload.handle_time_minutes": 10_000,
+        "in_house.paid_hours_per_month": 1, "in_house.salary_annual": 1e8,
+        "in_house.occupancy": 0.01, "in_house.shrinkage": 0.99})
+    result = evaluate(s, breakeven=False)
+    numbers = result.monthly.select_dtypes("number").to_numpy()
+    import numpy as np
+
+    assert np.isfinite(numbers).all()
+    assert np.isfinite(result.metrics["npv"].to_numpy(dtype=float)).all()
+
+
+# -- 5 and 9. names -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("new_name, words", [
+    ('"Stay in-house"', "reads as the \"stay in-house\" recommendation"),
+    ('" Managed service desk per ticket "', "repeats offer 1"),
+    ('"MANAGED SERVICE DESK PER TICKET"', "repeats offer 1"),
+    ('"Offshore\\u0000seats"', "control characters"),
+    ('"Offshore\\tseats"', "control characters"),
+])
+def test_offer_names_are_normalised_unique_and_never_the_stay_option(tmp_path, new_name, words):
+    text = HD.read_text(encoding="utf-8").replace(
+        "  - name: Offshore dedicated seats", f"  - name: {new_name}", 1)
+    path = tmp_path / "names.yaml"
+    path.write_text(text, encoding="utf-8")
+    proc = bpo_roi("validate", str(path))
+    assert proc.returncode == 2
+    (line,) = proc.stderr.strip().splitlines()
+    assert words in line and ".name:" in line
+    assert re.match(rf"{re.escape(str(path))}:\d+: offers\[2 ", line), line
+
+
+def test_unicode_forms_of_one_name_are_one_name(tmp_path):
+    composed, decomposed = "Caf\u00e9 desk", "Cafe\u0301 desk"
+    text = HD.read_text(encoding="utf-8")
+    text = text.replace("  - name: Managed service desk per ticket",
+                        f"  - name: {composed}", 1)
+    text = text.replace("  - name: Offshore dedicated seats", f"  - name: {decomposed}", 1)
+    path = tmp_path / "nfc.yaml"
+    path.write_text(text, encoding="utf-8")
+    proc = bpo_roi("validate", str(path))
+    assert proc.returncode == 2 and "repeats offer 1" in proc.stderr
+
+
+def test_names_are_stripped_and_nfc_normalised():
+    from bpo_roi import load_scenario
+
+    text = HD.read_text(encoding="utf-8").replace(
+        "  - name: Offshore dedicated seats", '  - name: "  Cafe\u0301 seats  "', 1)
+    from bpo_roi import parse_scenario
+
+    s = parse_scenario(text)
+    assert s.offers[1].name == "Caf\u00e9 seats"
+    assert load_scenario(HD).offers[1].name == "Offshore dedicated seats"
+
+
+# -- 9. late failures, now checked up front ---------------------------------------------------
+
+
+def test_cross_field_errors_name_the_field_and_its_line(tmp_path):
+    text = HD.read_text(encoding="utf-8").replace(
+        "  - name: Offshore dedicated seats\n",
+        "  - name: Offshore dedicated seats\n    fx_rate: 1.3\n", 1)
+    path = tmp_path / "fx.yaml"
+    path.write_text(text, encoding="utf-8")
+    expected_line = text.splitlines().index("    fx_rate: 1.3") + 1
+    proc = bpo_roi("validate", str(path))
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith(f"{path}:{expected_line}: offers[2 'Offshore dedicated seats']"
+                           f".fx_rate: got 1.3; ")
+    assert len(line) < 300  # the document is not dumped
+
+
+def test_bad_parameters_fail_before_any_kernel_starts(tmp_path):
+    for bad in ("seed=-1", "seed=1.5", "trials=0", "trials=2000000"):
+        start = time.perf_counter()
+        proc = bpo_roi("run", str(AP), "--out", str(tmp_path / "o"), "-p", bad, "--quiet")
+        assert proc.returncode == 2, bad
+        (line,) = proc.stderr.strip().splitlines()
+        assert bad.split("=")[0] in line
+        assert time.perf_counter() - start < 60  # no kernel was started
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_and_repeated_files_are_listed_in_the_summary(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: {}\n")
+    missing = tmp_path / "missing.yaml"
+    out = tmp_path / "out"
+    proc = bpo_roi("run", str(bad), str(missing), str(bad), "--out", str(out), "--quiet")
+    assert proc.returncode == 1
+    with (out / "summary.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["file"] for r in rows] == [str(bad), str(missing), str(bad)]
+    assert all(r["status"] == "failed" for r in rows)
+    assert "file not found" in rows[1]["error"]
+    assert "given twice" in rows[2]["error"]
+
+
+# -- 8. grid, tornado, breakeven inputs -------------------------------------------------------
+
+
+def test_grid_and_breakeven_refuse_values_outside_the_fields_range():
+    from bpo_roi import breakeven, grid, load_scenario
+
+    s = load_scenario(AP)
+    with pytest.raises(ValueError, match=r"The 'x_values' parameter of grid must hold values "
+                                         r"that workload.monthly_volume allows.*Got -1000"):
+        grid(s, "workload.monthly_volume", [-1000, 5000], "offers.1.pricing.rate_per_hour",
+             [15.0], offer=1)
+    with pytest.raises(ValueError, match="'y_values' parameter of grid"):
+        grid(s, "workload.monthly_volume", [5000], "offers.1.pricing.rate_per_hour",
+             [float("nan")], offer=1)
+    with pytest.raises(ValueError, match="'low' parameter of breakeven"):
+        breakeven(s, "workload.monthly_volume", low=-5)
+
+
+GRID_MEMORY = PEAK_MB + """
+import sys
+import numpy as np
+import bpo_roi
+s = bpo_roi.load_scenario(sys.argv[1])
+bpo_roi.evaluate(s, breakeven=False)
+before = peak_mb()
+n = int(sys.argv[2])
+g = bpo_roi.grid(s, "workload.monthly_volume", np.linspace(20_000, 80_000, n),
+                 "offers.1.pricing.rate_per_hour", np.linspace(10, 30, n), offer=1)
+print(g.shape[0] * g.shape[1], peak_mb() - before, float(g.iloc[0, 0]), float(g.iloc[-1, -1]))
+"""
+
+
+def test_grid_memory_is_bounded_by_chunking():
+    from bpo_roi import grid, load_scenario
+
+    proc = subprocess.run([sys.executable, "-c", GRID_MEMORY, str(AP), "700"],
+                          capture_output=True, text=True, timeout=300, check=True)
+    cells, grown_mb, first, last = proc.stdout.split()
+    assert int(cells) == 490_000
+    assert float(grown_mb) < 300  # unchunked, this grid took about 4 GB
+    # the chunked grid gives the same numbers as small direct grids at its corners
+    s = load_scenario(AP)
+    corner = grid(s, "workload.monthly_volume", [20_000, 80_000],
+                  "offers.1.pricing.rate_per_hour", [10, 30], offer=1)
+    assert float(first) == pytest.approx(corner.iloc[0, 0], rel=1e-12)
+    assert float(last) == pytest.approx(corner.iloc[-1, -1], rel=1e-12)

@@ -74,9 +74,10 @@ def _search_range(scenario: Scenario, path: str, current: float, low: float | No
         lo, hi, log = current - span, current + span, False
     lo, hi = max(lo, lo_allowed), min(hi, hi_allowed)
     if low is not None:
-        lo, log = float(low), log and low > 0
+        lo = scenario.check_value(path, low, "low", "breakeven")
+        log = log and lo > 0
     if high is not None:
-        hi = float(high)
+        hi = scenario.check_value(path, high, "high", "breakeven")
     return lo, hi, log
 
 

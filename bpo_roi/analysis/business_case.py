@@ -22,7 +22,15 @@ from bpo_roi.model import metrics
 from bpo_roi.model.flows import cash_flows, monthly_table, offer_summary_arrays
 from bpo_roi.scenario.schema import Scenario, point
 
-__all__ = ["METRIC_KEYS", "STAY_IN_HOUSE", "Evaluation", "evaluate", "recommend"]
+__all__ = [
+    "METRIC_KEYS",
+    "STAY_IN_HOUSE",
+    "Evaluation",
+    "NonFiniteResultError",
+    "evaluate",
+    "recommend",
+    "require_finite_monthly",
+]
 
 STAY_IN_HOUSE = "stay in-house"
 """The recommendation when no offer has a positive NPV."""
@@ -62,6 +70,45 @@ class Evaluation:
             "recommendation": self.recommendation,
             "offers": offers,
         }
+
+
+MAX_MONTHLY_AMOUNT = 1e15
+"""Largest amount in one month that a real process can reach: when a result is not finite,
+the first component beyond it is named as the cause."""
+
+
+class NonFiniteResultError(ValueError):
+    """The model produced ``inf`` or ``NaN``: never a figure in a report."""
+
+
+def require_finite_monthly(monthly: pd.DataFrame, scenario: Scenario) -> None:
+    """When any figure is ``inf`` or ``NaN``, raise :class:`NonFiniteResultError` naming the
+    scenario, the first column that is not finite or exceeds :data:`MAX_MONTHLY_AMOUNT` in
+    absolute value (cost components before the totals they add up to), its offer and month,
+    and the section of inputs that feeds it.
+
+    The schema bounds every input so that this should not happen; it is the last guard
+    between an overflow and a report.
+    """
+    numeric = monthly.select_dtypes("number")
+    # components first: they point at the input; totals and savings only follow from them
+    numeric = numeric[sorted(numeric.columns, key=lambda c: ("." not in str(c), 0))]
+    values = numeric.to_numpy(dtype=float)
+    if np.isfinite(values).all():
+        return
+    with np.errstate(all="ignore"):  # to point at the cause: the first absurd component
+        bad = ~np.isfinite(values) | (np.abs(values) > MAX_MONTHLY_AMOUNT)
+    col = int(np.nonzero(bad.any(axis=0))[0][0])
+    row = int(np.nonzero(bad[:, col])[0][0])
+    column = str(numeric.columns[col])
+    offer = monthly["offer"].iloc[row]
+    month = int(monthly["month"].iloc[row])
+    section = ("the in-house and workload inputs" if column.startswith(("in_house", "volume"))
+               else f"the inputs of offer {offer!r} and the workload")
+    raise NonFiniteResultError(
+        f"scenario {scenario.scenario.name!r}: the model gave a non-finite or absurd {column} "
+        f"({numeric.iat[row, col]}) for offer {offer!r} in month {month}; check {section} "
+        f"for values far outside a real process")
 
 
 def recommend(metrics_table: pd.DataFrame) -> str:
@@ -105,6 +152,7 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
     """
     flows = cash_flows(scenario)
     monthly = monthly_table(flows, scenario)
+    require_finite_monthly(monthly, scenario)
     rows = []
     total_volume = float(flows.volume.sum())
     for offer in flows.offers:

@@ -186,9 +186,26 @@ def simulate(scenario: Scenario, trials: int = 10_000, seed: int | None = None,
             frame.loc[frame[col] < 0, col] = pd.NA
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
+    _require_finite_npv(table, pd.DataFrame(samples), scenario)
     summary = summarise(table, names)
     return Simulation(scenario=scenario, trials=table, summary=summary,
                       samples=pd.DataFrame(samples), seed=seed)
+
+
+def _require_finite_npv(table: pd.DataFrame, samples: pd.DataFrame, scenario: Scenario
+                        ) -> None:
+    """Refuse a simulation whose NPV is not finite in some trial, naming that trial's draws."""
+    bad = ~np.isfinite(table["npv"].to_numpy(dtype=float))
+    if not bad.any():
+        return
+    first = table.loc[bad].iloc[0]
+    trial = int(first["trial"])
+    draws = ", ".join(f"{c} = {samples.at[trial, c]:.6g}" for c in samples.columns) \
+        if trial in samples.index else "no sampled inputs"
+    raise ValueError(
+        f"scenario {scenario.scenario.name!r}: NPV of offer {first['offer']!r} is not finite in "
+        f"{int(bad.sum())} of {len(table)} trial-offers (first: trial {trial}: {draws[:300]}); "
+        f"check those distributions for values far outside a real process")
 
 
 def summarise(table: pd.DataFrame, offers: Sequence[str]) -> pd.DataFrame:

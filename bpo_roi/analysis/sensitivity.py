@@ -22,7 +22,7 @@ import pandas as pd
 from bpo_roi.scenario.distributions import Distribution, quantile
 from bpo_roi.scenario.schema import Scenario, point
 
-__all__ = ["grid", "tornado"]
+__all__ = ["GRID_CHUNK", "MAX_GRID_AXIS", "grid", "tornado"]
 
 
 def _offer_for(scenario: Scenario, offer: int | str | None) -> int:
@@ -143,6 +143,24 @@ def tornado(scenario: Scenario, offer: int | str | None = None, swing: float = 0
     return table
 
 
+GRID_CHUNK = 4096
+"""Grid cells evaluated in one batched model run."""
+MAX_GRID_AXIS = 100_000
+"""Most values along one axis of a grid."""
+
+
+def _grid_values(scenario: Scenario, path: str, values: Any, parameter: str) -> np.ndarray:
+    try:
+        items = list(values)
+    except TypeError:
+        items = None
+    if not items or len(items) > MAX_GRID_AXIS:
+        raise ValueError(f"The {parameter!r} parameter of grid must be a list of 1 to "
+                         f"{MAX_GRID_AXIS:,} numbers. Got "
+                         f"{'no list' if items is None else f'{len(items):,} values'} instead.")
+    return np.array([scenario.check_value(path, v, parameter, "grid") for v in items])
+
+
 def grid(scenario: Scenario, x: str, x_values: Sequence[float], y: str,
          y_values: Sequence[float], offer: int | str | None = None) -> pd.DataFrame:
     """Two-way NPV table: rows ``y_values`` of assumption ``y``, columns ``x_values`` of ``x``.
@@ -162,15 +180,17 @@ def grid(scenario: Scenario, x: str, x_values: Sequence[float], y: str,
     y = _check_path(scenario, y, "y", "grid")
     if x == y:
         raise ValueError(f"The 'x' and 'y' parameters of grid must differ. Got {x!r} twice.")
-    xs = np.asarray(x_values, dtype=float)
-    ys = np.asarray(y_values, dtype=float)
-    for name, values in (("x_values", xs), ("y_values", ys)):
-        if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all():
-            raise ValueError(f"The '{name}' parameter of grid must be a non-empty list of "
-                             f"finite numbers. Got {values.tolist()!r} instead.")
+    xs = _grid_values(scenario, x, x_values, "x_values")
+    ys = _grid_values(scenario, y, y_values, "y_values")
     k = scenario.offer_index(offer)
-    xx, yy = np.meshgrid(xs, ys)
-    npv = _npv_of(scenario, k, {x: xx.ravel(), y: yy.ravel()}).reshape(yy.shape)
+    # Row blocks of at most GRID_CHUNK cells: memory stays bounded whatever the grid's size
+    rows_per_block = max(1, GRID_CHUNK // xs.size)
+    npv = np.empty((ys.size, xs.size))
+    for start in range(0, ys.size, rows_per_block):
+        block = ys[start:start + rows_per_block]
+        xx, yy = np.meshgrid(xs, block)
+        npv[start:start + block.size] = _npv_of(
+            scenario, k, {x: xx.ravel(), y: yy.ravel()}).reshape(yy.shape)
     table = pd.DataFrame(npv, index=pd.Index(ys, name=y), columns=pd.Index(xs, name=x))
     table.attrs.update(offer=scenario.offers[k].name)
     return table

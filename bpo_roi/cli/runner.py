@@ -35,6 +35,7 @@ NOTEBOOK = REPO_ROOT / "notebooks" / "business_case.ipynb"
 RESERVED = {"assumptions_path": "it is set from each FILE", "overrides":
             "give overrides one by one as -p section.field=VALUE"}
 MAX_TRIALS = 1_000_000
+MAX_SEED = 2**63 - 1
 DEFAULT_CELL_TIMEOUT = 600
 
 
@@ -131,6 +132,9 @@ def _typed(name: str, value: Any, raw: str, type_name: str) -> Any:
     if name == "trials" and not 1 <= value <= MAX_TRIALS:
         raise ParameterError(f"-p trials: The 'trials' parameter must be an int from 1 to "
                              f"{MAX_TRIALS:,}. Got {value} instead.")
+    if name == "seed" and not 0 <= value <= MAX_SEED:
+        raise ParameterError(f"-p seed: The 'seed' parameter must be an int from 0 to "
+                             f"{MAX_SEED:,}. Got {value} instead.")
     return value
 
 

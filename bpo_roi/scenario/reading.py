@@ -3,6 +3,15 @@
 Every problem becomes one line: ``FILE:LINE: PATH: got VALUE; WHAT IS ALLOWED``. YAML is read
 with ruamel.yaml's safe loader (YAML 1.2: ``1e1`` is a number, ``NO`` stays text) and no tag is
 ever constructed; a second, round-trip parse supplies line numbers only when there are errors.
+
+Reading is bounded, so a hostile file is refused in well under a second with one line:
+
+- a file may hold at most :data:`MAX_FILE_BYTES` (1 MiB; a real scenario is a few KB);
+- before anything is built, a streaming pass over the parser's events checks the nesting
+  depth (at most :data:`MAX_DEPTH`), the length of any one value (:data:`MAX_SCALAR_CHARS`), and
+  the number of values the document would hold once every alias is expanded
+  (:data:`MAX_EXPANDED_NODES`), which stops "billion laughs" alias bombs before they expand;
+- a value quoted in an error message is cut to 80 characters.
 """
 
 from __future__ import annotations
@@ -15,9 +24,26 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from bpo_roi.scenario.schema import PRICING_MODELS, Scenario
+from bpo_roi.scenario.schema import PRICING_MODELS, Scenario, error_location
 
-__all__ = ["AssumptionsError", "load_scenario", "parse_scenario"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_EXPANDED_NODES",
+    "MAX_FILE_BYTES",
+    "MAX_SCALAR_CHARS",
+    "AssumptionsError",
+    "load_scenario",
+    "parse_scenario",
+]
+
+MAX_FILE_BYTES = 1 << 20
+"""Largest scenario file read: 1 MiB."""
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists (a scenario needs about 6)."""
+MAX_SCALAR_CHARS = 10_000
+"""Longest single value (notes may hold up to 5,000 characters)."""
+MAX_EXPANDED_NODES = 100_000
+"""Most values a document may hold with every alias expanded (a scenario holds a few hundred)."""
 
 
 class AssumptionsError(ValueError):
@@ -46,7 +72,13 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     p = Path(path)
     label = str(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise AssumptionsError(label, [
+                f"{label}: larger than {MAX_FILE_BYTES // 1024} KiB; a scenario file is a few KB "
+                f"(is this the right file?)"])
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise AssumptionsError(label, [f"{label}: file not found"]) from None
     except IsADirectoryError:
@@ -63,7 +95,11 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    if len(text) > MAX_FILE_BYTES:
+        raise AssumptionsError(source, [
+            f"{source}: larger than {MAX_FILE_BYTES // 1024} KiB; a scenario file is a few KB"])
     try:
+        _check_shape(text, source)
         data = YAML(typ="safe", pure=True).load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -74,7 +110,12 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
                        "(files are read safely and never run code)")
         raise AssumptionsError(source, [f"{source}{line}: YAML error: {problem}"]) from None
     except YAMLError as exc:
-        raise AssumptionsError(source, [f"{source}: YAML error: {exc}"]) from None
+        raise AssumptionsError(source, [f"{source}: YAML error: {_first_line(exc)}"]) from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # e.g. an int of 5,000 digits
+        if isinstance(exc, AssumptionsError):
+            raise
+        raise AssumptionsError(source, [
+            f"{source}: cannot be read: {type(exc).__name__}: {_first_line(exc)}"]) from None
     if data is None:
         raise AssumptionsError(source, [
             f"{source}: the file is empty; expected the sections scenario, workload, in_house "
@@ -88,6 +129,67 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
     except ValidationError as exc:
         lines = _line_numbers(text)
         raise AssumptionsError(source, format_errors(exc, source, data, lines)) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= 120 else line[:117] + "..."
+
+
+def _check_shape(text: str, source: str) -> None:
+    """Refuse deep nesting, huge values and alias bombs from the event stream, before any
+    node is built or any alias expanded (the parser itself is iterative, not recursive)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        CollectionStartEvent,
+        ScalarEvent,
+    )
+
+    def refuse(event: Any, what: str) -> AssumptionsError:
+        mark = getattr(event, "start_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        return AssumptionsError(source, [f"{source}{line}: refused: {what}"])
+
+    sizes: dict[str, int] = {}  # expanded size of every anchored node
+    stack: list[list[Any]] = []  # open collections: [anchor, expanded size so far]
+    total = 0
+    for event in YAML(typ="safe", pure=True).parse(text):
+        if isinstance(event, (ScalarEvent, AliasEvent)):
+            if isinstance(event, AliasEvent):
+                size = sizes.get(event.anchor, 1)
+            else:
+                size = 1
+                if len(event.value) > MAX_SCALAR_CHARS:
+                    raise refuse(event, f"a value of {len(event.value):,} characters (at most "
+                                        f"{MAX_SCALAR_CHARS:,})")
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            if stack:
+                stack[-1][1] += size
+            else:
+                total += size
+        elif isinstance(event, CollectionStartEvent):
+            stack.append([event.anchor, 1])
+            if len(stack) > MAX_DEPTH:
+                raise refuse(event, f"nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, CollectionEndEvent) and stack:
+            anchor, size = stack.pop()
+            if anchor is not None:
+                sizes[anchor] = size
+            if stack:
+                stack[-1][1] += size
+            else:
+                total += size
+        else:
+            continue
+        expanded = total + sum(s for _, s in stack)
+        if expanded > MAX_EXPANDED_NODES:
+            raise refuse(event, f"the document would expand to more than "
+                                f"{MAX_EXPANDED_NODES:,} values (aliases repeat what they "
+                                f"point to); a scenario holds a few hundred")
 
 
 def _yaml_kind(value: Any) -> str:
@@ -228,10 +330,12 @@ def format_errors(exc: ValidationError, source: str, data: Any,
     for err in errors:
         loc = _clean_loc(err["loc"])
         kind = err["type"]
+        msg = str(err.get("msg", "")).removeprefix("Value error, ")
+        relative, msg = error_location(msg)
+        loc = (*loc, *relative)
         where = _display_path(loc, data)
         line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
         prefix = f"{source}:{line}" if line else source
-        msg = str(err.get("msg", "")).removeprefix("Value error, ")
         if kind == "extra_forbidden":
             model = _model_at(loc, data)
             allowed = sorted(model.model_fields) if model else []

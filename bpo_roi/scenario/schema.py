@@ -4,8 +4,14 @@ A scenario file is YAML with four sections, ``scenario``, ``workload``, ``in_hou
 ``offers`` (one or more vendor offers). Every section may carry ``notes`` and ``source`` text
 so that each number can say where it came from. Conventions enforced here:
 
-* rates and fractions are fractions (``0.30``); the string ``"30%"`` is read as ``0.30``;
+* rates and fractions are fractions (``0.30``); in a rate or fraction field, and only there, the
+  string ``"30%"`` is read as ``0.30`` (``"12%"`` is not a volume);
 * money is a non-negative float in the scenario currency unless the field says otherwise;
+* every number has an upper bound a real process can reach (a volume of at most 10⁹ a month,
+  a salary of at most 10⁸ a year, at least 1 paid hour a month ...), so no accepted input can
+  make the model overflow;
+* names and free text are stripped of surrounding spaces and NFC-normalised; control
+  characters are refused (tabs and line breaks are allowed in notes and sources);
 * units live in field names (``handle_time_minutes``, ``salary_annual``, ``rate_per_hour``);
 * unknown keys are errors (``extra="forbid"``), so a typo never silently falls back to a default;
 * NaN and infinity are rejected everywhere.
@@ -23,6 +29,7 @@ import datetime as _dt
 import itertools
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -53,15 +60,20 @@ __all__ = [
     "Tier",
     "Transition",
     "Workload",
+    "error_location",
 ]
 
 _PERCENT = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)\s*%\s*$")
 
 
-def _parse_percent(value: Any) -> Any:
-    """Read ``"8%"`` as ``0.08``; leave every other value for pydantic to check."""
+def _parse_percent(value: Any, allowed: bool = True) -> Any:
+    """Read ``"8%"`` as ``0.08`` where a percentage is allowed; leave every other value for
+    pydantic to check."""
     if isinstance(value, str):
         match = _PERCENT.match(value)
+        if match and not allowed:
+            raise ValueError("a percentage is allowed only for rates and fractions; write the "
+                             "number itself")
         if match:
             return float(match.group(1)) / 100.0
     if isinstance(value, bool):
@@ -85,11 +97,14 @@ class _Bounds:
             raise ValueError(f"must be {self.allowed}")
 
 
-def _number(bounds: _Bounds, description: str = "") -> Any:
-    """A numeric field type: a finite float within ``bounds``, or a distribution over it."""
+def _number(bounds: _Bounds, description: str = "", percent: bool = False) -> Any:
+    """A numeric field type: a finite float within ``bounds``, or a distribution over it.
+
+    ``percent``: the field is a rate or fraction, so ``"8%"`` may be written for ``0.08``.
+    """
 
     def _validate(value: Any) -> Any:
-        value = _parse_percent(value)
+        value = _parse_percent(value, percent)
         if isinstance(value, Mapping) or isinstance(value, Distribution):
             dist = value if isinstance(value, Distribution) else Distribution.model_validate(
                 dict(value))
@@ -103,7 +118,10 @@ def _number(bounds: _Bounds, description: str = "") -> Any:
                     from None
         if not isinstance(value, (int, float)):
             raise ValueError(f"must be a number ({bounds.allowed})")
-        x = float(value)
+        try:
+            x = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            raise ValueError(f"is far too large: must be {bounds.allowed}") from None
         bounds.check(x)
         return x
 
@@ -116,21 +134,81 @@ def _number(bounds: _Bounds, description: str = "") -> Any:
     ]
 
 
-Money = _number(_Bounds(ge=0.0, allowed="an amount ≥ 0"))
-PositiveNumber = _number(_Bounds(gt=0.0, allowed="a number > 0"))
-NonNegative = _number(_Bounds(ge=0.0, allowed="a number ≥ 0"))
-Fraction = _number(_Bounds(ge=0.0, le=1.0, allowed='a fraction from 0 to 1 (e.g. 0.3 or "30%")'))
-FractionBelowOne = _number(_Bounds(ge=0.0, lt=1.0, allowed="a fraction from 0 to below 1"))
-PositiveFraction = _number(_Bounds(gt=0.0, le=1.0, allowed="a fraction above 0, at most 1"))
+Money = _number(_Bounds(ge=0.0, le=1e10, allowed="an amount from 0 to 10¹⁰"))
+SalaryAnnual = _number(_Bounds(ge=0.0, le=1e8, allowed="an annual amount from 0 to 10⁸"))
+Price = _number(_Bounds(gt=0.0, le=1e8, allowed="a price above 0, at most 10⁸"))
+Volume = _number(_Bounds(gt=0.0, le=1e9, allowed="transactions a month, above 0, at most 10⁹"))
+VolumeOrZero = _number(_Bounds(ge=0.0, le=1e9,
+                               allowed="transactions a month, from 0 to 10⁹"))
+Minutes = _number(_Bounds(gt=0.0, le=10_000.0, allowed="minutes above 0, at most 10,000"))
+MinutesOrZero = _number(_Bounds(ge=0.0, le=10_000.0, allowed="minutes from 0 to 10,000"))
+Seconds = _number(_Bounds(ge=0.0, le=86_400.0, allowed="seconds from 0 to 86,400"))
+Headcount = _number(_Bounds(ge=0.0, le=1e7, allowed="a number of seats or FTE from 0 to 10⁷"))
+HoursOrZero = _number(_Bounds(ge=0.0, le=1e9, allowed="hours from 0 to 10⁹"))
+FxRate = _number(_Bounds(ge=1e-6, le=1e6, allowed="a rate from 10⁻⁶ to 10⁶"))
+SeasonalFactor = _number(_Bounds(gt=0.0, le=12.0, allowed="a factor above 0, at most 12"))
+Fraction = _number(_Bounds(ge=0.0, le=1.0, allowed='a fraction from 0 to 1 (e.g. 0.3 or "30%")'),
+                   percent=True)
+FractionBelowOne = _number(_Bounds(ge=0.0, lt=1.0, allowed="a fraction from 0 to below 1"),
+                           percent=True)
+PositiveFraction = _number(_Bounds(gt=0.0, le=1.0, allowed="a fraction above 0, at most 1"),
+                           percent=True)
 AnnualRate = _number(_Bounds(ge=-0.5, le=1.0,
-                             allowed='an annual rate from -0.5 to 1 (e.g. 0.03 or "3%")'))
-DiscountRate = _number(_Bounds(ge=0.0, le=1.0, allowed='an annual rate from 0 to 1 (e.g. 0.08)'))
-AttritionRate = _number(_Bounds(ge=0.0, le=3.0, allowed="an annual rate from 0 to 3 (300 %)"))
-HoursPerMonth = _number(_Bounds(gt=0.0, le=744.0, allowed="hours per month, above 0, at most 744"))
+                             allowed='an annual rate from -0.5 to 1 (e.g. 0.03 or "3%")'),
+                     percent=True)
+DiscountRate = _number(_Bounds(ge=0.0, le=1.0, allowed='an annual rate from 0 to 1 (e.g. 0.08)'),
+                       percent=True)
+AttritionRate = _number(_Bounds(ge=0.0, le=3.0, allowed="an annual rate from 0 to 3 (300 %)"),
+                        percent=True)
+HoursPerMonth = _number(_Bounds(ge=1.0, le=744.0, allowed="hours per month, from 1 to 744"))
 Multiplier = _number(_Bounds(ge=1.0, le=10.0, allowed="a multiplier from 1 to 10"))
 Factor = _number(_Bounds(gt=0.0, le=10.0, allowed="a factor above 0, at most 10"))
 
-Text = Annotated[str, Field(max_length=5000)]
+STAY_IN_HOUSE_NAMES = frozenset({"stay in-house", "stay in house", "in-house", "in house",
+                                 "status quo"})
+"""Offer names that would read as the "stay in-house" recommendation."""
+
+
+def _clean_text(value: Any, *, multiline: bool) -> Any:
+    """Strip surrounding spaces, NFC-normalise, refuse control characters."""
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFC", value).strip()
+    allowed = "\n\t" if multiline else ""
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) == "Cc" and ch not in allowed:
+            where = "" if multiline else " (names are one line)"
+            raise ValueError(f"must not contain control characters{where}; found "
+                             f"U+{ord(ch):04X} at character {i + 1}")
+    return text
+
+
+def _name(max_length: int) -> Any:
+    return Annotated[str, BeforeValidator(lambda v: _clean_text(v, multiline=False)),
+                     Field(min_length=1, max_length=max_length)]
+
+
+Text = Annotated[str, BeforeValidator(lambda v: _clean_text(v, multiline=True)),
+                 Field(max_length=5000)]
+
+_LOC = re.compile(r"^\[at ([^\]]+)\] ")
+
+
+def _at(path: str, message: str) -> ValueError:
+    """A cross-field error located at a field (relative to the model that raises it), so the
+    file error can name that field and its line: ``_at("offers.0.fx_rate", "...")``."""
+    return ValueError(f"[at {path}] {message}")
+
+
+def error_location(message: str) -> tuple[tuple[str | int, ...], str]:
+    """Split a message made by :func:`_at` into its relative location and its text."""
+    match = _LOC.match(message)
+    if not match:
+        return (), message
+    loc = tuple(int(p) if p.isdigit() else p for p in match.group(1).split("."))
+    return loc, message[match.end():]
+
+
 
 
 class _Section(BaseModel):
@@ -150,7 +228,7 @@ class RiskAdjustment(_Section):
 class ScenarioInfo(_Section):
     """Identity, currency, horizon and discounting of the scenario."""
 
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: _name(200)
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")]
     start_month: str = Field(description="first month of operations, YYYY-MM")
     horizon_months: Annotated[int, Field(ge=1, le=240)]
@@ -182,8 +260,9 @@ class Queue(_Section):
     shrinkage instead of plain work hours.
     """
 
-    service_level: _number(_Bounds(gt=0.0, lt=1.0, allowed="a fraction strictly between 0 and 1"))
-    answer_seconds: NonNegative
+    service_level: _number(_Bounds(gt=0.0, lt=1.0, allowed="a fraction strictly between 0 and 1"),
+                           percent=True)
+    answer_seconds: Seconds
     max_occupancy: PositiveFraction = 0.85
     hours_open_per_day: _number(_Bounds(gt=0.0, le=24.0, allowed="hours above 0, at most 24"))
     days_open_per_month: _number(_Bounds(gt=0.0, le=31.0, allowed="days above 0, at most 31"))
@@ -198,27 +277,27 @@ class Queue(_Section):
             return self
         intervals = hours * 60.0 / self.interval_minutes
         if abs(intervals - round(intervals)) > 1e-9:
-            raise ValueError(
-                f"hours_open_per_day ({hours}) must be a whole number of "
-                f"{self.interval_minutes}-minute intervals")
+            raise _at("hours_open_per_day",
+                      f"{hours} is not a whole number of {self.interval_minutes}-minute "
+                      f"intervals")
         if self.intraday_profile is not None:
             if len(self.intraday_profile) != round(intervals):
-                raise ValueError(
-                    f"intraday_profile must have one weight per interval of the open day "
-                    f"({round(intervals)}); got {len(self.intraday_profile)}")
+                raise _at("intraday_profile",
+                          f"must have one weight per interval of the open day "
+                          f"({round(intervals)}); got {len(self.intraday_profile)}")
             if sum(self.intraday_profile) <= 0:
-                raise ValueError("intraday_profile must have at least one positive weight")
+                raise _at("intraday_profile", "must have at least one positive weight")
         return self
 
 
 class Workload(_Section):
     """Monthly volume of transactions and the time each takes."""
 
-    monthly_volume: PositiveNumber
+    monthly_volume: Volume
     annual_growth: AnnualRate = 0.0
-    seasonality: list[PositiveNumber] | None = Field(
+    seasonality: list[SeasonalFactor] | None = Field(
         default=None, description="12 factors, January first, averaging 1.0")
-    handle_time_minutes: PositiveNumber
+    handle_time_minutes: Minutes
     queue: Queue | None = None
     notes: Text | None = None
     source: Text | None = None
@@ -245,10 +324,10 @@ class InHouse(_Section):
     paid_hours_per_month: HoursPerMonth
     shrinkage: FractionBelowOne
     occupancy: PositiveFraction
-    salary_annual: Money
+    salary_annual: SalaryAnnual
     benefits_rate: Fraction
     overhead_per_seat_monthly: Money = 0.0
-    supervisor_salary_annual: Money = 0.0
+    supervisor_salary_annual: SalaryAnnual = 0.0
     span_of_control: _number(
         _Bounds(ge=1.0, le=200.0, allowed="agents per supervisor, 1–200")) = 15.0
     attrition_annual: AttritionRate = 0.0
@@ -257,7 +336,7 @@ class InHouse(_Section):
     wage_inflation_annual: AnnualRate = 0.0
     cost_inflation_annual: AnnualRate = 0.0
     error_rate: Fraction = 0.0
-    rework_minutes: NonNegative = 0.0
+    rework_minutes: MinutesOrZero = 0.0
     notes: Text | None = None
     source: Text | None = None
 
@@ -266,26 +345,26 @@ class PerSeatPricing(_Section):
     """Billed per dedicated seat (FTE) per month; the client carries the productivity risk."""
 
     model: Literal["per_seat"]
-    rate_per_seat_month: PositiveNumber
+    rate_per_seat_month: Price
     productive_hours_per_seat_month: HoursPerMonth
-    minimum_seats: NonNegative = 0.0
+    minimum_seats: Headcount = 0.0
 
 
 class HourlyPricing(_Section):
     """Billed per billable hour; the client carries the productivity risk."""
 
     model: Literal["hourly"]
-    rate_per_hour: PositiveNumber
+    rate_per_hour: Price
     billable_utilisation: PositiveFraction
-    minimum_hours_per_month: NonNegative = 0.0
+    minimum_hours_per_month: HoursOrZero = 0.0
 
 
 class Tier(_Section):
     """One volume band of a per-transaction price list."""
 
-    up_to_volume: PositiveNumber | None = Field(
+    up_to_volume: Volume | None = Field(
         default=None, description="upper bound of the band (monthly volume); null for the last")
-    rate_per_transaction: PositiveNumber
+    rate_per_transaction: Price
 
 
 class PerTransactionPricing(_Section):
@@ -298,18 +377,23 @@ class PerTransactionPricing(_Section):
     model: Literal["per_transaction"]
     tiers: Annotated[list[Tier], Field(min_length=1)]
     tier_mode: Literal["graduated", "all_units"] = "graduated"
-    minimum_monthly_volume: NonNegative = 0.0
+    minimum_monthly_volume: VolumeOrZero = 0.0
 
     @model_validator(mode="after")
     def _tiers(self) -> PerTransactionPricing:
         bounds = [t.up_to_volume for t in self.tiers]
         if bounds[-1] is not None:
-            raise ValueError("the last tier must have up_to_volume: null (no upper bound)")
-        if any(b is None for b in bounds[:-1]):
-            raise ValueError("only the last tier may have up_to_volume: null")
+            raise _at(f"tiers.{len(bounds) - 1}.up_to_volume",
+                      "the last tier must have up_to_volume: null (no upper bound)")
+        for j, b in enumerate(bounds[:-1]):
+            if b is None:
+                raise _at(f"tiers.{j}.up_to_volume",
+                          "only the last tier may have up_to_volume: null")
         points = [b.point if isinstance(b, Distribution) else b for b in bounds[:-1]]
-        if any(b2 <= b1 for b1, b2 in itertools.pairwise(points)):
-            raise ValueError(f"tier up_to_volume bounds must increase; got {points}")
+        for j, (b1, b2) in enumerate(itertools.pairwise(points), start=1):
+            if b2 <= b1:
+                raise _at(f"tiers.{j}.up_to_volume",
+                          f"tier up_to_volume bounds must increase; got {points}")
         return self
 
 
@@ -331,15 +415,15 @@ class Quality(_Section):
 
     error_rate: Fraction = 0.0
     ramp_error_multiplier: Multiplier = 1.0
-    rework_minutes: NonNegative | None = Field(
+    rework_minutes: MinutesOrZero | None = Field(
         default=None, description="minutes to rework one error; in-house value if absent")
 
 
 class Governance(_Section):
     """Retained organisation that manages the vendor, and/or a share of contract value."""
 
-    retained_fte: NonNegative = 0.0
-    cost_per_fte_annual: Money = 0.0
+    retained_fte: Headcount = 0.0
+    cost_per_fte_annual: SalaryAnnual = 0.0
     contract_value_share: Fraction = 0.0
 
 
@@ -360,11 +444,11 @@ class Transition(_Section):
 class Offer(_Section):
     """One vendor offer, priced by exactly one pricing model."""
 
-    name: Annotated[str, Field(min_length=1, max_length=120)]
+    name: _name(120)
     pricing: Pricing
     escalation_annual: AnnualRate = 0.0
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
-    fx_rate: PositiveNumber = Field(
+    fx_rate: FxRate = Field(
         default=1.0, description="scenario currency per one unit of the vendor currency")
     fx_drift_annual: AnnualRate = 0.0
     handle_time_factor: Factor = 1.0
@@ -406,35 +490,45 @@ class Scenario(_Section):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
-        names = [o.name for o in self.offers]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(
-                f"offer names must be unique within a scenario; repeated: {duplicates}")
-        for index, offer in enumerate(self.offers, start=1):
+        first_index: dict[str, int] = {}
+        for index, offer in enumerate(self.offers):
+            key = offer.name.casefold()
+            if key in STAY_IN_HOUSE_NAMES:
+                raise _at(f"offers.{index}.name",
+                          f"{offer.name!r} reads as the \"stay in-house\" recommendation; "
+                          f"name the vendor offer")
+            if key in first_index:
+                raise _at(f"offers.{index}.name",
+                          f"offer names must be unique within a scenario; {offer.name!r} "
+                          f"repeats offer {first_index[key] + 1} (names are compared without "
+                          f"surrounding spaces, case or Unicode form)")
+            first_index[key] = index
+        for index, offer in enumerate(self.offers):
             if offer.parallel_run_months > self.scenario.horizon_months:
-                raise ValueError(
-                    f"offer {index} ({offer.name!r}): parallel_run_months "
-                    f"({offer.parallel_run_months}) exceeds horizon_months "
-                    f"({self.scenario.horizon_months})")
+                raise _at(f"offers.{index}.parallel_run_months",
+                          f"{offer.parallel_run_months} exceeds scenario.horizon_months "
+                          f"({self.scenario.horizon_months})")
             vendor_currency = offer.currency or self.scenario.currency
             if vendor_currency == self.scenario.currency and offer.fx_rate != 1.0:
-                raise ValueError(
-                    f"offer {index} ({offer.name!r}): fx_rate is {offer.fx_rate} but the offer is "
-                    f"priced in the scenario currency {self.scenario.currency}; set currency to "
-                    f"the vendor's currency or fx_rate to 1")
-        for c in self.correlations or []:
+                raise _at(f"offers.{index}.fx_rate",
+                          f"the offer is priced in the scenario currency "
+                          f"{self.scenario.currency}; set currency to the vendor's currency or "
+                          f"fx_rate to 1")
+        for j, c in enumerate(self.correlations or []):
             a, b = c.between
             if a == b:
-                raise ValueError(f"correlations: {a!r} cannot be correlated with itself")
+                raise _at(f"correlations.{j}.between",
+                          f"{a!r} cannot be correlated with itself")
             for path in (a, b):
                 try:
                     value = self.get(path)
                 except (AttributeError, IndexError, ValueError, TypeError):
-                    raise ValueError(f"correlations: unknown assumption path {path!r}") from None
+                    raise _at(f"correlations.{j}.between",
+                              f"unknown assumption path {path!r}") from None
                 if not isinstance(value, Distribution):
-                    raise ValueError(f"correlations: {path!r} is a fixed number; only "
-                                     f"assumptions given as a distribution can be correlated")
+                    raise _at(f"correlations.{j}.between",
+                              f"{path!r} is a fixed number; only assumptions given as a "
+                              f"distribution can be correlated")
         return self
 
     _points: dict[str, Any] = PrivateAttr(default_factory=dict)
@@ -503,8 +597,9 @@ class Scenario(_Section):
                                     if not fixed & set(c["between"])] or None
         return Scenario.model_validate(data)
 
-    def field_bounds(self, path: str) -> dict[str, float | None]:
-        """Allowed range of the numeric field at ``path``: keys ``ge``, ``le``, ``gt``, ``lt``."""
+    def field_bounds(self, path: str) -> dict[str, Any]:
+        """Allowed range of the numeric field at ``path``: keys ``ge``, ``le``, ``gt``, ``lt``
+        (``None`` where open) and ``allowed``, the rule in words."""
         parts = _split(path)
         if parts[-1].isdigit():  # an item of a list field (seasonality.3): the list's bounds
             parts = parts[:-1]
@@ -516,7 +611,28 @@ class Scenario(_Section):
             for meta in getattr(info, "metadata", []):
                 extra = getattr(meta, "json_schema_extra", None) or extra
         bounds = extra.get("bounds") if isinstance(extra, dict) else None
-        return dict(bounds) if bounds else {"ge": None, "le": None, "gt": None, "lt": None}
+        out: dict[str, Any] = dict(bounds) if bounds else {"ge": None, "le": None, "gt": None,
+                                                           "lt": None}
+        out["allowed"] = (extra.get("allowed") if isinstance(extra, dict) else None) or "a number"
+        return out
+
+    def check_value(self, path: str, value: Any, parameter: str, function: str) -> float:
+        """``value`` as a float if the field at ``path`` allows it, else a ``ValueError`` in
+        scikit-learn's words: "The 'x' parameter of grid must be ... Got ... instead."."""
+        b = self.field_bounds(path)
+        try:
+            x = float(value)
+        except (TypeError, ValueError, OverflowError):
+            x = math.nan
+        ok = math.isfinite(x) and not isinstance(value, bool) and not (
+            (b["ge"] is not None and x < b["ge"]) or (b["gt"] is not None and x <= b["gt"])
+            or (b["le"] is not None and x > b["le"]) or (b["lt"] is not None and x >= b["lt"]))
+        if not ok:
+            shown = repr(value)
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            raise ValueError(f"The {parameter!r} parameter of {function} must hold values that "
+                             f"{path} allows: {b['allowed']}. Got {shown} instead.")
+        return x
 
     def numeric_paths(self) -> list[str]:
         """Dotted paths of every numeric assumption (numbers and distributions), in file order."""
