@@ -170,8 +170,77 @@ def bench_runs() -> None:
     line("overhead per scenario beyond kernel start-up (workers 1)", w1 / n - empty)
 
 
+PEAK = """
+def peak_mb():
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+"""
+
+
+def _child(code: str, *args: str) -> list[str]:
+    out = subprocess.run([sys.executable, "-c", PEAK + code, *args], capture_output=True,
+                         text=True, check=True).stdout
+    return out.split()
+
+
+def bench_hostile() -> None:
+    """Refusing hostile files and large grids: time and peak memory, against ordinary work."""
+    import tempfile
+
+    print("hostile inputs (each in a fresh process; peak = VmHWM)")
+    validate = """
+import sys, time
+from bpo_roi.cli.commands import main
+import contextlib, io
+t = time.perf_counter()
+with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+    rc = main(["validate", sys.argv[1]])
+print(rc, time.perf_counter() - t, peak_mb())
+"""
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 8)]
+    with tempfile.TemporaryDirectory() as tmp:
+        bomb = Path(tmp) / "bomb.yaml"
+        bomb.write_text("\n".join(lines) + "\n")
+        deep = Path(tmp) / "deep.yaml"
+        deep.write_text("x: " + "[" * 5000 + "]" * 5000 + "\n")
+        _, base_s, base_mb = _child(validate, str(DEFAULT))
+        line("validate the default scenario (baseline)", float(base_s),
+             f"peak {float(base_mb):.0f} MB")
+        for label, path in (("alias bomb, depth 7 × 9 (9⁸ ≈ 43 M strings expanded)", bomb),
+                            ("5,000 nested brackets", deep)):
+            rc, s, mb = _child(validate, str(path))
+            line(f"refuse {label}", float(s),
+                 f"exit {rc}, peak {float(mb):.0f} MB ({float(mb) / float(base_mb):.2f}× "
+                 f"baseline)")
+    grid = """
+import sys, time
+import numpy as np
+import bpo_roi
+s = bpo_roi.load_scenario(sys.argv[1])
+n = int(sys.argv[2])
+bpo_roi.evaluate(s, breakeven=False)
+before = peak_mb()
+t = time.perf_counter()
+bpo_roi.grid(s, "workload.monthly_volume", np.linspace(20_000, 80_000, n),
+             "offers.1.pricing.rate_per_hour", np.linspace(10, 30, n), offer=1)
+print(time.perf_counter() - t, peak_mb() - before)
+"""
+    ap = str(ROOT / "assumptions" / "ap_invoice_processing.yaml")
+    small_s, small_mb = (float(v) for v in _child(grid, ap, "100"))
+    line("grid 100 × 100 NPV cells (baseline)", small_s, f"+{small_mb:.0f} MB")
+    big_s, big_mb = (float(v) for v in _child(grid, ap, "2000"))
+    line("grid 2,000 × 2,000 NPV cells (400× the cells)", big_s,
+         f"+{big_mb:.0f} MB ({big_mb / max(small_mb, 1):.1f}× the baseline's memory; "
+         f"{big_s / small_s:.0f}× its time)")
+
+
 SECTIONS: dict[str, Callable[[], None]] = {"engine": bench_engine, "risk": bench_risk,
-                                           "explorer": bench_explorer, "runs": bench_runs}
+                                           "explorer": bench_explorer, "runs": bench_runs,
+                                           "hostile": bench_hostile}
 
 
 def main(argv: list[str]) -> int:

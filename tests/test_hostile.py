@@ -155,6 +155,35 @@ def test_a_second_run_on_the_same_out_fails_at_once_with_one_line(tmp_path):
     assert seconds < 60  # it did not wait for a kernel
 
 
+@pytest.mark.xdist_group("kernels")
+def test_two_real_runs_on_one_out_the_second_fails_the_summary_matches_the_folders(tmp_path):
+    notebook = tiny_notebook(tmp_path, "import time\ntime.sleep(6)")
+    out = tmp_path / "out"
+    hd = ROOT / "assumptions" / "it_helpdesk.yaml"
+    first = subprocess.Popen([str(BIN), "run", str(AP), str(hd), "--out", str(out),
+                              "--notebook", str(notebook), "--quiet"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = out / ".bpo-roi.lock"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if lock.exists() and lock.read_text() == f"pid {first.pid}":
+            break
+        time.sleep(0.1)
+    second = bpo_roi("run", str(AP), "--out", str(out), "--notebook", str(notebook), "--quiet")
+    _, first_err = first.communicate(timeout=300)
+    assert second.returncode == 2, second.stderr
+    assert "another bpo-roi run" in second.stderr and f"pid {first.pid}" in second.stderr
+    assert first.returncode == 0, first_err
+    with (out / "summary.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["status"] for r in rows} == {"ok"} and len(rows) == 2 + 3
+    for row in rows:  # every figure of the summary is the one in the folder it points to
+        folder = out / Path(row["report"]).parent
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        assert float(row["npv"]) == pytest.approx(metrics["offers"][row["offer"]]["npv"],
+                                                  rel=1e-12)
+
+
 # -- 6. processes ---------------------------------------------------------------------------
 
 
