@@ -14,11 +14,10 @@ from typing import Any
 
 from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
 from bpo_roi.cli.runner import add_run_parser
+from bpo_roi.resources import NOTEBOOKS, ResourceNotFoundError, notebook_path, resource_path
 
 __all__ = ["main"]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = REPO_ROOT / "templates" / "assumptions.yaml"
 
 
 def _err(message: str) -> None:
@@ -89,9 +88,9 @@ def cmd_new(args: argparse.Namespace) -> int:
         _err(f"{target}: already exists; choose another NAME or edit that file")
         return EXIT_BAD_INPUT
     try:
-        text = TEMPLATE.read_text(encoding="utf-8")
-    except OSError:
-        _err(f"{TEMPLATE}: template not found (is bpo-roi installed from its repository?)")
+        text = resource_path("templates", "assumptions.yaml").read_text(encoding="utf-8")
+    except (OSError, ResourceNotFoundError) as exc:
+        _err(str(exc))
         return EXIT_FAILED
     text = text.replace("  name: NAME ", f"  name: {name} ", 1)
     try:
@@ -102,6 +101,15 @@ def cmd_new(args: argparse.Namespace) -> int:
         _err(f"{target}: cannot create ({exc.strerror or exc})")
         return EXIT_FAILED
     print(f"Created {target}: edit it, then run `bpo-roi validate {target}`")
+    return EXIT_OK
+
+
+def cmd_notebook_path(args: argparse.Namespace) -> int:
+    try:
+        print(notebook_path(args.name))
+    except ResourceNotFoundError as exc:
+        _err(str(exc))
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -128,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_new)
 
     add_run_parser(sub)
+
+    p = sub.add_parser("notebook-path", help="print where a shipped notebook is (for plain "
+                                             "papermill or JupyterLab)")
+    p.add_argument("name", choices=NOTEBOOKS, metavar="NAME",
+                   help=f"one of {', '.join(NOTEBOOKS)}")
+    p.set_defaults(func=cmd_notebook_path)
     return parser
 
 

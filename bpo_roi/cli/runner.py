@@ -27,11 +27,11 @@ from typing import Any
 
 from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
 from bpo_roi.reporting.files import KIT_MARKER
+from bpo_roi.resources import notebook_path
 
 __all__ = ["NOTEBOOK", "RunResult", "add_run_parser", "parse_parameters", "run_scenarios"]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK = REPO_ROOT / "notebooks" / "business_case.ipynb"
+NOTEBOOK = notebook_path("business_case")
 RESERVED = {"assumptions_path": "it is set from each FILE", "overrides":
             "give overrides one by one as -p section.field=VALUE"}
 MAX_TRIALS = 1_000_000

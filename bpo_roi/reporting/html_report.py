@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bpo_roi.reporting.formatting import (
@@ -21,13 +20,13 @@ from bpo_roi.reporting.formatting import (
     month_text,
     pct,
 )
+from bpo_roi.resources import resource_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from bpo_roi.analysis.business_case import Evaluation
     from bpo_roi.scenario.schema import Scenario
 
 __all__ = [
-    "REPORT_TEMPLATE_DIR",
     "assumptions_appendix_html",
     "executive_summary_html",
     "headline_table_html",
@@ -35,7 +34,6 @@ __all__ = [
     "title_block_html",
 ]
 
-REPORT_TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 REPORT_TEMPLATE = "report"
 REMOVE_TAGS = {"remove", "remove_cell", "parameters", "injected-parameters", "interactive"}
 
@@ -224,7 +222,7 @@ def render_report(notebook: str | os.PathLike[str] | Any, target: str | os.PathL
     exporter = HTMLExporter(
         config=config,
         template_name=REPORT_TEMPLATE,
-        extra_template_basedirs=[str(REPORT_TEMPLATE_DIR)],
+        extra_template_basedirs=[str(resource_path("templates"))],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,

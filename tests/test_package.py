@@ -1,0 +1,113 @@
+"""bpo-roi as a finance team gets it: built into a wheel, installed into a fresh virtual
+environment, used from an empty folder far from the repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.xdist_group("kernels")
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 600
+         ) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    assert proc.returncode == 0, f"{' '.join(args)} (in {cwd}):\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A wheel built from this checkout, installed into a new venv.
+
+    The venv gets bpo-roi only from the wheel; its dependencies are this environment's
+    (a .pth line), so the test needs no download.
+    """
+    tmp = tmp_path_factory.mktemp("package")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    dist = tmp / "dist"
+    _run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--quiet",
+          "--wheel-dir", str(dist)], cwd=tmp, env=env)
+    (wheel,) = dist.glob("bpo_roi-*.whl")
+    venv = tmp / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp, env=env)
+    python = venv / "bin" / "python"
+    site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                      "['purelib'])"], cwd=tmp, env=env).stdout.strip())
+    (site / "_deps_from_test_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # what pip would also have put in the venv for those dependencies: nbconvert's templates
+    share = venv / "share" / "jupyter"
+    share.mkdir(parents=True)
+    (share / "nbconvert").symlink_to(Path(sys.prefix) / "share" / "jupyter" / "nbconvert")
+    _run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
+          str(wheel)], cwd=tmp, env=env)
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    work = tmp / "empty"
+    work.mkdir()
+    return venv, wheel, work, env
+
+
+def test_the_wheel_carries_the_notebooks_templates_and_examples(installed):
+    import zipfile
+
+    _, wheel, _, _ = installed
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for shipped in ("notebooks/business_case.ipynb", "notebooks/explorer.ipynb",
+                    "templates/assumptions.yaml", "templates/report/index.html.j2",
+                    "templates/report/conf.json", "assumptions/contact_centre.yaml"):
+        assert f"bpo_roi/resources/{shipped}" in names, shipped
+    metadata = zipfile.ZipFile(wheel).read(
+        next(n for n in names if n.endswith("METADATA"))).decode()
+    assert "License-Expression: MIT" in metadata
+    assert "Provides-Extra: dask" in metadata and "Provides-Extra: dev" in metadata
+    assert "Project-URL: Source" in metadata
+
+
+def test_new_validate_evaluate_run_and_papermill_from_an_empty_folder(installed):
+    venv, _, work, env = installed
+    where = _run(["python", "-c", "import bpo_roi; print(bpo_roi.__file__)"], work, env)
+    assert where.stdout.strip().startswith(str(venv)), where.stdout  # not the checkout
+    _run(["bpo-roi", "new", "demo"], work, env)
+    scenario = work / "assumptions" / "demo.yaml"
+    assert scenario.is_file()
+    _run(["bpo-roi", "validate", "assumptions/demo.yaml"], work, env)
+    _run(["bpo-roi", "evaluate", "assumptions/demo.yaml", "--out", "ev"], work, env)
+    metrics = json.loads((work / "ev" / "metrics.json").read_text())
+    assert metrics["scenario"] == "demo"
+    run = _run(["bpo-roi", "run", "assumptions/demo.yaml", "--out", "out", "-p", "trials=50",
+                "--quiet"], work, env)
+    assert "Report:" in run.stdout
+    report = (work / "out" / "demo" / "report.html").read_text(encoding="utf-8")
+    assert "demo" in report and "Traceback" not in report
+    notebook = Path(_run(["bpo-roi", "notebook-path", "business_case"], work, env)
+                    .stdout.strip())
+    assert notebook.is_file() and str(notebook).startswith(str(venv))
+    kernel = _run(["python", "-c", "from jupyter_client.kernelspec import KernelSpecManager as K;"
+                   " print(K().get_kernel_spec('python3').argv[0])"], work, env).stdout.strip()
+    assert kernel.startswith(str(venv)), kernel  # the notebook runs on the installed wheel
+    _run(["python", "-m", "papermill", str(notebook), "executed.ipynb", "-k", "python3",
+          "-p", "assumptions_path", str(scenario), "-p", "trials", "50",
+          "--no-progress-bar", "--log-level", "ERROR"], work, env)
+    assert (work / "executed.ipynb").stat().st_size > 10_000
+    assert sorted(p.name for p in work.iterdir()) == [
+        "assumptions", "ev", "executed.ipynb", "out"]  # nothing written anywhere else here
+
+
+def test_pyproject_lists_every_package_folder():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(config["packages"])
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts)
+               for p in (ROOT / "bpo_roi").rglob("__init__.py")}
+    assert on_disk <= listed, sorted(on_disk - listed)
+    mapped = config["package-dir"]
+    for package, folder in mapped.items():
+        assert package in listed and (ROOT / folder).is_dir()
