@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import pkgutil
 import re
 import subprocess
@@ -108,3 +109,40 @@ def test_readme_python_block_runs(number, monkeypatch):
     block = _readme_python_blocks()[number]
     namespace: dict[str, object] = {"__name__": "__readme__"}
     exec(compile(block, f"README.md python block {number + 1}", "exec"), namespace)
+
+
+def test_every_name_a_module_imports_from_another_is_in_that_modules_all():
+    # a name that crosses a module boundary is public: listed in __all__ (or private, "_x")
+    missing = []
+    for path in sorted((ROOT / "bpo_roi").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.ImportFrom) and node.module
+                    and node.module.startswith("bpo_roi") and node.level == 0):
+                continue
+            target = importlib.import_module(node.module)
+            exported = set(getattr(target, "__all__", ()))
+            for alias in node.names:
+                name = alias.name
+                if name == "*" or name.startswith("_"):
+                    continue
+                is_submodule = hasattr(target, "__path__") and importlib.util.find_spec(
+                    f"{node.module}.{name}") is not None
+                if not is_submodule and name not in exported:
+                    missing.append(f"{path.relative_to(ROOT)}: {node.module}.{name}")
+    assert missing == []
+
+
+def test_parameter_errors_are_written_by_one_helper():
+    # "The 'x' parameter of F must be ... Got ... instead." comes from
+    # bpo_roi._validation.invalid_parameter only, so the sentences cannot drift apart
+    typed = []
+    for path in sorted((ROOT / "bpo_roi").rglob("*.py")):
+        if path.name == "_validation.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise):
+                for part in ast.walk(node):
+                    if isinstance(part, ast.Constant) and isinstance(part.value, str) and \
+                            " parameter of " in part.value:
+                        typed.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert typed == []

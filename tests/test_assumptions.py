@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SHIPPED, tiny, tiny_dict
 from pydantic import ValidationError
@@ -12,7 +13,8 @@ from pydantic import ValidationError
 from bpo_roi import AssumptionsError, load_scenario, parse_scenario
 from bpo_roi.scenario.schema import Scenario
 
-AP = Path(__file__).resolve().parent.parent / "assumptions" / "ap_invoice_processing.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+AP = ROOT / "assumptions" / "ap_invoice_processing.yaml"
 
 
 def _problems(text: str, source: str = "bad.yaml") -> list[str]:
@@ -223,3 +225,31 @@ def test_a_copy_does_not_share_the_memo_of_point_values():
     a = evaluate(s, breakeven=False).monthly
     b = evaluate(changed, breakeven=False).monthly
     assert b["in_house.salaries"].iloc[1] == pytest.approx(2 * a["in_house.salaries"].iloc[1])
+
+
+def test_scenarios_are_immutable_so_a_result_cannot_go_stale():
+    from bpo_roi import evaluate
+    from bpo_roi.scenario.schema import ScenarioIsImmutableError
+
+    path = ROOT / "assumptions" / "it_helpdesk.yaml"
+    s = load_scenario(path)
+    before = evaluate(s, breakeven=False).metrics["npv"].to_numpy()
+    # the reported case: an in-place edit, then evaluate again, silently gave the old NPV
+    with pytest.raises(ScenarioIsImmutableError, match=r"with_overrides\("):
+        s.in_house.salary_annual = 60000
+    with pytest.raises(ScenarioIsImmutableError):
+        s.offers[0].pricing.tiers[0].rate_per_transaction = 1.0
+    with pytest.raises(TypeError):
+        s.workload.seasonality[0] = 2.0  # lists are tuples: no item can be replaced
+    with pytest.raises(AttributeError):
+        s.offers.append(s.offers[0])
+    assert evaluate(s, breakeven=False).metrics["npv"].to_numpy() == pytest.approx(before)
+    # the way to change an input, checked against the same change made in the file itself
+    changed = s.with_overrides({"in_house.salary_annual": 60000})
+    text = path.read_text(encoding="utf-8")
+    assert "  salary_annual: 34000\n" in text
+    edited = parse_scenario(text.replace("  salary_annual: 34000\n", "  salary_annual: 60000\n"))
+    new = evaluate(changed, breakeven=False).metrics["npv"].to_numpy()
+    assert new == pytest.approx(evaluate(edited, breakeven=False).metrics["npv"].to_numpy(),
+                                rel=1e-12)
+    assert np.all(new > before)  # dearer in-house staff: outsourcing saves more

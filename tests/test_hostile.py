@@ -491,8 +491,8 @@ def test_grid_and_breakeven_refuse_values_outside_the_fields_range():
     from bpo_roi import breakeven, grid, load_scenario
 
     s = load_scenario(AP)
-    with pytest.raises(ValueError, match=r"The 'x_values' parameter of grid must hold values "
-                                         r"that workload.monthly_volume allows.*Got -1000"):
+    with pytest.raises(ValueError, match=r"The 'x_values' parameter of grid must be within "
+                                         r"what workload.monthly_volume allows.*Got -1000"):
         grid(s, "workload.monthly_volume", [-1000, 5000], "offers.1.pricing.rate_per_hour",
              [15.0], offer=1)
     with pytest.raises(ValueError, match="'y_values' parameter of grid"):

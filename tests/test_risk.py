@@ -165,7 +165,7 @@ def test_tornado_keeps_moved_values_inside_the_allowed_range():
     ({"swing": 0}, "'swing' parameter of tornado"),
     ({"swing": 1.5}, "'swing' parameter of tornado"),
     ({"paths": ["in_house.salry_annual"]}, "Did you mean 'in_house.salary_annual'"),
-    ({"offer": "Nobody"}, "'offer' parameter must be one of"),
+    ({"offer": "Nobody"}, "'offer' parameter of tornado must be one of"),
 ])
 def test_tornado_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -227,7 +227,7 @@ def test_staffing_table_for_many_trials_is_close_to_exact():
 
 
 @pytest.mark.parametrize("queue, message", [
-    ({"service_level": 1.0}, "strictly between 0 and 1"),
+    ({"service_level": 1.0}, "above 0 and below 1"),
     ({"hours_open_per_day": 11.75}, "whole number of 30-minute intervals"),
     ({"intraday_profile": [1, 2, 3]}, "one weight per interval"),
 ])

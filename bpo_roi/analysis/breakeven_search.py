@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bpo_roi._validation import invalid_parameter
 from bpo_roi.scenario.schema import Scenario, point
 
 __all__ = ["Breakeven", "breakeven", "breakeven_value", "breakeven_values"]
@@ -57,7 +58,7 @@ def _npv_over(scenario: Scenario, path: str, offers: list[int], values: np.ndarr
 
 
 def _search_range(scenario: Scenario, path: str, current: float, low: float | None,
-                  high: float | None) -> tuple[float, float, bool]:
+                  high: float | None, function: str) -> tuple[float, float, bool]:
     b = scenario.field_bounds(path)
     lo_allowed = max(v for v in (b["ge"], b["gt"], -math.inf) if v is not None)
     hi_allowed = min(v for v in (b["le"], b["lt"], math.inf) if v is not None)
@@ -74,15 +75,16 @@ def _search_range(scenario: Scenario, path: str, current: float, low: float | No
         lo, hi, log = current - span, current + span, False
     lo, hi = max(lo, lo_allowed), min(hi, hi_allowed)
     if low is not None:
-        lo = scenario.check_value(path, low, "low", "breakeven")
+        lo = scenario.check_value(path, low, "low", function)
         log = log and lo > 0
     if high is not None:
-        hi = scenario.check_value(path, high, "high", "breakeven")
+        hi = scenario.check_value(path, high, "high", function)
     return lo, hi, log
 
 
 def breakeven_value(scenario: Scenario, path: str, offer: int | str | None = None,
-                    low: float | None = None, high: float | None = None) -> Breakeven:
+                    low: float | None = None, high: float | None = None, *,
+                    function: str = "breakeven_value") -> Breakeven:
     """The value of the assumption at ``path`` at which the offer's NPV is zero.
 
     Parameters
@@ -95,20 +97,24 @@ def breakeven_value(scenario: Scenario, path: str, offer: int | str | None = Non
     low, high : float, optional
         Search range; by default the field's allowed range around the current value.
     """
-    return breakeven_values(scenario, path, [scenario.offer_index(offer)], low, high)[0]
+    return breakeven_values(scenario, path, [scenario.offer_index(offer, function)], low, high,
+                            function=function)[0]
 
 
 def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = None,
-                     low: float | None = None, high: float | None = None) -> list[Breakeven]:
-    """:func:`breakeven_value` for several offers at once (the model runs are shared)."""
+                     low: float | None = None, high: float | None = None, *,
+                     function: str = "breakeven_values") -> list[Breakeven]:
+    """:func:`breakeven_value` for several offers at once (the model runs are shared).
+
+    ``function`` is the public function named in error messages.
+    """
     if path not in scenario.numeric_paths():
-        raise ValueError(
-            f"The 'path' parameter of breakeven must be the dotted path of a numeric assumption "
-            f"of this scenario, such as 'workload.monthly_volume'. Got {path!r} instead.")
+        raise invalid_parameter("path", function, "the dotted path of a numeric assumption of "
+                                "this scenario, such as 'workload.monthly_volume'", path)
     offers = list(range(len(scenario.offers))) if offers is None else offers
     names = [scenario.offers[k].name for k in offers]
     current = float(point(scenario.get(path)))
-    lo, hi, log = _search_range(scenario, path, current, low, high)
+    lo, hi, log = _search_range(scenario, path, current, low, high, function)
     if not lo < hi:
         return [Breakeven(path, n, current, None, lo, hi, "empty search range") for n in names]
     grid = np.geomspace(lo, hi, _GRID) if log else np.linspace(lo, hi, _GRID)
@@ -184,4 +190,4 @@ def breakeven(scenario: Scenario, path: str, offer: int | str | None = None,
     >>> b.value > s.offers[0].pricing.tiers[0].rate_per_transaction
     True
     """
-    return breakeven_value(scenario, path, offer, low, high)
+    return breakeven_value(scenario, path, offer, low, high, function="breakeven")

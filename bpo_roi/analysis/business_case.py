@@ -189,8 +189,9 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
     if breakeven:
         # a sane bracket for a business case: from 1 % of today's volume to 10 times it
         base_volume = float(point(scenario.workload.monthly_volume))
-        found = breakeven_values(scenario, "workload.monthly_volume", low=base_volume / 100,
-                                 high=base_volume * 10)
+        found = breakeven_values(scenario, "workload.monthly_volume",
+                                 low=max(base_volume / 100, 1e-6),
+                                 high=min(base_volume * 10, 1e9), function="evaluate")
         for row, b in zip(rows, found, strict=True):
             row["breakeven_monthly_volume"] = b.value
     columns: dict[str, Any] = {key: [row[key] for row in rows] for key in METRIC_KEYS}

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bpo_roi._validation import invalid_parameter
 from bpo_roi.scenario.distributions import Distribution, sample_from_uniform
 from bpo_roi.scenario.schema import Scenario
 
@@ -85,8 +86,8 @@ def uncertain_paths(scenario: Scenario) -> list[str]:
 def _check_trials(trials: Any) -> int:
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or not (
             1 <= trials <= MAX_TRIALS):
-        raise ValueError(f"The 'trials' parameter of simulate must be an int from 1 to "
-                         f"{MAX_TRIALS:,}. Got {trials!r} instead.")
+        raise invalid_parameter("trials", "simulate", f"an int from 1 to {MAX_TRIALS:,}",
+                                trials)
     return int(trials)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bpo_roi._validation import invalid_parameter
 from bpo_roi.scenario.distributions import Distribution, quantile
 from bpo_roi.scenario.schema import Scenario, point
 
@@ -28,7 +29,7 @@ __all__ = ["GRID_CHUNK", "MAX_GRID_AXIS", "grid", "tornado"]
 def _offer_for(scenario: Scenario, offer: int | str | None) -> int:
     """Index of the offer to analyse: given, or the one with the highest NPV."""
     if offer is not None:
-        return scenario.offer_index(offer)
+        return scenario.offer_index(offer, "tornado")
     from bpo_roi.model.flows import cash_flows, offer_summary_arrays
 
     flows = cash_flows(scenario)
@@ -42,9 +43,8 @@ def _check_path(scenario: Scenario, path: Any, parameter: str, function: str) ->
         return path
     hint = difflib.get_close_matches(str(path), paths, n=1)
     did = f" Did you mean {hint[0]!r}?" if hint else ""
-    raise ValueError(f"The '{parameter}' parameter of {function} must be the dotted path of a "
-                     f"numeric assumption of this scenario, such as 'workload.monthly_volume'. "
-                     f"Got {path!r} instead.{did}")
+    raise invalid_parameter(parameter, function, "the dotted path of a numeric assumption of "
+                            "this scenario, such as 'workload.monthly_volume'", path, note=did)
 
 
 def _clip_to_field(scenario: Scenario, path: str, value: float) -> float:
@@ -96,8 +96,8 @@ def tornado(scenario: Scenario, offer: int | str | None = None, swing: float = 0
     True
     """
     if isinstance(swing, bool) or not isinstance(swing, (int, float)) or not 0 < swing < 1:
-        raise ValueError(f"The 'swing' parameter of tornado must be a fraction strictly between "
-                         f"0 and 1 (0.2 = ±20 %). Got {swing!r} instead.")
+        raise invalid_parameter("swing", "tornado", "a fraction above 0 and below 1 "
+                                "(0.2 = ±20 %)", swing)
     k = _offer_for(scenario, offer)
     candidates = scenario.numeric_paths() if paths is None else [
         _check_path(scenario, p, "paths", "tornado") for p in paths]
@@ -155,9 +155,9 @@ def _grid_values(scenario: Scenario, path: str, values: Any, parameter: str) -> 
     except TypeError:
         items = None
     if not items or len(items) > MAX_GRID_AXIS:
-        raise ValueError(f"The {parameter!r} parameter of grid must be a list of 1 to "
-                         f"{MAX_GRID_AXIS:,} numbers. Got "
-                         f"{'no list' if items is None else f'{len(items):,} values'} instead.")
+        raise invalid_parameter(parameter, "grid", f"a list of 1 to {MAX_GRID_AXIS:,} numbers",
+                                values, got="no list" if items is None
+                                else f"{len(items):,} values")
     return np.array([scenario.check_value(path, v, parameter, "grid") for v in items])
 
 
@@ -182,7 +182,7 @@ def grid(scenario: Scenario, x: str, x_values: Sequence[float], y: str,
         raise ValueError(f"The 'x' and 'y' parameters of grid must differ. Got {x!r} twice.")
     xs = _grid_values(scenario, x, x_values, "x_values")
     ys = _grid_values(scenario, y, y_values, "y_values")
-    k = scenario.offer_index(offer)
+    k = scenario.offer_index(offer, "grid")
     # Row blocks of at most GRID_CHUNK cells: memory stays bounded whatever the grid's size
     rows_per_block = max(1, GRID_CHUNK // xs.size)
     npv = np.empty((ys.size, xs.size))

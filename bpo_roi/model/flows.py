@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bpo_roi.model import hidden_costs, in_house, metrics, pricing, workload
-from bpo_roi.model.timeline import annual_step_index, monthly_rate
+from bpo_roi.model.timeline import annual_step_index, discount_factors, monthly_rate
 from bpo_roi.scenario.schema import Scenario, point
 from bpo_roi.staffing.queue_sizing import QueueShape, queue_agent_hours
 
@@ -282,8 +282,7 @@ def _queue_seat_hours(inp: _Inputs, volume: np.ndarray, vendor_aht: Any,
 
 def offer_npv(flows: Flows, offer: OfferFlows) -> np.ndarray:
     """NPV of one offer's savings, one value per trial (the root finders' fast path)."""
-    rate_m = np.asarray(monthly_rate(flows.discount_rate_annual), dtype=float).reshape(-1, 1)
-    factors = np.power(1.0 + rate_m, -np.arange(flows.horizon_months + 1))
+    factors = discount_factors(flows.discount_rate_annual, flows.horizon_months)
     savings = flows.in_house.total - offer.total
     return np.atleast_1d(np.sum(savings * factors, axis=-1))
 
@@ -336,8 +335,7 @@ def monthly_table(flows: Flows, scenario: Scenario) -> pd.DataFrame:
     """
     horizon = flows.horizon_months
     months = np.arange(horizon + 1)
-    rate_m = monthly_rate(point(scenario.scenario.discount_rate_annual))
-    discount = np.power(1.0 + rate_m, -months)
+    discount = discount_factors(point(scenario.scenario.discount_rate_annual), horizon)[0]
     inhouse_total = flows.in_house.total[0]
     n_offers = len(flows.offers)
     totals = [offer.total[0] for offer in flows.offers]

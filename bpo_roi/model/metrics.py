@@ -25,6 +25,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy_financial as npf
 
+from bpo_roi.model.timeline import period_discount_factors
+
 __all__ = [
     "discounted",
     "irr_annual",
@@ -36,31 +38,39 @@ __all__ = [
 
 
 def present_value(values: np.ndarray, rate_per_period: float | np.ndarray) -> np.ndarray | float:
-    """Present value of end-of-period flows for periods ``0..N`` (period 0 undiscounted).
+    """Present value of end-of-period flows for periods ``0..N`` (period 0 undiscounted):
+    ``Σ_t values[t] × (1 + r) ** -t``, the convention of ``numpy_financial.npv`` (which the
+    tests use as the second engine).
 
-    One series (1-D) goes to ``numpy_financial.npv``. A stack of series ``(trials, N + 1)``, which
-    numpy-financial 1.0 does not vectorise, uses the same formula as a matrix product;
-    the tests check both paths agree.
+    ``values`` is one series (1-D) or a stack ``(trials, N + 1)``; ``rate_per_period`` a scalar
+    or one rate per trial. Returns a float for one series at one rate, else one value per
+    trial.
 
     >>> round(present_value(np.array([-100.0, 60.0, 60.0]), 0.10), 4)
     4.1322
     """
-    values = np.asarray(values, dtype=float)
-    if values.ndim == 1 and np.ndim(rate_per_period) == 0:
-        return float(npf.npv(rate_per_period, values))
-    periods = np.arange(values.shape[-1])
-    factors = np.power(1.0 + np.asarray(rate_per_period, dtype=float), -periods)
-    return np.sum(values * factors, axis=-1)
+    flows = discounted(values, rate_per_period)
+    total = np.sum(flows, axis=-1)
+    if np.ndim(values) == 1 and np.ndim(rate_per_period) == 0:
+        return float(total.reshape(-1)[0])
+    return total.reshape(-1) if np.ndim(values) == 1 else total
 
 
 npv = present_value
 
 
 def discounted(values: np.ndarray, rate_per_period: float | np.ndarray) -> np.ndarray:
-    """Each flow discounted to period 0: ``values[t] / (1 + r) ** t``."""
+    """Each flow discounted to period 0: ``values[t] × (1 + r) ** -t``
+    (:func:`~bpo_roi.model.timeline.period_discount_factors`).
+
+    >>> discounted(np.array([100.0, 110.0]), 0.10).round(6).tolist()
+    [100.0, 100.0]
+    """
     values = np.asarray(values, dtype=float)
-    periods = np.arange(values.shape[-1])
-    return values * np.power(1.0 + np.asarray(rate_per_period, dtype=float), -periods)
+    factors = period_discount_factors(rate_per_period, values.shape[-1])
+    if values.ndim == 1 and np.ndim(rate_per_period) == 0:
+        return values * factors[0]
+    return values * factors
 
 
 def irr_annual(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12) -> float | None:
@@ -119,8 +129,13 @@ def tei_summary(costs: Sequence[float] | np.ndarray, benefits: Sequence[float] |
     -------
     dict
         ``pv_costs``, ``pv_benefits``, ``npv``, ``roi`` (``npv / pv_costs``) and
-        ``payback_periods``: undiscounted, interpolated within the period in which cumulative
-        net benefit turns non-negative (``None`` if it never does).
+        ``payback_periods``: the kit's one payback rule (:func:`payback_month`: the first
+        period from which cumulative net benefit stays ≥ 0, undiscounted), interpolated within
+        the period before it; ``None`` if it never stays paid back. A first crossing that is
+        later undone (an exit cost, a loss-making final year) is not a payback:
+
+        >>> tei_summary([10, 0, 15], [0, 20, 0], 0.0)["payback_periods"] is None
+        True
 
     Examples
     --------
@@ -141,14 +156,12 @@ def tei_summary(costs: Sequence[float] | np.ndarray, benefits: Sequence[float] |
     pv_benefits = present_value(b, rate)
     net = b - c
     cumulative = np.cumsum(net)
+    k = int(payback_month(net))
     payback: float | None = None
-    if cumulative[0] >= 0:
+    if k == 0:
         payback = 0.0
-    else:
-        after = np.nonzero(cumulative >= 0)[0]
-        if after.size:
-            k = int(after[0])
-            payback = (k - 1) + float(-cumulative[k - 1] / net[k])
+    elif k > 0:  # paid back during period k: interpolate within it
+        payback = (k - 1) + float(-cumulative[k - 1] / net[k])
     return {
         "pv_costs": pv_costs,
         "pv_benefits": pv_benefits,

@@ -17,12 +17,14 @@ import numpy as np
 ArrayLike = float | np.ndarray
 
 __all__ = [
+    "ArrayLike",
     "annual_step_index",
     "compound_index",
     "discount_factors",
     "month_row",
     "monthly_rate",
     "operating_months",
+    "period_discount_factors",
 ]
 
 
@@ -69,6 +71,27 @@ def compound_index(rate_annual: ArrayLike, horizon_months: int) -> np.ndarray:
     return np.power(1.0 + np.asarray(rate_annual, dtype=float), elapsed_years)
 
 
+def period_discount_factors(rate_per_period: ArrayLike, periods: int) -> np.ndarray:
+    """End-of-period discount factors ``(1 + r) ** -t`` for ``t = 0..periods - 1``.
+
+    The one place the kit discounts. Period 0 is not discounted (factor 1.0). ``r`` is a
+    scalar, giving a ``(1, periods)`` row, or one rate per trial (any shape of ``trials``
+    values), giving ``(trials, periods)``.
+
+    >>> period_discount_factors(0.10, 3).round(6).tolist()
+    [[1.0, 0.909091, 0.826446]]
+    >>> period_discount_factors([0.0, 1.0], 3).tolist()
+    [[1.0, 1.0, 1.0], [1.0, 0.5, 0.25]]
+    """
+    rate = np.asarray(rate_per_period, dtype=float).reshape(-1, 1)
+    return np.power(1.0 + rate, -np.arange(periods, dtype=float)[None, :])
+
+
 def discount_factors(rate_annual: ArrayLike, horizon_months: int) -> np.ndarray:
-    """End-of-month discount factors ``(1 + r_m) ** -t`` for ``t = 0..H`` (1.0 at month 0)."""
-    return np.power(1.0 + monthly_rate(rate_annual), -month_row(horizon_months))
+    """End-of-month discount factors ``(1 + r_m) ** -t`` for months ``t = 0..H`` (1.0 at month
+    0), from an annual rate: ``r_m = (1 + r_annual) ** (1/12) - 1``.
+
+    >>> discount_factors(0.12682503013196977, 2).round(6).tolist()
+    [[1.0, 0.990099, 0.980296]]
+    """
+    return period_discount_factors(monthly_rate(rate_annual), horizon_months + 1)

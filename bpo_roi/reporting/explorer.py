@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bpo_roi._validation import invalid_parameter
 from bpo_roi.analysis.business_case import Evaluation, evaluate
 from bpo_roi.reporting import charts, html_report
 from bpo_roi.scenario.reading import load_scenario
@@ -60,8 +61,8 @@ class Explorer:
         self._w = w
         files = sorted(Path(assumptions_dir).glob("*.yaml"))
         if not files:
-            raise ValueError(f"The 'assumptions_dir' parameter of Explorer must be a folder with "
-                             f"scenario .yaml files. Got {str(assumptions_dir)!r} instead.")
+            raise invalid_parameter("assumptions_dir", "Explorer",
+                                    "a folder with scenario .yaml files", str(assumptions_dir))
         first = Path(scenario) if scenario is not None else files[0]
         options = [(f.stem.replace("_", " "), str(f)) for f in files]
         if str(first) not in {o[1] for o in options}:

@@ -98,12 +98,12 @@ def flatten_inputs(model: Any, prefix: str = "") -> list[tuple[str, Any]]:
             continue
         value = getattr(model, name)
         key = f"{prefix}{name}"
-        if isinstance(value, Distribution) or not isinstance(value, (BaseModel, list)):
+        if isinstance(value, Distribution) or not isinstance(value, BaseModel | tuple | list):
             if value is not None:
                 out.append((key, value))
-        elif isinstance(value, list) and all(isinstance(v, (int, float)) for v in value):
+        elif isinstance(value, tuple | list) and all(isinstance(v, int | float) for v in value):
             out.append((key, ", ".join(f"{v:g}" for v in value)))
-        elif isinstance(value, list):
+        elif isinstance(value, tuple | list):
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel) and not isinstance(item, Distribution):
                     out.extend(flatten_inputs(item, f"{key}[{i + 1}]."))

@@ -19,6 +19,8 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+from bpo_roi._validation import invalid_parameter
+
 __all__ = ["NOTEBOOKS", "ResourceNotFoundError", "notebook_path", "resource_path"]
 
 NOTEBOOKS = ("business_case", "explorer")
@@ -41,8 +43,8 @@ def resource_path(folder: str, *parts: str) -> Path:
         When neither the installed package nor a source checkout holds it.
     """
     if folder not in _FOLDERS:
-        raise ValueError(f"The 'folder' parameter of resource_path must be one of "
-                         f"{', '.join(_FOLDERS)}. Got {folder!r} instead.")
+        raise invalid_parameter("folder", "resource_path", f"one of {', '.join(_FOLDERS)}",
+                                folder)
     installed = files(__name__).joinpath(folder, *parts)
     if isinstance(installed, Path) and installed.exists():
         return installed
@@ -58,6 +60,6 @@ def notebook_path(name: str) -> Path:
     """Path of a shipped notebook by name (``"business_case"`` or ``"explorer"``)."""
     stem = name.removesuffix(".ipynb")
     if stem not in NOTEBOOKS:
-        raise ValueError(f"The 'name' parameter of notebook_path must be one of "
-                         f"{', '.join(NOTEBOOKS)}. Got {name!r} instead.")
+        raise invalid_parameter("name", "notebook_path", f"one of {', '.join(NOTEBOOKS)}",
+                                name)
     return resource_path("notebooks", f"{stem}.ipynb")

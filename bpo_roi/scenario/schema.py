@@ -43,9 +43,12 @@ from pydantic import (
     model_validator,
 )
 
+from bpo_roi._validation import interval_text, invalid_parameter
 from bpo_roi.scenario.distributions import Distribution, check_distribution
 
 __all__ = [
+    "PRICING_MODELS",
+    "STAY_IN_HOUSE_NAMES",
     "Governance",
     "HourlyPricing",
     "InHouse",
@@ -57,10 +60,12 @@ __all__ = [
     "RiskAdjustment",
     "Scenario",
     "ScenarioInfo",
+    "ScenarioIsImmutableError",
     "Tier",
     "Transition",
     "Workload",
     "error_location",
+    "point",
 ]
 
 _PERCENT = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)\s*%\s*$")
@@ -83,11 +88,18 @@ def _parse_percent(value: Any, allowed: bool = True) -> Any:
 
 
 class _Bounds:
-    """Allowed range of a numeric field, used for numbers and distribution parameters alike."""
+    """Allowed range of a numeric field, used for numbers and distribution parameters alike.
+
+    ``allowed``, the rule in words, is made from the bounds (:func:`interval_text`) with an
+    optional ``hint``; it is never typed by hand.
+    """
 
     def __init__(self, ge: float | None = None, le: float | None = None,
-                 gt: float | None = None, lt: float | None = None, allowed: str = "") -> None:
-        self.ge, self.le, self.gt, self.lt, self.allowed = ge, le, gt, lt, allowed
+                 gt: float | None = None, lt: float | None = None, what: str = "a number",
+                 hint: str = "") -> None:
+        self.ge, self.le, self.gt, self.lt = ge, le, gt, lt
+        self.allowed = interval_text(ge=ge, gt=gt, le=le, lt=lt, what=what) + (
+            f" ({hint})" if hint else "")
 
     def check(self, x: float) -> None:
         if not math.isfinite(x):
@@ -134,35 +146,33 @@ def _number(bounds: _Bounds, description: str = "", percent: bool = False) -> An
     ]
 
 
-Money = _number(_Bounds(ge=0.0, le=1e10, allowed="an amount from 0 to 10¹⁰"))
-SalaryAnnual = _number(_Bounds(ge=0.0, le=1e8, allowed="an annual amount from 0 to 10⁸"))
-Price = _number(_Bounds(gt=0.0, le=1e8, allowed="a price above 0, at most 10⁸"))
-Volume = _number(_Bounds(gt=0.0, le=1e9, allowed="transactions a month, above 0, at most 10⁹"))
-VolumeOrZero = _number(_Bounds(ge=0.0, le=1e9,
-                               allowed="transactions a month, from 0 to 10⁹"))
-Minutes = _number(_Bounds(gt=0.0, le=10_000.0, allowed="minutes above 0, at most 10,000"))
-MinutesOrZero = _number(_Bounds(ge=0.0, le=10_000.0, allowed="minutes from 0 to 10,000"))
-Seconds = _number(_Bounds(ge=0.0, le=86_400.0, allowed="seconds from 0 to 86,400"))
-Headcount = _number(_Bounds(ge=0.0, le=1e7, allowed="a number of seats or FTE from 0 to 10⁷"))
-HoursOrZero = _number(_Bounds(ge=0.0, le=1e9, allowed="hours from 0 to 10⁹"))
-FxRate = _number(_Bounds(ge=1e-6, le=1e6, allowed="a rate from 10⁻⁶ to 10⁶"))
-SeasonalFactor = _number(_Bounds(gt=0.0, le=12.0, allowed="a factor above 0, at most 12"))
-Fraction = _number(_Bounds(ge=0.0, le=1.0, allowed='a fraction from 0 to 1 (e.g. 0.3 or "30%")'),
+Money = _number(_Bounds(ge=0.0, le=1e10, what="an amount"))
+SalaryAnnual = _number(_Bounds(ge=0.0, le=1e8, what="an annual amount"))
+Price = _number(_Bounds(gt=0.0, le=1e8, what="a price"))
+Volume = _number(_Bounds(gt=0.0, le=1e9, what="transactions a month"))
+VolumeOrZero = _number(_Bounds(ge=0.0, le=1e9, what="transactions a month"))
+Minutes = _number(_Bounds(gt=0.0, le=10_000.0, what="minutes"))
+MinutesOrZero = _number(_Bounds(ge=0.0, le=10_000.0, what="minutes"))
+Seconds = _number(_Bounds(ge=0.0, le=86_400.0, what="seconds"))
+Headcount = _number(_Bounds(ge=0.0, le=1e7, what="seats or FTE"))
+HoursOrZero = _number(_Bounds(ge=0.0, le=1e9, what="hours"))
+FxRate = _number(_Bounds(ge=1e-6, le=1e6, what="a rate"))
+SeasonalFactor = _number(_Bounds(gt=0.0, le=12.0, what="a factor"))
+Fraction = _number(_Bounds(ge=0.0, le=1.0, what="a fraction", hint='e.g. 0.3 or "30%"'),
                    percent=True)
-FractionBelowOne = _number(_Bounds(ge=0.0, lt=1.0, allowed="a fraction from 0 to below 1"),
+FractionBelowOne = _number(_Bounds(ge=0.0, lt=1.0, what="a fraction"),
                            percent=True)
-PositiveFraction = _number(_Bounds(gt=0.0, le=1.0, allowed="a fraction above 0, at most 1"),
+PositiveFraction = _number(_Bounds(gt=0.0, le=1.0, what="a fraction"),
                            percent=True)
-AnnualRate = _number(_Bounds(ge=-0.5, le=1.0,
-                             allowed='an annual rate from -0.5 to 1 (e.g. 0.03 or "3%")'),
+AnnualRate = _number(_Bounds(ge=-0.5, le=1.0, what="an annual rate", hint='e.g. 0.03 or "3%"'),
                      percent=True)
-DiscountRate = _number(_Bounds(ge=0.0, le=1.0, allowed='an annual rate from 0 to 1 (e.g. 0.08)'),
+DiscountRate = _number(_Bounds(ge=0.0, le=1.0, what="an annual rate", hint="e.g. 0.08"),
                        percent=True)
-AttritionRate = _number(_Bounds(ge=0.0, le=3.0, allowed="an annual rate from 0 to 3 (300 %)"),
+AttritionRate = _number(_Bounds(ge=0.0, le=3.0, what="an annual rate", hint="3 is 300 %"),
                         percent=True)
-HoursPerMonth = _number(_Bounds(ge=1.0, le=744.0, allowed="hours per month, from 1 to 744"))
-Multiplier = _number(_Bounds(ge=1.0, le=10.0, allowed="a multiplier from 1 to 10"))
-Factor = _number(_Bounds(gt=0.0, le=10.0, allowed="a factor above 0, at most 10"))
+HoursPerMonth = _number(_Bounds(ge=1.0, le=744.0, what="hours per month"))
+Multiplier = _number(_Bounds(ge=1.0, le=10.0, what="a multiplier"))
+Factor = _number(_Bounds(gt=0.0, le=10.0, what="a factor"))
 
 STAY_IN_HOUSE_NAMES = frozenset({"stay in-house", "stay in house", "in-house", "in house",
                                  "status quo"})
@@ -211,11 +221,34 @@ def error_location(message: str) -> tuple[tuple[str | int, ...], str]:
 
 
 
-class _Section(BaseModel):
-    """Base of every section: unknown keys rejected, NaN/inf rejected, values re-checked."""
+class ScenarioIsImmutableError(TypeError):
+    """A scenario (or one of its sections) was assigned to in place."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=False,
-                              frozen=False)
+
+class _Section(BaseModel):
+    """Base of every section: unknown keys rejected, NaN/inf rejected, values re-checked.
+
+    Sections are immutable (lists are tuples too): a changed input is a new scenario, made by
+    :meth:`Scenario.with_overrides`, so no result computed from the old one can be mistaken for
+    the new one's.
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):  # private state (the point-value memo) is the model's own
+            super().__setattr__(name, value)
+            return
+        raise ScenarioIsImmutableError(
+            f"Scenario inputs cannot be changed in place ({type(self).__name__}.{name} = "
+            f"{value!r}). Make a new scenario instead: scenario.with_overrides("
+            f"{{'section.{name}': {value!r}}}), e.g. "
+            f"s.with_overrides({{'in_house.salary_annual': 60000}}).")
+
+    def __delattr__(self, name: str) -> None:
+        raise ScenarioIsImmutableError(
+            f"Scenario inputs cannot be deleted ({type(self).__name__}.{name}); use "
+            f"scenario.with_overrides(...) to make a changed copy.")
 
 
 class RiskAdjustment(_Section):
@@ -260,14 +293,14 @@ class Queue(_Section):
     shrinkage instead of plain work hours.
     """
 
-    service_level: _number(_Bounds(gt=0.0, lt=1.0, allowed="a fraction strictly between 0 and 1"),
+    service_level: _number(_Bounds(gt=0.0, lt=1.0, what="a fraction"),
                            percent=True)
     answer_seconds: Seconds
     max_occupancy: PositiveFraction = 0.85
-    hours_open_per_day: _number(_Bounds(gt=0.0, le=24.0, allowed="hours above 0, at most 24"))
-    days_open_per_month: _number(_Bounds(gt=0.0, le=31.0, allowed="days above 0, at most 31"))
+    hours_open_per_day: _number(_Bounds(gt=0.0, le=24.0, what="hours"))
+    days_open_per_month: _number(_Bounds(gt=0.0, le=31.0, what="days"))
     interval_minutes: Annotated[int, Field(ge=5, le=60)] = 30
-    intraday_profile: list[Annotated[float, Field(ge=0.0)]] | None = Field(
+    intraday_profile: tuple[Annotated[float, Field(ge=0.0)], ...] | None = Field(
         default=None, description="relative arrivals per interval of the open day; flat if absent")
 
     @model_validator(mode="after")
@@ -295,7 +328,7 @@ class Workload(_Section):
 
     monthly_volume: Volume
     annual_growth: AnnualRate = 0.0
-    seasonality: list[SeasonalFactor] | None = Field(
+    seasonality: tuple[SeasonalFactor, ...] | None = Field(
         default=None, description="12 factors, January first, averaging 1.0")
     handle_time_minutes: Minutes
     queue: Queue | None = None
@@ -304,7 +337,7 @@ class Workload(_Section):
 
     @field_validator("seasonality")
     @classmethod
-    def _seasonality(cls, value: list[Any] | None) -> list[Any] | None:
+    def _seasonality(cls, value: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
         if value is None:
             return value
         if len(value) != 12:
@@ -329,7 +362,7 @@ class InHouse(_Section):
     overhead_per_seat_monthly: Money = 0.0
     supervisor_salary_annual: SalaryAnnual = 0.0
     span_of_control: _number(
-        _Bounds(ge=1.0, le=200.0, allowed="agents per supervisor, 1–200")) = 15.0
+        _Bounds(ge=1.0, le=200.0, what="agents per supervisor")) = 15.0
     attrition_annual: AttritionRate = 0.0
     cost_per_hire: Money = 0.0
     fixed_monthly: Money = 0.0
@@ -375,7 +408,7 @@ class PerTransactionPricing(_Section):
     """
 
     model: Literal["per_transaction"]
-    tiers: Annotated[list[Tier], Field(min_length=1)]
+    tiers: Annotated[tuple[Tier, ...], Field(min_length=1)]
     tier_mode: Literal["graduated", "all_units"] = "graduated"
     minimum_monthly_volume: VolumeOrZero = 0.0
 
@@ -465,7 +498,7 @@ class Offer(_Section):
 class Correlation(_Section):
     """Rank (Spearman) correlation between two uncertain assumptions, for Monte Carlo."""
 
-    between: Annotated[list[str], Field(min_length=2, max_length=2)]
+    between: Annotated[tuple[str, ...], Field(min_length=2, max_length=2)]
     rank_correlation: Annotated[float, Field(gt=-1.0, lt=1.0)]
 
 
@@ -483,8 +516,8 @@ class Scenario(_Section):
     scenario: ScenarioInfo
     workload: Workload
     in_house: InHouse
-    offers: Annotated[list[Offer], Field(min_length=1, max_length=20)]
-    correlations: list[Correlation] | None = Field(
+    offers: Annotated[tuple[Offer, ...], Field(min_length=1, max_length=20)]
+    correlations: tuple[Correlation, ...] | None = Field(
         default=None, description="rank correlations between uncertain assumptions")
     notes: Text | None = None
 
@@ -549,25 +582,24 @@ class Scenario(_Section):
         """The value at a dotted path such as ``"offers.0.pricing.rate_per_hour"``."""
         node: Any = self
         for part in _split(path):
-            node = node[int(part)] if isinstance(node, list) else getattr(node, part)
+            node = node[int(part)] if isinstance(node, tuple | list) else getattr(node, part)
         return node
 
-    def offer_index(self, offer: str | int | None) -> int:
-        """Index of an offer given by name or index (``None``: the first offer)."""
+    def offer_index(self, offer: str | int | None, function: str = "offer_index") -> int:
+        """Index of an offer given by name or index (``None``: the first offer); ``function``
+        names the public function in the error."""
         if offer is None:
             return 0
-        if isinstance(offer, int):
+        names = [o.name for o in self.offers]
+        if isinstance(offer, int) and not isinstance(offer, bool):
             if not 0 <= offer < len(self.offers):
-                raise ValueError(
-                    f"The 'offer' parameter must be an index from 0 to {len(self.offers) - 1} or "
-                    f"one of {[o.name for o in self.offers]}. Got {offer!r} instead.")
+                raise invalid_parameter("offer", function, f"an index from 0 to "
+                                        f"{len(names) - 1} or one of {names}", offer)
             return offer
-        for i, o in enumerate(self.offers):
-            if o.name == offer:
+        for i, name in enumerate(names):
+            if name == offer:
                 return i
-        raise ValueError(
-            f"The 'offer' parameter must be one of {[o.name for o in self.offers]}. "
-            f"Got {offer!r} instead.")
+        raise invalid_parameter("offer", function, f"one of {names} or an index", offer)
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
         """A new, validated scenario with values replaced at dotted paths.
@@ -585,8 +617,7 @@ class Scenario(_Section):
         pydantic.ValidationError
             When a new value is not allowed (message names the path and what is allowed).
         """
-        data = self.model_dump(mode="python", exclude_unset=False)
-        data = copy.deepcopy(data)
+        data = _plain(self.model_dump(mode="python", exclude_unset=False))
         for path, value in overrides.items():
             _set_path(data, path, value)
         if data.get("correlations"):
@@ -628,10 +659,8 @@ class Scenario(_Section):
             (b["ge"] is not None and x < b["ge"]) or (b["gt"] is not None and x <= b["gt"])
             or (b["le"] is not None and x > b["le"]) or (b["lt"] is not None and x >= b["lt"]))
         if not ok:
-            shown = repr(value)
-            shown = shown if len(shown) <= 80 else shown[:77] + "..."
-            raise ValueError(f"The {parameter!r} parameter of {function} must hold values that "
-                             f"{path} allows: {b['allowed']}. Got {shown} instead.")
+            raise invalid_parameter(parameter, function,
+                                    f"within what {path} allows: {b['allowed']}", value)
         return x
 
     def numeric_paths(self) -> list[str]:
@@ -643,6 +672,15 @@ class Scenario(_Section):
             _collect_numeric(self, "", cached)
             memo["\0numeric_paths"] = cached
         return list(cached)
+
+
+def _plain(value: Any) -> Any:
+    """A deep copy of dumped data with tuples as lists, so overrides can be set in place."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return copy.copy(value)
 
 
 def _split(path: str) -> list[str]:
@@ -718,7 +756,7 @@ def _collect_numeric(node: Any, prefix: str, out: list[str]) -> None:
     elif isinstance(node, BaseModel):
         for name in type(node).model_fields:
             _collect_numeric(getattr(node, name), f"{prefix}.{name}" if prefix else name, out)
-    elif isinstance(node, list):
+    elif isinstance(node, tuple | list):
         for i, item in enumerate(node):
             _collect_numeric(item, f"{prefix}.{i}", out)
 

@@ -26,6 +26,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from bpo_roi._validation import invalid_parameter
+
 __all__ = [
     "MAX_AGENTS",
     "average_speed_of_answer",
@@ -49,7 +51,7 @@ MAX_AGENTS = 1_000_000
 
 
 def _invalid(name: str, func: str, rule: str, got: str, note: str = "") -> ValueError:
-    return ValueError(f"The {name!r} parameter of {func} must be {rule}. Got {got} instead{note}.")
+    return invalid_parameter(name, func, rule, None, got=got, note=note)
 
 
 def _as_float(value: ArrayLike, name: str, func: str, rule: str) -> np.ndarray:
