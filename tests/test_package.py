@@ -27,7 +27,7 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 600
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    """A wheel built from this checkout, installed into a new venv.
+    """A wheel built (through an sdist) from this checkout, installed into a new venv.
 
     The venv gets bpo-roi only from the wheel; its dependencies are this environment's
     (a .pth line), so the test needs no download.
@@ -35,9 +35,11 @@ def installed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("package")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     dist = tmp / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--quiet",
-          "--wheel-dir", str(dist)], cwd=tmp, env=env)
+    # sdist first, then the wheel built from that sdist: both must carry everything
+    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], cwd=tmp, env=env)
     (wheel,) = dist.glob("bpo_roi-*.whl")
+    (sdist,) = dist.glob("bpo_roi-*.tar.gz")
+    assert sdist.stat().st_size > 0
     venv = tmp / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp, env=env)
     python = venv / "bin" / "python"
