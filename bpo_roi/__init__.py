@@ -39,6 +39,8 @@ _LAZY = {
     "tornado": ("bpo_roi.analysis.sensitivity", "tornado"),
     "grid": ("bpo_roi.analysis.sensitivity", "grid"),
     "breakeven": ("bpo_roi.analysis.breakeven_search", "breakeven"),
+    "diff": ("bpo_roi.analysis.version_diff", "diff"),
+    "ScenarioDiff": ("bpo_roi.analysis.version_diff", "ScenarioDiff"),
 }
 _SUBPACKAGES = ("analysis", "cli", "metrics", "model", "report", "reporting", "scenario",
                 "staffing")

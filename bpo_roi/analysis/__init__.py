@@ -3,7 +3,9 @@
 :mod:`~bpo_roi.analysis.business_case` (the deterministic case and its recommendation:
 ``evaluate``), :mod:`~bpo_roi.analysis.breakeven_search` (the value of an input at which NPV is
 zero: ``breakeven``), :mod:`~bpo_roi.analysis.monte_carlo` (vectorised risk: ``simulate``) and
-:mod:`~bpo_roi.analysis.sensitivity` (``tornado``, ``grid``).
+:mod:`~bpo_roi.analysis.sensitivity` (``tornado``, ``grid``) and
+:mod:`~bpo_roi.analysis.version_diff` (what changed between two versions and its NPV bridge:
+``diff``).
 
 Pure computation: no I/O, no printing, no plotting.
 May import: :mod:`bpo_roi.model`, :mod:`bpo_roi.scenario`, :mod:`bpo_roi.staffing`; numpy,
@@ -14,14 +16,17 @@ from bpo_roi.analysis.breakeven_search import Breakeven, breakeven, breakeven_va
 from bpo_roi.analysis.business_case import STAY_IN_HOUSE, Evaluation, evaluate, recommend
 from bpo_roi.analysis.monte_carlo import Simulation, simulate
 from bpo_roi.analysis.sensitivity import grid, tornado
+from bpo_roi.analysis.version_diff import ScenarioDiff, diff
 
 __all__ = [
     "STAY_IN_HOUSE",
     "Breakeven",
     "Evaluation",
+    "ScenarioDiff",
     "Simulation",
     "breakeven",
     "breakeven_values",
+    "diff",
     "evaluate",
     "grid",
     "recommend",

@@ -1,4 +1,4 @@
-"""The ``bpo-roi`` command line: validate, evaluate, run, new.
+"""The ``bpo-roi`` command line: validate, evaluate, run, new, diff, notebook-path.
 
 Exit status: 0 on success, 1 when a scenario failed while running, 2 for bad input (an invalid
 file, a bad option). Errors are one line each on standard error, never a traceback.
@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
+from bpo_roi.cli.console import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    diff_table,
+    headline_table,
+)
 from bpo_roi.cli.runner import add_run_parser
 from bpo_roi.resources import NOTEBOOKS, ResourceNotFoundError, notebook_path, resource_path
 
@@ -104,6 +110,34 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from bpo_roi.analysis.version_diff import diff
+    from bpo_roi.reporting.bridge import write_bridge_html
+    from bpo_roi.reporting.files import write_diff_csv
+
+    loaded, bad = _load_all([args.old, args.new])
+    if bad:
+        return EXIT_BAD_INPUT
+    (old_file, old), (new_file, new) = loaded
+    try:
+        result = diff(old, new, method=args.method)
+    except ValueError as exc:
+        _err(f"{new_file}: cannot be compared with {old_file}: {str(exc).splitlines()[0]}")
+        return EXIT_BAD_INPUT
+    print(diff_table(result, old_file, new_file))
+    if args.out is not None:
+        out = Path(args.out)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            write_diff_csv(result.effects, out / "diff.csv")
+            write_bridge_html(result, out / "bridge.html", old_file, new_file)
+        except OSError as exc:
+            _err(f"{out}: cannot write the diff ({exc.strerror or exc})")
+            return EXIT_FAILED
+        print(f"Wrote {out / 'diff.csv'} and {out / 'bridge.html'}")
+    return EXIT_OK
+
+
 def cmd_notebook_path(args: argparse.Namespace) -> int:
     try:
         print(notebook_path(args.name))
@@ -137,6 +171,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_run_parser(sub)
 
+    p = sub.add_parser("diff", help="what changed between two versions of a scenario, and what "
+                                    "each change did to every offer's NPV")
+    p.add_argument("old", metavar="OLD")
+    p.add_argument("new", metavar="NEW")
+    p.add_argument("--out", metavar="DIR", help="folder for diff.csv and bridge.html")
+    p.add_argument("--method", choices=("shapley", "sequential"), default="shapley",
+                   help="shapley (default): effects independent of the order of the changes; "
+                        "sequential: in the file's order, like a hand-made bridge")
+    p.set_defaults(func=cmd_diff)
+
     p = sub.add_parser("notebook-path", help="print where a shipped notebook is (for plain "
                                              "papermill or JupyterLab)")
     p.add_argument("name", choices=NOTEBOOKS, metavar="NAME",
@@ -153,6 +197,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "headline_table"]
+from bpo_roi.reporting.formatting import is_missing
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "diff_table", "headline_table"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 """0 success; 1 a scenario failed while running; 2 bad input (an invalid file, a bad option)."""
@@ -47,3 +49,37 @@ def headline_table(metrics: dict[str, Any]) -> str:
     title = (f"{metrics['scenario']} — {metrics['horizon_months']} months, discount "
              f"{metrics['discount_rate_annual'] * 100:.1f} %/yr")
     return "\n".join([title, *lines, f"Recommendation: {metrics['recommendation']}"])
+
+
+def diff_table(d: Any, old_file: str, new_file: str) -> str:
+    """The recommendation of each version first, then each offer's NPV bridge as text."""
+    cur = d.currency
+    lines = [d.headline(), f"Old: {old_file}   New: {new_file}   "
+             f"(attribution: {d.method}{', grouped by section' if d.grouped else ''})"]
+    lines += [f"Offer added: {n} (NPV {_fmt_money(d.added_npv.get(n), cur)})"
+              for n in d.offers_added]
+    lines += [f"Offer removed: {n} (NPV was {_fmt_money(d.removed_npv.get(n), cur)})"
+              for n in d.offers_removed]
+    if d.changes.empty:
+        lines.append("No input differs between the two versions.")
+        return "\n".join(lines)
+    for offer, npv in d.npv.iterrows():
+        rows = [("NPV, old version", _fmt_money(npv.npv_old, cur))]
+        effects = d.effects[d.effects.offer == offer]
+        rows += [(f"{r.label}: {_value_text(r.old)} → {_value_text(r.new)}"
+                  if r.new != "" else r.label,
+                  _signed(r.npv_effect, cur)) for r in effects.itertuples()]
+        rows.append(("NPV, new version", _fmt_money(npv.npv_new, cur)))
+        width = min(max(len(a) for a, _ in rows), 90)
+        lines.append("")
+        lines.append(f"{offer}")
+        lines += [f"  {a[:width].ljust(width)}  {b.rjust(18)}" for a, b in rows]
+    return "\n".join(lines)
+
+
+def _signed(x: Any, currency: str) -> str:
+    return "—" if is_missing(x) else f"{x:+,.0f} {currency}"
+
+
+def _value_text(x: Any) -> str:
+    return f"{x:,.6g}" if isinstance(x, float) else str(x)

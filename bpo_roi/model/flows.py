@@ -53,8 +53,10 @@ class _Inputs:
         self._columns = {p: np.asarray(v, dtype=float).reshape(-1, 1)
                          for p, v in self.samples.items()}
         self._points = scenario.point_values()
+        self.read: set[str] = set()  # every path the model asked for (see Flows.inputs_read)
 
     def __call__(self, path: str) -> Any:
+        self.read.add(path)
         value = self._columns.get(path)
         if value is not None:
             return value
@@ -98,6 +100,9 @@ class Flows:
     discount_rate_annual: Any
     benefit_haircut: Any = None
     cost_uplift: Any = None
+    inputs_read: frozenset[str] = frozenset()
+    """Dotted paths of the assumptions read through the input reader (so they can be sampled
+    per trial); anything else the model took straight from the scenario's structure."""
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -183,6 +188,7 @@ def cash_flows(scenario: Scenario, samples: Mapping[str, np.ndarray] | None = No
         discount_rate_annual=inp("scenario.discount_rate_annual"),
         benefit_haircut=inp("scenario.risk_adjustment.benefit_haircut") if risk else None,
         cost_uplift=inp("scenario.risk_adjustment.cost_uplift") if risk else None,
+        inputs_read=frozenset(inp.read),
     )
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
+    "DIFF_COLUMNS",
     "FORMULA_TRIGGERS",
     "KIT_MARKER",
     "LOCK_NAME",
@@ -36,6 +37,7 @@ __all__ = [
     "output_lock",
     "remove_stale_work",
     "slugify",
+    "write_diff_csv",
     "write_kit_marker",
     "write_metrics_json",
     "write_monthly_csv",
@@ -106,6 +108,21 @@ def write_monthly_csv(monthly: Any, target: str | os.PathLike[str]) -> None:
     for column in frame.columns:
         if frame[column].dtype.kind not in "biufc":
             frame[column] = frame[column].map(inert_text)
+    with atomic_path(target) as tmp, _open_text(tmp) as fh:
+        frame.to_csv(fh, index=False)
+
+
+DIFF_COLUMNS = ("offer", "input", "label", "old", "new", "npv_effect")
+
+
+def write_diff_csv(effects: Any, target: str | os.PathLike[str]) -> None:
+    """Write ``diff.csv`` (one row per offer × changed input, columns :data:`DIFF_COLUMNS`)
+    atomically, text inert."""
+    frame = effects.loc[:, list(DIFF_COLUMNS)].copy()
+    for column in ("offer", "input", "label"):
+        frame[column] = frame[column].map(lambda v: inert_text(str(v)))
+    for column in ("old", "new"):  # numbers stay numbers; descriptions are inert text
+        frame[column] = frame[column].map(inert_text)
     with atomic_path(target) as tmp, _open_text(tmp) as fh:
         frame.to_csv(fh, index=False)
 

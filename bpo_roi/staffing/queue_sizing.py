@@ -112,7 +112,8 @@ def queue_agent_hours(volume: np.ndarray, aht_minutes: Any, queue: QueueShape) -
     """Agent-hours per month needed to meet the service level, ``(trials, H + 1)``.
 
     ``volume`` is calls per month ``(trials, H + 1)``; ``aht_minutes`` the handle time (scalar
-    or broadcastable to ``volume``).
+    or broadcastable to ``volume``). Trials that are identical in every month (same calls,
+    handle time and targets; common in batched what-if runs) are sized once.
     """
     q = queue.as_dict()
     days = np.asarray(q["days"], dtype=float)
@@ -120,10 +121,25 @@ def queue_agent_hours(volume: np.ndarray, aht_minutes: Any, queue: QueueShape) -
     aht = np.broadcast_to(np.asarray(aht_minutes, dtype=float), np.broadcast_shapes(
         daily.shape, np.shape(aht_minutes)))
     daily = np.broadcast_to(daily, aht.shape)
+    if daily.ndim == 2 and daily.shape[0] > 1:
+        per_trial = [k for k in ("service_level", "answer_seconds", "max_occupancy")
+                     if np.size(q[k]) > 1]
+        keys = np.hstack([daily, aht, *(np.broadcast_to(np.asarray(q[k], dtype=float)
+                                                        .reshape(-1, 1), (daily.shape[0], 1))
+                                        for k in per_trial)])
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        if first.size < daily.shape[0]:
+            sub = dict(q)
+            for k in per_trial:
+                sub[k] = np.asarray(q[k], dtype=float).reshape(-1, 1)[first]
+            return _per_day(sub, daily[first], aht[first])[inverse.reshape(-1)] * days
+    return _per_day(q, daily, aht) * days
+
+
+def _per_day(q: dict[str, Any], daily: np.ndarray, aht: np.ndarray) -> np.ndarray:
+    """Agent-hours per open day: exact Erlang C, or the interpolated table for big batches."""
     scalar_queue = all(np.size(q[k]) == 1 for k in ("service_level", "answer_seconds",
                                                     "max_occupancy"))
     if daily.size * q["weights"].size > EXACT_LIMIT and scalar_queue:
-        per_day = _agent_hours_table(q, daily, aht)
-    else:
-        per_day = _agent_hours_exact(q, daily, aht)
-    return per_day * days
+        return _agent_hours_table(q, daily, aht)
+    return _agent_hours_exact(q, daily, aht)

@@ -1,0 +1,261 @@
+"""`bpo-roi diff` / `bpo_roi.diff`: what changed between two versions and an exact NPV bridge.
+
+Every NPV a test compares with comes from `evaluate` on a scenario built independently (from
+edited YAML text or `with_overrides`), never from the diff's own batched runs."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bpo_roi import diff, evaluate, load_scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+HD = ROOT / "assumptions" / "it_helpdesk.yaml"
+CC = ROOT / "assumptions" / "contact_centre.yaml"
+BIN = Path(sys.executable).parent / "bpo-roi"
+
+
+def npvs(scenario) -> dict[str, float]:
+    return evaluate(scenario, breakeven=False).metrics["npv"].astype(float).to_dict()
+
+
+def edited(path: Path, *replacements: tuple[str, str]):
+    text = path.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return parse_scenario(text, "edited.yaml")
+
+
+def assert_bridge_is_exact(result, old, new):
+    before, after = npvs(old), npvs(new)
+    for offer, row in result.npv.iterrows():
+        expected = after[offer] - before[offer]
+        total = result.effects[result.effects.offer == offer].npv_effect.sum()
+        assert total == pytest.approx(expected, rel=1e-9, abs=1e-6)
+        assert row.npv_old == pytest.approx(before[offer], rel=1e-12)
+        assert row.npv_new == pytest.approx(after[offer], rel=1e-12)
+
+
+def test_effects_add_up_exactly_with_numbers_distributions_and_structure():
+    old = load_scenario(HD)
+    new = edited(HD, ("  salary_annual: 34000", "  salary_annual: 36500"),
+                 ("  monthly_volume: ", "  monthly_volume: 16500 #"),
+                 ("    parallel_run_months: ", "    parallel_run_months: 4 #"))
+    result = diff(old, new)
+    assert set(result.changes["input"]) >= {"in_house.salary_annual",
+                                             "workload.monthly_volume"}
+    assert (result.changes["kind"] == "structural").any()  # the int parallel run
+    assert_bridge_is_exact(result, old, new)
+
+
+def test_queue_sized_scenario_bridge_is_exact():
+    # Erlang C staffing in batched runs must match the one-at-a-time evaluation exactly
+    old = load_scenario(CC)
+    new = old.with_overrides({"workload.monthly_volume": 100_000,
+                              "in_house.salary_annual": 41_000,
+                              "offers.0.pricing.rate_per_seat_month": 3_700})
+    assert_bridge_is_exact(diff(old, new), old, new)
+
+
+def test_a_single_change_gets_the_whole_npv_change():
+    old = load_scenario(HD)
+    new = old.with_overrides({"offers.1.pricing.rate": 2_100})
+    result = diff(old, new)
+    (change,) = result.changes.itertuples()
+    assert change.input == "offers.1.pricing.rate_per_seat_month"
+    effects = result.effects.set_index("offer").npv_effect
+    before, after = npvs(old), npvs(new)
+    for offer in effects.index:
+        assert effects[offer] == pytest.approx(after[offer] - before[offer], rel=1e-9, abs=1e-6)
+    # the other offers do not depend on this offer's price at all
+    assert effects["Managed service desk per ticket"] == 0.0
+
+
+def test_a_change_that_moves_nothing_gets_zero():
+    # the distribution's range changes, its most likely value (what NPV uses) does not
+    old = load_scenario(HD)
+    path = "workload.handle_time_minutes"
+    dist = old.get(path)
+    wider = dist.model_copy(update={"low": dist.low * 0.8, "high": dist.high * 1.2})
+    new = old.with_overrides({path: wider.model_dump(), "in_house.salary_annual": 35_000})
+    result = diff(old, new)
+    assert path in set(result.changes["input"])
+    assert (result.effects[result.effects.input == path].npv_effect == 0.0).all()
+
+
+def test_two_inputs_shapley_is_the_average_of_both_orders():
+    old = load_scenario(HD)
+    a = {"in_house.salary_annual": 39_000}
+    b = {"workload.monthly_volume": 12_000}
+    v0, va, vb, vab = (npvs(old.with_overrides(o)) for o in ({}, a, b, {**a, **b}))
+    result = diff(old, old.with_overrides({**a, **b}))
+    for offer in v0:
+        rows = result.effects[result.effects.offer == offer].set_index("input").npv_effect
+        # salary first then volume, and volume first then salary, averaged
+        phi_a = ((va[offer] - v0[offer]) + (vab[offer] - vb[offer])) / 2
+        phi_b = ((vb[offer] - v0[offer]) + (vab[offer] - va[offer])) / 2
+        assert rows["in_house.salary_annual"] == pytest.approx(phi_a, rel=1e-9)
+        assert rows["workload.monthly_volume"] == pytest.approx(phi_b, rel=1e-9)
+        assert phi_a != pytest.approx(va[offer] - v0[offer])  # the orders really differ
+
+
+def test_sequential_bridge_applies_the_changes_in_file_order():
+    old = load_scenario(HD)
+    steps = [{"workload.monthly_volume": 15_000}, {"in_house.salary_annual": 38_000},
+             {"offers.2.pricing.rate_per_hour": 19.5}]
+    new = old.with_overrides({k: v for s in steps for k, v in s.items()})
+    result = diff(old, new, method="sequential")
+    applied: dict[str, float] = {}
+    previous = npvs(old)
+    for step in steps:
+        applied.update(step)
+        current = npvs(old.with_overrides(applied))
+        (path,) = step
+        for offer, value in current.items():
+            got = result.effects[(result.effects.offer == offer)
+                                 & (result.effects.input == path)].npv_effect.item()
+            assert got == pytest.approx(value - previous[offer], rel=1e-9, abs=1e-6)
+        previous = current
+
+
+def test_identical_versions_give_an_empty_diff():
+    result = diff(load_scenario(HD), load_scenario(HD))
+    assert result.changes.empty and result.effects.empty
+    assert not result.recommendation_changed
+    assert (result.npv.npv_change == 0).all()
+
+
+def test_offers_are_matched_by_name_added_and_removed_are_reported():
+    old = load_scenario(HD)
+    data = old.model_dump(mode="json")
+    data["offers"] = [data["offers"][2], data["offers"][0]]  # reorder, drop one
+    data["offers"][1]["name"] = "Managed service desk (renamed)"
+    new = type(old).model_validate(data)
+    result = diff(old, new)
+    assert result.offers_removed == ["Managed service desk per ticket",
+                                     "Offshore dedicated seats"]
+    assert result.offers_added == ["Managed service desk (renamed)"]
+    assert list(result.npv.index) == ["Time-and-materials hourly"]
+    assert result.changes.empty  # the shared offer did not change, only its position
+    assert result.added_npv["Managed service desk (renamed)"] == pytest.approx(
+        npvs(new)["Managed service desk (renamed)"])
+
+
+def test_more_than_16_changes_are_grouped_by_section_and_still_exact():
+    old = load_scenario(HD)
+    paths = [p for p in old.numeric_paths()
+             if not p.startswith(("scenario.", "correlations")) and "seasonality" not in p]
+    overrides = {}
+    for p in paths[:20]:
+        value = old.get(p)
+        point = value.point if hasattr(value, "point") else value
+        if point:
+            overrides[p] = point * 1.01 if old.field_bounds(p)["le"] in (None, 1e10, 1e9, 1e8) \
+                else point * 0.99
+    new = old.with_overrides(overrides)
+    result = diff(old, new)
+    assert len(result.changes) > 16 and result.grouped
+    assert result.effects["label"].str.contains("grouped").all()
+    assert_bridge_is_exact(result, old, new)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(factors=st.lists(st.floats(0.8, 1.25), min_size=4, max_size=4))
+def test_property_effects_always_add_up(factors):
+    old = load_scenario(HD)
+    paths = ["workload.monthly_volume", "in_house.salary_annual",
+             "offers.0.transition.knowledge_transfer", "offers.2.pricing.rate_per_hour"]
+    overrides = {p: float(old.get(p) if not hasattr(old.get(p), "point")
+                          else old.get(p).point) * f for p, f in zip(paths, factors, strict=True)}
+    new = old.with_overrides(overrides)
+    assert_bridge_is_exact(diff(old, new), old, new)
+
+
+def test_shapley_does_not_depend_on_the_order_the_offers_and_sections_are_listed():
+    old = load_scenario(HD)
+    new = old.with_overrides({"in_house.salary_annual": 37_000,
+                              "workload.monthly_volume": 20_000})
+    forward = diff(old, new).effects.set_index(["offer", "input"]).npv_effect
+    # the same versions with the offers in another order
+    def reordered(s):
+        data = s.model_dump(mode="json")
+        data["offers"] = data["offers"][::-1]
+        return type(s).model_validate(data)
+    backward = diff(reordered(old), reordered(new)).effects.set_index(
+        ["offer", "input"]).npv_effect
+    for (offer, path), value in forward.items():
+        assert backward[offer, path] == pytest.approx(value, rel=1e-9)
+
+
+# -- command line -----------------------------------------------------------------------------
+
+
+def test_cli_writes_diff_csv_and_an_offline_bridge(tmp_path):
+    new_file = tmp_path / "v7.yaml"
+    text = HD.read_text(encoding="utf-8").replace("  salary_annual: 34000",
+                                                  "  salary_annual: 37000", 1)
+    text = text.replace("  - name: Offshore dedicated seats",
+                        '  - name: "<b>Offshore</b> =seats"', 1)
+    new_file.write_text(text, encoding="utf-8")
+    proc = subprocess.run([str(BIN), "diff", str(HD), str(new_file), "--out",
+                           str(tmp_path / "d")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].startswith("The recommendation")
+    with (tmp_path / "d" / "diff.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["offer", "input", "label", "old", "new", "npv_effect"]
+    assert {r["input"] for r in rows} == {"in_house.salary_annual"}
+    assert float(rows[0]["old"]) == 34_000 and float(rows[0]["new"]) == 37_000
+    page = (tmp_path / "d" / "bridge.html").read_text(encoding="utf-8")
+    assert "<script src=" not in page and page.count("Plotly.newPlot") == 2
+    assert "<b>Offshore</b>" not in page  # names are text
+    assert "Offer added: <strong>&lt;b&gt;Offshore&lt;/b&gt; =seats</strong>" in page
+
+
+@pytest.mark.parametrize("args, words", [
+    (["missing.yaml", str(HD)], "missing.yaml: file not found"),
+    ([str(HD), "{tmp}/bad.yaml"], "bad.yaml"),
+    ([str(HD), str(HD), "--method", "random"], "invalid choice"),
+])
+def test_cli_bad_input_is_one_line_exit_2(tmp_path, args, words):
+    (tmp_path / "bad.yaml").write_text("scenario: [unclosed\n")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    proc = subprocess.run([str(BIN), "diff", *args], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2
+    assert words in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_identical_files_say_so(tmp_path):
+    proc = subprocess.run([str(BIN), "diff", str(HD), str(HD)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0
+    assert "No input differs" in proc.stdout and "unchanged" in proc.stdout
+
+
+@pytest.mark.xdist_group("kernels")
+def test_compare_versions_notebook_renders_the_bridge(tmp_path):
+    import papermill as pm
+
+    new_file = tmp_path / "v2.yaml"
+    new_file.write_text(HD.read_text(encoding="utf-8").replace(
+        "  salary_annual: 34000", "  salary_annual: 36000", 1), encoding="utf-8")
+    out = tmp_path / "cv.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "compare_versions.ipynb"), str(out),
+                        parameters={"old_path": str(HD), "new_path": str(new_file)},
+                        kernel_name="python3", execution_timeout=300, progress_bar=False,
+                        cwd=str(ROOT / "notebooks"))
+    from bpo_roi.reporting.html_report import render_report
+
+    render_report(out, tmp_path / "cv.html", title="Compare versions")
+    page = (tmp_path / "cv.html").read_text(encoding="utf-8")
+    assert "The recommendation" in page and page.count("Plotly.newPlot") == 3
+    assert "import bpo_roi" not in page  # no code in the rendered page
