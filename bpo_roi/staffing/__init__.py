@@ -1,7 +1,10 @@
-"""Staffing layer: how many agents a queue needs (Erlang C), and queue-based sizing per month.
+"""Staffing layer: how many agents a queue needs (Erlang C, Erlang A), and queue-based sizing
+per month.
 
-:mod:`~bpo_roi.staffing.erlang` holds the queueing formulas (probability of waiting, service
-level, average speed of answer, the fewest agents meeting a target), vectorised over intervals;
+:mod:`~bpo_roi.staffing.erlang` holds the Erlang C formulas (probability of waiting, service
+level, average speed of answer, the fewest agents meeting a target) and
+:mod:`~bpo_roi.staffing.abandonment` Erlang A's (callers who hang up), both vectorised over
+intervals;
 :mod:`~bpo_roi.staffing.queue_sizing` spreads a month's volume over the open intervals of a day
 and turns agents per interval into agent-hours per month.
 
@@ -13,6 +16,7 @@ May import: numpy. No other bpo_roi layer (it is the bottom one, beside
 14
 """
 
+from bpo_roi.staffing.abandonment import erlang_a, erlang_a_agents
 from bpo_roi.staffing.erlang import *  # noqa: F403
 from bpo_roi.staffing.erlang import __all__ as _erlang_all
 from bpo_roi.staffing.queue_sizing import (
@@ -21,4 +25,5 @@ from bpo_roi.staffing.queue_sizing import (
     queue_agent_hours,
 )
 
-__all__ = [*_erlang_all, "EXACT_LIMIT", "QueueShape", "queue_agent_hours"]
+__all__ = [*_erlang_all, "EXACT_LIMIT", "QueueShape", "erlang_a", "erlang_a_agents",
+           "queue_agent_hours"]
