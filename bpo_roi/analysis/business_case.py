@@ -28,6 +28,7 @@ __all__ = [
     "Evaluation",
     "NonFiniteResultError",
     "evaluate",
+    "queue_summary",
     "recommend",
     "require_finite_monthly",
 ]
@@ -109,6 +110,47 @@ def require_finite_monthly(monthly: pd.DataFrame, scenario: Scenario) -> None:
         f"scenario {scenario.scenario.name!r}: the model gave a non-finite or absurd {column} "
         f"({numeric.iat[row, col]}) for offer {offer!r} in month {month}; check {section} "
         f"for values far outside a real process")
+
+
+def queue_summary(scenario: Scenario) -> dict[str, Any] | None:
+    """How the in-house queue is staffed in the first month of operations (``None`` without a
+    queue): which model sized it, agents at the peak interval, and the day's calls-weighted
+    service level, abandonment rate and occupancy that staff achieves.
+
+    >>> import bpo_roi
+    >>> q = queue_summary(bpo_roi.load_scenario("assumptions/contact_centre.yaml"))
+    >>> q["model"], q["abandon_rate"], q["service_level"] >= 0.8
+    ('Erlang C', 0.0, True)
+    """
+    from bpo_roi.model.flows import queue_shape
+    from bpo_roi.staffing.queue_sizing import interval_staffing
+
+    shape = queue_shape(scenario)
+    if shape is None:
+        return None
+    flows = cash_flows(scenario, offers=[])
+    days = float(point(scenario.workload.queue.days_open_per_month))
+    day = interval_staffing(float(flows.volume[0, 1]) / days,
+                            float(point(scenario.workload.handle_time_minutes)), shape)
+    calls = day["calls"]
+    total = float(calls.sum())
+    weighted = {k: float((day[k] * calls).sum() / total) if total else 0.0
+                for k in ("service_level", "p_abandon")}
+    carried = calls * (1.0 - day["p_abandon"])
+    return {
+        "model": shape.model,
+        "patience_seconds": None if shape.patience_seconds is None
+        else float(np.asarray(shape.patience_seconds).reshape(-1)[0]),
+        "schedule_efficiency": float(np.asarray(shape.schedule_efficiency).reshape(-1)[0]),
+        "month": 1,
+        "daily_calls": total,
+        "peak_agents": int(day["agents"].max()),
+        "agent_hours_per_day": float(day["agents"].sum() * shape.interval_minutes / 60.0),
+        "service_level": weighted["service_level"],
+        "abandon_rate": weighted["p_abandon"],
+        "occupancy": float((day["occupancy"] * carried).sum() / carried.sum())
+        if carried.sum() else 0.0,
+    }
 
 
 def recommend(metrics_table: pd.DataFrame) -> str:

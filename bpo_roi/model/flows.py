@@ -30,6 +30,7 @@ __all__ = [
     "monthly_table",
     "offer_npv",
     "offer_summary_arrays",
+    "queue_shape",
 ]
 
 OUTSOURCED_COMPONENTS = (
@@ -106,6 +107,13 @@ class Flows:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
+def queue_shape(scenario: Scenario) -> QueueShape | None:
+    """The queue of a scenario at its point values (``None`` without a queue section)."""
+    if scenario.workload.queue is None:
+        return None
+    return _queue_shape(_Inputs(scenario, None), scenario)
+
+
 def _queue_shape(inp: _Inputs, s: Scenario) -> QueueShape:
     q = s.workload.queue
     return QueueShape(
@@ -115,7 +123,12 @@ def _queue_shape(inp: _Inputs, s: Scenario) -> QueueShape:
         days_open_per_month=inp("workload.queue.days_open_per_month"),
         hours_open_per_day=float(q.hours_open_per_day),
         interval_minutes=float(q.interval_minutes),
-        intraday_profile=q.intraday_profile)
+        intraday_profile=q.intraday_profile,
+        patience_seconds=inp("workload.queue.patience_seconds")
+        if q.patience_seconds is not None else None,
+        max_abandon_rate=inp("workload.queue.max_abandon_rate")
+        if q.max_abandon_rate is not None else None,
+        schedule_efficiency=inp("workload.queue.schedule_efficiency"))
 
 
 def _in_house_agents(inp: _Inputs, s: Scenario, volume: np.ndarray, hours: np.ndarray

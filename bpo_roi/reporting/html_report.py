@@ -31,6 +31,7 @@ __all__ = [
     "executive_summary_html",
     "headline_table_html",
     "render_report",
+    "staffing_html",
     "title_block_html",
 ]
 
@@ -251,6 +252,34 @@ def risk_summary_html(sim: Any) -> str:
         note = ("<p class='bpo-note'>No assumption of this scenario carries a distribution, so "
                 "every trial is the same; give ranges in the scenario file to see the risk.</p>")
     return f'<table class="bpo-table">{head}{rows}</table>{note}'
+
+
+def staffing_html(summary: dict[str, Any] | None) -> str:
+    """The staffing section of a queue-sized scenario (empty without a queue): which queue model
+    sized the in-house staff, the abandonment rate and service level that staff achieves."""
+    if summary is None:
+        return ""
+    if summary["model"] == "Erlang A":
+        model = (f"Erlang A: callers hang up after {summary['patience_seconds']:,.0f} seconds "
+                 f"on average, and count against the service level")
+    else:
+        model = "Erlang C: callers are assumed never to hang up"
+    schedules = ("" if summary["schedule_efficiency"] >= 1.0 else
+                 f"; agent-hours divided by a schedule efficiency of "
+                 f"{pct(summary['schedule_efficiency'])} for real shift patterns")
+    rows = [("Queue model", esc(model)),
+            ("Calls in a day (month 1)", f"{summary['daily_calls']:,.0f}"),
+            ("Agents at the peak interval", f"{summary['peak_agents']:,}"),
+            ("Agent-hours on the phones per day", f"{summary['agent_hours_per_day']:,.1f}"),
+            ("Service level achieved (answered in time ÷ offered)", pct(summary["service_level"])),
+            ("Callers who hang up", pct(summary["abandon_rate"])),
+            ("Occupancy", pct(summary["occupancy"]))]
+    body = "".join(f"<tr><td>{label}</td><td>{value}</td></tr>" for label, value in rows)
+    return (f'<h2>Staffing</h2><table class="bpo-table"><tr><th>In-house staffing</th>'
+            f"<th></th></tr>{body}</table><p class='bpo-note'>Staff sized interval by interval "
+            f"with "
+            f"{esc(summary['model'])}{esc(schedules)}, then shrinkage; the vendor's seats under "
+            f"per-seat pricing are sized the same way.</p>")
 
 
 def footer_html(scenario: Scenario) -> str:

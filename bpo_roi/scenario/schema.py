@@ -287,10 +287,12 @@ class ScenarioInfo(_Section):
 
 
 class Queue(_Section):
-    """Queue-based (Erlang C) sizing of a contact centre; see :mod:`bpo_roi.staffing`.
+    """Queue-based sizing of a contact centre; see :mod:`bpo_roi.staffing`.
 
-    When present, in-house FTEs and per-seat vendor seats are sized with Erlang C plus
-    shrinkage instead of plain work hours.
+    When present, in-house FTEs and per-seat vendor seats are sized per interval with Erlang C,
+    or with Erlang A when ``patience_seconds`` is given (callers hang up after that mean wait),
+    then divided by ``schedule_efficiency`` for real shift patterns, plus shrinkage, instead of
+    plain work hours.
     """
 
     service_level: _number(_Bounds(gt=0.0, lt=1.0, what="a fraction"),
@@ -300,11 +302,24 @@ class Queue(_Section):
     hours_open_per_day: _number(_Bounds(gt=0.0, le=24.0, what="hours"))
     days_open_per_month: _number(_Bounds(gt=0.0, le=31.0, what="days"))
     interval_minutes: Annotated[int, Field(ge=5, le=60)] = 30
+    patience_seconds: _number(_Bounds(gt=0.0, le=86_400.0, what="seconds"),
+                              "mean time a caller waits before hanging up; Erlang A when "
+                              "given, Erlang C (nobody hangs up) when absent") | None = None
+    max_abandon_rate: _number(_Bounds(gt=0.0, le=1.0, what="a fraction"),
+                              "highest share of callers allowed to hang up (needs "
+                              "patience_seconds)", percent=True) | None = None
+    schedule_efficiency: _number(_Bounds(gt=0.0, le=1.0, what="a fraction"),
+                                 "share of scheduled agent-hours that match the intervals' "
+                                 "needs (1.0: perfect schedules); sized hours are divided by it",
+                                 percent=True) = 1.0
     intraday_profile: tuple[Annotated[float, Field(ge=0.0)], ...] | None = Field(
         default=None, description="relative arrivals per interval of the open day; flat if absent")
 
     @model_validator(mode="after")
     def _profile(self) -> Queue:
+        if self.max_abandon_rate is not None and self.patience_seconds is None:
+            raise _at("max_abandon_rate", "needs patience_seconds: without it nobody hangs up "
+                                          "(Erlang C)")
         hours = self.hours_open_per_day
         if isinstance(hours, Distribution):
             return self

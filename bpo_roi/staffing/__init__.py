@@ -22,8 +22,9 @@ from bpo_roi.staffing.erlang import __all__ as _erlang_all
 from bpo_roi.staffing.queue_sizing import (
     EXACT_LIMIT,
     QueueShape,
+    interval_staffing,
     queue_agent_hours,
 )
 
 __all__ = [*_erlang_all, "EXACT_LIMIT", "QueueShape", "erlang_a", "erlang_a_agents",
-           "queue_agent_hours"]
+           "interval_staffing", "queue_agent_hours"]

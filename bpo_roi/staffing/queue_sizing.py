@@ -1,22 +1,25 @@
-"""Queue-based staffing of a contact centre: Erlang C per interval, then shrinkage.
+"""Queue-based staffing of a contact centre: Erlang C or Erlang A per interval, schedules,
+then shrinkage.
 
 For a scenario whose workload has a ``queue`` section, month ``t``'s volume is spread over the
 open days and over the intervals of each day (flat, or by ``intraday_profile``)::
 
     calls_{t,i} = V_t / days_open_per_month × w_i / Σ w            (interval i of a day)
-    agents_{t,i} = erlang_c_agents(calls_{t,i}, AHT, interval, service level, answer time,
-                                   max occupancy)                   (see bpo_roi.staffing)
+    agents_{t,i} = fewest agents meeting the targets in interval i:
+                   Erlang C (service level, answer time, max occupancy), or, with
+                   patience_seconds, Erlang A (callers hang up; also max_abandon_rate)
     agent_hours_t = Σ_i agents_{t,i} × interval_minutes / 60 × days_open_per_month
+                    ÷ schedule_efficiency                         (real shifts cover less)
     in-house FTE_t = agent_hours_t / (paid_hours_per_month × (1 - shrinkage))
 
-Occupancy then follows from the queue (Erlang C) instead of ``in_house.occupancy``. Per-seat
-vendors are sized the same way with their handle time (``AHT × handle_time_factor`` divided by
-the ramp's productivity): ``seats_t = ceil(agent_hours_t / productive_hours_per_seat_month)``.
+Occupancy then follows from the queue instead of ``in_house.occupancy``. Per-seat vendors are
+sized the same way with their handle time (``AHT × handle_time_factor`` divided by the ramp's
+productivity): ``seats_t = ceil(agent_hours_t / productive_hours_per_seat_month)``.
 
-Monte Carlo runs with many trials would need millions of Erlang searches; above
-:data:`EXACT_LIMIT` intervals the agent-hours come from a staffing table computed exactly on a
-grid of daily volumes (and handle times, when they vary) and interpolated bilinearly. One
-deterministic scenario is always sized exactly.
+Monte Carlo runs with many trials would need millions of searches; above :data:`EXACT_LIMIT`
+intervals the agent-hours come from a staffing table computed exactly on a grid of daily
+volumes (and handle times, when they vary) and interpolated bilinearly. One deterministic
+scenario is always sized exactly, and trials that are identical are sized once.
 """
 
 from __future__ import annotations
@@ -27,11 +30,14 @@ from typing import Any
 
 import numpy as np
 
+from bpo_roi.staffing.abandonment import erlang_a_agents
 from bpo_roi.staffing.erlang import erlang_c_agents
 
-__all__ = ["EXACT_LIMIT", "QueueShape", "queue_agent_hours"]
+__all__ = ["EXACT_LIMIT", "QueueShape", "interval_staffing", "queue_agent_hours"]
 
 EXACT_LIMIT = 200_000
+_TARGETS = ("service_level", "answer_seconds", "max_occupancy", "patience_seconds",
+            "max_abandon_rate")
 _GRID_VOLUME = 160
 _GRID_AHT = 12
 
@@ -51,6 +57,14 @@ class QueueShape:
     hours_open_per_day: float
     interval_minutes: float
     intraday_profile: Sequence[float] | None = None
+    patience_seconds: Any = None
+    max_abandon_rate: Any = None
+    schedule_efficiency: Any = 1.0
+
+    @property
+    def model(self) -> str:
+        """"Erlang A" when callers hang up (a patience is given), else "Erlang C"."""
+        return "Erlang C" if self.patience_seconds is None else "Erlang A"
 
     def as_dict(self) -> dict[str, Any]:
         intervals = round(float(self.hours_open_per_day) * 60 / self.interval_minutes)
@@ -64,6 +78,9 @@ class QueueShape:
             "interval_seconds": self.interval_minutes * 60.0,
             "interval_hours": self.interval_minutes / 60.0,
             "weights": weights / weights.sum(),
+            "patience_seconds": self.patience_seconds,
+            "max_abandon_rate": 1.0 if self.max_abandon_rate is None else self.max_abandon_rate,
+            "schedule_efficiency": self.schedule_efficiency,
         }
 
 
@@ -71,11 +88,19 @@ def _agent_hours_exact(q: dict[str, Any], daily_calls: np.ndarray,
                        aht_minutes: np.ndarray) -> np.ndarray:
     calls = daily_calls[..., None] * q["weights"]
     aht = np.broadcast_to(aht_minutes, daily_calls.shape)[..., None] * 60.0
-    params = [np.asarray(q[k], dtype=float) for k in ("service_level", "answer_seconds",
-                                                       "max_occupancy")]
-    params = [p[..., None] if p.ndim else p for p in params]
-    agents = erlang_c_agents(np.maximum(calls, 0.0), np.broadcast_to(aht, calls.shape),
-                             q["interval_seconds"], *params)
+    names = ["service_level", "answer_seconds", "max_occupancy"]
+    if q["patience_seconds"] is not None:
+        names += ["patience_seconds", "max_abandon_rate"]
+    params = [np.asarray(q[k], dtype=float) for k in names]
+    sl, answer, occupancy, *abandonment = (p[..., None] if p.ndim else p for p in params)
+    calls = np.maximum(calls, 0.0)
+    aht = np.broadcast_to(aht, calls.shape)
+    if abandonment:
+        patience, max_abandon = abandonment
+        agents = erlang_a_agents(calls, aht, q["interval_seconds"], sl, answer, patience,
+                                 max_abandon, occupancy)
+    else:
+        agents = erlang_c_agents(calls, aht, q["interval_seconds"], sl, answer, occupancy)
     return agents.sum(axis=-1) * q["interval_hours"]
 
 
@@ -122,8 +147,7 @@ def queue_agent_hours(volume: np.ndarray, aht_minutes: Any, queue: QueueShape) -
         daily.shape, np.shape(aht_minutes)))
     daily = np.broadcast_to(daily, aht.shape)
     if daily.ndim == 2 and daily.shape[0] > 1:
-        per_trial = [k for k in ("service_level", "answer_seconds", "max_occupancy")
-                     if np.size(q[k]) > 1]
+        per_trial = [k for k in _TARGETS if q[k] is not None and np.size(q[k]) > 1]
         keys = np.hstack([daily, aht, *(np.broadcast_to(np.asarray(q[k], dtype=float)
                                                         .reshape(-1, 1), (daily.shape[0], 1))
                                         for k in per_trial)])
@@ -132,14 +156,44 @@ def queue_agent_hours(volume: np.ndarray, aht_minutes: Any, queue: QueueShape) -
             sub = dict(q)
             for k in per_trial:
                 sub[k] = np.asarray(q[k], dtype=float).reshape(-1, 1)[first]
-            return _per_day(sub, daily[first], aht[first])[inverse.reshape(-1)] * days
-    return _per_day(q, daily, aht) * days
+            return (_per_day(sub, daily[first], aht[first])[inverse.reshape(-1)] * days
+                    / q["schedule_efficiency"])
+    return _per_day(q, daily, aht) * days / q["schedule_efficiency"]
+
+
+def interval_staffing(daily_calls: float, aht_minutes: float, queue: QueueShape
+                      ) -> dict[str, np.ndarray]:
+    """One open day, interval by interval: calls, agents sized, and what they achieve.
+
+    Returns arrays ``calls``, ``agents``, ``service_level``, ``p_abandon`` (0 under Erlang C)
+    and ``occupancy``, one value per interval, for scalar inputs (a deterministic scenario).
+    """
+    from bpo_roi.staffing.abandonment import erlang_a
+    from bpo_roi.staffing.erlang import occupancy, service_level
+
+    q = queue.as_dict()
+    calls = float(daily_calls) * q["weights"]
+    aht = float(aht_minutes) * 60.0
+    names = ["service_level", "answer_seconds", "max_occupancy"]
+    sl, answer, cap = (float(np.asarray(q[k]).reshape(-1)[0]) for k in names)
+    if q["patience_seconds"] is None:
+        agents = np.asarray(erlang_c_agents(calls, aht, q["interval_seconds"], sl, answer, cap))
+        achieved = np.asarray(service_level(calls, aht, q["interval_seconds"], agents, answer))
+        return {"calls": calls, "agents": agents, "service_level": achieved,
+                "p_abandon": np.zeros_like(calls),
+                "occupancy": np.asarray(occupancy(calls, aht, q["interval_seconds"], agents))}
+    patience = float(np.asarray(q["patience_seconds"]).reshape(-1)[0])
+    max_abandon = float(np.asarray(q["max_abandon_rate"]).reshape(-1)[0])
+    agents = np.asarray(erlang_a_agents(calls, aht, q["interval_seconds"], sl, answer, patience,
+                                        max_abandon, cap))
+    m = erlang_a(calls, aht, q["interval_seconds"], agents, patience, answer)
+    return {"calls": calls, "agents": agents, "service_level": np.asarray(m["service_level"]),
+            "p_abandon": np.asarray(m["p_abandon"]), "occupancy": np.asarray(m["occupancy"])}
 
 
 def _per_day(q: dict[str, Any], daily: np.ndarray, aht: np.ndarray) -> np.ndarray:
-    """Agent-hours per open day: exact Erlang C, or the interpolated table for big batches."""
-    scalar_queue = all(np.size(q[k]) == 1 for k in ("service_level", "answer_seconds",
-                                                    "max_occupancy"))
+    """Agent-hours per open day: exact sizing, or the interpolated table for big batches."""
+    scalar_queue = all(q[k] is None or np.size(q[k]) == 1 for k in _TARGETS)
     if daily.size * q["weights"].size > EXACT_LIMIT and scalar_queue:
         return _agent_hours_table(q, daily, aht)
     return _agent_hours_exact(q, daily, aht)
