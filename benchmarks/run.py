@@ -120,6 +120,15 @@ def bench_risk() -> None:
     erl = median_seconds(lambda: erlang_c_agents(calls, 300, 900, 0.8, 20, 0.9), 20)
     line("erlang_c_agents over 10,000 intervals (0–2,000 calls / 15 min)", erl,
          "target < 50 ms")
+    from bpo_roi.staffing import erlang_a_agents
+
+    era = median_seconds(lambda: erlang_a_agents(calls, 300, 900, 0.8, 20, 180, None, 0.9), 20)
+    line("erlang_a_agents, same intervals, patience 180 s", era,
+         f"target ≤ 50 ms; {era / erl:.0f}× Erlang C")
+    cc = s.with_overrides({"workload.queue.patience_seconds": 180})
+    one_a = median_seconds(lambda: bpo_roi.evaluate(cc, breakeven=False), 20)
+    line("evaluate default scenario with Erlang A (patience 180 s), no breakeven", one_a,
+         f"{one_a / one:.1f}× Erlang C")
     drivers = len(bpo_roi.tornado(s))
     tor = median_seconds(lambda: bpo_roi.tornado(s), 5)
     line(f"tornado over every driver of the default scenario ({drivers} drivers)", tor)
