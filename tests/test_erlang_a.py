@@ -201,3 +201,27 @@ def test_max_abandon_rate_needs_a_patience(tmp_path):
     with pytest.raises(bpo_roi.AssumptionsError,
                        match=r"max_abandon_rate: .*needs patience_seconds"):
         bpo_roi.parse_scenario(text, "cc.yaml")
+
+
+def test_monte_carlo_staffing_table_with_sampled_patience_is_within_one_percent():
+    # above EXACT_LIMIT cells the staffing comes from tables at a few patiences, interpolated;
+    # the same trials sized exactly in small batches give the reference NPVs
+    from bpo_roi.model.flows import cash_flows, offer_npv
+    from bpo_roi.staffing import EXACT_LIMIT
+
+    c = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml")
+    s = c.with_overrides({"workload.queue.patience_seconds":
+                          {"dist": "triangular", "low": 60, "mode": 180, "high": 400}})
+    rng = np.random.default_rng(11)
+    samples = {"workload.queue.patience_seconds": rng.uniform(60, 400, 240),
+               "workload.monthly_volume": rng.uniform(100_000, 140_000, 240)}
+    cells = 240 * (s.scenario.horizon_months + 1) * 24
+    assert cells > EXACT_LIMIT  # the table path
+    batched = cash_flows(s, samples)
+    exact = []
+    for start in range(0, 240, 80):  # 80 trials stay under the limit: exact sizing
+        part = cash_flows(s, {k: v[start:start + 80] for k, v in samples.items()})
+        exact.append(offer_npv(part, part.offers[0]))
+    exact = np.concatenate(exact)
+    approx = offer_npv(batched, batched.offers[0])
+    assert np.max(np.abs(approx - exact) / np.abs(exact)) < 0.01

@@ -40,6 +40,7 @@ _TARGETS = ("service_level", "answer_seconds", "max_occupancy", "patience_second
             "max_abandon_rate")
 _GRID_VOLUME = 160
 _GRID_AHT = 12
+_GRID_PATIENCE = 9
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,29 @@ def interval_staffing(daily_calls: float, aht_minutes: float, queue: QueueShape
 
 def _per_day(q: dict[str, Any], daily: np.ndarray, aht: np.ndarray) -> np.ndarray:
     """Agent-hours per open day: exact sizing, or the interpolated table for big batches."""
-    scalar_queue = all(q[k] is None or np.size(q[k]) == 1 for k in _TARGETS)
-    if daily.size * q["weights"].size > EXACT_LIMIT and scalar_queue:
+    big = daily.size * q["weights"].size > EXACT_LIMIT
+    varying = [k for k in _TARGETS if q[k] is not None and np.size(q[k]) > 1]
+    if big and not varying:
         return _agent_hours_table(q, daily, aht)
+    if big and varying == ["patience_seconds"]:
+        return _agent_hours_patience_table(q, daily, aht)
     return _agent_hours_exact(q, daily, aht)
+
+
+def _agent_hours_patience_table(q: dict[str, Any], daily: np.ndarray,
+                                aht: np.ndarray) -> np.ndarray:
+    """Monte Carlo with a sampled patience: staffing tables at a few patiences, interpolated
+    linearly in log(patience) between the two around each trial's."""
+    patience = np.asarray(q["patience_seconds"], dtype=float).reshape(-1)
+    lo, hi = float(patience.min()), float(patience.max())
+    grid = np.array([lo]) if hi - lo < 1e-9 * hi else np.geomspace(lo, hi, _GRID_PATIENCE)
+    tables = np.stack([_agent_hours_table(dict(q, patience_seconds=float(g)), daily, aht)
+                       for g in grid])
+    if grid.size == 1:
+        return tables[0]
+    x = np.log(patience)
+    xg = np.log(grid)
+    j = np.clip(np.searchsorted(xg, x) - 1, 0, xg.size - 2)
+    f = np.clip((x - xg[j]) / (xg[j + 1] - xg[j]), 0.0, 1.0)[:, None]
+    rows = np.arange(patience.size)
+    return tables[j, rows] * (1.0 - f) + tables[j + 1, rows] * f
