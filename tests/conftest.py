@@ -20,6 +20,9 @@ import pytest
 
 from bpo_roi.scenario.schema import Scenario
 
+# scripts the tests run with other interpreters (LibreOffice's uno needs the system Python)
+collect_ignore_glob = ["helpers/*"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "assumptions").glob("*.yaml"))
 

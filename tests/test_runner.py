@@ -76,23 +76,27 @@ def test_workbook_sheets_formats_and_numbers_match_metrics(run_dir):
     _, out, _ = run_dir
     folder = out / "accounts-payable-invoice-processing"
     metrics = json.loads((folder / "metrics.json").read_text())
-    wb = openpyxl.load_workbook(folder / "results.xlsx")
-    assert {"Metrics", "Monthly", "Assumptions"} <= set(wb.sheetnames)
+    wb = openpyxl.load_workbook(folder / "results.xlsx", data_only=True)  # cached values
+    assert {"About", "Metrics", "Monthly", "Annual", "Inputs", "Risk", "Tornado"} <= set(
+        wb.sheetnames)
     ws = wb["Metrics"]
     header = [c.value for c in ws[1]]
     assert ws.freeze_panes == "B2"
     rows = {r[0]: dict(zip(header, r, strict=True))
-            for r in ws.iter_rows(min_row=2, values_only=True)}
+            for r in ws.iter_rows(min_row=2, max_row=1 + len(metrics["offers"]),
+                                  values_only=True)}
     for offer, m in metrics["offers"].items():
-        assert rows[offer]["npv"] == pytest.approx(m["npv"])
-        assert rows[offer]["roi"] == pytest.approx(m["roi"])
-    npv_col = header.index("npv") + 1
-    roi_col = header.index("roi") + 1
-    assert ws.cell(2, npv_col).number_format == "#,##0"
-    assert ws.cell(2, roi_col).number_format == "0.0%"
+        assert rows[offer]["NPV (EUR)"] == pytest.approx(m["npv"])
+        assert rows[offer]["ROI"] == pytest.approx(m["roi"])
+        assert rows[offer]["Payback month"] == m["payback_month"]
+    assert ws.cell(2, header.index("NPV (EUR)") + 1).number_format == "#,##0"
+    assert ws.cell(2, header.index("ROI") + 1).number_format == "0.0%"
     monthly = wb["Monthly"]
     assert monthly.max_row == 1 + 2 * 49
     assert monthly.column_dimensions["A"].width >= 10
+    about = {r[0].value: r[1].value for r in wb["About"].iter_rows() if r[0].value}
+    assert about["Monte Carlo trials"] == "50"  # the run's -p trials=50
+    assert len(about["Scenario file SHA-256"]) == 64
 
 
 def test_failing_scenario_is_isolated_reported_and_leaves_nothing(run_dir):
@@ -175,20 +179,34 @@ def test_run_input_errors_are_one_line_without_traceback(tmp_path, args, message
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def test_no_written_workbook_or_csv_holds_a_formula_from_user_text(run_dir):
-    _, out, _ = run_dir
+def test_no_written_workbook_or_csv_holds_a_formula_from_user_text(run_dir, tmp_path):
+    _, out, files = run_dir
     books = sorted(out.rglob("*.xlsx"))
     assert len(books) == 2  # the two scenarios that ran
-    for book in books:
-        wb = openpyxl.load_workbook(book)  # formulas are read as formulas, not values
-        formulas = [f"{ws.title}!{c.coordinate}={c.value!r}" for ws in wb.worksheets
-                    for row in ws.iter_rows() for c in row if c.data_type == "f"]
-        assert formulas == [], book  # the kit writes no formula in results.xlsx (yet)
     hostile = out / "script-alert-1-script-co-etc"
+
+    def formulas(book):
+        wb = openpyxl.load_workbook(book)  # formulas are read as formulas, not values
+        return {f"{ws.title}!{c.coordinate}": c.value for ws in wb.worksheets
+                for row in ws.iter_rows() for c in row if c.data_type == "f"}
+
+    # the kit's own formulas, written afresh for the same scenario: the run's workbook holds
+    # exactly these and no other (no user text became a formula)
+    from bpo_roi import evaluate, load_scenario
+    from bpo_roi.reporting.workbook import write_results_xlsx
+
+    for book, source in ((hostile / "results.xlsx", files[2]),
+                         (out / "accounts-payable-invoice-processing" / "results.xlsx",
+                          files[0])):
+        fresh = tmp_path / f"{book.parent.name}.xlsx"
+        write_results_xlsx(evaluate(load_scenario(source)), fresh)
+        expected = formulas(fresh)
+        assert formulas(book) == expected, book
+        assert not any("HYPERLINK" in f or "cmd|" in f for f in expected.values())
     wb = openpyxl.load_workbook(hostile / "results.xlsx")
-    texts = {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+    texts = {c.value: c.data_type for ws in wb.worksheets for row in ws.iter_rows() for c in row
              if isinstance(c.value, str)}
-    assert '=HYPERLINK("http://evil.example","x")' in texts  # kept, as text
+    assert texts['=HYPERLINK("http://evil.example","x")'] == "s"  # kept, as text
     for csv_path in [*sorted(out.rglob("monthly.csv")), out / "summary.csv"]:
         with csv_path.open(newline="", encoding="utf-8") as fh:
             cells = [cell for row in csv.reader(fh) for cell in row]

@@ -20,6 +20,7 @@ import pandas as pd
 from bpo_roi.analysis.breakeven_search import breakeven_values
 from bpo_roi.model import metrics
 from bpo_roi.model.flows import cash_flows, monthly_table, offer_summary_arrays
+from bpo_roi.model.timeline import monthly_rate
 from bpo_roi.scenario.schema import Scenario, point
 
 __all__ = [
@@ -37,7 +38,8 @@ STAY_IN_HOUSE = "stay in-house"
 """The recommendation when no offer has a positive NPV."""
 
 METRIC_KEYS = (
-    "pricing_model", "npv", "irr_annual", "roi", "payback_month", "discounted_payback_month",
+    "pricing_model", "npv", "irr_annual", "mirr_annual", "roi", "payback_month",
+    "discounted_payback_month",
     "pv_in_house", "pv_outsourced", "total_in_house", "total_outsourced", "one_time_cost",
     "savings_pct", "cost_per_transaction_in_house", "cost_per_transaction_outsourced",
     "breakeven_monthly_volume", "risk_adjusted_npv", "risk_adjusted_roi",
@@ -197,6 +199,7 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
     require_finite_monthly(monthly, scenario)
     rows = []
     total_volume = float(flows.volume.sum())
+    rate_m = float(monthly_rate(point(scenario.scenario.discount_rate_annual)))
     for offer in flows.offers:
         arrays = offer_summary_arrays(flows, offer)
         savings = (flows.in_house.total - offer.total)[0]
@@ -209,6 +212,7 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
             "pricing_model": offer.pricing_model,
             "npv": float(arrays["npv"][0]),
             "irr_annual": metrics.irr_annual(savings),
+            "mirr_annual": metrics.mirr_annual(savings, rate_m),
             "roi": float(arrays["roi"][0]),
             "payback_month": payback if payback >= 0 else None,
             "discounted_payback_month": disc_payback if disc_payback >= 0 else None,

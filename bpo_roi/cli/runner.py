@@ -223,6 +223,8 @@ def run_one(task: dict[str, Any]) -> RunResult:
     import papermill as pm
 
     from bpo_roi.analysis.business_case import evaluate
+    from bpo_roi.analysis.monte_carlo import simulate
+    from bpo_roi.analysis.sensitivity import tornado
     from bpo_roi.reporting.files import (
         write_kit_marker,
         write_metrics_json,
@@ -247,7 +249,13 @@ def run_one(task: dict[str, Any]) -> RunResult:
         document = evaluation.to_metrics_dict()
         write_monthly_csv(evaluation.monthly, tmp / "monthly.csv")
         write_metrics_json(document, tmp / "metrics.json")
-        write_results_xlsx(evaluation, tmp / "results.xlsx")
+        trials, seed = _risk_parameters(task)
+        simulation = simulate(scenario, trials=trials, seed=seed)
+        write_results_xlsx(evaluation, tmp / "results.xlsx", simulation=simulation,
+                           tornado=tornado(scenario),
+                           run={"file": task["file"], "sha256": _sha256(task["file"]),
+                                "trials": trials, "seed": seed,
+                                "overrides": task["overrides"]})
         parameters = {"assumptions_path": str(Path(task["file"]).resolve()),
                       "overrides": task["overrides"], **task["parameters"]}
         executed = tmp / "business_case.ipynb"
@@ -279,6 +287,34 @@ def run_one(task: dict[str, Any]) -> RunResult:
             shutil.rmtree(tmp, ignore_errors=True)
         result.seconds = time.perf_counter() - start
     return result
+
+
+def _sha256(path: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _risk_parameters(task: dict[str, Any]) -> tuple[int, int]:
+    """The Monte Carlo trials and seed the notebook uses: given with -p, else its defaults."""
+    import ast
+
+    given = task["parameters"]
+    defaults = notebook_parameters(Path(task.get("notebook", NOTEBOOK)))
+
+    def value(name: str, fallback: int) -> int:
+        if name in given:
+            return int(given[name])
+        try:
+            return int(ast.literal_eval(str(defaults[name]["default"])))
+        except (KeyError, ValueError, SyntaxError):
+            return fallback
+
+    return value("trials", 1000), value("seed", 2026)
 
 
 def _not_ours(folder: Path) -> str:

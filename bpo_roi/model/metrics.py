@@ -30,6 +30,7 @@ from bpo_roi.model.timeline import period_discount_factors
 __all__ = [
     "discounted",
     "irr_annual",
+    "mirr_annual",
     "npv",
     "payback_month",
     "present_value",
@@ -88,6 +89,31 @@ def irr_annual(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12
         return None
     rate = npf.irr(flows)
     if rate is None or not math.isfinite(rate):
+        return None
+    return float((1.0 + rate) ** periods_per_year - 1.0)
+
+
+def mirr_annual(savings: Sequence[float] | np.ndarray, rate_per_period: float,
+                periods_per_year: int = 12) -> float | None:
+    """Modified IRR, annualised: negative flows financed and positive flows reinvested at the
+    discount rate (numpy-financial's ``mirr``, Excel's ``MIRR``)::
+
+        MIRR_period = (FV(positive flows, r) / −PV(negative flows, r)) ** (1 / N) − 1
+        MIRR_annual = (1 + MIRR_period) ** periods_per_year − 1
+
+    Unlike the IRR it always exists and is unique when the flows have both signs; ``None``
+    when they do not.
+
+    >>> round(mirr_annual([-100.0, 60.0, 60.0], 0.10, periods_per_year=1), 6)  # (126/100)^½ − 1
+    0.122497
+    >>> mirr_annual([10.0, 5.0], 0.01) is None
+    True
+    """
+    flows = np.asarray(savings, dtype=float)
+    if not (np.any(flows > 0) and np.any(flows < 0)):
+        return None
+    rate = float(npf.mirr(flows, float(rate_per_period), float(rate_per_period)))
+    if not math.isfinite(rate):
         return None
     return float((1.0 + rate) ** periods_per_year - 1.0)
 

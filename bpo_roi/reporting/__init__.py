@@ -9,6 +9,6 @@ module here uses), :mod:`~bpo_roi.reporting.charts` (plotly figures),
 :mod:`~bpo_roi.reporting.explorer` (the JupyterLab widget).
 
 May import: :mod:`bpo_roi.analysis`, :mod:`bpo_roi.model`, :mod:`bpo_roi.scenario`,
-:mod:`bpo_roi.staffing`; plotly, ipywidgets, anywidget, nbconvert, openpyxl. Importing this
+:mod:`bpo_roi.staffing`; plotly, ipywidgets, anywidget, nbconvert, XlsxWriter. Importing this
 package imports none of them: import the module you need.
 """

@@ -1,118 +1,566 @@
-"""``results.xlsx``: the assumptions, the monthly table and the metrics, formatted for finance.
+"""``results.xlsx``: a workbook a controller can audit, with live formulas from inputs to NPV.
 
-Written with pandas + openpyxl: money as ``#,##0``, rates as ``0.0%``, frozen header rows,
-readable column widths. Written atomically.
+Written with XlsxWriter, which stores every formula **with its computed value cached**: viewers
+that do not recalculate (previews, mail clients, openpyxl) show the engine's numbers, and Excel
+or LibreOffice recalculating give the same numbers. Sheets:
 
-User text is inert: openpyxl stores any string that starts with ``=`` as a formula, so every
-cell is checked before saving and text is stored as text (the kit writes no formulas of its
-own here). A scenario named ``=HYPERLINK(...)`` shows as that text, never as a live link.
+- **About**: what the run was given (package version, run date, scenario file and SHA-256,
+  trials, seed, overrides) and how to read the workbook;
+- **Metrics**: per offer, formulas over the Monthly sheet: NPV, PV in-house, PV outsourced,
+  ROI, IRR ``=(1+IRR(...))^12-1``, MIRR, payback and discounted payback month; workbook names
+  ``npv_1``, ``roi_1``, ``irr_1``, ``mirr_1``, ``payback_1``, ``discounted_payback_1``,
+  ``pv_in_house_1``, ``pv_outsourced_1`` … (1-based offer number, in file order);
+- **Monthly**: one block of rows per offer; cost components are the engine's values, and the
+  totals (``=SUM`` of components), savings, cumulative savings, the discount factor
+  ``=(1+discount_rate_annual)^(-month/12)``, discounted savings and the payback helpers are
+  formulas;
+- **Annual**: calendar-year totals per offer, ``SUMIFS`` over Monthly;
+- **Inputs**: every scalar input with a readable label, its value in its number format, the
+  distribution's parameters and the section's source; ``discount_rate_annual``,
+  ``discount_rate_monthly`` and ``horizon_months`` are workbook names the formulas use;
+- **Risk** and **Tornado** (values) when the run computed them.
+
+User text is inert: XlsxWriter is told never to turn a string into a formula or a link, so a
+scenario named ``=HYPERLINK(...)`` is text; the only formulas are the ones written here.
+Print-ready: landscape, one page wide, header rows repeated, panes frozen. Written atomically.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import json
 import os
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
     from bpo_roi.analysis.business_case import Evaluation
 
-__all__ = ["write_results_xlsx"]
+__all__ = ["METRIC_NAMES", "write_results_xlsx"]
 
-MONEY = "#,##0"
-MONEY_CENTS = "#,##0.00"
-PERCENT = "0.0%"
-RATE_KEYS = ("roi", "irr_annual", "savings_pct", "risk_adjusted_roi")
-UNIT_KEYS = ("cost_per_transaction_in_house", "cost_per_transaction_outsourced")
+METRIC_NAMES = ("npv", "pv_in_house", "pv_outsourced", "roi", "irr", "mirr", "payback",
+                "discounted_payback")
+"""Workbook names per offer: ``<name>_<offer number>``, e.g. ``npv_1``."""
 
+MONEY, MONEY_CENTS, PERCENT, FACTOR = "#,##0", "#,##0.00", "0.0%", "0.000000"
+_TOLERANCE = 1e-9  # payback: cumulative savings ≥ −1e-9 × max |savings|, as in the engine
 
-def _assumptions_frame(ev: Evaluation) -> pd.DataFrame:
-    from bpo_roi.reporting.formatting import flatten_inputs
-
-    s = ev.scenario
-    rows: list[dict[str, Any]] = []
-    sections = [("scenario", s.scenario), ("workload", s.workload), ("in_house", s.in_house)]
-    sections += [(f"offers[{i + 1}] {o.name}", o) for i, o in enumerate(s.offers)]
-    for section, model in sections:
-        for name, value in flatten_inputs(model):
-            point = getattr(value, "point", value)
-            rows.append({"section": section, "input": name,
-                         "value": point if isinstance(point, (int, float)) else str(point),
-                         "distribution": value.dist if hasattr(value, "dist") else "",
-                         "source": getattr(model, "source", None) or ""})
-    return pd.DataFrame(rows)
+_IN_HOUSE = ("salaries", "benefits", "supervision", "overhead", "attrition", "fixed", "rework")
+_OUTSOURCED = ("vendor_fee", "ramp", "rework", "governance", "parallel_run",
+               "search_contracting", "transition", "severance_retention", "exit")
 
 
-def write_results_xlsx(ev: Evaluation, target: str | os.PathLike[str]) -> None:
-    """Write the workbook: sheets ``Metrics``, ``Monthly`` and ``Assumptions``."""
-    from openpyxl.utils import get_column_letter
+def _col(j: int) -> str:
+    """Column letters of a 0-based column index."""
+    letters = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def _label(name: str) -> str:
+    text = name.replace("_", " ").replace(".", " · ")
+    return text[:1].upper() + text[1:]
+
+
+def _month_dates(start_month: str, horizon: int) -> list[_dt.date]:
+    """Calendar month of months 0..H: month 1 is ``start_month``, month 0 the month before."""
+    year, month = int(start_month[:4]), int(start_month[5:7])
+    dates = []
+    for t in range(horizon + 1):
+        index = year * 12 + (month - 1) + (t - 1)
+        dates.append(_dt.date(index // 12, index % 12 + 1, 1))
+    return dates
+
+
+def _paid_back_from_here(savings: np.ndarray) -> np.ndarray:
+    """1 where cumulative savings stay ≥ 0 (within the engine's tolerance) to the end."""
+    cumulative = np.cumsum(savings)
+    tolerance = _TOLERANCE * float(np.max(np.abs(savings))) if savings.size else 0.0
+    suffix_min = np.minimum.accumulate(cumulative[::-1])[::-1]
+    return (suffix_min >= -tolerance).astype(int)
+
+
+def _cached(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float | np.floating) and not np.isfinite(value):
+        return ""
+    return value
+
+
+def write_results_xlsx(ev: Evaluation, target: str | os.PathLike[str], *,
+                       simulation: Any = None, tornado: pd.DataFrame | None = None,
+                       run: dict[str, Any] | None = None) -> None:
+    """Write ``results.xlsx`` (see the module docstring) atomically.
+
+    ``simulation`` (:func:`bpo_roi.simulate`) and ``tornado`` (:func:`bpo_roi.tornado`) add the
+    Risk and Tornado sheets; ``run`` (file, sha256, trials, seed, overrides) fills the About
+    sheet.
+    """
+    import xlsxwriter
 
     from bpo_roi.reporting.files import atomic_path
 
-    metrics = ev.metrics.reset_index()
-    monthly = ev.monthly
-    assumptions = _assumptions_frame(ev)
     with atomic_path(target) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            metrics.to_excel(writer, sheet_name="Metrics", index=False)
-            monthly.to_excel(writer, sheet_name="Monthly", index=False)
-            assumptions.to_excel(writer, sheet_name="Assumptions", index=False)
-            book = writer.book
-            info = book.create_sheet("About", 0)
-            s = ev.scenario.scenario
-            for row in (("Scenario", s.name), ("Currency", s.currency),
-                        ("Horizon (months)", s.horizon_months),
-                        ("Discount rate (annual)", float(getattr(s.discount_rate_annual, "point",
-                                                                 s.discount_rate_annual))),
-                        ("Recommendation", ev.recommendation),
-                        ("Illustrative inputs", "yes" if s.illustrative else "no")):
-                info.append(row)
-            info["B4"].number_format = PERCENT
-            info.column_dimensions["A"].width = 24
-            info.column_dimensions["B"].width = 48
-            for sheet, frame in (("Metrics", metrics), ("Monthly", monthly),
-                                 ("Assumptions", assumptions)):
-                ws = book[sheet]
-                ws.freeze_panes = "B2" if sheet != "Assumptions" else "A2"
-                for j, column in enumerate(frame.columns, start=1):
-                    letter = get_column_letter(j)
-                    fmt = _format_for(sheet, str(column))
-                    if fmt:
-                        for cell in ws[letter][1:]:
-                            cell.number_format = fmt
-                    width = max([len(str(column))] + [len(f"{v:,.0f}") if isinstance(v, float)
-                                                      else len(str(v))
-                                                      for v in frame[column].head(50)])
-                    ws.column_dimensions[letter].width = min(max(width + 2, 10), 60)
-                ws.auto_filter.ref = ws.dimensions
-            _store_text_as_text(book)
+        book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
+                                              "strings_to_urls": False,
+                                              "strings_to_numbers": False,
+                                              "nan_inf_to_errors": True})
+        try:
+            _Writer(book, ev, simulation, tornado, run or {}).write()
+        finally:
+            book.close()
 
 
-def _store_text_as_text(book: Any) -> None:
-    """Every string cell as a text cell: no user text becomes a formula."""
-    for ws in book.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
+class _Writer:
+    def __init__(self, book: Any, ev: Evaluation, simulation: Any,
+                 tornado: pd.DataFrame | None, run: dict[str, Any]) -> None:
+        self.book, self.ev, self.sim, self.tornado, self.run = book, ev, simulation, tornado, run
+        s = ev.scenario.scenario
+        self.currency = s.currency
+        self.horizon = s.horizon_months
+        self.offers = list(ev.metrics.index)
+        self.rate = float(getattr(s.discount_rate_annual, "point", s.discount_rate_annual))
+        f = book.add_format
+        self.fmt = {
+            "head": f({"bold": True, "bg_color": "#E8EEF5", "border": 1, "text_wrap": True,
+                       "valign": "top"}),
+            "money": f({"num_format": MONEY}), "cents": f({"num_format": MONEY_CENTS}),
+            "pct": f({"num_format": PERCENT}), "factor": f({"num_format": FACTOR}),
+            "int": f({"num_format": "0"}), "date": f({"num_format": "mmm yyyy"}),
+            "num": f({"num_format": "#,##0.00"}), "text": f({}),
+            "title": f({"bold": True, "font_size": 14}), "bold": f({"bold": True}),
+            "wrap": f({"text_wrap": True, "valign": "top"}),
+        }
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _sheet(self, name: str, widths: list[float], landscape: bool = True) -> Any:
+        ws = self.book.add_worksheet(name)
+        for j, w in enumerate(widths):
+            ws.set_column(j, j, w)
+        if landscape:
+            ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        ws.set_footer("&L&A&R&P / &N")
+        return ws
+
+    def _header(self, ws: Any, labels: list[str]) -> None:
+        for j, label in enumerate(labels):
+            ws.write_string(0, j, label, self.fmt["head"])
+        ws.freeze_panes(1, 1)
+
+    def write(self) -> None:
+        self.about = self.book.add_worksheet("About")  # first tab; filled last
+        self.metrics_ws = self.book.add_worksheet("Metrics")
+        self._inputs()
+        self._monthly()
+        self._metrics()
+        self._annual()
+        if self.sim is not None:
+            self._risk()
+        if self.tornado is not None:
+            self._tornado()
+        self._about()
+
+    # -- Inputs ---------------------------------------------------------------------------------
+
+    def _inputs(self) -> None:
+        from bpo_roi.scenario.distributions import Distribution
+
+        s = self.ev.scenario
+        ws = self._sheet("Inputs", [16, 44, 16, 12, 16, 12, 12, 12, 12, 50])
+        self._header(ws, ["Section", "Input", "Value", "Unit", "Distribution", "Low",
+                          "Most likely", "High", "Sd / mean", "Source"])
+        row = 1
+        numeric = set(s.numeric_paths())
+        for section, model, prefix in self._sections():
+            source = getattr(model, "source", None) or ""
+            for path, value in _leaves(model, prefix):
+                name = path.split(".", 1)[1] if "." in path else path
+                if path in {f"{prefix}.name", f"{prefix}.notes", f"{prefix}.source"}:
+                    continue
+                ws.write_string(row, 0, section)
+                ws.write_string(row, 1, _label(name))
+                point = value.point if isinstance(value, Distribution) else value
+                percent = path in numeric and s.field_bounds(path)["percent"]
+                if isinstance(point, bool):
+                    ws.write_string(row, 2, "yes" if point else "no")
+                elif isinstance(point, int | float):
+                    fmt = (self.fmt["pct"] if percent else
+                           self.fmt["money"] if abs(float(point)) >= 100 else self.fmt["num"])
+                    ws.write_number(row, 2, float(point), fmt)
+                else:
+                    ws.write_string(row, 2, str(point))
+                ws.write_string(row, 3, _unit(name, percent, self.currency))
+                if isinstance(value, Distribution):
+                    ws.write_string(row, 4, value.dist)
+                    fmt = self.fmt["pct"] if percent else self.fmt["num"]
+                    for j, key in ((5, "low"), (6, "mode"), (7, "high")):
+                        v = getattr(value, key, None)
+                        if v is not None:
+                            ws.write_number(row, j, float(v), fmt)
+                    spread = [f"{k} {getattr(value, k):g}" for k in ("mean", "sd", "sigma", "mu")
+                              if getattr(value, k, None) is not None]
+                    if spread:
+                        ws.write_string(row, 8, ", ".join(spread))
+                ws.write_string(row, 9, source)
+                if path == "scenario.discount_rate_annual":
+                    self.book.define_name("discount_rate_annual", f"=Inputs!$C${row + 1}")
+                    rate_row = row
+                if path == "scenario.horizon_months":
+                    self.book.define_name("horizon_months", f"=Inputs!$C${row + 1}")
+                row += 1
+        ws.write_string(row, 0, "scenario")
+        ws.write_string(row, 1, "Discount rate, monthly (derived)")
+        ws.write_formula(row, 2, f"=(1+Inputs!$C${rate_row + 1})^(1/12)-1", self.fmt["pct"],
+                         (1.0 + self.rate) ** (1 / 12) - 1.0)
+        ws.write_string(row, 3, "% a month")
+        self.book.define_name("discount_rate_monthly", f"=Inputs!$C${row + 1}")
+        ws.autofilter(0, 0, row, 9)
+
+    def _sections(self) -> list[tuple[str, Any, str]]:
+        s = self.ev.scenario
+        out = [("Scenario", s.scenario, "scenario"), ("Workload", s.workload, "workload"),
+               ("In-house", s.in_house, "in_house")]
+        out += [(f"Offer {k + 1}: {o.name}", o, f"offers.{k}") for k, o in enumerate(s.offers)]
+        return out
+
+    # -- Monthly --------------------------------------------------------------------------------
+
+    def _monthly(self) -> None:
+        m = self.ev.monthly
+        s = self.ev.scenario.scenario
+        dates = _month_dates(s.start_month, self.horizon)
+        ih = [f"in_house.{c}" for c in _IN_HOUSE]
+        out = [f"outsourced.{c}" for c in _OUTSOURCED]
+        columns = (["Offer", "Month", "Date", "Year", "Volume"]
+                   + [f"In-house: {_label(c)}" for c in _IN_HOUSE] + ["In-house total"]
+                   + [f"Outsourced: {_label(c)}" for c in _OUTSOURCED]
+                   + ["Outsourced total", "Savings", "Cumulative savings", "Discount factor",
+                      "Discounted savings", "Discounted cumulative", "Paid back from here",
+                      "Discounted paid back from here", "In-house FTE", "Vendor billed units"])
+        ws = self._sheet("Monthly", [22, 7, 10, 7, 11] + [12] * (len(columns) - 5))
+        self._header(ws, columns)
+        ws.set_row(0, 45)
+        pos = {name: j for j, name in enumerate(columns)}
+        c_ih0, c_ih1 = pos[f"In-house: {_label(_IN_HOUSE[0])}"], pos["In-house total"] - 1
+        c_o0, c_o1 = pos[f"Outsourced: {_label(_OUTSOURCED[0])}"], pos["Outsourced total"] - 1
+        L = {k: _col(v) for k, v in pos.items()}
+        self.blocks: dict[str, tuple[int, int]] = {}
+        self.cols = L
+        row = 1
+        for name in self.offers:
+            t = m[m.offer == name].reset_index(drop=True)
+            first, last = row + 1, row + len(t)  # Excel row numbers of the block
+            self.blocks[name] = (first, last)
+            savings = t.savings.to_numpy(float)
+            df = t.discount_factor.to_numpy(float)
+            discounted = savings * df
+            helper = _paid_back_from_here(savings)
+            helper_d = _paid_back_from_here(discounted)
+            for i, r in t.iterrows():
+                R = row + 1  # this row in Excel numbering
+                ws.write_string(row, 0, str(name))
+                ws.write_number(row, 1, int(r.month), self.fmt["int"])
+                ws.write_datetime(row, 2, dates[int(r.month)], self.fmt["date"])
+                ws.write_number(row, 3, dates[int(r.month)].year, self.fmt["int"])
+                ws.write_number(row, 4, float(r.volume), self.fmt["money"])
+                for j, c in zip(range(c_ih0, c_ih1 + 1), ih, strict=True):
+                    ws.write_number(row, j, float(r[c]), self.fmt["money"])
+                ws.write_formula(row, pos["In-house total"],
+                                 f"=SUM({_col(c_ih0)}{R}:{_col(c_ih1)}{R})", self.fmt["money"],
+                                 float(r.in_house))
+                for j, c in zip(range(c_o0, c_o1 + 1), out, strict=True):
+                    ws.write_number(row, j, float(r[c]), self.fmt["money"])
+                ws.write_formula(row, pos["Outsourced total"],
+                                 f"=SUM({_col(c_o0)}{R}:{_col(c_o1)}{R})", self.fmt["money"],
+                                 float(r.outsourced))
+                ws.write_formula(row, pos["Savings"],
+                                 f"={L['In-house total']}{R}-{L['Outsourced total']}{R}",
+                                 self.fmt["money"], float(savings[i]))
+                prev = "" if i == 0 else f"{L['Cumulative savings']}{R - 1}+"
+                ws.write_formula(row, pos["Cumulative savings"], f"={prev}{L['Savings']}{R}",
+                                 self.fmt["money"], float(np.cumsum(savings)[i]))
+                ws.write_formula(row, pos["Discount factor"],
+                                 f"=(1+discount_rate_annual)^(-{L['Month']}{R}/12)",
+                                 self.fmt["factor"], float(df[i]))
+                ws.write_formula(row, pos["Discounted savings"],
+                                 f"={L['Savings']}{R}*{L['Discount factor']}{R}",
+                                 self.fmt["money"], float(discounted[i]))
+                prev = "" if i == 0 else f"{L['Discounted cumulative']}{R - 1}+"
+                ws.write_formula(row, pos["Discounted cumulative"],
+                                 f"={prev}{L['Discounted savings']}{R}", self.fmt["money"],
+                                 float(np.cumsum(discounted)[i]))
+                for key, source, values in (
+                        ("Paid back from here", "Cumulative savings", helper),
+                        ("Discounted paid back from here", "Discounted cumulative", helper_d)):
+                    flow = "Savings" if source == "Cumulative savings" else "Discounted savings"
+                    ws.write_formula(
+                        row, pos[key],
+                        f"=IF(MIN({L[source]}{R}:{L[source]}{last})>="
+                        f"-{_TOLERANCE}*MAX(MAX({L[flow]}{first}:{L[flow]}{last}),"
+                        f"-MIN({L[flow]}{first}:{L[flow]}{last})),1,0)",
+                        self.fmt["int"], int(values[i]))
+                ws.write_number(row, pos["In-house FTE"], float(r.in_house_fte), self.fmt["num"])
+                ws.write_number(row, pos["Vendor billed units"], float(r.vendor_billed_units),
+                                self.fmt["num"])
+                row += 1
+        ws.autofilter(0, 0, row - 1, len(columns) - 1)
+        self.monthly_last_row = row
+
+    # -- Metrics --------------------------------------------------------------------------------
+
+    def _metrics(self) -> None:
+        ws = self.metrics_ws
+        for j, w in enumerate([26, 15, 15, 15, 15, 10, 10, 10, 10, 12, 15, 15, 15, 10, 12, 12, 14,
+                               15, 12]):
+            ws.set_column(j, j, w)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        cur = self.currency
+        head = ["Offer", "Pricing model", f"NPV ({cur})", f"PV in-house ({cur})",
+                f"PV outsourced ({cur})", "ROI", "IRR (a year)", "MIRR (a year)",
+                "Payback month", "Discounted payback month", f"Total in-house ({cur})",
+                f"Total outsourced ({cur})", f"One-time cost ({cur})", "Savings share",
+                f"Cost per transaction in-house ({cur})",
+                f"Cost per transaction outsourced ({cur})", "Breakeven monthly volume",
+                f"Risk-adjusted NPV ({cur})", "Risk-adjusted ROI"]
+        self._header(ws, head)
+        ws.set_row(0, 45)
+        L = self.cols
+        for k, name in enumerate(self.offers):
+            row, R, n = k + 1, k + 2, k + 1
+            first, last = self.blocks[name]
+            m = self.ev.metrics.loc[name]
+
+            def rng(col: str, first: int = first, last: int = last) -> str:
+                return f"Monthly!${L[col]}${first}:${L[col]}${last}"
+
+            ws.write_string(row, 0, str(name))
+            ws.write_string(row, 1, str(m.pricing_model).replace("_", "-"))
+            cells = [
+                ("npv", 2, f"=SUM({rng('Discounted savings')})", self.fmt["money"], m.npv),
+                ("pv_in_house", 3,
+                 f"=SUMPRODUCT({rng('In-house total')},{rng('Discount factor')})",
+                 self.fmt["money"], m.pv_in_house),
+                ("pv_outsourced", 4,
+                 f"=SUMPRODUCT({rng('Outsourced total')},{rng('Discount factor')})",
+                 self.fmt["money"], m.pv_outsourced),
+                ("roi", 5, f'=IF(E{R}>0,C{R}/E{R},"")', self.fmt["pct"], m.roi),
+                ("irr", 6, f'=IFERROR((1+IRR({rng("Savings")}))^12-1,"")', self.fmt["pct"],
+                 m.irr_annual),
+                ("mirr", 7, f'=IFERROR((1+MIRR({rng("Savings")},discount_rate_monthly,'
+                            f'discount_rate_monthly))^12-1,"")', self.fmt["pct"],
+                 m.mirr_annual),
+                ("payback", 8, f'=IFERROR(MATCH(1,{rng("Paid back from here")},0)-1,"never")',
+                 self.fmt["int"], m.payback_month),
+                ("discounted_payback", 9,
+                 f'=IFERROR(MATCH(1,{rng("Discounted paid back from here")},0)-1,"never")',
+                 self.fmt["int"], m.discounted_payback_month),
+            ]
+            for key, j, formula, fmt, value in cells:
+                cached = value
+                if key.endswith("payback"):
+                    cached = "never" if pd.isna(value) else int(value)
+                ws.write_formula(row, j, formula, fmt, _cached(cached))
+                self.book.define_name(f"{key}_{n}", f"=Metrics!${_col(j)}${R}")
+            values = [(10, m.total_in_house, "money"), (11, m.total_outsourced, "money"),
+                      (12, m.one_time_cost, "money"), (13, m.savings_pct, "pct"),
+                      (14, m.cost_per_transaction_in_house, "cents"),
+                      (15, m.cost_per_transaction_outsourced, "cents"),
+                      (16, m.breakeven_monthly_volume, "money"),
+                      (17, m.risk_adjusted_npv, "money"), (18, m.risk_adjusted_roi, "pct")]
+            for j, value, fmt in values:
+                if value is not None and not pd.isna(value):
+                    ws.write_number(row, j, float(value), self.fmt[fmt])
+        note = len(self.offers) + 2
+        ws.write_string(note, 0, f"Recommendation: {self.ev.recommendation}", self.fmt["bold"])
+        ws.write_string(note + 1, 0,
+                        "NPV, PVs, ROI, IRR, MIRR and payback are formulas over the Monthly "
+                        "sheet; change discount_rate_annual on the Inputs sheet and they follow. "
+                        "The other columns are the engine's values.")
+
+    # -- Annual ---------------------------------------------------------------------------------
+
+    def _annual(self) -> None:
+        cur = self.currency
+        ws = self._sheet("Annual", [26, 10, 16, 16, 16, 16])
+        self._header(ws, ["Offer", "Year", f"In-house ({cur})", f"Outsourced ({cur})",
+                          f"Savings ({cur})", f"One-time, month 0 ({cur})"])
+        L = self.cols
+        last = self.monthly_last_row
+        m = self.ev.monthly
+        dates = _month_dates(self.ev.scenario.scenario.start_month, self.horizon)
+        years = np.array([dates[int(t)].year for t in m.month])
+        row = 1
+
+        def col(name: str) -> str:
+            return f"Monthly!${L[name]}$2:${L[name]}${last}"
+
+        for name in self.offers:
+            block = (m.offer == name).to_numpy()
+            for year in sorted(set(years[block])):
+                sel = block & (years == year)
+                R = row + 1
+                ws.write_string(row, 0, str(name))
+                ws.write_number(row, 1, int(year), self.fmt["int"])
+                for j, total, value in ((2, "In-house total", m.in_house[sel].sum()),
+                                        (3, "Outsourced total", m.outsourced[sel].sum()),
+                                        (4, "Savings", m.savings[sel].sum())):
+                    ws.write_formula(row, j, f"=SUMIFS({col(total)},{col('Offer')},$A{R},"
+                                             f"{col('Year')},$B{R})", self.fmt["money"],
+                                     float(value))
+                one_time = m.outsourced[sel & (m.month == 0).to_numpy()].sum()
+                ws.write_formula(row, 5, f"=SUMIFS({col('Outsourced total')},{col('Offer')},$A{R},"
+                                         f"{col('Year')},$B{R},{col('Month')},0)",
+                                 self.fmt["money"], float(one_time))
+                row += 1
+
+    # -- Risk and Tornado -----------------------------------------------------------------------
+
+    def _risk(self) -> None:
+        sim = self.sim
+        cur = self.currency
+        ws = self._sheet("Risk", [26, 10, 16, 16, 16, 16, 12, 12])
+        self._header(ws, ["Offer", "Trials", f"NPV mean ({cur})", f"NPV P5 ({cur})",
+                          f"NPV P50 ({cur})", f"NPV P95 ({cur})", "P(NPV > 0)", "P(best)"])
+        best = p_best(sim)
+        for k, (name, r) in enumerate(sim.summary.iterrows(), start=1):
+            ws.write_string(k, 0, str(name))
+            ws.write_number(k, 1, int(r.trials), self.fmt["int"])
+            for j, key in ((2, "npv_mean"), (3, "npv_p5"), (4, "npv_p50"), (5, "npv_p95")):
+                ws.write_number(k, j, float(r[key]), self.fmt["money"])
+            ws.write_number(k, 6, float(r.prob_npv_positive), self.fmt["pct"])
+            ws.write_number(k, 7, float(best.get(name, 0.0)), self.fmt["pct"])
+        note = len(sim.summary) + 2
+        ws.write_string(note, 0, f"P(best): share of trials in which the offer has the highest "
+                                 f"NPV, staying in-house counted as an option with NPV 0 "
+                                 f"({best.get('stay in-house', 0.0):.1%} of trials). Seed "
+                                 f"{sim.seed}.")
+
+    def _tornado(self) -> None:
+        cur = self.currency
+        t = self.tornado
+        ws = self._sheet("Tornado", [44, 14, 14, 14, 16, 16, 16, 10])
+        self._header(ws, ["Driver", "Base value", "Low value", "High value",
+                          f"NPV at low ({cur})", f"NPV at high ({cur})", f"NPV range ({cur})",
+                          "Basis"])
+        for k, r in enumerate(t.itertuples(), start=1):
+            ws.write_string(k, 0, _label(str(r.driver)))
+            for j, key in ((1, "base_value"), (2, "low_value"), (3, "high_value")):
+                ws.write_number(k, j, float(getattr(r, key)), self.fmt["num"])
+            for j, key in ((4, "npv_low"), (5, "npv_high"), (6, "npv_range")):
+                ws.write_number(k, j, float(getattr(r, key)), self.fmt["money"])
+            ws.write_string(k, 7, str(r.basis))
+
+    # -- About ----------------------------------------------------------------------------------
+
+    def _about(self) -> None:
+        from bpo_roi import __version__
+
+        ws = self.about
+        ws.set_column(0, 0, 30)
+        ws.set_column(1, 1, 90)
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        s = self.ev.scenario.scenario
+        run = self.run
+        rows = [
+            ("Scenario", s.name), ("Currency", s.currency),
+            ("Horizon", f"{s.horizon_months} months from {s.start_month}"),
+            ("Discount rate", f"{self.rate:.2%} a year"),
+            ("Recommendation", self.ev.recommendation),
+            ("Illustrative inputs", "yes" if s.illustrative else "no"),
+            ("Scenario file", str(run.get("file", ""))),
+            ("Scenario file SHA-256", str(run.get("sha256", ""))),
+            ("Monte Carlo trials", str(run.get("trials", "—"))),
+            ("Seed", str(run.get("seed", "—"))),
+            ("Overrides", json.dumps(run.get("overrides") or {}, ensure_ascii=False)),
+            ("bpo-roi version", __version__),
+            ("Written", _dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+        ]
+        ws.write_string(0, 0, "Outsourcing business case", self.fmt["title"])
+        for i, (label, value) in enumerate(rows, start=2):
+            ws.write_string(i, 0, label, self.fmt["bold"])
+            ws.write_string(i, 1, value)
+        guide = [
+            "How to read this workbook",
+            "Metrics: one row per offer. NPV, PV in-house, PV outsourced, ROI, IRR, MIRR and the "
+            "payback months are live formulas over the Monthly sheet (names npv_1, roi_1, irr_1, "
+            "mirr_1, payback_1 … for offer 1, 2 … in the order of the scenario file).",
+            "Monthly: one block per offer, month 0 (one-time costs) to the horizon. Cost "
+            "components are the model's values; totals, savings, cumulative savings, discount "
+            "factors and discounted savings are formulas. Flows fall at the end of each month.",
+            "Inputs: every input with its source. Change discount_rate_annual there and every "
+            "present value follows. Rates are shown as percentages.",
+            "Annual: calendar-year totals (SUMIFS over Monthly). Risk and Tornado: Monte Carlo and "
+            "sensitivity results of this run (values).",
+            "Payback: the first month from which cumulative savings stay at or above zero.",
+        ]
+        start = len(rows) + 3
+        ws.write_string(start, 0, guide[0], self.fmt["bold"])
+        for i, line in enumerate(guide[1:], start=start + 1):
+            ws.write_string(i, 1, line, self.fmt["wrap"])
+            ws.set_row(i, 32)
 
 
-def _format_for(sheet: str, column: str) -> str | None:
-    if sheet == "Metrics":
-        if column in RATE_KEYS:
-            return PERCENT
-        if column in UNIT_KEYS:
-            return MONEY_CENTS
-        if column in ("offer", "pricing_model", "payback_month", "discounted_payback_month"):
-            return None
-        return MONEY
-    if sheet == "Monthly":
-        if column in ("offer", "month"):
-            return None
-        if column in ("discount_factor",):
-            return "0.0000"
-        if column in ("in_house_fte", "vendor_billed_units"):
-            return "#,##0.0"
-        return MONEY
-    return None
+def _leaves(model: Any, prefix: str) -> list[tuple[str, Any]]:
+    """Every scalar input under ``model`` as ``(dotted path, value)``, 0-based list indices."""
+    from pydantic import BaseModel
+
+    from bpo_roi.scenario.distributions import Distribution
+
+    out: list[tuple[str, Any]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = f"{prefix}.{name}"
+        if value is None:
+            continue
+        if isinstance(value, Distribution) or not isinstance(value, BaseModel | tuple):
+            out.append((path, value))
+        elif isinstance(value, tuple):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel) and not isinstance(item, Distribution):
+                    out.extend(_leaves(item, f"{path}.{i}"))
+                else:
+                    out.append((f"{path}.{i}", item))
+        else:
+            out.extend(_leaves(value, path))
+    return out
+
+
+def _unit(name: str, percent: bool, currency: str) -> str:
+    if percent:
+        return "%"
+    for key, unit in (("minutes", "minutes"), ("seconds", "seconds"), ("hours", "hours"),
+                      ("months", "months"), ("volume", "transactions"), ("fte", "FTE"),
+                      ("seats", "seats")):
+        if key in name:
+            return unit
+    if any(k in name for k in ("salary", "cost", "rate_per", "fee", "overhead", "fixed",
+                               "selection", "legal", "transfer", "travel", "integration",
+                               "severance", "retention_bonus", "exit")):
+        return currency
+    return ""
+
+
+def p_best(sim: Any) -> dict[str, float]:
+    """Share of trials in which each offer has the highest NPV, with "stay in-house" counted as
+    an option whose NPV is 0 (its key is ``"stay in-house"``)."""
+    table = sim.trials.pivot(index="trial", columns="offer", values="npv")
+    table = table[list(sim.summary.index)]
+    values = np.column_stack([table.to_numpy(float), np.zeros(len(table))])
+    names = [*table.columns, "stay in-house"]
+    winners = np.argmax(values, axis=1)
+    return {str(n): float(np.mean(winners == i)) for i, n in enumerate(names)}

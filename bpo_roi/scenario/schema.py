@@ -141,7 +141,7 @@ def _number(bounds: _Bounds, description: str = "", percent: bool = False) -> An
         float | Distribution,
         BeforeValidator(_validate),
         Field(description=description or bounds.allowed, json_schema_extra={
-            "allowed": bounds.allowed,
+            "allowed": bounds.allowed, "percent": percent,
             "bounds": {"ge": bounds.ge, "le": bounds.le, "gt": bounds.gt, "lt": bounds.lt}}),
     ]
 
@@ -645,7 +645,8 @@ class Scenario(_Section):
 
     def field_bounds(self, path: str) -> dict[str, Any]:
         """Allowed range of the numeric field at ``path``: keys ``ge``, ``le``, ``gt``, ``lt``
-        (``None`` where open) and ``allowed``, the rule in words."""
+        (``None`` where open), ``allowed`` (the rule in words) and ``percent`` (the field is a
+        rate or fraction, shown as a percentage)."""
         parts = _split(path)
         if parts[-1].isdigit():  # an item of a list field (seasonality.3): the list's bounds
             parts = parts[:-1]
@@ -660,6 +661,7 @@ class Scenario(_Section):
         out: dict[str, Any] = dict(bounds) if bounds else {"ge": None, "le": None, "gt": None,
                                                            "lt": None}
         out["allowed"] = (extra.get("allowed") if isinstance(extra, dict) else None) or "a number"
+        out["percent"] = bool(extra.get("percent")) if isinstance(extra, dict) else False
         return out
 
     def check_value(self, path: str, value: Any, parameter: str, function: str) -> float:

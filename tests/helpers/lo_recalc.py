@@ -1,0 +1,88 @@
+"""Recalculate a workbook in LibreOffice (hard recalculation) and print named values as JSON.
+
+Run with the system Python that has LibreOffice's ``uno`` module (not the project's venv):
+``python3 lo_recalc.py BOOK.xlsx NAME=VALUE ... -- NAME NAME ...``. Each ``NAME=VALUE`` sets
+the cell a workbook name refers to before recalculating; each plain NAME after ``--`` is read
+back (number, or text when the cell holds text).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import uno
+from com.sun.star.beans import PropertyValue
+
+
+def prop(name, value):
+    p = PropertyValue()
+    p.Name, p.Value = name, value
+    return p
+
+
+def main(argv):
+    book, rest = argv[0], argv[1:]
+    split = rest.index("--") if "--" in rest else len(rest)
+    sets = [a.split("=", 1) for a in rest[:split]]
+    names = rest[split + 1:]
+    profile = tempfile.mkdtemp(prefix="lo-profile-")
+    pipe = f"bpo_roi_{uuid.uuid4().hex[:10]}"
+    office = subprocess.Popen(
+        ["soffice", "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
+         f"-env:UserInstallation=file://{profile}",
+         f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext(
+            "com.sun.star.bridge.UnoUrlResolver", local)
+        ctx = None
+        for _ in range(120):
+            try:
+                ctx = resolver.resolve(
+                    f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+                break
+            except Exception:
+                time.sleep(0.25)
+        if ctx is None:
+            raise SystemExit("LibreOffice did not start")
+        desktop = ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.Desktop", ctx)
+        url = uno.systemPathToFileUrl(os.path.abspath(book))
+        doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
+        ranges = doc.NamedRanges
+        for name, value in sets:
+            ranges.getByName(name).getReferredCells().getCellByPosition(0, 0).setValue(
+                float(value))
+        doc.calculateAll()
+        out = {}
+        for name in names:
+            cell = ranges.getByName(name).getReferredCells().getCellByPosition(0, 0)
+            formula_result = cell.getString()
+            try:
+                out[name] = cell.getValue() if cell.getType().value != "TEXT" and \
+                    formula_result not in ("", "never") else formula_result
+            except Exception:
+                out[name] = formula_result
+        doc.close(True)
+        print(json.dumps(out))
+    finally:
+        try:
+            desktop.terminate()
+        except Exception:
+            pass
+        office.terminate()
+        try:
+            office.wait(timeout=20)
+        except Exception:
+            office.kill()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
