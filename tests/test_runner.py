@@ -80,17 +80,16 @@ def test_workbook_sheets_formats_and_numbers_match_metrics(run_dir):
     assert {"About", "Metrics", "Monthly", "Annual", "Inputs", "Risk", "Tornado"} <= set(
         wb.sheetnames)
     ws = wb["Metrics"]
-    header = [c.value for c in ws[1]]
-    assert ws.freeze_panes == "B2"
-    rows = {r[0]: dict(zip(header, r, strict=True))
-            for r in ws.iter_rows(min_row=2, max_row=1 + len(metrics["offers"]),
-                                  values_only=True)}
-    for offer, m in metrics["offers"].items():
-        assert rows[offer]["NPV (EUR)"] == pytest.approx(m["npv"])
-        assert rows[offer]["ROI"] == pytest.approx(m["roi"])
-        assert rows[offer]["Payback month"] == m["payback_month"]
-    assert ws.cell(2, header.index("NPV (EUR)") + 1).number_format == "#,##0"
-    assert ws.cell(2, header.index("ROI") + 1).number_format == "0.0%"
+    offers = [c.value for c in ws[1]][1:]
+    assert offers == list(metrics["offers"]) and ws.freeze_panes == "B2"
+    rows = {r[0]: r[1:] for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    for k, m in enumerate(metrics["offers"].values()):
+        assert rows["NPV (EUR)"][k] == pytest.approx(m["npv"])
+        assert rows["ROI (NPV ÷ PV outsourced)"][k] == pytest.approx(m["roi"])
+        assert rows["Payback month"][k] == m["payback_month"]
+    labels = [r[0].value for r in ws.iter_rows(min_row=1)]
+    assert ws.cell(labels.index("NPV (EUR)") + 1, 2).number_format == "#,##0"
+    assert ws.cell(labels.index("ROI (NPV ÷ PV outsourced)") + 1, 2).number_format == "0.0%"
     monthly = wb["Monthly"]
     assert monthly.max_row == 1 + 2 * 49
     assert monthly.column_dimensions["A"].width >= 10

@@ -249,6 +249,7 @@ class _Writer:
                       "Discounted savings", "Discounted cumulative", "Paid back from here",
                       "Discounted paid back from here", "In-house FTE", "Vendor billed units"])
         ws = self._sheet("Monthly", [22, 7, 10, 7, 11] + [12] * (len(columns) - 5))
+        ws.set_paper(8)  # A3: 33 columns stay readable on one page wide
         self._header(ws, columns)
         ws.set_row(0, 45)
         pos = {name: j for j, name in enumerate(columns)}
@@ -320,76 +321,92 @@ class _Writer:
     # -- Metrics --------------------------------------------------------------------------------
 
     def _metrics(self) -> None:
+        """One column per offer, one row per metric: reads like a finance summary, prints on
+        one page. The first nine metrics are formulas over the Monthly sheet."""
         ws = self.metrics_ws
-        for j, w in enumerate([26, 15, 15, 15, 15, 10, 10, 10, 10, 12, 15, 15, 15, 10, 12, 12, 14,
-                               15, 12]):
-            ws.set_column(j, j, w)
+        ws.set_column(0, 0, 40)
+        ws.set_column(1, len(self.offers), 22)
         ws.set_landscape()
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(0)
         cur = self.currency
-        head = ["Offer", "Pricing model", f"NPV ({cur})", f"PV in-house ({cur})",
-                f"PV outsourced ({cur})", "ROI", "IRR (a year)", "MIRR (a year)",
-                "Payback month", "Discounted payback month", f"Total in-house ({cur})",
-                f"Total outsourced ({cur})", f"One-time cost ({cur})", "Savings share",
-                f"Cost per transaction in-house ({cur})",
-                f"Cost per transaction outsourced ({cur})", "Breakeven monthly volume",
-                f"Risk-adjusted NPV ({cur})", "Risk-adjusted ROI"]
-        self._header(ws, head)
-        ws.set_row(0, 45)
+        ws.write_string(0, 0, "Metric", self.fmt["head"])
+        for k, name in enumerate(self.offers, start=1):
+            ws.write_string(0, k, str(name), self.fmt["head"])
+        ws.freeze_panes(1, 1)
         L = self.cols
-        for k, name in enumerate(self.offers):
-            row, R, n = k + 1, k + 2, k + 1
+        labels = [
+            ("pricing_model", "Pricing model"), ("npv", f"NPV ({cur})"),
+            ("pv_in_house", f"PV in-house ({cur})"), ("pv_outsourced", f"PV outsourced ({cur})"),
+            ("roi", "ROI (NPV ÷ PV outsourced)"), ("irr", "IRR (a year)"),
+            ("mirr", "MIRR (a year, at the discount rate)"), ("payback", "Payback month"),
+            ("discounted_payback", "Discounted payback month"),
+            ("total_in_house", f"Total in-house, undiscounted ({cur})"),
+            ("total_outsourced", f"Total outsourced, undiscounted ({cur})"),
+            ("one_time_cost", f"One-time cost, month 0 ({cur})"),
+            ("savings_pct", "Savings share (NPV ÷ PV in-house)"),
+            ("cost_per_transaction_in_house", f"Cost per transaction in-house ({cur})"),
+            ("cost_per_transaction_outsourced", f"Cost per transaction outsourced ({cur})"),
+            ("breakeven_monthly_volume", "Breakeven monthly volume"),
+            ("risk_adjusted_npv", f"Risk-adjusted NPV ({cur})"),
+            ("risk_adjusted_roi", "Risk-adjusted ROI")]
+        row_of = {key: i + 1 for i, (key, _) in enumerate(labels)}
+        for key, label in labels:
+            ws.write_string(row_of[key], 0, label, self.fmt["bold"] if key == "npv" else None)
+        for k, name in enumerate(self.offers, start=1):
             first, last = self.blocks[name]
             m = self.ev.metrics.loc[name]
+            c = _col(k)
 
             def rng(col: str, first: int = first, last: int = last) -> str:
                 return f"Monthly!${L[col]}${first}:${L[col]}${last}"
 
-            ws.write_string(row, 0, str(name))
-            ws.write_string(row, 1, str(m.pricing_model).replace("_", "-"))
+            def at(key: str, c: str = c) -> str:
+                return f"{c}{row_of[key] + 1}"
+
+            ws.write_string(row_of["pricing_model"], k, str(m.pricing_model).replace("_", "-"))
             cells = [
-                ("npv", 2, f"=SUM({rng('Discounted savings')})", self.fmt["money"], m.npv),
-                ("pv_in_house", 3,
-                 f"=SUMPRODUCT({rng('In-house total')},{rng('Discount factor')})",
-                 self.fmt["money"], m.pv_in_house),
-                ("pv_outsourced", 4,
-                 f"=SUMPRODUCT({rng('Outsourced total')},{rng('Discount factor')})",
-                 self.fmt["money"], m.pv_outsourced),
-                ("roi", 5, f'=IF(E{R}>0,C{R}/E{R},"")', self.fmt["pct"], m.roi),
-                ("irr", 6, f'=IFERROR((1+IRR({rng("Savings")}))^12-1,"")', self.fmt["pct"],
-                 m.irr_annual),
-                ("mirr", 7, f'=IFERROR((1+MIRR({rng("Savings")},discount_rate_monthly,'
-                            f'discount_rate_monthly))^12-1,"")', self.fmt["pct"],
-                 m.mirr_annual),
-                ("payback", 8, f'=IFERROR(MATCH(1,{rng("Paid back from here")},0)-1,"never")',
-                 self.fmt["int"], m.payback_month),
-                ("discounted_payback", 9,
+                ("npv", f"=SUM({rng('Discounted savings')})", "money", m.npv),
+                ("pv_in_house", f"=SUMPRODUCT({rng('In-house total')},{rng('Discount factor')})",
+                 "money", m.pv_in_house),
+                ("pv_outsourced",
+                 f"=SUMPRODUCT({rng('Outsourced total')},{rng('Discount factor')})", "money",
+                 m.pv_outsourced),
+                ("roi", f'=IF({at("pv_outsourced")}>0,{at("npv")}/{at("pv_outsourced")},"")',
+                 "pct", m.roi),
+                ("irr", f'=IFERROR((1+IRR({rng("Savings")}))^12-1,"")', "pct", m.irr_annual),
+                ("mirr", f'=IFERROR((1+MIRR({rng("Savings")},discount_rate_monthly,'
+                         f'discount_rate_monthly))^12-1,"")', "pct", m.mirr_annual),
+                ("payback", f'=IFERROR(MATCH(1,{rng("Paid back from here")},0)-1,"never")',
+                 "int", m.payback_month),
+                ("discounted_payback",
                  f'=IFERROR(MATCH(1,{rng("Discounted paid back from here")},0)-1,"never")',
-                 self.fmt["int"], m.discounted_payback_month),
+                 "int", m.discounted_payback_month),
             ]
-            for key, j, formula, fmt, value in cells:
+            for key, formula, fmt, value in cells:
                 cached = value
                 if key.endswith("payback"):
                     cached = "never" if pd.isna(value) else int(value)
-                ws.write_formula(row, j, formula, fmt, _cached(cached))
-                self.book.define_name(f"{key}_{n}", f"=Metrics!${_col(j)}${R}")
-            values = [(10, m.total_in_house, "money"), (11, m.total_outsourced, "money"),
-                      (12, m.one_time_cost, "money"), (13, m.savings_pct, "pct"),
-                      (14, m.cost_per_transaction_in_house, "cents"),
-                      (15, m.cost_per_transaction_outsourced, "cents"),
-                      (16, m.breakeven_monthly_volume, "money"),
-                      (17, m.risk_adjusted_npv, "money"), (18, m.risk_adjusted_roi, "pct")]
-            for j, value, fmt in values:
+                ws.write_formula(row_of[key], k, formula, self.fmt[fmt], _cached(cached))
+                self.book.define_name(f"{key}_{k}", f"=Metrics!${c}${row_of[key] + 1}")
+            for key, fmt in (("total_in_house", "money"), ("total_outsourced", "money"),
+                             ("one_time_cost", "money"), ("savings_pct", "pct"),
+                             ("cost_per_transaction_in_house", "cents"),
+                             ("cost_per_transaction_outsourced", "cents"),
+                             ("breakeven_monthly_volume", "money"),
+                             ("risk_adjusted_npv", "money"), ("risk_adjusted_roi", "pct")):
+                value = m[key]
                 if value is not None and not pd.isna(value):
-                    ws.write_number(row, j, float(value), self.fmt[fmt])
-        note = len(self.offers) + 2
+                    ws.write_number(row_of[key], k, float(value), self.fmt[fmt])
+                else:
+                    ws.write_string(row_of[key], k, "—")
+        note = len(labels) + 2
         ws.write_string(note, 0, f"Recommendation: {self.ev.recommendation}", self.fmt["bold"])
         ws.write_string(note + 1, 0,
-                        "NPV, PVs, ROI, IRR, MIRR and payback are formulas over the Monthly "
-                        "sheet; change discount_rate_annual on the Inputs sheet and they follow. "
-                        "The other columns are the engine's values.")
+                        "NPV to discounted payback are formulas over the Monthly sheet; change "
+                        "discount_rate_annual on the Inputs sheet and they follow. The rows "
+                        "below them are the engine's values.")
 
     # -- Annual ---------------------------------------------------------------------------------
 
