@@ -474,12 +474,21 @@ class _Writer:
                           f"NPV at low ({cur})", f"NPV at high ({cur})", f"NPV range ({cur})",
                           "Basis"])
         for k, r in enumerate(t.itertuples(), start=1):
-            ws.write_string(k, 0, _label(str(r.driver)))
+            ws.write_string(k, 0, self._path_label(str(r.driver)))
             for j, key in ((1, "base_value"), (2, "low_value"), (3, "high_value")):
                 ws.write_number(k, j, float(getattr(r, key)), self.fmt["num"])
             for j, key in ((4, "npv_low"), (5, "npv_high"), (6, "npv_range")):
                 ws.write_number(k, j, float(getattr(r, key)), self.fmt["money"])
             ws.write_string(k, 7, str(r.basis))
+
+    def _path_label(self, path: str) -> str:
+        """``offers.1.pricing.rate_per_hour`` → ``Offer 2 (name) · pricing · rate per hour``."""
+        parts = path.split(".")
+        if parts[0] == "offers" and len(parts) > 2 and parts[1].isdigit():
+            k = int(parts[1])
+            head = f"Offer {k + 1} ({self.ev.scenario.offers[k].name})"
+            return f"{head} · {_label('.'.join(parts[2:])).lower()}"
+        return _label(path.replace("in_house", "in-house"))
 
     # -- About ----------------------------------------------------------------------------------
 
