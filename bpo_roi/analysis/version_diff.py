@@ -365,9 +365,7 @@ def _shown(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, Distribution):
-        params = ", ".join(f"{k} {v:g}" for k, v in value.model_dump().items()
-                           if k != "dist" and v is not None)
-        return f"{value.dist} ({params})"
+        return value.describe()
     if isinstance(value, float):
         return f"{value:,.6g}"
     if isinstance(value, BaseModel):

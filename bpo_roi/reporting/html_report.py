@@ -170,9 +170,7 @@ def assumptions_appendix_html(scenario: Scenario) -> str:
 
     def fmt(value: Any) -> str:
         if isinstance(value, Distribution):
-            params = ", ".join(f"{k} {v:g}" for k, v in value.model_dump().items()
-                               if k != "dist" and v is not None)
-            return f"{esc(value.dist)} ({esc(params)}); point value {point(value):g}"
+            return f"{esc(value.describe())}; point value {point(value):g}"
         if isinstance(value, float):
             return f"{value:,.6g}"
         return esc(value)

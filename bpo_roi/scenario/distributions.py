@@ -90,6 +90,13 @@ class Distribution(BaseModel):
                 raise ValueError(f"needs mean < high; got mean={self.mean}, high={hi}")
         return self
 
+    def describe(self) -> str:
+        """The distribution and its parameters as text: ``"triangular (low 5, mode 6, high 8)"``.
+        """
+        params = ", ".join(f"{k} {v:g}" for k, v in self.model_dump().items()
+                           if k != "dist" and v is not None)
+        return f"{self.dist} ({params})"
+
     @property
     def point(self) -> float:
         """The value the deterministic model uses: mode, midpoint or mean."""
