@@ -207,3 +207,38 @@ def test_metrics_json_document_shape_and_nulls(tmp_path):
                 "cost_per_transaction_outsourced", "breakeven_monthly_volume",
                 "risk_adjusted_npv"):
         assert key in offer
+
+
+def test_irr_all_finds_every_root_of_a_multi_sign_series():
+    from bpo_roi.model.metrics import irr_all
+
+    assert irr_all([-1600.0, 10000.0, -10000.0]) == pytest.approx([0.25, 4.0], rel=1e-12)
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        flows = np.concatenate([[-rng.uniform(50, 150)], rng.uniform(5, 30, 24),
+                                [-rng.uniform(100, 600)]])
+        roots = irr_all(flows)
+        for r in roots:  # each is an IRR by definition: NPV zero at that rate
+            assert abs(npf.npv(r, flows)) < 1e-6 * np.abs(flows).sum()
+        single = npf.irr(flows)
+        if np.isfinite(single):  # numpy-financial finds one of them
+            assert any(abs(single - r) < 1e-6 for r in roots)
+
+
+def test_an_exit_cost_that_flips_savings_twice_gives_no_irr_but_a_mirr():
+    from bpo_roi.model.timeline import monthly_rate
+
+    s = load_scenario(
+        __import__("pathlib").Path(__file__).resolve().parent.parent / "assumptions"
+        / "it_helpdesk.yaml").with_overrides({"offers.0.exit_cost": 3_000_000})
+    ev = evaluate(s, breakeven=False)
+    row = ev.metrics.iloc[0]
+    assert row.npv < 0 and np.isnan(row.irr_annual)
+    assert "change sign 2 times" in row.irr_note and "39.7 %" in row.irr_note
+    savings = ev.monthly[ev.monthly.offer == ev.metrics.index[0]].savings.to_numpy()
+    r_m = float(monthly_rate(s.scenario.discount_rate_annual))
+    expected = (1 + npf.mirr(savings, r_m, r_m)) ** 12 - 1
+    assert row.mirr_annual == pytest.approx(expected, rel=1e-12)
+    assert row.mirr_annual < s.scenario.discount_rate_annual  # agrees with the negative NPV
+    doc = ev.to_metrics_dict()["offers"][ev.metrics.index[0]]
+    assert doc["irr_annual"] is None and doc["irr_note"].startswith("savings change sign")

@@ -76,6 +76,14 @@ def test_formulas_engine_recalculates_every_named_metric(path, tmp_path):
     assert_matches_metrics(values, metrics)
 
 
+def test_an_irr_that_is_not_unique_is_blank_in_the_workbook_too(tmp_path):
+    # an exit cost that flips the savings twice: metrics.json has no IRR, nor does the book
+    book, metrics = book_for(ROOT / "assumptions" / "it_helpdesk.yaml", tmp_path,
+                             **{"offers.0.exit_cost": 3_000_000})
+    assert next(iter(metrics["offers"].values()))["irr_annual"] is None
+    assert_matches_metrics(recalculated(book), metrics)
+
+
 def test_the_formulas_are_live_a_new_discount_rate_moves_npv(tmp_path):
     path = ROOT / "assumptions" / "it_helpdesk.yaml"
     book, _ = book_for(path, tmp_path)

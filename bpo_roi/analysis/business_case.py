@@ -38,7 +38,7 @@ STAY_IN_HOUSE = "stay in-house"
 """The recommendation when no offer has a positive NPV."""
 
 METRIC_KEYS = (
-    "pricing_model", "npv", "irr_annual", "mirr_annual", "roi", "payback_month",
+    "pricing_model", "npv", "irr_annual", "irr_note", "mirr_annual", "roi", "payback_month",
     "discounted_payback_month",
     "pv_in_house", "pv_outsourced", "total_in_house", "total_outsourced", "one_time_cost",
     "savings_pct", "cost_per_transaction_in_house", "cost_per_transaction_outsourced",
@@ -212,6 +212,7 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
             "pricing_model": offer.pricing_model,
             "npv": float(arrays["npv"][0]),
             "irr_annual": metrics.irr_annual(savings),
+            "irr_note": metrics.irr_note(savings),
             "mirr_annual": metrics.mirr_annual(savings, rate_m),
             "roi": float(arrays["roi"][0]),
             "payback_month": payback if payback >= 0 else None,
@@ -244,7 +245,7 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
     for key in ("payback_month", "discounted_payback_month"):
         columns[key] = pd.array(columns[key], dtype="Int64")
     for key in METRIC_KEYS:
-        if key not in ("pricing_model", "payback_month", "discounted_payback_month"):
+        if key not in ("pricing_model", "irr_note", "payback_month", "discounted_payback_month"):
             columns[key] = np.array([np.nan if v is None else v for v in columns[key]], float)
     table = pd.DataFrame(columns, index=pd.Index([row["offer"] for row in rows], name="offer"))
     return Evaluation(scenario=scenario, monthly=monthly, metrics=table)

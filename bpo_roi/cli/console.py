@@ -32,15 +32,15 @@ def _fmt_month(x: Any) -> str:
 def headline_table(metrics: dict[str, Any]) -> str:
     """Readable headline figures from a ``metrics.json`` document."""
     cur = metrics["currency"]
-    rows = [("offer", "model", f"NPV ({cur})", "ROI", "IRR/yr", "payback", "savings",
+    rows = [("offer", "model", f"NPV ({cur})", "payback", "MIRR/yr", "ROI", "savings",
              f"cost/txn in-house → out ({cur})")]
     for name, m in metrics["offers"].items():
         unit = (f"{m['cost_per_transaction_in_house']:.2f} → "
                 f"{m['cost_per_transaction_outsourced']:.2f}"
                 if m["cost_per_transaction_in_house"] is not None else "—")
-        rows.append((name, m["pricing_model"], _fmt_money(m["npv"]), _fmt_pct(m["roi"]),
-                     _fmt_pct(m["irr_annual"]), _fmt_month(m["payback_month"]),
-                     _fmt_pct(m["savings_pct"]), unit))
+        rows.append((name, m["pricing_model"], _fmt_money(m["npv"]),
+                     _fmt_month(m["payback_month"]), _fmt_pct(m.get("mirr_annual")),
+                     _fmt_pct(m["roi"]), _fmt_pct(m["savings_pct"]), unit))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
                        for i, (cell, w) in enumerate(zip(row, widths, strict=True)))

@@ -29,11 +29,14 @@ from bpo_roi.model.timeline import period_discount_factors
 
 __all__ = [
     "discounted",
+    "irr_all",
     "irr_annual",
+    "irr_note",
     "mirr_annual",
     "npv",
     "payback_month",
     "present_value",
+    "sign_changes",
     "tei_summary",
 ]
 
@@ -74,23 +77,99 @@ def discounted(values: np.ndarray, rate_per_period: float | np.ndarray) -> np.nd
     return values * factors
 
 
-def irr_annual(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12) -> float | None:
-    """Annualised internal rate of return of a savings stream, or ``None`` if there is none.
+def sign_changes(values: Sequence[float] | np.ndarray) -> int:
+    """How many times a series changes sign, zeros skipped.
 
-    ``None`` when the flows never change sign (numpy-financial returns NaN silently then).
+    >>> sign_changes([-5, 0, 3, 4, -1])
+    2
+    """
+    signs = np.sign(np.asarray(values, dtype=float))
+    signs = signs[signs != 0]
+    return int(np.count_nonzero(signs[1:] != signs[:-1]))
+
+
+def irr_all(values: Sequence[float] | np.ndarray) -> list[float]:
+    """Every real internal rate of return of a series, per period, sorted.
+
+    The IRRs are the rates ``r > −1`` with ``Σ_t values[t] / (1 + r)^t = 0``: with
+    ``x = 1 / (1 + r)`` the roots in ``x > 0`` of the polynomial ``Σ_t values[t]·x^t``, found as
+    the eigenvalues of its companion matrix (``numpy.roots``) and polished by Newton's method
+    on the NPV. By Descartes' rule there are at most as many as the series has sign changes;
+    with one sign change there is exactly one.
+
+    >>> irr_all([-1600.0, 10000.0, -10000.0])   # the classic pump: 25 % and 400 %
+    [0.25, 4.0]
+    >>> irr_all([10.0, 5.0])
+    []
+    """
+    flows = np.trim_zeros(np.asarray(values, dtype=float), "b")
+    if flows.size < 2 or sign_changes(flows) == 0:
+        return []
+    lead = np.flatnonzero(flows)[0]  # a zero first flow only shifts every x by a factor
+    poly = flows[lead:][::-1]  # highest power first
+    found: list[float] = []
+    t = np.arange(lead, lead + poly.size)
+    for x in np.roots(poly):
+        if abs(x.imag) > 1e-7 * max(abs(x), 1.0) or x.real <= 0:
+            continue
+        xr = float(x.real)
+        for _ in range(50):  # Newton on f(x) = Σ v_t x^t
+            f = float(np.sum(flows[lead:] * xr ** t))
+            df = float(np.sum(flows[lead:] * t * xr ** np.maximum(t - 1, 0)))
+            if df == 0:
+                break
+            step = f / df
+            xr -= step
+            if abs(step) < 1e-15 * max(abs(xr), 1.0):
+                break
+        if xr > 0:
+            rate = 1.0 / xr - 1.0
+            if not any(abs(rate - r) < 1e-9 * max(1.0, abs(r)) for r in found):
+                found.append(round(rate, 12) if abs(rate - round(rate, 12)) < 1e-13 else rate)
+    return sorted(found)
+
+
+def irr_annual(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12) -> float | None:
+    """Annualised internal rate of return of a savings stream, or ``None`` if it is not unique.
+
+    Reported only where the IRR is unique: the savings change sign exactly once (then one IRR
+    exists). With no sign change there is none; with several there may be several, and the
+    IRR can point the wrong way (a positive IRR beside a negative NPV), so it is ``None`` and
+    :func:`irr_note` says why. MIRR (:func:`mirr_annual`) always exists then.
 
     >>> round(irr_annual([-100.0, 60.0, 60.0], periods_per_year=1), 6)
     0.130662
     >>> irr_annual([10.0, 5.0]) is None
     True
+    >>> irr_annual([-1600.0, 10000.0, -10000.0], periods_per_year=1) is None
+    True
     """
     flows = np.asarray(savings, dtype=float)
-    if not (np.any(flows > 0) and np.any(flows < 0)):
+    if sign_changes(flows) != 1:
         return None
-    rate = npf.irr(flows)
-    if rate is None or not math.isfinite(rate):
+    roots = irr_all(flows)
+    if len(roots) != 1:
         return None
-    return float((1.0 + rate) ** periods_per_year - 1.0)
+    return float((1.0 + roots[0]) ** periods_per_year - 1.0)
+
+
+def irr_note(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12) -> str | None:
+    """Why there is no single IRR, in a sentence (``None`` when the IRR is unique).
+
+    >>> note = irr_note([-1600.0, 10000.0, -10000.0], periods_per_year=1)
+    >>> note.startswith("savings change sign 2 times"), "IRRs: 25.0 %, 400.0 % a year" in note
+    (True, True)
+    """
+    flows = np.asarray(savings, dtype=float)
+    changes = sign_changes(flows)
+    if changes == 1:
+        return None
+    if changes == 0:
+        return "savings never change sign, so there is no IRR"
+    roots = [(1.0 + r) ** periods_per_year - 1.0 for r in irr_all(flows)]
+    listed = ", ".join(f"{r * 100:,.1f} %" for r in roots) if roots else "none real"
+    return (f"savings change sign {changes} times, so the IRR is not unique (IRRs: {listed} a "
+            f"year); read NPV and MIRR instead")
 
 
 def mirr_annual(savings: Sequence[float] | np.ndarray, rate_per_period: float,

@@ -113,7 +113,8 @@ def executive_summary_html(ev: Evaluation) -> str:
 
 
 def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
-    """Headline metrics per offer as an HTML table (NPV, ROI, IRR, payback, savings, unit cost).
+    """Headline metrics per offer as an HTML table (NPV, payback, MIRR, ROI, savings, unit
+    cost). IRR is not a headline: it is shown in a note, and only where it is unique.
 
     ``compact`` keeps offer, NPV, ROI, payback and savings (for the explorer's side panel).
     """
@@ -127,20 +128,29 @@ def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
             for o, r in ev.metrics.iterrows())
         return ('<table class="bpo-table"><tr><th>Offer</th><th>NPV</th><th>ROI</th>'
                 f"<th>Payback</th><th>Savings</th></tr>{rows}</table>")
-    head = ("<tr><th>Offer</th><th>Pricing</th><th>NPV</th><th>ROI</th><th>IRR / yr</th>"
-            "<th>Payback</th><th>Savings</th><th>One-time cost</th>"
+    head = ("<tr><th>Offer</th><th>Pricing</th><th>NPV</th><th>Payback</th>"
+            "<th>MIRR / yr</th><th>ROI</th><th>Savings</th><th>One-time cost</th>"
             f"<th>Cost / transaction ({cur})</th></tr>")
     rows = []
     for offer, r in ev.metrics.iterrows():
         mark = ' class="bpo-best"' if offer == ev.recommendation else ""
         rows.append(
             f"<tr{mark}><td>{esc(offer)}</td><td>{PRICING_LABELS[r.pricing_model]}</td>"
-            f"<td>{money(r.npv, cur)}</td><td>{pct(r.roi)}</td><td>{pct(r.irr_annual)}</td>"
-            f"<td>{month_text(r.payback_month)}</td><td>{pct(r.savings_pct)}</td>"
+            f"<td>{money(r.npv, cur)}</td><td>{month_text(r.payback_month)}</td>"
+            f"<td>{pct(r.mirr_annual)}</td><td>{pct(r.roi)}</td><td>{pct(r.savings_pct)}</td>"
             f"<td>{money(r.one_time_cost, cur)}</td>"
             f"<td>{r.cost_per_transaction_outsourced:,.2f} "
             f"<span class='bpo-muted'>vs {r.cost_per_transaction_in_house:,.2f}</span></td></tr>")
-    return f'<table class="bpo-table">{head}{"".join(rows)}</table>'
+    notes = []
+    for offer, r in ev.metrics.iterrows():
+        if isinstance(r.irr_note, str):
+            notes.append(f"{esc(offer)}: {esc(r.irr_note)}.")
+        else:
+            notes.append(f"{esc(offer)}: IRR {pct(r.irr_annual)} a year.")
+    note = ("<p class='bpo-note'>MIRR finances and reinvests at the discount rate, so it is "
+            "unique and comparable with it; the IRR is shown only where the savings change "
+            "sign once. " + " ".join(notes) + "</p>")
+    return f'<table class="bpo-table">{head}{"".join(rows)}</table>{note}'
 
 
 def hidden_costs_table_html(ev: Evaluation) -> str:
@@ -160,7 +170,16 @@ def hidden_costs_table_html(ev: Evaluation) -> str:
         for o in totals.index)
     rows.append(f"<tr><td><strong>Hidden costs as a share of the vendor fee</strong></td>"
                 f"{share}</tr>")
-    return f'<table class="bpo-table">{head}{"".join(rows)}</table>'
+    notes = []
+    for offer, r in ev.metrics.iterrows():
+        if isinstance(r.irr_note, str):
+            notes.append(f"{esc(offer)}: {esc(r.irr_note)}.")
+        else:
+            notes.append(f"{esc(offer)}: IRR {pct(r.irr_annual)} a year.")
+    note = ("<p class='bpo-note'>MIRR finances and reinvests at the discount rate, so it is "
+            "unique and comparable with it; the IRR is shown only where the savings change "
+            "sign once. " + " ".join(notes) + "</p>")
+    return f'<table class="bpo-table">{head}{"".join(rows)}</table>{note}'
 
 
 def assumptions_appendix_html(scenario: Scenario) -> str:

@@ -7,7 +7,8 @@ or LibreOffice recalculating give the same numbers. Sheets:
 - **About**: what the run was given (package version, run date, scenario file and SHA-256,
   trials, seed, overrides) and how to read the workbook;
 - **Metrics**: per offer, formulas over the Monthly sheet: NPV, PV in-house, PV outsourced,
-  ROI, IRR ``=(1+IRR(...))^12-1``, MIRR, payback and discounted payback month; workbook names
+  ROI, IRR ``=(1+IRR(...))^12-1`` (only where savings change sign once, so it is unique),
+  MIRR, payback and discounted payback month; workbook names
   ``npv_1``, ``roi_1``, ``irr_1``, ``mirr_1``, ``payback_1``, ``discounted_payback_1``,
   ``pv_in_house_1``, ``pv_outsourced_1`` … (1-based offer number, in file order);
 - **Monthly**: one block of rows per offer; cost components are the engine's values, and the
@@ -83,6 +84,19 @@ def _paid_back_from_here(savings: np.ndarray) -> np.ndarray:
     tolerance = _TOLERANCE * float(np.max(np.abs(savings))) if savings.size else 0.0
     suffix_min = np.minimum.accumulate(cumulative[::-1])[::-1]
     return (suffix_min >= -tolerance).astype(int)
+
+
+def _signs(savings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The last non-zero sign of savings up to each month, and 1 where the sign changes."""
+    last = np.zeros(savings.size, dtype=int)
+    change = np.zeros(savings.size, dtype=int)
+    previous = 0
+    for i, s in enumerate(np.sign(savings).astype(int)):
+        if s != 0 and previous != 0 and s != previous:
+            change[i] = 1
+        previous = s if s != 0 else previous
+        last[i] = previous
+    return last, change
 
 
 def _cached(value: Any) -> Any:
@@ -247,7 +261,8 @@ class _Writer:
                    + [f"Outsourced: {_label(c)}" for c in _OUTSOURCED]
                    + ["Outsourced total", "Savings", "Cumulative savings", "Discount factor",
                       "Discounted savings", "Discounted cumulative", "Paid back from here",
-                      "Discounted paid back from here", "In-house FTE", "Vendor billed units"])
+                      "Discounted paid back from here", "Last sign of savings",
+                      "Sign change", "In-house FTE", "Vendor billed units"])
         ws = self._sheet("Monthly", [22, 7, 10, 7, 11] + [12] * (len(columns) - 5))
         ws.set_paper(8)  # A3: 33 columns stay readable on one page wide
         self._header(ws, columns)
@@ -268,6 +283,7 @@ class _Writer:
             discounted = savings * df
             helper = _paid_back_from_here(savings)
             helper_d = _paid_back_from_here(discounted)
+            last_sign, changes = _signs(savings)
             for i, r in t.iterrows():
                 R = row + 1  # this row in Excel numbering
                 ws.write_string(row, 0, str(name))
@@ -311,6 +327,15 @@ class _Writer:
                         f"-{_TOLERANCE}*MAX(MAX({L[flow]}{first}:{L[flow]}{last}),"
                         f"-MIN({L[flow]}{first}:{L[flow]}{last})),1,0)",
                         self.fmt["int"], int(values[i]))
+                # sign changes of savings, zeros skipped: the IRR is reported only when unique
+                prev_sign = "0" if i == 0 else f"{L['Last sign of savings']}{R - 1}"
+                ws.write_formula(row, pos["Last sign of savings"],
+                                 f"=IF({L['Savings']}{R}<>0,SIGN({L['Savings']}{R}),{prev_sign})",
+                                 self.fmt["int"], int(last_sign[i]))
+                ws.write_formula(row, pos["Sign change"],
+                                 f"=IF(AND({L['Savings']}{R}<>0,{prev_sign}<>0,"
+                                 f"SIGN({L['Savings']}{R})<>{prev_sign}),1,0)",
+                                 self.fmt["int"], int(changes[i]))
                 ws.write_number(row, pos["In-house FTE"], float(r.in_house_fte), self.fmt["num"])
                 ws.write_number(row, pos["Vendor billed units"], float(r.vendor_billed_units),
                                 self.fmt["num"])
@@ -375,7 +400,8 @@ class _Writer:
                  m.pv_outsourced),
                 ("roi", f'=IF({at("pv_outsourced")}>0,{at("npv")}/{at("pv_outsourced")},"")',
                  "pct", m.roi),
-                ("irr", f'=IFERROR((1+IRR({rng("Savings")}))^12-1,"")', "pct", m.irr_annual),
+                ("irr", f'=IF(SUM({rng("Sign change")})=1,'
+                        f'IFERROR((1+IRR({rng("Savings")}))^12-1,""),"")', "pct", m.irr_annual),
                 ("mirr", f'=IFERROR((1+MIRR({rng("Savings")},discount_rate_monthly,'
                          f'discount_rate_monthly))^12-1,"")', "pct", m.mirr_annual),
                 ("payback", f'=IFERROR(MATCH(1,{rng("Paid back from here")},0)-1,"never")',
