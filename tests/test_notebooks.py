@@ -98,6 +98,8 @@ def test_report_has_no_code_and_embeds_plotly_once_with_figure_data(business_cas
                     "Pricing models compared", "Assumptions appendix", "Illustrative inputs"):
         assert heading in html
     assert "Source:" in html  # source notes in the appendix
+    # how sure the recommendation is, before any figure
+    assert html.index("Monte Carlo trials") < html.index("Cost comparison")
     appendix = html[html.index('<div class="bpo-appendix">'):]
     appendix = appendix[: appendix.index("</main>")]
     assert "<a " not in appendix  # link-free appendix

@@ -95,6 +95,10 @@ def test_workbook_sheets_formats_and_numbers_match_metrics(run_dir):
     assert monthly.column_dimensions["A"].width >= 10
     about = {r[0].value: r[1].value for r in wb["About"].iter_rows() if r[0].value}
     assert about["Monte Carlo trials"] == "50"  # the run's -p trials=50
+    assert metrics["risk"]["trials"] == 50 and metrics["risk"]["seed"] == 2026
+    shares = [o["p_best"] for o in metrics["risk"]["offers"].values()]
+    assert sum(shares) + metrics["risk"]["p_best_stay_in_house"] == pytest.approx(1.0)
+    assert isinstance(metrics["recommendation_flags"], list)
     assert len(about["Scenario file SHA-256"]) == 64
 
 

@@ -12,6 +12,7 @@ May import: :mod:`bpo_roi.model`, :mod:`bpo_roi.scenario`, :mod:`bpo_roi.staffin
 pandas, scipy.
 """
 
+from bpo_roi.analysis.advice import Advice, advise
 from bpo_roi.analysis.breakeven_search import Breakeven, breakeven, breakeven_values
 from bpo_roi.analysis.business_case import STAY_IN_HOUSE, Evaluation, evaluate, recommend
 from bpo_roi.analysis.monte_carlo import Simulation, simulate
@@ -20,10 +21,12 @@ from bpo_roi.analysis.version_diff import ScenarioDiff, diff
 
 __all__ = [
     "STAY_IN_HOUSE",
+    "Advice",
     "Breakeven",
     "Evaluation",
     "ScenarioDiff",
     "Simulation",
+    "advise",
     "breakeven",
     "breakeven_values",
     "diff",

@@ -59,13 +59,15 @@ class Evaluation:
         """The offer with the highest positive NPV, or ``"stay in-house"``."""
         return recommend(self.metrics)
 
-    def to_metrics_dict(self) -> dict[str, Any]:
-        """The ``metrics.json`` document (missing metrics as ``None``)."""
+    def to_metrics_dict(self, advice: Any = None) -> dict[str, Any]:
+        """The ``metrics.json`` document (missing metrics as ``None``); with ``advice``
+        (:func:`bpo_roi.analysis.advice.advise`) also ``recommendation_confidence``,
+        ``recommendation_flags`` and, when a Monte Carlo ran, the ``risk`` block."""
         s = self.scenario.scenario
         offers = {}
         for name, row in self.metrics.iterrows():
             offers[str(name)] = {k: _json_value(row[k]) for k in METRIC_KEYS}
-        return {
+        document = {
             "scenario": s.name,
             "currency": s.currency,
             "horizon_months": s.horizon_months,
@@ -73,6 +75,12 @@ class Evaluation:
             "recommendation": self.recommendation,
             "offers": offers,
         }
+        if advice is not None:
+            document["recommendation_confidence"] = advice.confidence
+            document["recommendation_flags"] = list(advice.flags)
+            if advice.risk is not None:
+                document["risk"] = advice.risk
+        return document
 
 
 MAX_MONTHLY_AMOUNT = 1e15

@@ -65,7 +65,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     except ValueError as exc:  # e.g. a queue no finite staff can serve
         _err(f"{file}: cannot be evaluated: {str(exc).splitlines()[0]}")
         return EXIT_BAD_INPUT
-    document = result.to_metrics_dict()
+    from bpo_roi.analysis.advice import advise
+
+    document = result.to_metrics_dict(advise(result))
     if args.out is not None:
         out = Path(args.out)
         try:

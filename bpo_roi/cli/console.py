@@ -48,7 +48,10 @@ def headline_table(metrics: dict[str, Any]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     title = (f"{metrics['scenario']} — {metrics['horizon_months']} months, discount "
              f"{metrics['discount_rate_annual'] * 100:.1f} %/yr")
-    return "\n".join([title, *lines, f"Recommendation: {metrics['recommendation']}"])
+    flags = [f"  ! {f}" for f in metrics.get("recommendation_flags", [])]
+    confidence = metrics.get("recommendation_confidence")
+    return "\n".join([title, *lines, f"Recommendation: {metrics['recommendation']}",
+                      *([f"  {confidence}"] if confidence else []), *flags])
 
 
 def diff_table(d: Any, old_file: str, new_file: str) -> str:

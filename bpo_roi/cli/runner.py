@@ -222,6 +222,7 @@ def run_one(task: dict[str, Any]) -> RunResult:
     """Run one scenario into ``out/<slug>`` atomically (see module docstring)."""
     import papermill as pm
 
+    from bpo_roi.analysis.advice import advise
     from bpo_roi.analysis.business_case import evaluate
     from bpo_roi.analysis.monte_carlo import simulate
     from bpo_roi.analysis.sensitivity import tornado
@@ -246,11 +247,11 @@ def run_one(task: dict[str, Any]) -> RunResult:
         write_kit_marker(tmp, run_id=run_id, scenario=task["name"], file=task["file"])
         scenario = load_scenario(task["file"]).with_overrides(task["overrides"])
         evaluation = evaluate(scenario)
-        document = evaluation.to_metrics_dict()
-        write_monthly_csv(evaluation.monthly, tmp / "monthly.csv")
-        write_metrics_json(document, tmp / "metrics.json")
         trials, seed = _risk_parameters(task)
         simulation = simulate(scenario, trials=trials, seed=seed)
+        document = evaluation.to_metrics_dict(advise(evaluation, simulation))
+        write_monthly_csv(evaluation.monthly, tmp / "monthly.csv")
+        write_metrics_json(document, tmp / "metrics.json")
         write_results_xlsx(evaluation, tmp / "results.xlsx", simulation=simulation,
                            tornado=tornado(scenario),
                            run={"file": task["file"], "sha256": _sha256(task["file"]),

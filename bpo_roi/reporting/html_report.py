@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from bpo_roi.scenario.schema import Scenario
 
 __all__ = [
+    "advice_html",
     "assumptions_appendix_html",
     "executive_summary_html",
     "headline_table_html",
@@ -77,6 +78,14 @@ def _point(value: Any) -> Any:
     from bpo_roi.scenario.schema import point
 
     return point(value)
+
+
+def advice_html(advice: Any) -> str:
+    """What to read first: the flags (plain sentences), then how sure the recommendation is."""
+    flags = "".join(f"<li>{esc(f)}</li>" for f in advice.flags)
+    box = (f'<div class="bpo-flags"><strong>Read this first</strong><ul>{flags}</ul></div>'
+           if flags else "")
+    return f'{box}<p class="bpo-confidence">{esc(advice.confidence)}</p>'
 
 
 def executive_summary_html(ev: Evaluation) -> str:

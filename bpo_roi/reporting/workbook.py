@@ -478,6 +478,8 @@ class _Writer:
         ws = self._sheet("Risk", [26, 10, 16, 16, 16, 16, 12, 12])
         self._header(ws, ["Offer", "Trials", f"NPV mean ({cur})", f"NPV P5 ({cur})",
                           f"NPV P50 ({cur})", f"NPV P95 ({cur})", "P(NPV > 0)", "P(best)"])
+        from bpo_roi.analysis.advice import p_best
+
         best = p_best(sim)
         for k, (name, r) in enumerate(sim.summary.iterrows(), start=1):
             ws.write_string(k, 0, str(name))
@@ -605,14 +607,3 @@ def _unit(name: str, percent: bool, currency: str) -> str:
                                "severance", "retention_bonus", "exit")):
         return currency
     return ""
-
-
-def p_best(sim: Any) -> dict[str, float]:
-    """Share of trials in which each offer has the highest NPV, with "stay in-house" counted as
-    an option whose NPV is 0 (its key is ``"stay in-house"``)."""
-    table = sim.trials.pivot(index="trial", columns="offer", values="npv")
-    table = table[list(sim.summary.index)]
-    values = np.column_stack([table.to_numpy(float), np.zeros(len(table))])
-    names = [*table.columns, "stay in-house"]
-    winners = np.argmax(values, axis=1)
-    return {str(n): float(np.mean(winners == i)) for i, n in enumerate(names)}

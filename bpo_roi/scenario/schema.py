@@ -267,6 +267,9 @@ class ScenarioInfo(_Section):
     horizon_months: Annotated[int, Field(ge=1, le=240)]
     discount_rate_annual: DiscountRate
     risk_adjustment: RiskAdjustment | None = None
+    materiality: _number(_Bounds(ge=0.0, le=1.0, what="a fraction"),
+                         "a saving below this share of the in-house present cost is flagged as "
+                         "not material", percent=True) = 0.02
     illustrative: bool = False
     notes: Text | None = None
     source: Text | None = None
