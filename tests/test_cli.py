@@ -52,9 +52,22 @@ def test_evaluate_writes_contract_files(tmp_path):
     monthly = pd.read_csv(out / "monthly.csv")
     assert metrics["currency"] == "GBP" and metrics["horizon_months"] == 36
     assert set(metrics["offers"]) == set(monthly.offer.unique())
-    assert list(monthly.columns[:6]) == ["offer", "month", "volume", "in_house", "outsourced",
-                                         "savings"]
+    assert list(monthly.columns[:7]) == ["offer", "month", "date", "volume", "in_house",
+                                         "outsourced", "savings"]
     assert len(monthly) == 3 * 37
+    assert monthly.date.iloc[0] == "2027-06" and monthly.date.iloc[1] == "2027-07"  # 2027-07 start
+    # annual.csv: fiscal years that add back to the monthly table
+    annual = pd.read_csv(out / "annual.csv")
+    assert list(annual.columns) == ["offer", "fiscal_year", "in_house", "outsourced", "savings",
+                                    "one_time", "in_house_fte", "vendor_fte"]
+    for name in metrics["offers"]:
+        a, m = annual[annual.offer == name], monthly[monthly.offer == name]
+        for column in ("in_house", "outsourced", "savings"):
+            assert a[column].sum() == pytest.approx(m[column].sum(), rel=1e-12)
+        assert a.one_time.sum() == pytest.approx(m.outsourced.iloc[0], rel=1e-12)
+        assert sorted(a.fiscal_year) == [2027, 2028, 2029, 2030]  # calendar years by default
+    assert metrics["recommendation_flags"] == [] or all(
+        isinstance(f, str) for f in metrics["recommendation_flags"])
     for name, m in metrics["offers"].items():
         t = monthly[monthly.offer == name]
         assert (t.savings * t.discount_factor).sum() == pytest.approx(m["npv"], rel=1e-9)

@@ -24,10 +24,12 @@ from bpo_roi.model.timeline import monthly_rate
 from bpo_roi.scenario.schema import Scenario, point
 
 __all__ = [
+    "ANNUAL_COLUMNS",
     "METRIC_KEYS",
     "STAY_IN_HOUSE",
     "Evaluation",
     "NonFiniteResultError",
+    "annual_table",
     "evaluate",
     "queue_summary",
     "recommend",
@@ -53,6 +55,11 @@ class Evaluation:
     scenario: Scenario
     monthly: pd.DataFrame
     metrics: pd.DataFrame
+
+    @property
+    def annual(self) -> pd.DataFrame:
+        """Fiscal-year totals per offer (see :func:`annual_table`)."""
+        return annual_table(self.monthly, self.scenario)
 
     @property
     def recommendation(self) -> str:
@@ -120,6 +127,43 @@ def require_finite_monthly(monthly: pd.DataFrame, scenario: Scenario) -> None:
         f"scenario {scenario.scenario.name!r}: the model gave a non-finite or absurd {column} "
         f"({numeric.iat[row, col]}) for offer {offer!r} in month {month}; check {section} "
         f"for values far outside a real process")
+
+
+ANNUAL_COLUMNS = ("offer", "fiscal_year", "in_house", "outsourced", "savings", "one_time",
+                  "in_house_fte", "vendor_fte")
+
+
+def annual_table(monthly: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Fiscal-year view of the monthly table, one row per offer and fiscal year.
+
+    ``in_house``, ``outsourced`` and ``savings`` are sums over the year's months (month 0, the
+    one-time costs, falls in the year of the month before operations start); ``one_time`` is
+    month 0's outsourced cost; ``in_house_fte`` is the status quo's average FTE over the year's
+    operating months and ``vendor_fte`` the vendor's: billed seats (per-seat), billed hours ÷
+    the in-house paid hours a month (hourly), empty for per-transaction pricing, which bills
+    no staff. Fiscal years follow ``scenario.fiscal_year_start_month`` and are named by the
+    calendar year in which they end. Sums add back to the monthly table exactly.
+    """
+    from bpo_roi.model.timeline import fiscal_year
+
+    s = scenario.scenario
+    start = s.fiscal_year_start_month
+    frame = monthly.copy()
+    frame["fiscal_year"] = [fiscal_year(d, start) for d in frame.date]
+    models = {o.name: o.pricing.model for o in scenario.offers}
+    paid = float(point(scenario.in_house.paid_hours_per_month))
+    per_model = frame.offer.map(models)
+    frame["vendor_fte"] = np.where(per_model == "per_seat", frame.vendor_billed_units,
+                                   np.where(per_model == "hourly",
+                                            frame.vendor_billed_units / paid, np.nan))
+    frame["one_time"] = np.where(frame.month == 0, frame.outsourced, 0.0)
+    operating = frame[frame.month >= 1]
+    sums = frame.groupby(["offer", "fiscal_year"], sort=False)[
+        ["in_house", "outsourced", "savings", "one_time"]].sum()
+    means = operating.groupby(["offer", "fiscal_year"], sort=False)[
+        ["in_house_fte", "vendor_fte"]].mean()
+    table = sums.join(means, how="left").reset_index()
+    return table.loc[:, list(ANNUAL_COLUMNS)]
 
 
 def queue_summary(scenario: Scenario) -> dict[str, Any] | None:

@@ -54,7 +54,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from bpo_roi.analysis.business_case import evaluate
-    from bpo_roi.reporting.files import write_metrics_json, write_monthly_csv
+    from bpo_roi.reporting.files import write_annual_csv, write_metrics_json, write_monthly_csv
 
     loaded, bad = _load_all([args.file])
     if bad:
@@ -73,13 +73,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         try:
             out.mkdir(parents=True, exist_ok=True)
             write_monthly_csv(result.monthly, out / "monthly.csv")
+            write_annual_csv(result.annual, out / "annual.csv")
             write_metrics_json(document, out / "metrics.json")
         except OSError as exc:
             _err(f"{out}: cannot write results ({exc.strerror or exc})")
             return EXIT_FAILED
     print(headline_table(document))
     if args.out is not None:
-        print(f"Wrote {Path(args.out) / 'monthly.csv'} and {Path(args.out) / 'metrics.json'}")
+        print(f"Wrote monthly.csv, annual.csv and metrics.json in {Path(args.out)}")
     return EXIT_OK
 
 

@@ -227,6 +227,7 @@ def run_one(task: dict[str, Any]) -> RunResult:
     from bpo_roi.analysis.monte_carlo import simulate
     from bpo_roi.analysis.sensitivity import tornado
     from bpo_roi.reporting.files import (
+        write_annual_csv,
         write_kit_marker,
         write_metrics_json,
         write_monthly_csv,
@@ -251,6 +252,7 @@ def run_one(task: dict[str, Any]) -> RunResult:
         simulation = simulate(scenario, trials=trials, seed=seed)
         document = evaluation.to_metrics_dict(advise(evaluation, simulation))
         write_monthly_csv(evaluation.monthly, tmp / "monthly.csv")
+        write_annual_csv(evaluation.annual, tmp / "annual.csv")
         write_metrics_json(document, tmp / "metrics.json")
         write_results_xlsx(evaluation, tmp / "results.xlsx", simulation=simulation,
                            tornado=tornado(scenario),

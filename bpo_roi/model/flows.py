@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 
 from bpo_roi.model import hidden_costs, in_house, metrics, pricing, workload
-from bpo_roi.model.timeline import annual_step_index, discount_factors, monthly_rate
+from bpo_roi.model.timeline import (
+    annual_step_index,
+    discount_factors,
+    month_dates,
+    monthly_rate,
+)
 from bpo_roi.scenario.schema import Scenario, point
 from bpo_roi.staffing.queue_sizing import QueueShape, queue_agent_hours
 
@@ -348,7 +353,8 @@ def offer_summary_arrays(flows: Flows, offer: OfferFlows) -> dict[str, np.ndarra
 def monthly_table(flows: Flows, scenario: Scenario) -> pd.DataFrame:
     """The long monthly table: one row per (offer, month), components beside their totals.
 
-    Columns: ``offer``, ``month``, ``volume``, ``in_house``, ``outsourced``, ``savings``,
+    Columns: ``offer``, ``month``, ``date`` (``YYYY-MM``; month 0 is the month before
+    operations start), ``volume``, ``in_house``, ``outsourced``, ``savings``,
     ``cumulative_savings``, ``discount_factor``, ``in_house_fte``, ``vendor_billed_units``,
     then ``in_house.<component>`` and ``outsourced.<component>``.
     """
@@ -362,6 +368,8 @@ def monthly_table(flows: Flows, scenario: Scenario) -> pd.DataFrame:
     data: dict[str, Any] = {
         "offer": np.repeat(np.array([o.name for o in flows.offers], dtype=object), horizon + 1),
         "month": np.tile(months, n_offers),
+        "date": np.tile(np.array(month_dates(scenario.scenario.start_month, horizon),
+                                 dtype=object), n_offers),
         "volume": np.tile(flows.volume[0], n_offers),
         "in_house": np.tile(inhouse_total, n_offers),
         "outsourced": np.concatenate(totals),

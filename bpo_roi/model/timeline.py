@@ -21,11 +21,41 @@ __all__ = [
     "annual_step_index",
     "compound_index",
     "discount_factors",
+    "fiscal_year",
+    "month_dates",
     "month_row",
     "monthly_rate",
     "operating_months",
     "period_discount_factors",
 ]
+
+
+def month_dates(start_month: str, horizon_months: int) -> list[str]:
+    """Calendar month (``YYYY-MM``) of months ``0..H``: month 1 is ``start_month``, month 0
+    (one-time costs) the month before it.
+
+    >>> month_dates("2027-01", 2)
+    ['2026-12', '2027-01', '2027-02']
+    """
+    year, month = int(start_month[:4]), int(start_month[5:7])
+    out = []
+    for t in range(horizon_months + 1):
+        index = year * 12 + (month - 1) + (t - 1)
+        out.append(f"{index // 12:04d}-{index % 12 + 1:02d}")
+    return out
+
+
+def fiscal_year(date: str, start_month: int = 1) -> int:
+    """Fiscal year of a ``YYYY-MM`` month, named by the calendar year in which it ends.
+
+    With ``start_month`` 1 it is the calendar year; with 4 (April), April 2027 to March 2028
+    is fiscal year 2028.
+
+    >>> fiscal_year("2027-03", 4), fiscal_year("2027-04", 4), fiscal_year("2027-12", 1)
+    (2027, 2028, 2027)
+    """
+    year, month = int(date[:4]), int(date[5:7])
+    return year + 1 if start_month > 1 and month >= start_month else year
 
 
 def month_row(horizon_months: int) -> np.ndarray:

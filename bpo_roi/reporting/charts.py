@@ -77,18 +77,18 @@ def monthly_cost(ev: Evaluation, fig: go.Figure | None = None) -> go.Figure:
     cur = _currency(ev)
     m = ev.monthly[ev.monthly.month >= 1]
     first = m[m.offer == m.offer.iloc[0]]
-    traces = [go.Scatter(x=first.month, y=first.in_house, name="In-house (status quo)",
+    traces = [go.Scatter(x=first.date, y=first.in_house, name="In-house (status quo)",
                          line={"color": IN_HOUSE_COLOUR, "width": 3, "dash": "dot"},
-                         hovertemplate=f"In-house<br>month %{{x}}: %{{y:,.0f}} {cur}"
+                         hovertemplate=f"In-house<br>%{{x|%b %Y}}: %{{y:,.0f}} {cur}"
                                        "<extra></extra>")]
     for i, (offer, t) in enumerate(m.groupby("offer", sort=False)):
         traces.append(go.Scatter(
-            x=t.month, y=t.outsourced, name=_esc(offer), line={"color": PALETTE[i % 8],
+            x=t.date, y=t.outsourced, name=_esc(offer), line={"color": PALETTE[i % 8],
                                                               "width": 2},
-            hovertemplate=f"{_esc(offer)}<br>month %{{x}}: %{{y:,.0f}} {cur}<extra></extra>"))
+            hovertemplate=f"{_esc(offer)}<br>%{{x|%b %Y}}: %{{y:,.0f}} {cur}<extra></extra>"))
     fig = _fill(fig, traces)
     _layout(fig, "Monthly cost: in-house vs each offer (incl. hidden costs)", cur)
-    fig.update_xaxes(title="month")
+    fig.update_xaxes(title="", tickformat="%b %Y")
     return fig
 
 
@@ -100,20 +100,20 @@ def cumulative_savings(ev: Evaluation, fig: go.Figure | None = None) -> go.Figur
     for i, (offer, t) in enumerate(ev.monthly.groupby("offer", sort=False)):
         colour = PALETTE[i % 8]
         traces.append(go.Scatter(
-            x=t.month, y=t.cumulative_savings, name=_esc(offer), line={"color": colour},
-            hovertemplate=f"{_esc(offer)}<br>month %{{x}}: %{{y:,.0f}} {cur} cumulative"
+            x=t.date, y=t.cumulative_savings, name=_esc(offer), line={"color": colour},
+            hovertemplate=f"{_esc(offer)}<br>%{{x|%b %Y}}: %{{y:,.0f}} {cur} cumulative"
                           "<extra></extra>"))
         payback = ev.metrics.loc[offer, "payback_month"]
         xs, ys = ([], []) if pd.isna(payback) else (
-            [int(payback)], [float(t.cumulative_savings.iloc[int(payback)])])
+            [t.date.iloc[int(payback)]], [float(t.cumulative_savings.iloc[int(payback)])])
         traces.append(go.Scatter(
             x=xs, y=ys, mode="markers", showlegend=False, name=f"{_esc(offer)} payback",
             marker={"color": colour, "size": 12, "symbol": "diamond",
                     "line": {"color": "white", "width": 1}},
-            hovertemplate=f"{_esc(offer)} pays back in month %{{x}}<extra></extra>"))
+            hovertemplate=f"{_esc(offer)} pays back in %{{x|%b %Y}}<extra></extra>"))
     fig = _fill(fig, traces)
     _layout(fig, "Cumulative savings (◆ = payback month)", _currency(ev))
-    fig.update_xaxes(title="month")
+    fig.update_xaxes(title="", tickformat="%b %Y")
     return fig
 
 

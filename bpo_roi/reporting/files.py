@@ -37,6 +37,7 @@ __all__ = [
     "output_lock",
     "remove_stale_work",
     "slugify",
+    "write_annual_csv",
     "write_diff_csv",
     "write_kit_marker",
     "write_metrics_json",
@@ -110,6 +111,12 @@ def write_monthly_csv(monthly: Any, target: str | os.PathLike[str]) -> None:
             frame[column] = frame[column].map(inert_text)
     with atomic_path(target) as tmp, _open_text(tmp) as fh:
         frame.to_csv(fh, index=False)
+
+
+def write_annual_csv(annual: Any, target: str | os.PathLike[str]) -> None:
+    """Write ``annual.csv`` (fiscal years; see
+    :func:`bpo_roi.analysis.business_case.annual_table`) atomically, text inert."""
+    write_monthly_csv(annual, target)
 
 
 DIFF_COLUMNS = ("offer", "input", "label", "old", "new", "npv_effect")

@@ -30,7 +30,9 @@ __all__ = [
     "advice_html",
     "assumptions_appendix_html",
     "executive_summary_html",
+    "fiscal_years_html",
     "headline_table_html",
+    "payback_text",
     "render_report",
     "staffing_html",
     "title_block_html",
@@ -80,6 +82,36 @@ def _point(value: Any) -> Any:
     return point(value)
 
 
+def payback_text(ev: Evaluation, month: Any) -> str:
+    """``month 12 (2027-12)``: the payback month with its calendar month."""
+    from bpo_roi.reporting.formatting import is_missing
+
+    if is_missing(month):
+        return month_text(month)
+    dates = ev.monthly.date[ev.monthly.offer == ev.monthly.offer.iloc[0]].tolist()
+    return f"month {int(month)} ({dates[int(month)]})"
+
+
+def fiscal_years_html(ev: Evaluation) -> str:
+    """Savings per offer and fiscal year (the CFO's budget view), with the one-time costs."""
+    cur = esc(ev.scenario.scenario.currency)
+    annual = ev.annual
+    years = sorted(annual.fiscal_year.unique())
+    start = ev.scenario.scenario.fiscal_year_start_month
+    head = "<tr><th>Savings by fiscal year</th>" + "".join(
+        f"<th>FY{y}</th>" for y in years) + "<th>Total</th></tr>"
+    rows = []
+    for offer, t in annual.groupby("offer", sort=False):
+        by_year = dict(zip(t.fiscal_year, t.savings, strict=True))
+        cells = "".join(f"<td>{money(by_year.get(y), cur)}</td>" for y in years)
+        rows.append(f"<tr><td>{esc(offer)}</td>{cells}<td>{money(t.savings.sum(), cur)}</td></tr>")
+    month_name = _dt.date(2000, start, 1).strftime("%B")
+    note = (f"<p class='bpo-note'>Fiscal years start in {month_name} and are named by the "
+            f"calendar year in which they end; the first includes the one-time costs of month 0. "
+            f"Undiscounted; annual.csv has in-house, outsourced, one-time and FTE columns.</p>")
+    return f'<table class="bpo-table">{head}{"".join(rows)}</table>{note}'
+
+
 def advice_html(advice: Any) -> str:
     """What to read first: the flags (plain sentences), then how sure the recommendation is."""
     flags = "".join(f"<li>{esc(f)}</li>" for f in advice.flags)
@@ -100,9 +132,9 @@ def executive_summary_html(ev: Evaluation) -> str:
             f"<strong>Outsource to {esc(best)}</strong> ({PRICING_LABELS[row.pricing_model]} "
             f"pricing): it saves {money(row.npv, cur)} in today's money over {horizon} months "
             f"({pct(row.savings_pct)} of the in-house cost), returns {pct(row.roi)} on every "
-            f"cost of outsourcing, and pays back in {month_text(row.payback_month)}.")
+            f"cost of outsourcing, and pays back in {payback_text(ev, row.payback_month)}.")
         tiles = [("NPV of savings", money(row.npv, cur)), ("ROI (TEI)", pct(row.roi)),
-                 ("Payback", month_text(row.payback_month)),
+                 ("Payback", payback_text(ev, row.payback_month)),
                  ("Cost per transaction", f"{row.cost_per_transaction_in_house:,.2f} → "
                                           f"{row.cost_per_transaction_outsourced:,.2f} {esc(cur)}")]
     else:

@@ -15,7 +15,7 @@ or LibreOffice recalculating give the same numbers. Sheets:
   totals (``=SUM`` of components), savings, cumulative savings, the discount factor
   ``=(1+discount_rate_annual)^(-month/12)``, discounted savings and the payback helpers are
   formulas;
-- **Annual**: calendar-year totals per offer, ``SUMIFS`` over Monthly;
+- **Annual**: fiscal-year totals per offer, ``SUMIFS`` over Monthly;
 - **Inputs**: every scalar input with a readable label, its value in its number format, the
   distribution's parameters and the section's source; ``discount_rate_annual``,
   ``discount_rate_monthly`` and ``horizon_months`` are workbook names the formulas use;
@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from bpo_roi.model.timeline import fiscal_year
 
 if TYPE_CHECKING:  # pragma: no cover
     from bpo_roi.analysis.business_case import Evaluation
@@ -254,9 +256,10 @@ class _Writer:
         m = self.ev.monthly
         s = self.ev.scenario.scenario
         dates = _month_dates(s.start_month, self.horizon)
+        fy_start = s.fiscal_year_start_month
         ih = [f"in_house.{c}" for c in _IN_HOUSE]
         out = [f"outsourced.{c}" for c in _OUTSOURCED]
-        columns = (["Offer", "Month", "Date", "Year", "Volume"]
+        columns = (["Offer", "Month", "Date", "Fiscal year", "Volume"]
                    + [f"In-house: {_label(c)}" for c in _IN_HOUSE] + ["In-house total"]
                    + [f"Outsourced: {_label(c)}" for c in _OUTSOURCED]
                    + ["Outsourced total", "Savings", "Cumulative savings", "Discount factor",
@@ -289,7 +292,7 @@ class _Writer:
                 ws.write_string(row, 0, str(name))
                 ws.write_number(row, 1, int(r.month), self.fmt["int"])
                 ws.write_datetime(row, 2, dates[int(r.month)], self.fmt["date"])
-                ws.write_number(row, 3, dates[int(r.month)].year, self.fmt["int"])
+                ws.write_number(row, 3, fiscal_year(str(r.date), fy_start), self.fmt["int"])
                 ws.write_number(row, 4, float(r.volume), self.fmt["money"])
                 for j, c in zip(range(c_ih0, c_ih1 + 1), ih, strict=True):
                     ws.write_number(row, j, float(r[c]), self.fmt["money"])
@@ -439,13 +442,13 @@ class _Writer:
     def _annual(self) -> None:
         cur = self.currency
         ws = self._sheet("Annual", [26, 10, 16, 16, 16, 16])
-        self._header(ws, ["Offer", "Year", f"In-house ({cur})", f"Outsourced ({cur})",
+        self._header(ws, ["Offer", "Fiscal year", f"In-house ({cur})", f"Outsourced ({cur})",
                           f"Savings ({cur})", f"One-time, month 0 ({cur})"])
         L = self.cols
         last = self.monthly_last_row
         m = self.ev.monthly
-        dates = _month_dates(self.ev.scenario.scenario.start_month, self.horizon)
-        years = np.array([dates[int(t)].year for t in m.month])
+        fy_start = self.ev.scenario.scenario.fiscal_year_start_month
+        years = np.array([fiscal_year(str(d), fy_start) for d in m.date])
         row = 1
 
         def col(name: str) -> str:
@@ -462,11 +465,11 @@ class _Writer:
                                         (3, "Outsourced total", m.outsourced[sel].sum()),
                                         (4, "Savings", m.savings[sel].sum())):
                     ws.write_formula(row, j, f"=SUMIFS({col(total)},{col('Offer')},$A{R},"
-                                             f"{col('Year')},$B{R})", self.fmt["money"],
+                                             f"{col('Fiscal year')},$B{R})", self.fmt["money"],
                                      float(value))
                 one_time = m.outsourced[sel & (m.month == 0).to_numpy()].sum()
                 ws.write_formula(row, 5, f"=SUMIFS({col('Outsourced total')},{col('Offer')},$A{R},"
-                                         f"{col('Year')},$B{R},{col('Month')},0)",
+                                         f"{col('Fiscal year')},$B{R},{col('Month')},0)",
                                  self.fmt["money"], float(one_time))
                 row += 1
 

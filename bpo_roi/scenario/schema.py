@@ -264,6 +264,9 @@ class ScenarioInfo(_Section):
     name: _name(200)
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")]
     start_month: str = Field(description="first month of operations, YYYY-MM")
+    fiscal_year_start_month: Annotated[int, Field(
+        ge=1, le=12, description="first calendar month of the fiscal year (1 = January); a "
+        "fiscal year is named by the calendar year in which it ends")] = 1
     horizon_months: Annotated[int, Field(ge=1, le=240)]
     discount_rate_annual: DiscountRate
     risk_adjustment: RiskAdjustment | None = None
