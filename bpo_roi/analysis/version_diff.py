@@ -44,7 +44,7 @@ from bpo_roi.scenario.distributions import Distribution
 from bpo_roi.scenario.schema import Scenario
 from bpo_roi.staffing.queue_sizing import EXACT_LIMIT
 
-__all__ = ["MAX_EXACT_INPUTS", "METHODS", "Change", "ScenarioDiff", "diff"]
+__all__ = ["MAX_EXACT_INPUTS", "METHODS", "Change", "ScenarioDiff", "changed_inputs", "diff"]
 
 METHODS = ("shapley", "sequential")
 MAX_EXACT_INPUTS = 16
@@ -152,6 +152,14 @@ def _walk(old: Any, new: Any, path: str, out: list[tuple[str, Any, Any, bool]]) 
             _walk(a, b, f"{path}.{i}", out)
     else:
         out.append((path, old, new, True))
+
+
+def changed_inputs(old: Scenario, new: Scenario) -> list[Change]:
+    """Every input that differs between two versions with the same offers, in file order
+    (what :func:`diff` lists, without the NPV attribution)."""
+    raw: list[tuple[str, Any, Any, bool]] = []
+    _walk(old, new, "", raw)
+    return [Change(p, _label(p, old), a, b, s, _section(p)) for p, a, b, s in raw]
 
 
 def _align(old: Scenario, new: Scenario) -> tuple[Scenario, Scenario, list[str], list[str]]:

@@ -192,15 +192,20 @@ def offers_table(ev: Evaluation) -> go.Figure:
     return fig
 
 
-def tornado_chart(table: Any, currency: str, top: int = 12) -> go.Figure:
+def tornado_chart(table: Any, currency: str, top: int = 12,
+                  offer_names: list[str] | None = None) -> go.Figure:
     """Tornado: NPV with each driver at its low and high value, widest swing on top.
 
-    ``table`` is the result of :func:`bpo_roi.tornado`.
+    ``table`` is the result of :func:`bpo_roi.tornado`; ``offer_names`` (the scenario's, in
+    file order) let the drivers of an offer be named by the offer.
     """
+    from bpo_roi.reporting.formatting import input_label
+
     go = _go()
     t = table.head(top).iloc[::-1]
     base = float(table.attrs.get("base_npv", 0.0))
-    labels = [f"{_esc(d)} ({b})" for d, b in zip(t.driver, t.basis, strict=True)]
+    labels = [f"{_esc(input_label(d, offer_names))} ({b})"
+              for d, b in zip(t.driver, t.basis, strict=True)]
     low = go.Bar(y=labels, x=t.npv_low - base, base=base, orientation="h", name="driver low",
                  marker_color=PALETTE[5],
                  customdata=np.column_stack([t.low_value, t.npv_low]),

@@ -22,6 +22,9 @@ __all__ = [
     "PRICING_LABELS",
     "esc",
     "flatten_inputs",
+    "input_label",
+    "input_leaves",
+    "input_value_text",
     "is_missing",
     "money",
     "month_text",
@@ -43,6 +46,53 @@ COMPONENT_LABELS = {
 
 PRICING_LABELS = {"per_seat": "per-seat", "hourly": "hourly", "per_transaction":
                   "per-transaction"}
+
+
+_WORDS = {"in_house": "in-house", "fte": "FTE", "fx": "FX", "aht": "AHT", "it": "IT",
+          "cost_per_fte_annual": "cost per FTE (annual)", "exit_cost": "exit cost"}
+_SINGULAR = {"tiers": "tier", "offers": "offer", "intraday_profile": "interval",
+             "seasonality": "month", "correlations": "correlation", "between": "assumption"}
+
+
+def input_label(path: str, offer_names: list[str] | None = None) -> str:
+    """A person's name for an input path; list positions count from 1.
+
+    >>> input_label("pricing.tiers.0.rate_per_transaction")
+    'Pricing · tier 1 · rate per transaction'
+    >>> input_label("offers.1.ramp.months", ["Vendor A", "Vendor B"])
+    'Offer 2 (Vendor B) · ramp · months'
+    >>> input_label("in_house.salary_annual")
+    'In-house · salary annual'
+    """
+    parts = path.split(".")
+    words: list[str] = []
+    for i, part in enumerate(parts):
+        if part.isdigit() and words:
+            previous = parts[i - 1]
+            label = f"{_SINGULAR.get(previous, previous.replace('_', ' '))} {int(part) + 1}"
+            if previous == "offers" and offer_names and int(part) < len(offer_names):
+                label += f" ({offer_names[int(part)]})"
+            words[-1] = label
+        else:
+            words.append(_WORDS.get(part, part.replace("_", " ")))
+    text = " · ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def input_value_text(value: Any, percent: bool = False) -> str:
+    """An input's value as a person reads it: ``8.0 %`` for a rate, ``12,000`` for a number,
+    a distribution with its parameters, ``yes``/``no``."""
+    describe = getattr(value, "describe", None)
+    if callable(describe):
+        text = describe()
+        point = getattr(value, "point", None)
+        shown = pct(point) if percent else f"{point:,.6g}"
+        return f"{text}; most likely {shown}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return pct(value) if percent else f"{value:,.6g}"
+    return str(value)
 
 
 def is_missing(value: Any) -> bool:
@@ -81,6 +131,31 @@ def pct(value: Any) -> str:
 def month_text(value: Any) -> str:
     """``month 14``, or "never within the horizon" when missing."""
     return "never within the horizon" if is_missing(value) else f"month {int(value)}"
+
+
+def input_leaves(model: Any, prefix: str) -> list[tuple[str, Any]]:
+    """Every scalar input under ``model`` as ``(dotted path, value)``, 0-based list indices."""
+    from pydantic import BaseModel
+
+    from bpo_roi.scenario.distributions import Distribution
+
+    out: list[tuple[str, Any]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = f"{prefix}.{name}"
+        if value is None:
+            continue
+        if isinstance(value, Distribution) or not isinstance(value, BaseModel | tuple):
+            out.append((path, value))
+        elif isinstance(value, tuple):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel) and not isinstance(item, Distribution):
+                    out.extend(input_leaves(item, f"{path}.{i}"))
+                else:
+                    out.append((f"{path}.{i}", item))
+        else:
+            out.extend(input_leaves(value, path))
+    return out
 
 
 def flatten_inputs(model: Any, prefix: str = "") -> list[tuple[str, Any]]:

@@ -15,7 +15,9 @@ from bpo_roi.reporting.formatting import (
     COMPONENT_LABELS,
     PRICING_LABELS,
     esc,
-    flatten_inputs,
+    input_label,
+    input_leaves,
+    input_value_text,
     money,
     month_text,
     pct,
@@ -223,35 +225,49 @@ def hidden_costs_table_html(ev: Evaluation) -> str:
     return f'<table class="bpo-table">{head}{"".join(rows)}</table>{note}'
 
 
-def assumptions_appendix_html(scenario: Scenario) -> str:
-    """Every input with its value and the source note of its section (no links)."""
-    from bpo_roi.scenario.distributions import Distribution
-    from bpo_roi.scenario.schema import point
+def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = None) -> str:
+    """Every input with a readable name, its value as a person reads it, and the source note
+    of its section (no links). With ``original`` (the scenario file as read, before this run's
+    overrides), every input the run changed is marked with its value in the file."""
+    from bpo_roi.analysis.version_diff import changed_inputs
 
-    def fmt(value: Any) -> str:
-        if isinstance(value, Distribution):
-            return f"{esc(value.describe())}; point value {point(value):g}"
-        if isinstance(value, float):
-            return f"{value:,.6g}"
-        return esc(value)
-
+    changed = {c.path: c for c in changed_inputs(original, scenario)} if original else {}
+    numeric = set(scenario.numeric_paths())
     sections = []
+    if changed:
+        sections.append(
+            f"<p class='bpo-flags'><strong>This run changed {len(changed)} input"
+            f"{'s' if len(changed) != 1 else ''} of the scenario file</strong> (marked below "
+            f"with the file's value): the source notes describe the file, not these values.</p>")
 
-    def table(title: str, model: Any, source: str | None, notes: str | None) -> None:
+    def table(title: str, model: Any, prefix: str) -> None:
         rows = []
-        for name, value in flatten_inputs(model):
-            rows.append(f"<tr><td><code>{esc(name)}</code></td><td>{fmt(value)}</td></tr>")
+        depth = 2 if prefix.startswith("offers") else 1
+        for path, value in input_leaves(model, prefix):
+            if path.rsplit(".", 1)[-1] in ("name", "notes", "source"):
+                continue
+            percent = path in numeric and scenario.field_bounds(path)["percent"]
+            shown = esc(input_value_text(value, percent))
+            label = esc(input_label(path.split(".", depth)[-1]))
+            if path in changed:
+                was = input_value_text(changed[path].old, percent)
+                shown += (f" <span class='bpo-changed'>changed by this run; the file says "
+                          f"{esc(was)}</span>")
+                rows.append(f"<tr class='bpo-overridden'><td>{label}</td><td>{shown}</td></tr>")
+            else:
+                rows.append(f"<tr><td>{label}</td><td>{shown}</td></tr>")
+        source, notes = getattr(model, "source", None), getattr(model, "notes", None)
         note = "".join(f'<p class="bpo-note"><em>{label}:</em> {esc(text)}</p>'
                        for label, text in (("Source", source), ("Notes", notes)) if text)
         sections.append(f"<h3>{esc(title)}</h3>{note}<table class='bpo-table bpo-assumptions'>"
                         f"<tr><th>Input</th><th>Value</th></tr>{''.join(rows)}</table>")
 
     s = scenario
-    table("Scenario", s.scenario, s.scenario.source, s.scenario.notes)
-    table("Workload", s.workload, s.workload.source, s.workload.notes)
-    table("In-house", s.in_house, s.in_house.source, s.in_house.notes)
-    for i, offer in enumerate(s.offers, start=1):
-        table(f"Offer {i}: {offer.name}", offer, offer.source, offer.notes)
+    table("Scenario", s.scenario, "scenario")
+    table("Workload", s.workload, "workload")
+    table("In-house", s.in_house, "in_house")
+    for i, offer in enumerate(s.offers):
+        table(f"Offer {i + 1}: {offer.name}", offer, f"offers.{i}")
     if s.notes:
         sections.append(f'<p class="bpo-note">{esc(s.notes)}</p>')
     return '<div class="bpo-appendix">' + "".join(sections) + "</div>"

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from bpo_roi.model.timeline import fiscal_year
+from bpo_roi.reporting.formatting import input_label, input_leaves
 
 if TYPE_CHECKING:  # pragma: no cover
     from bpo_roi.analysis.business_case import Evaluation
@@ -141,6 +142,7 @@ class _Writer:
         self.currency = s.currency
         self.horizon = s.horizon_months
         self.offers = list(ev.metrics.index)
+        self.offer_names = [o.name for o in ev.scenario.offers]
         self.rate = float(getattr(s.discount_rate_annual, "point", s.discount_rate_annual))
         f = book.add_format
         self.fmt = {
@@ -200,12 +202,13 @@ class _Writer:
         numeric = set(s.numeric_paths())
         for section, model, prefix in self._sections():
             source = getattr(model, "source", None) or ""
-            for path, value in _leaves(model, prefix):
+            for path, value in input_leaves(model, prefix):
                 name = path.split(".", 1)[1] if "." in path else path
                 if path in {f"{prefix}.name", f"{prefix}.notes", f"{prefix}.source"}:
                     continue
                 ws.write_string(row, 0, section)
-                ws.write_string(row, 1, _label(name))
+                relative = path.split(".", 2 if path.startswith("offers.") else 1)[-1]
+                ws.write_string(row, 1, input_label(relative))
                 point = value.point if isinstance(value, Distribution) else value
                 percent = path in numeric and s.field_bounds(path)["percent"]
                 if isinstance(point, bool):
@@ -505,21 +508,12 @@ class _Writer:
                           f"NPV at low ({cur})", f"NPV at high ({cur})", f"NPV range ({cur})",
                           "Basis"])
         for k, r in enumerate(t.itertuples(), start=1):
-            ws.write_string(k, 0, self._path_label(str(r.driver)))
+            ws.write_string(k, 0, input_label(str(r.driver), self.offer_names))
             for j, key in ((1, "base_value"), (2, "low_value"), (3, "high_value")):
                 ws.write_number(k, j, float(getattr(r, key)), self.fmt["num"])
             for j, key in ((4, "npv_low"), (5, "npv_high"), (6, "npv_range")):
                 ws.write_number(k, j, float(getattr(r, key)), self.fmt["money"])
             ws.write_string(k, 7, str(r.basis))
-
-    def _path_label(self, path: str) -> str:
-        """``offers.1.pricing.rate_per_hour`` → ``Offer 2 (name) · pricing · rate per hour``."""
-        parts = path.split(".")
-        if parts[0] == "offers" and len(parts) > 2 and parts[1].isdigit():
-            k = int(parts[1])
-            head = f"Offer {k + 1} ({self.ev.scenario.offers[k].name})"
-            return f"{head} · {_label('.'.join(parts[2:])).lower()}"
-        return _label(path.replace("in_house", "in-house"))
 
     # -- About ----------------------------------------------------------------------------------
 
@@ -570,31 +564,6 @@ class _Writer:
         for i, line in enumerate(guide[1:], start=start + 1):
             ws.write_string(i, 1, line, self.fmt["wrap"])
             ws.set_row(i, 32)
-
-
-def _leaves(model: Any, prefix: str) -> list[tuple[str, Any]]:
-    """Every scalar input under ``model`` as ``(dotted path, value)``, 0-based list indices."""
-    from pydantic import BaseModel
-
-    from bpo_roi.scenario.distributions import Distribution
-
-    out: list[tuple[str, Any]] = []
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        path = f"{prefix}.{name}"
-        if value is None:
-            continue
-        if isinstance(value, Distribution) or not isinstance(value, BaseModel | tuple):
-            out.append((path, value))
-        elif isinstance(value, tuple):
-            for i, item in enumerate(value):
-                if isinstance(item, BaseModel) and not isinstance(item, Distribution):
-                    out.extend(_leaves(item, f"{path}.{i}"))
-                else:
-                    out.append((f"{path}.{i}", item))
-        else:
-            out.extend(_leaves(value, path))
-    return out
 
 
 def _unit(name: str, percent: bool, currency: str) -> str:

@@ -201,6 +201,7 @@ def _name(max_length: int) -> Any:
 Text = Annotated[str, BeforeValidator(lambda v: _clean_text(v, multiline=True)),
                  Field(max_length=5000)]
 
+_OFFER_BY_NAME = re.compile(r"^offers\[(.+?)\](\..+)?$")
 _LOC = re.compile(r"^\[at ([^\]]+)\] ")
 
 
@@ -626,10 +627,11 @@ class Scenario(_Section):
         """A new, validated scenario with values replaced at dotted paths.
 
         Paths use field names and 0-based list indices: ``"workload.monthly_volume"``,
-        ``"offers.0.pricing.rate_per_hour"``. Under ``pricing``, ``rate`` is a shorthand for the
-        model's headline price: ``rate_per_seat_month``, ``rate_per_hour``, or, for a tiered
-        per-transaction price list, the first tier's rate with the other tiers scaled in
-        proportion. The original scenario is left unchanged.
+        ``"offers.0.pricing.rate_per_hour"``; an offer may also be named:
+        ``"offers[Offshore PH hourly].pricing.rate"``. Under ``pricing``, ``rate`` is a
+        shorthand for the model's headline price: ``rate_per_seat_month``, ``rate_per_hour``,
+        or, for a tiered per-transaction price list, the first tier's rate with the other tiers
+        scaled in proportion. The original scenario is left unchanged.
 
         Raises
         ------
@@ -639,6 +641,7 @@ class Scenario(_Section):
             When a new value is not allowed (message names the path and what is allowed).
         """
         data = _plain(self.model_dump(mode="python", exclude_unset=False))
+        overrides = {self._by_index(path): value for path, value in overrides.items()}
         for path, value in overrides.items():
             _set_path(data, path, value)
         if data.get("correlations"):
@@ -648,6 +651,19 @@ class Scenario(_Section):
             data["correlations"] = [c for c in data["correlations"]
                                     if not fixed & set(c["between"])] or None
         return Scenario.model_validate(data)
+
+    def _by_index(self, path: str) -> str:
+        """``offers[Vendor B].pricing.rate`` → ``offers.1.pricing.rate`` (names compared
+        without surrounding spaces, case or Unicode form); other paths unchanged."""
+        match = _OFFER_BY_NAME.match(path) if isinstance(path, str) else None
+        if match is None:
+            return path
+        wanted = unicodedata.normalize("NFC", match.group(1)).strip().casefold()
+        for k, offer in enumerate(self.offers):
+            if offer.name.casefold() == wanted:
+                return f"offers.{k}{match.group(2) or ''}"
+        raise ValueError(f"Unknown path {path!r}: no offer is named {match.group(1)!r}; the "
+                         f"offers are {[o.name for o in self.offers]}.")
 
     def field_bounds(self, path: str) -> dict[str, Any]:
         """Allowed range of the numeric field at ``path``: keys ``ge``, ``le``, ``gt``, ``lt``
