@@ -66,8 +66,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         _err(f"{file}: cannot be evaluated: {str(exc).splitlines()[0]}")
         return EXIT_BAD_INPUT
     from bpo_roi.analysis.advice import advise
+    from bpo_roi.cli.runner import run_record
 
     document = result.to_metrics_dict(advise(result))
+    document["run"] = run_record(file, {}, None, None)
     if args.out is not None:
         out = Path(args.out)
         try:

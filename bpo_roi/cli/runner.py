@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import csv
 import io
+import json
 import os
 import shutil
 import sys
@@ -251,14 +252,13 @@ def run_one(task: dict[str, Any]) -> RunResult:
         trials, seed = _risk_parameters(task)
         simulation = simulate(scenario, trials=trials, seed=seed)
         document = evaluation.to_metrics_dict(advise(evaluation, simulation))
+        document["run"] = run_record(task["file"], task["overrides"], trials, seed)
         write_monthly_csv(evaluation.monthly, tmp / "monthly.csv")
         write_annual_csv(evaluation.annual, tmp / "annual.csv")
         write_metrics_json(document, tmp / "metrics.json")
         write_results_xlsx(evaluation, tmp / "results.xlsx", simulation=simulation,
                            tornado=tornado(scenario),
-                           run={"file": task["file"], "sha256": _sha256(task["file"]),
-                                "trials": trials, "seed": seed,
-                                "overrides": task["overrides"]})
+                           run=document["run"])
         parameters = {"assumptions_path": str(Path(task["file"]).resolve()),
                       "overrides": task["overrides"], **task["parameters"]}
         executed = tmp / "business_case.ipynb"
@@ -290,6 +290,19 @@ def run_one(task: dict[str, Any]) -> RunResult:
             shutil.rmtree(tmp, ignore_errors=True)
         result.seconds = time.perf_counter() - start
     return result
+
+
+def run_record(file: str, overrides: dict[str, Any], trials: int | None,
+               seed: int | None) -> dict[str, Any]:
+    """What a run was given: the ``run`` block of ``metrics.json`` (file name, SHA-256 of its
+    bytes, overrides, Monte Carlo trials and seed, package version, time)."""
+    import datetime as _dt
+
+    from bpo_roi import __version__
+
+    return {"file": str(file), "sha256": _sha256(file), "overrides": dict(overrides),
+            "trials": trials, "seed": seed, "version": __version__,
+            "at": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def _sha256(path: str) -> str:
@@ -475,7 +488,9 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
                 results[i] = RunResult(file=t["file"], ok=False, slug=t["slug"],
                                        name=t["name"], error="interrupted before it finished")
         ordered = [r for r in results if r is not None]
-        write_summary(ordered, out, interrupted=interrupted is not None)
+        written = {r.slug for r in ordered if r.slug}
+        write_summary([*ordered, *earlier_results(out, written)], out,
+                      interrupted=interrupted is not None)
     if interrupted is not None:
         raise interrupted
     return ordered
@@ -531,7 +546,9 @@ def _check_summary_is_ours(out: Path) -> None:
 SUMMARY_COLUMNS = ["scenario", "file", "status", "offer", "pricing_model", "npv", "roi",
                    "irr_annual", "payback_month", "savings_pct", "one_time_cost",
                    "cost_per_transaction_in_house", "cost_per_transaction_outsourced",
-                   "recommendation", "currency", "report", "error"]
+                   "recommendation", "currency", "report", "error", "mirr_annual", "p_best",
+                   "p_npv_positive", "flags", "overrides", "trials", "seed", "file_sha256",
+                   "run_at", "this_run"]
 
 
 def summary_rows(results: list[RunResult]) -> list[dict[str, Any]]:
@@ -542,14 +559,45 @@ def summary_rows(results: list[RunResult]) -> list[dict[str, Any]]:
             rows.append({"scenario": r.name or "", "file": r.file, "status": "failed",
                          "error": r.error or "unknown error"})
             continue
+        run = r.metrics.get("run") or {}
+        risk = (r.metrics.get("risk") or {}).get("offers", {})
         for offer, m in r.metrics["offers"].items():
             rows.append({
                 "scenario": r.metrics["scenario"], "file": r.file, "status": "ok",
                 "offer": offer, **{k: m.get(k) for k in SUMMARY_COLUMNS if k in m},
                 "recommendation": r.metrics["recommendation"],
                 "currency": r.metrics["currency"],
-                "report": f"{r.slug}/report.html", "error": ""})
+                "report": f"{r.slug}/report.html", "error": "",
+                "p_best": risk.get(offer, {}).get("p_best"),
+                "p_npv_positive": risk.get(offer, {}).get("p_npv_positive"),
+                "flags": " | ".join(r.metrics.get("recommendation_flags", [])),
+                "overrides": json.dumps(run.get("overrides") or {}, ensure_ascii=False),
+                "trials": run.get("trials"), "seed": run.get("seed"),
+                "file_sha256": run.get("sha256"), "run_at": run.get("at"),
+                "this_run": "no" if r.extra.get("earlier_run") else "yes"})
     return rows
+
+
+def earlier_results(out: Path, written: set[str]) -> list[RunResult]:
+    """The scenario folders in ``out`` that earlier runs wrote (kit marker, ``metrics.json``)
+    and this run did not, so the summary covers every scenario in the folder."""
+    from bpo_roi.reporting.files import written_by_kit
+
+    found = []
+    for folder in sorted(p for p in out.iterdir() if not p.name.startswith(".")):
+        if folder.name in written or not written_by_kit(folder):
+            continue
+        try:
+            metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(metrics, dict) or "offers" not in metrics:
+            continue
+        file = str((metrics.get("run") or {}).get("file", ""))
+        found.append(RunResult(file=file, ok=True, slug=folder.name, name=metrics.get("scenario"),
+                               folder=str(folder), metrics=metrics,
+                               extra={"earlier_run": True}))
+    return found
 
 
 def write_summary(results: list[RunResult], out: Path, *, interrupted: bool = False) -> None:
@@ -561,6 +609,11 @@ def write_summary(results: list[RunResult], out: Path, *, interrupted: bool = Fa
     from bpo_roi.reporting.formatting import esc, money, month_text, pct
 
     rows = summary_rows(results)
+
+    def flag_note(row: dict[str, Any]) -> str:
+        n = len([f for f in str(row.get("flags") or "").split(" | ") if f])
+        return f" <span title='{esc(row['flags'])}'>⚑ {n}</span>" if n else ""
+
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, extrasaction="ignore")
     writer.writeheader()
@@ -580,9 +633,13 @@ def write_summary(results: list[RunResult], out: Path, *, interrupted: bool = Fa
             f"<tr{best}><td>{esc(row['scenario'])}</td><td>{esc(row['offer'])}</td>"
             f"<td>{esc(row['pricing_model'])}</td>"
             f"<td>{money(row['npv'], esc(row['currency']))}</td><td>{pct(row['roi'])}</td>"
-            f"<td>{month_text(row['payback_month'])}</td><td>{esc(row['recommendation'])}</td>"
+            f"<td>{month_text(row['payback_month'])}</td><td>{esc(row['recommendation'])}"
+            f"{flag_note(row)}{'' if row['this_run'] == 'yes' else ' (earlier run)'}</td>"
             f"<td><a href='{esc(row['report'])}'>report</a></td></tr>")
-    ok = sum(r.ok for r in results)
+    mine = [r for r in results if not r.extra.get("earlier_run")]
+    ok = sum(r.ok for r in mine)
+    earlier = len(results) - len(mine)
+    more = f"; {earlier} more from earlier runs in this folder" if earlier else ""
     status = ("<strong>This run was interrupted: the scenarios marked failed did not "
               "finish.</strong> ") if interrupted else ""
     html_text = f"""<!DOCTYPE html>
@@ -597,7 +654,8 @@ tr.best td {{ background: #eaf4fb; font-weight: 600; }}
 tr.failed td {{ background: #fdecea; color: #8a1c1c; }}
 </style></head><body>
 <h1>Portfolio summary</h1>
-<p>{status}{ok} of {len(results)} scenarios ran; recommended offers are highlighted.</p>
+<p>{status}{ok} of {len(mine)} scenarios of this run ran{more}; recommended offers are
+highlighted, and ⚑ counts the flags of a recommendation (hover to read them).</p>
 <table><tr><th>Scenario</th><th>Offer</th><th>Pricing</th><th>NPV</th><th>ROI</th>
 <th>Payback</th><th>Recommendation</th><th></th></tr>
 {''.join(body)}
