@@ -30,7 +30,8 @@ from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_t
 from bpo_roi.reporting.files import KIT_MARKER
 from bpo_roi.resources import notebook_path
 
-__all__ = ["NOTEBOOK", "RunResult", "add_run_parser", "parse_parameters", "run_scenarios"]
+__all__ = ["NOTEBOOK", "RunResult", "add_run_parser", "parse_parameters", "run_record",
+           "run_scenarios"]
 
 NOTEBOOK = notebook_path("business_case")
 RESERVED = {"assumptions_path": "it is set from each FILE", "overrides":
