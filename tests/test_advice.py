@@ -108,3 +108,36 @@ def test_metrics_json_and_the_html_carry_the_advice(contact_centre, tmp_path):
     assert html.index("Read this first") < html.index("best option in")
     assert "<script" not in advice_html(type(advice)(recommendation="x", confidence="<script>",
                                                       flags=["<b>"]))
+
+
+def test_savings_bridge_walks_from_in_house_cost_to_the_npv_exactly():
+    from bpo_roi.reporting.charts import savings_bridge
+
+    s = bpo_roi.load_scenario(ROOT / "assumptions" / "it_helpdesk.yaml")
+    ev = bpo_roi.evaluate(s)
+    for offer in ev.metrics.index:
+        (trace,) = savings_bridge(ev, offer).data
+        values = list(trace.y)
+        assert values[0] == pytest.approx(ev.metrics.loc[offer, "pv_in_house"], rel=1e-12)
+        assert values[-1] == pytest.approx(ev.metrics.loc[offer, "npv"], rel=1e-9)
+        assert values[0] + sum(values[1:-1]) == pytest.approx(values[-1], rel=1e-12)
+        assert trace.x[1] == "Vendor fee"
+
+
+def test_headcount_table_and_risk_adjusted_figures_in_the_report():
+    from bpo_roi.reporting.html_report import (
+        executive_summary_html,
+        headcount_html,
+        headline_table_html,
+        hidden_costs_table_html,
+    )
+
+    s = bpo_roi.load_scenario(ROOT / "assumptions" / "it_helpdesk.yaml")  # TEI-adjusted
+    ev = bpo_roi.evaluate(s)
+    today = float(ev.monthly[ev.monthly.month == 1].in_house_fte.iloc[0])
+    share = s.offers[0].transition.redeployed_share
+    html = headcount_html(ev)
+    assert f"<td>{today:,.1f}</td>" in html and f"<td>{today * share:,.1f}</td>" in html
+    assert "Risk-adjusted NPV" in executive_summary_html(ev)
+    assert "Risk-adjusted" in headline_table_html(ev)
+    assert "IRR" not in hidden_costs_table_html(ev)

@@ -28,6 +28,7 @@ __all__ = [
     "npv_distribution",
     "offers_table",
     "payback_probability",
+    "savings_bridge",
     "tornado_chart",
     "unit_cost",
     "use_offline_renderer",
@@ -189,6 +190,35 @@ def offers_table(ev: Evaluation) -> go.Figure:
                 "font": {"size": 13}},
         cells={"values": cells, "align": ["left"] + ["right"] * len(mt), "height": 26}))
     fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0}, height=60 + 27 * len(rows))
+    return fig
+
+
+def savings_bridge(ev: Evaluation, offer: str | None = None,
+                   fig: go.Figure | None = None) -> go.Figure:
+    """Waterfall from the in-house cost to the NPV of one offer (the recommended one by
+    default), in present values: in-house PV, minus the vendor fee, minus each hidden cost,
+    equals the NPV of savings."""
+    go = _go()
+    cur = _currency(ev)
+    name = offer if offer is not None else (
+        ev.recommendation if ev.recommendation in ev.metrics.index else ev.metrics.index[0])
+    t = ev.monthly[ev.monthly.offer == name]
+    pv = {c: float((t[f"outsourced.{c}"] * t.discount_factor).sum()) for c in COMPONENT_LABELS}
+    pv_in = float((t.in_house * t.discount_factor).sum())
+    steps = [(c, -v) for c, v in pv.items() if abs(v) > 1e-9 * max(abs(pv_in), 1.0)]
+    labels = ["In-house cost avoided", *[_esc(COMPONENT_LABELS[c]) for c, _ in steps],
+              "NPV of savings"]
+    values = [pv_in, *[v for _, v in steps], pv_in + sum(v for _, v in steps)]
+    traces = [go.Waterfall(
+        x=labels, y=values, measure=["absolute", *["relative"] * len(steps), "total"],
+        text=[f"{v / 1e6:,.2f} M" if abs(v) >= 1e6 else f"{v:,.0f}" for v in values],
+        textposition="outside", connector={"line": {"color": "#9aa5b1"}},
+        decreasing={"marker": {"color": "#D55E00"}}, increasing={"marker": {"color": "#009E73"}},
+        totals={"marker": {"color": PALETTE[0]}},
+        hovertemplate=f"%{{x}}<br>%{{y:,.0f}} {cur} (present value)<extra></extra>")]
+    fig = _fill(fig, traces)
+    _layout(fig, f"From in-house cost to NPV, {_esc(name)} (present values)", cur)
+    fig.update_layout(showlegend=False)
     return fig
 
 

@@ -18,6 +18,7 @@ from bpo_roi.reporting.formatting import (
     input_label,
     input_leaves,
     input_value_text,
+    is_missing,
     money,
     month_text,
     pct,
@@ -33,6 +34,7 @@ __all__ = [
     "assumptions_appendix_html",
     "executive_summary_html",
     "fiscal_years_html",
+    "headcount_html",
     "headline_table_html",
     "payback_text",
     "render_report",
@@ -94,6 +96,30 @@ def payback_text(ev: Evaluation, month: Any) -> str:
     return f"month {int(month)} ({dates[int(month)]})"
 
 
+def headcount_html(ev: Evaluation) -> str:
+    """Where today's staff go under each offer: displaced, redeployed, leaving (severance),
+    retained to govern the vendor, kept in-house."""
+    from bpo_roi.scenario.schema import point
+
+    m = ev.monthly
+    today = float(m[m.month == 1].in_house_fte.iloc[0])
+    head = "<tr><th>Headcount (FTE)</th>" + "".join(
+        f"<th>{esc(o.name)}</th>" for o in ev.scenario.offers) + "</tr>"
+    cols = []
+    for o in ev.scenario.offers:
+        redeployed = today * float(point(o.transition.redeployed_share))
+        retained = float(point(o.governance.retained_fte))
+        cols.append([today, today, redeployed, today - redeployed, retained, 0.0])
+    labels = ["In-house today (agents and supervisors, month 1)", "Displaced by the offer",
+              "Redeployed (no severance)", "Leaving (severance and retention paid)",
+              "Retained to govern the vendor", "Kept in-house (work not outsourced)"]
+    rows = "".join(f"<tr><td>{esc(label)}</td>" + "".join(
+        f"<td>{c[i]:,.1f}</td>" for c in cols) + "</tr>" for i, label in enumerate(labels))
+    return (f'<table class="bpo-table">{head}{rows}</table><p class="bpo-note">The whole '
+            f"process moves to the vendor after the parallel run, so everyone is displaced; "
+            f"governance staff are counted as a cost on the outsourced side.</p>")
+
+
 def fiscal_years_html(ev: Evaluation) -> str:
     """Savings per offer and fiscal year (the CFO's budget view), with the one-time costs."""
     cur = esc(ev.scenario.scenario.currency)
@@ -136,6 +162,9 @@ def executive_summary_html(ev: Evaluation) -> str:
             f"({pct(row.savings_pct)} of the in-house cost), returns {pct(row.roi)} on every "
             f"cost of outsourcing, and pays back in {payback_text(ev, row.payback_month)}.")
         tiles = [("NPV of savings", money(row.npv, cur)), ("ROI (TEI)", pct(row.roi)),
+                 *([("Risk-adjusted NPV · ROI", f"{money(row.risk_adjusted_npv, cur)} · "
+                                                f"{pct(row.risk_adjusted_roi)}")]
+                   if not is_missing(row.risk_adjusted_npv) else []),
                  ("Payback", payback_text(ev, row.payback_month)),
                  ("Cost per transaction", f"{row.cost_per_transaction_in_house:,.2f} → "
                                           f"{row.cost_per_transaction_outsourced:,.2f} {esc(cur)}")]
@@ -184,6 +213,14 @@ def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
             f"<td>{money(r.one_time_cost, cur)}</td>"
             f"<td>{r.cost_per_transaction_outsourced:,.2f} "
             f"<span class='bpo-muted'>vs {r.cost_per_transaction_in_house:,.2f}</span></td></tr>")
+    if ev.metrics.risk_adjusted_npv.notna().any():
+        adjusted = "".join(f"<li>{esc(o)}: {money(r.risk_adjusted_npv, cur)} "
+                           f"(ROI {pct(r.risk_adjusted_roi)})</li>"
+                           for o, r in ev.metrics.iterrows())
+        risk_note = (f"<p class='bpo-note'>Risk-adjusted (TEI: benefits cut, costs raised, as "
+                     f"set in the scenario) NPV:</p><ul class='bpo-note'>{adjusted}</ul>")
+    else:
+        risk_note = ""
     notes = []
     for offer, r in ev.metrics.iterrows():
         if isinstance(r.irr_note, str):
@@ -193,7 +230,7 @@ def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
     note = ("<p class='bpo-note'>MIRR finances and reinvests at the discount rate, so it is "
             "unique and comparable with it; the IRR is shown only where the savings change "
             "sign once. " + " ".join(notes) + "</p>")
-    return f'<table class="bpo-table">{head}{"".join(rows)}</table>{note}'
+    return f'<table class="bpo-table">{head}{"".join(rows)}</table>{note}{risk_note}'
 
 
 def hidden_costs_table_html(ev: Evaluation) -> str:
@@ -213,16 +250,7 @@ def hidden_costs_table_html(ev: Evaluation) -> str:
         for o in totals.index)
     rows.append(f"<tr><td><strong>Hidden costs as a share of the vendor fee</strong></td>"
                 f"{share}</tr>")
-    notes = []
-    for offer, r in ev.metrics.iterrows():
-        if isinstance(r.irr_note, str):
-            notes.append(f"{esc(offer)}: {esc(r.irr_note)}.")
-        else:
-            notes.append(f"{esc(offer)}: IRR {pct(r.irr_annual)} a year.")
-    note = ("<p class='bpo-note'>MIRR finances and reinvests at the discount rate, so it is "
-            "unique and comparable with it; the IRR is shown only where the savings change "
-            "sign once. " + " ".join(notes) + "</p>")
-    return f'<table class="bpo-table">{head}{"".join(rows)}</table>{note}'
+    return f'<table class="bpo-table">{head}{"".join(rows)}</table>'
 
 
 def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = None) -> str:
