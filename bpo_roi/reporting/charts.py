@@ -283,19 +283,23 @@ def npv_distribution(sim: Any, currency: str) -> go.Figure:
 
 def payback_probability(sim: Any) -> go.Figure:
     """Probability that each offer has paid back by each month."""
+    from bpo_roi.model.timeline import month_dates
+
     go = _go()
+    s = sim.scenario.scenario
+    dates = month_dates(s.start_month, s.horizon_months)
     traces = []
     for i, offer in enumerate(sim.summary.index):
         curve = sim.payback_curve(offer)
         traces.append(go.Scatter(
-            x=curve.index, y=curve.to_numpy(), name=_esc(offer), mode="lines",
-            line={"color": PALETTE[i % 8], "shape": "hv"},
-            hovertemplate=f"{_esc(offer)}<br>paid back by month %{{x}}: %{{y:.0%}}"
+            x=[dates[int(m)] for m in curve.index], y=curve.to_numpy(), name=_esc(offer),
+            mode="lines", line={"color": PALETTE[i % 8], "shape": "hv"},
+            hovertemplate=f"{_esc(offer)}<br>paid back by %{{x|%b %Y}}: %{{y:.0%}}"
                           "<extra></extra>"))
     fig = go.Figure(traces)
     _layout(fig, "Probability of having paid back, by month", "", "probability")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
-    fig.update_xaxes(title="month")
+    fig.update_xaxes(title="", tickformat="%b %Y")
     return fig
 
 

@@ -208,7 +208,7 @@ def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
         mark = ' class="bpo-best"' if offer == ev.recommendation else ""
         rows.append(
             f"<tr{mark}><td>{esc(offer)}</td><td>{PRICING_LABELS[r.pricing_model]}</td>"
-            f"<td>{money(r.npv, cur)}</td><td>{month_text(r.payback_month)}</td>"
+            f"<td>{money(r.npv, cur)}</td><td>{payback_text(ev, r.payback_month)}</td>"
             f"<td>{pct(r.mirr_annual)}</td><td>{pct(r.roi)}</td><td>{pct(r.savings_pct)}</td>"
             f"<td>{money(r.one_time_cost, cur)}</td>"
             f"<td>{r.cost_per_transaction_outsourced:,.2f} "
