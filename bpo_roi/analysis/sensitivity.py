@@ -21,6 +21,7 @@ import pandas as pd
 
 from bpo_roi._validation import invalid_parameter
 from bpo_roi.scenario.distributions import Distribution, quantile
+from bpo_roi.scenario.labels import input_label
 from bpo_roi.scenario.schema import Scenario, point
 
 __all__ = ["GRID_CHUNK", "MAX_GRID_AXIS", "grid", "tornado"]
@@ -83,9 +84,10 @@ def tornado(scenario: Scenario, offer: int | str | None = None, swing: float = 0
     Returns
     -------
     DataFrame
-        Columns ``driver``, ``base_value``, ``low_value``, ``high_value``, ``npv_low``,
-        ``npv_high``, ``npv_range``, ``basis`` ("±20 %" or "P10/P90"); ``attrs["base_npv"]``
-        and ``attrs["offer"]`` say what it is about.
+        Columns ``driver``, ``label`` (the driver's name for a person), ``base_value``,
+        ``low_value``, ``high_value``, ``npv_low``, ``npv_high``, ``npv_range``, ``basis``
+        ("±20 %" or "P10/P90"); ``attrs["base_npv"]`` and ``attrs["offer"]`` say what it is
+        about.
 
     Examples
     --------
@@ -138,6 +140,8 @@ def tornado(scenario: Scenario, offer: int | str | None = None, swing: float = 0
         "basis": [d[4] for d in drivers],
     })
     table["npv_range"] = (table.npv_high - table.npv_low).abs()
+    names = [o.name for o in scenario.offers]
+    table.insert(1, "label", [input_label(d, names) for d in table.driver])
     table = table.sort_values("npv_range", ascending=False, kind="stable").reset_index(drop=True)
     table.attrs.update(base_npv=base_npv, offer=scenario.offers[k].name, swing=swing)
     return table
@@ -192,5 +196,7 @@ def grid(scenario: Scenario, x: str, x_values: Sequence[float], y: str,
         npv[start:start + block.size] = _npv_of(
             scenario, k, {x: xx.ravel(), y: yy.ravel()}).reshape(yy.shape)
     table = pd.DataFrame(npv, index=pd.Index(ys, name=y), columns=pd.Index(xs, name=x))
-    table.attrs.update(offer=scenario.offers[k].name)
+    names = [o.name for o in scenario.offers]
+    table.attrs.update(offer=scenario.offers[k].name, x_label=input_label(x, names),
+                       y_label=input_label(y, names))
     return table
