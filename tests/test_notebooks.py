@@ -139,6 +139,28 @@ def test_explorer_updates_figures_in_place():
     json.dumps(fig.to_plotly_json()["layout"]["title"]["text"])
 
 
+def test_explorer_keeps_edits_per_offer_names_the_scenario_and_shows_risk():
+    from bpo_roi.reporting.explorer import Explorer
+
+    ex = Explorer(ROOT / "assumptions", ROOT / "assumptions" / "contact_centre.yaml")
+    first_rate = ex.controls["vendor_rate"].value
+    ex.controls["vendor_rate"].value = round(first_rate * 1.1, 2)
+    ex.controls["ramp_months"].value = 7
+    ex.offer_picker.value = 1  # switch to the other offer ...
+    assert ex.result.scenario.offers[0].ramp.months == 7  # ... the first keeps its edits
+    assert ex.result.scenario.offers[0].pricing.rate_per_seat_month == pytest.approx(
+        round(first_rate * 1.1, 2))
+    ex.offer_picker.value = 0  # and switching back shows them again
+    assert ex.controls["ramp_months"].value == 7
+    assert "Customer service contact centre" in ex.status.value
+    ex.picker.value = str(ROOT / "assumptions" / "it_helpdesk.yaml")
+    assert "IT service desk" in ex.status.value and ex.offer_edits == {}
+    sim = ex.show_risk(trials=200)
+    assert "NPV P5" in ex.risk.value and len(sim.trials) == 200 * 3
+    ex.controls["monthly_volume"].value = ex.controls["monthly_volume"].value * 1.2
+    assert "press the risk button again" in ex.risk.value
+
+
 CHROMIUM = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")
                  if shutil.which(b)), None)
 HEADLESS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -96,6 +96,12 @@ class Explorer:
         self.breakdown_fig = go.FigureWidget(layout={"width": 1000})
         self.summary = w.HTML()
         self.status = w.HTML()
+        self.risk = w.HTML()
+        self.risk_button = w.Button(description="Risk: 1,000 trials",
+                                    tooltip="NPV band for the current slider values")
+        self.risk_button.on_click(lambda _: self.show_risk())
+        self.offer_edits: dict[int, dict[str, Any]] = {}
+        self._offer_k = 0
         self.last_update_ms: float = float("nan")
         self.result: Evaluation | None = None
         self._loading = False
@@ -110,6 +116,8 @@ class Explorer:
     def load(self, path: str) -> None:
         """Open a scenario file and reset every control to its values."""
         self.base = load_scenario(path)
+        self.offer_edits = {}
+        self._offer_k = 0
         self._loading = True
         try:
             self.offer_picker.options = [(o.name, i) for i, o in enumerate(self.base.offers)]
@@ -137,19 +145,31 @@ class Explorer:
             c.step = step
         c.value = value
 
+    _OFFER_CONTROLS = ("vendor_rate", "vendor_error_rate", "ramp_months",
+                       "parallel_run_months")
+
     def _offer_controls(self) -> None:
+        """Set the offer's controls: the edits made to it earlier, else the file's values."""
         k = self.offer_picker.value or 0
         offer = self.base.offers[k]
         rate = _headline_rate(self.base, k)
+        edits = self.offer_edits.get(k, {})
         self.controls["vendor_rate"].description = _HEADLINE_RATE[offer.pricing.model][1]
-        self._set("vendor_rate", rate, rate * 0.3, rate * 2.5, max(rate / 200, 0.01))
-        self.controls["vendor_error_rate"].value = float(point(offer.quality.error_rate))
-        self.controls["ramp_months"].value = offer.ramp.months
-        self.controls["parallel_run_months"].value = offer.parallel_run_months
+        self._set("vendor_rate", edits.get("vendor_rate", rate), rate * 0.3, rate * 2.5,
+                  max(rate / 200, 0.01))
+        self.controls["vendor_error_rate"].value = edits.get(
+            "vendor_error_rate", float(point(offer.quality.error_rate)))
+        self.controls["ramp_months"].value = edits.get("ramp_months", offer.ramp.months)
+        self.controls["parallel_run_months"].value = edits.get(
+            "parallel_run_months", offer.parallel_run_months)
+        self._offer_k = k
 
     def _offer_changed(self) -> None:
         if self._loading:
             return
+        # keep what was set for the offer being left, so switching back finds it again
+        self.offer_edits[self._offer_k] = {
+            name: self.controls[name].value for name in self._OFFER_CONTROLS}
         self._loading = True
         try:
             self._offer_controls()
@@ -158,21 +178,35 @@ class Explorer:
         self.update()
 
     def overrides(self) -> dict[str, Any]:
-        """The dotted-path overrides the controls stand for."""
+        """The dotted-path overrides the controls stand for: the shared ones, the current
+        offer's controls, and the edits kept for every other offer."""
         c = {name: control.value for name, control in self.controls.items()}
         k = self.offer_picker.value or 0
-        model = self.base.offers[k].pricing.model
-        o = f"offers.{k}"
-        return {
+        out = {
             "workload.monthly_volume": c["monthly_volume"],
             "workload.handle_time_minutes": c["handle_time_minutes"],
             "in_house.salary_annual": c["salary_annual"],
-            f"{o}.{_HEADLINE_RATE[model][0]}": c["vendor_rate"],
-            f"{o}.quality.error_rate": c["vendor_error_rate"],
-            f"{o}.ramp.months": c["ramp_months"],
-            f"{o}.parallel_run_months": c["parallel_run_months"],
             "scenario.discount_rate_annual": c["discount_rate_annual"],
         }
+        per_offer = {**self.offer_edits, k: {n: c[n] for n in self._OFFER_CONTROLS}}
+        for j, edits in per_offer.items():
+            model = self.base.offers[j].pricing.model
+            o = f"offers.{j}"
+            out.update({f"{o}.{_HEADLINE_RATE[model][0]}": edits["vendor_rate"],
+                        f"{o}.quality.error_rate": edits["vendor_error_rate"],
+                        f"{o}.ramp.months": edits["ramp_months"],
+                        f"{o}.parallel_run_months": edits["parallel_run_months"]})
+        return out
+
+    def show_risk(self, trials: int = 1000, seed: int = 2026) -> Any:
+        """The NPV band of every offer for the current slider values (Monte Carlo over the
+        scenario's ranges; the sliders pin what they set)."""
+        from bpo_roi.analysis.monte_carlo import simulate
+
+        scenario = self.base.with_overrides(self.overrides())
+        sim = simulate(scenario, trials=trials, seed=seed)
+        self.risk.value = html_report.WIDGET_CSS + html_report.risk_summary_html(sim)
+        return sim
 
     def update(self) -> Evaluation | None:
         """Recompute and refresh figures and table in place; returns the evaluation."""
@@ -191,8 +225,12 @@ class Explorer:
         self.summary.value = (html_report.WIDGET_CSS + html_report.executive_summary_html(result)
                               + html_report.headline_table_html(result, compact=True))
         self.last_update_ms = (time.perf_counter() - start) * 1e3
-        self.status.value = (f"<span style='color:#5f6b7a'>recomputed in "
+        self.status.value = (f"<span style='color:#5f6b7a'>"
+                             f"{html_report.esc(scenario.scenario.name)} · recomputed in "
                              f"{self.last_update_ms:.0f} ms</span>")
+        if self.risk.value:
+            self.risk.value = ("<span class='bpo-muted'>The inputs changed: press the risk "
+                               "button again for the NPV band.</span>")
         self.result = result
         return result
 
@@ -200,10 +238,12 @@ class Explorer:
     def widget(self) -> Any:
         """The whole explorer as one widget (display it in a notebook cell)."""
         w = self._w
-        left = w.VBox([self.picker, self.offer_picker, *self.controls.values(), self.status],
+        left = w.VBox([self.picker, self.offer_picker, *self.controls.values(), self.status,
+                       self.risk_button],
                       layout=w.Layout(min_width="450px", width="450px"))
-        self.summary.layout = w.Layout(flex="1 1 auto", min_width="400px")
-        return w.VBox([w.HBox([left, self.summary]), self.monthly_fig, self.savings_fig,
+        right = w.VBox([self.summary, self.risk], layout=w.Layout(flex="1 1 auto",
+                                                                 min_width="400px"))
+        return w.VBox([w.HBox([left, right]), self.monthly_fig, self.savings_fig,
                        self.breakdown_fig])
 
     def _ipython_display_(self) -> None:
