@@ -28,8 +28,10 @@ lint: install
 	$(BIN)/ruff check bpo_roi tests benchmarks
 	$(BIN)/lint-imports
 
+# LAB_ARGS are passed to JupyterLab; as root (containers) --allow-root is added.
+LAB_ARGS ?=
 lab: install
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(LAB_ARGS) $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 bench: install
 	$(BIN)/python benchmarks/run.py

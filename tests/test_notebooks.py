@@ -105,6 +105,16 @@ def test_report_has_no_code_and_embeds_plotly_once_with_figure_data(business_cas
     assert "<a " not in appendix  # link-free appendix
 
 
+def test_overrides_given_as_json_text_work_like_a_mapping(tmp_path):
+    # automation passes -p overrides '{"offers.1.pricing.rate_per_hour": 10}' as a string
+    nb = execute("business_case.ipynb", tmp_path / "json.ipynb",
+                 assumptions_path=str(ROOT / "assumptions" / "ap_invoice_processing.yaml"),
+                 trials=20, overrides='{"offers.1.pricing.rate_per_hour": 10}')
+    html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells
+                   for o in c.get("outputs", []))
+    assert "changed by this run; the file says 19" in html
+
+
 def test_explorer_executes_headless_with_live_widgets(tmp_path):
     nb = execute("explorer.ipynb", tmp_path / "explorer.ipynb",
                  assumptions_dir=str(ROOT / "assumptions"))

@@ -33,6 +33,7 @@ __all__ = [
     "MAX_SCALAR_CHARS",
     "AssumptionsError",
     "load_scenario",
+    "overrides_from",
     "parse_scenario",
 ]
 
@@ -88,6 +89,33 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     except OSError as exc:
         raise AssumptionsError(label, [f"{label}: cannot be read ({exc.strerror})"]) from None
     return parse_scenario(text, label)
+
+
+def overrides_from(value: Any) -> dict[str, Any]:
+    """Overrides as a mapping of dotted paths, from a mapping or from its JSON/YAML text (as
+    automation passes it: ``-p overrides '{"offers.0.pricing.rate_per_hour": 10}'``).
+
+    >>> overrides_from('{"offers.0.pricing.rate_per_hour": 10}')
+    {'offers.0.pricing.rate_per_hour': 10}
+    >>> overrides_from(None), overrides_from("")
+    ({}, {})
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return {}
+    if isinstance(value, str):
+        try:
+            value = YAML(typ="safe", pure=True).load(value)  # JSON is YAML
+        except YAMLError as exc:
+            raise ValueError(f"The 'overrides' parameter must be a mapping of dotted paths to "
+                             f"values, as JSON or YAML. Got text that does not parse "
+                             f"({str(exc).splitlines()[0]}).") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"The 'overrides' parameter must be a mapping of dotted paths to "
+                         f"values. Got {type(value).__name__} instead.")
+    return {str(k): v for k, v in value.items()}
 
 
 def parse_scenario(text: str, source: str = "<text>") -> Scenario:
