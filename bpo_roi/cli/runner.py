@@ -270,6 +270,10 @@ def run_one(task: dict[str, Any]) -> RunResult:
                 execution_timeout=task.get("cell_timeout", DEFAULT_CELL_TIMEOUT),
                 progress_bar=False, log_output=False)
         render_report(executed, tmp / "report.html", title=scenario.scenario.name)
+        if task.get("pdf_browser"):
+            from bpo_roi.reporting.pdf import print_pdf
+
+            print_pdf(tmp / "report.html", tmp / "report.pdf", task["pdf_browser"])
         final = out / slug
         old = None
         if final.exists() or final.is_symlink():
@@ -443,7 +447,7 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
                   parameters: dict[str, Any] | None = None,
                   overrides: dict[str, Any] | None = None, progress: bool = True,
                   notebook: Path = NOTEBOOK, cell_timeout: int = DEFAULT_CELL_TIMEOUT,
-                  ) -> list[RunResult]:
+                  pdf_browser: str | None = None) -> list[RunResult]:
     """Run every scenario file; return one :class:`RunResult` per file, in the given order.
 
     Holds the output folder's lock for the whole run (a second run on the same folder fails at
@@ -472,7 +476,7 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
         tasks = {i: e for i, e in enumerate(entries) if isinstance(e, dict)}
         for t in tasks.values():
             t.update(out=str(out), parameters=parameters or {}, notebook=str(notebook),
-                     cell_timeout=cell_timeout, run_id=run_id)
+                     cell_timeout=cell_timeout, run_id=run_id, pdf_browser=pdf_browser)
         bar = tqdm(total=len(files), desc="scenarios", unit="scenario", disable=not progress,
                    file=sys.stderr, initial=len(files) - len(tasks))
         interrupted: RunInterrupted | None = None
@@ -684,6 +688,8 @@ def add_run_parser(sub: Any) -> None:
     p.add_argument("--notebook", default=str(NOTEBOOK), metavar="PATH",
                    help="the business-case notebook to execute per scenario (default: the "
                         "shipped notebooks/business_case.ipynb)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print report.pdf with a headless Chrome-family browser")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_run)
 
@@ -701,6 +707,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("--out: The 'out' option must be a folder path; got an empty string",
               file=sys.stderr)
         return EXIT_BAD_INPUT
+    browser = None
+    if args.pdf:  # checked before any work starts
+        from bpo_roi.reporting.pdf import NoBrowserError, find_browser
+
+        try:
+            browser = find_browser()
+        except NoBrowserError as exc:
+            print(str(exc), file=sys.stderr)
+            return EXIT_BAD_INPUT
     notebook = Path(args.notebook)
     if not notebook.is_file():
         print(f"--notebook: {notebook}: notebook not found", file=sys.stderr)
@@ -723,7 +738,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         results = run_scenarios(list(args.files), out, workers=args.workers, parameters=params,
                                 overrides=overrides, progress=not args.quiet,
-                                notebook=notebook, cell_timeout=args.cell_timeout)
+                                notebook=notebook, cell_timeout=args.cell_timeout,
+                                pdf_browser=browser)
     except (OutputBusyError, FileExistsError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT

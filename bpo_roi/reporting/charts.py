@@ -61,7 +61,7 @@ def _layout(fig: go.Figure, title: str, currency: str, y_title: str = "") -> go.
         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0.0},
         margin={"l": 80, "r": 20, "t": 60, "b": 110},
         hoverlabel={"namelength": -1},
-        height=460,
+        height=330,
     )
     fig.update_yaxes(tickformat=",.0f", title=y_title or currency, gridcolor="#eeeeee",
                      showgrid=True, zeroline=True, zerolinecolor="#999999")
@@ -139,7 +139,7 @@ def cost_breakdown(ev: Evaluation, fig: go.Figure | None = None) -> go.Figure:
     _layout(fig, f"Total cost over {ev.scenario.scenario.horizon_months} months: the vendor fee "
                  "is not the whole cost", cur)
     fig.update_layout(barmode="stack", xaxis={"categoryorder": "array", "categoryarray": x},
-                      height=480, legend={"orientation": "v", "x": 1.02, "y": 1.0,
+                      height=360, legend={"orientation": "v", "x": 1.02, "y": 1.0,
                                           "yanchor": "top", "traceorder": "reversed"},
                       margin={"r": 230})
     return fig
@@ -249,7 +249,7 @@ def tornado_chart(table: Any, currency: str, top: int = 12,
     fig = go.Figure([low, high])
     offer = _esc(table.attrs.get("offer", ""))
     _layout(fig, f"What moves the NPV of {offer} most", currency)
-    fig.update_layout(barmode="overlay", height=120 + 32 * len(t),
+    fig.update_layout(barmode="overlay", height=110 + 26 * len(t),
                       margin={"l": 330, "r": 20, "t": 60, "b": 110})
     fig.update_xaxes(tickformat=",.0f", title=f"NPV ({currency})", showgrid=True,
                      gridcolor="#eeeeee")

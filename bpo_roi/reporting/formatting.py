@@ -61,6 +61,8 @@ def input_value_text(value: Any, percent: bool = False) -> str:
         return f"{text}; most likely {shown}"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, tuple | list):
+        return ", ".join(input_value_text(v, percent) for v in value)
     if isinstance(value, int | float):
         return pct(value) if percent else f"{value:,.6g}"
     return str(value)
@@ -118,6 +120,9 @@ def input_leaves(model: Any, prefix: str) -> list[tuple[str, Any]]:
             continue
         if isinstance(value, Distribution) or not isinstance(value, BaseModel | tuple):
             out.append((path, value))
+        elif isinstance(value, tuple) and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            out.append((path, value))  # a list of factors reads best on one line
         elif isinstance(value, tuple):
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel) and not isinstance(item, Distribution):

@@ -277,8 +277,12 @@ def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = No
             percent = path in numeric and scenario.field_bounds(path)["percent"]
             shown = esc(input_value_text(value, percent))
             label = esc(input_label(path.split(".", depth)[-1]))
-            if path in changed:
-                was = input_value_text(changed[path].old, percent)
+            hit = changed.get(path) or next(
+                (c for p, c in changed.items() if p.startswith(path + ".")), None)
+            if hit is not None:
+                was = (input_value_text(original.get(path), percent)
+                       if hit.path != path and original is not None
+                       else input_value_text(hit.old, percent))
                 shown += (f" <span class='bpo-changed'>changed by this run; the file says "
                           f"{esc(was)}</span>")
                 rows.append(f"<tr class='bpo-overridden'><td>{label}</td><td>{shown}</td></tr>")
@@ -287,8 +291,9 @@ def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = No
         source, notes = getattr(model, "source", None), getattr(model, "notes", None)
         note = "".join(f'<p class="bpo-note"><em>{label}:</em> {esc(text)}</p>'
                        for label, text in (("Source", source), ("Notes", notes)) if text)
-        sections.append(f"<h3>{esc(title)}</h3>{note}<table class='bpo-table bpo-assumptions'>"
-                        f"<tr><th>Input</th><th>Value</th></tr>{''.join(rows)}</table>")
+        sections.append(f"<div class='bpo-section'><h3>{esc(title)}</h3>{note}"
+                        f"<table class='bpo-table bpo-assumptions'>"
+                        f"<tr><th>Input</th><th>Value</th></tr>{''.join(rows)}</table></div>")
 
     s = scenario
     table("Scenario", s.scenario, "scenario")
