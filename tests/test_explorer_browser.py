@@ -81,10 +81,18 @@ def test_explorer_runs_in_jupyterlab_and_a_slider_moves_the_charts(lab, tmp_path
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{lab}/lab/tree/notebooks/explorer.ipynb?token={TOKEN}")
         page.wait_for_selector(".jp-Notebook", timeout=90_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-Toolbar", timeout=60_000)
-        page.click("text=Run", timeout=30_000)  # the menu
-        page.click("text=Run All Cells", timeout=30_000)
-        page.wait_for_selector(".widget-slider", timeout=120_000)
+        # Run All is disabled until the kernel is up: wait for the status bar to say Idle
+        page.wait_for_selector(".jp-StatusBar-Widget >> text=Idle", timeout=120_000)
+        for attempt in range(3):
+            page.click("text=Run", timeout=30_000)  # the menu
+            page.click("text=Run All Cells", timeout=30_000)
+            try:
+                page.wait_for_selector(".widget-slider", timeout=60_000)
+                break
+            except playwright.TimeoutError:
+                if attempt == 2:
+                    page.screenshot(path=str(tmp_path / "explorer-timeout.png"))
+                    raise
         page.wait_for_selector(".js-plotly-plot", timeout=120_000)
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3"
                                " && Array.from(document.querySelectorAll('.js-plotly-plot'))"
