@@ -70,7 +70,7 @@ def bench_engine() -> None:
     if n_offers < 3:
         data = scenario.model_dump()
         extra = dict(data["offers"][0], name="Third offer (copy of the first)")
-        data["offers"].append(extra)
+        data["offers"] = [*data["offers"], extra]
         three = bpo_roi.Scenario.model_validate(data)
     queue = "Erlang C queue" if scenario.workload.queue is not None else "work hours"
     t = median_seconds(lambda: bpo_roi.evaluate(three), 20)
