@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi.reporting.formatting import COMPONENT_LABELS, pct
+from bpo_roi.reporting.formatting import COMPONENT_LABELS, month_text, pct
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -176,7 +176,7 @@ def offers_table(ev: Evaluation) -> go.Figure:
         ("ROI (TEI)", [pct(v) for v in mt.roi]),
         ("MIRR (annual)", [pct(v) for v in mt.mirr_annual]),
         ("IRR (annual, where unique)", [pct(v) for v in mt.irr_annual]),
-        ("Payback", [_month(v) for v in mt.payback_month]),
+        ("Payback", [month_text(v) for v in mt.payback_month]),
         ("Savings (PV)", [pct(v) for v in mt.savings_pct]),
         (f"One-time cost ({cur})", [f"{v:,.0f}" for v in mt.one_time_cost]),
         (f"Cost / transaction ({cur})", [f"{v:,.2f}" for v in mt.cost_per_transaction_outsourced]),
@@ -323,11 +323,6 @@ def _esc(text: Any) -> str:
     import html
 
     return html.escape(str(text), quote=False)
-
-
-def _month(v: Any) -> str:
-    return "never" if v is None or pd.isna(v) else f"month {int(v)}"
-
 
 
 def use_offline_renderer() -> None:

@@ -23,7 +23,6 @@ __all__ = [
     "COMPONENT_LABELS",
     "PRICING_LABELS",
     "esc",
-    "flatten_inputs",
     "input_label",
     "input_leaves",
     "input_value_text",
@@ -131,35 +130,4 @@ def input_leaves(model: Any, prefix: str) -> list[tuple[str, Any]]:
                     out.append((f"{path}.{i}", item))
         else:
             out.extend(input_leaves(value, path))
-    return out
-
-
-def flatten_inputs(model: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    """Every input of a schema section as ``(dotted name, value)`` pairs, 1-based list items.
-
-    Names, notes and sources are left out (they are shown as text beside the section).
-    """
-    from pydantic import BaseModel
-
-    from bpo_roi.scenario.distributions import Distribution
-
-    out: list[tuple[str, Any]] = []
-    for name in type(model).model_fields:
-        if name in ("notes", "source", "name"):
-            continue
-        value = getattr(model, name)
-        key = f"{prefix}{name}"
-        if isinstance(value, Distribution) or not isinstance(value, BaseModel | tuple | list):
-            if value is not None:
-                out.append((key, value))
-        elif isinstance(value, tuple | list) and all(isinstance(v, int | float) for v in value):
-            out.append((key, ", ".join(f"{v:g}" for v in value)))
-        elif isinstance(value, tuple | list):
-            for i, item in enumerate(value):
-                if isinstance(item, BaseModel) and not isinstance(item, Distribution):
-                    out.extend(flatten_inputs(item, f"{key}[{i + 1}]."))
-                else:
-                    out.append((f"{key}[{i + 1}]", item))
-        else:
-            out.extend(flatten_inputs(value, f"{key}."))
     return out

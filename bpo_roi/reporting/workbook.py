@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi.model.timeline import fiscal_year
+from bpo_roi.model.timeline import fiscal_year, month_dates
 from bpo_roi.reporting.formatting import input_label, input_leaves
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,16 +69,6 @@ def _col(j: int) -> str:
 def _label(name: str) -> str:
     text = name.replace("_", " ").replace(".", " · ")
     return text[:1].upper() + text[1:]
-
-
-def _month_dates(start_month: str, horizon: int) -> list[_dt.date]:
-    """Calendar month of months 0..H: month 1 is ``start_month``, month 0 the month before."""
-    year, month = int(start_month[:4]), int(start_month[5:7])
-    dates = []
-    for t in range(horizon + 1):
-        index = year * 12 + (month - 1) + (t - 1)
-        dates.append(_dt.date(index // 12, index % 12 + 1, 1))
-    return dates
 
 
 def _paid_back_from_here(savings: np.ndarray) -> np.ndarray:
@@ -258,7 +248,8 @@ class _Writer:
     def _monthly(self) -> None:
         m = self.ev.monthly
         s = self.ev.scenario.scenario
-        dates = _month_dates(s.start_month, self.horizon)
+        dates = [_dt.date(int(d[:4]), int(d[5:7]), 1)
+                 for d in month_dates(s.start_month, self.horizon)]
         fy_start = s.fiscal_year_start_month
         ih = [f"in_house.{c}" for c in _IN_HOUSE]
         out = [f"outsourced.{c}" for c in _OUTSOURCED]
