@@ -1,4 +1,4 @@
-"""The ``bpo-roi`` command line: validate, evaluate, run, new, diff, notebook-path.
+"""The ``bpo-roi`` command line: validate, evaluate, run, sweep, new, diff, notebook-path.
 
 Exit status: 0 on success, 1 when a scenario failed while running, 2 for bad input (an invalid
 file, a bad option). Errors are one line each on standard error, never a traceback.
@@ -20,6 +20,7 @@ from bpo_roi.cli.console import (
     headline_table,
 )
 from bpo_roi.cli.runner import add_run_parser
+from bpo_roi.cli.sweep import add_sweep_parser
 from bpo_roi.resources import NOTEBOOKS, ResourceNotFoundError, notebook_path, resource_path
 
 __all__ = ["main"]
@@ -175,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_new)
 
     add_run_parser(sub)
+    add_sweep_parser(sub)
 
     p = sub.add_parser("diff", help="what changed between two versions of a scenario, and what "
                                     "each change did to every offer's NPV")

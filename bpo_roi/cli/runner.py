@@ -15,18 +15,23 @@ import contextlib
 import csv
 import io
 import json
-import os
 import shutil
 import sys
 import time
 import traceback
 import uuid
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
+from bpo_roi.cli.executors import (
+    RunInterrupted,
+    WorkPool,
+    open_pool,
+)
+from bpo_roi.cli.executors import signals_interrupt_the_run as _signals_interrupt_the_run
 from bpo_roi.reporting.files import KIT_MARKER
 from bpo_roi.resources import notebook_path
 
@@ -154,90 +159,93 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
-def _watch_parent(parent_pid: int) -> None:
-    """End this worker when the parent run is gone (SIGKILL leaves no chance to clean up)."""
-    import signal
-    import threading
+def _produce(task: dict[str, Any], folder: Path, file: str, notebook: str) -> dict[str, Any]:
+    """Evaluate one scenario and write all its outputs into ``folder`` (which exists).
 
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(Exception):  # PR_SET_PDEATHSIG = 1: SIGTERM on parent death
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent_pid:
-                os.kill(os.getpid(), signal.SIGTERM)
-                return
-            time.sleep(0.5)
-
-    threading.Thread(target=watch, name="bpo-roi-parent-watch", daemon=True).start()
-
-
-def _child_pids(pid: int) -> list[int]:
-    """Direct children of ``pid`` (Linux ``/proc``; empty elsewhere)."""
-    children = []
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(entry.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == pid:
-            children.append(int(entry.parent.name))
-    return children
-
-
-def _stop_on_sigterm(signum: int, frame: Any) -> None:
-    """Stop now: kill this worker's kernels, then exit.
-
-    A kernel whose parent died before it started watching it would live on, so the worker ends
-    its kernels itself. The temporary folder stays behind and the next run removes it
-    (:func:`bpo_roi.reporting.files.remove_stale_work`).
+    ``file`` and ``notebook`` are the paths to read here (on a cluster worker: local copies);
+    the ``run`` block names ``task["file"]``, the file the user gave. Returns the
+    ``metrics.json`` document.
     """
-    import signal
-
-    for child in _child_pids(os.getpid()):
-        with contextlib.suppress(OSError):
-            os.kill(child, signal.SIGKILL)
-    os._exit(128 + signum)
-
-
-def _init_worker(parent_pid: int) -> None:
-    """Worker start-up: quiet standard error, die with the parent, stop cleanly on SIGTERM.
-
-    Standard error is silenced because kernels inherit it and print start-up warnings; results
-    and errors travel back as :class:`RunResult`, so nothing is lost.
-    """
-    import signal
-
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    # Ctrl-C reaches the whole process group; the parent decides what stops, and tells us
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _watch_parent(parent_pid)
-
-
-def run_one(task: dict[str, Any]) -> RunResult:
-    """Run one scenario into ``out/<slug>`` atomically (see module docstring)."""
-    import papermill as pm
-
     from bpo_roi.analysis.advice import advise
     from bpo_roi.analysis.business_case import evaluate
     from bpo_roi.analysis.monte_carlo import simulate
     from bpo_roi.analysis.sensitivity import tornado
-    from bpo_roi.reporting.files import (
-        write_annual_csv,
-        write_kit_marker,
-        write_metrics_json,
-        write_monthly_csv,
-        written_by_kit,
-    )
+    from bpo_roi.reporting.files import write_annual_csv, write_metrics_json, write_monthly_csv
     from bpo_roi.reporting.html_report import render_report
     from bpo_roi.reporting.workbook import write_results_xlsx
     from bpo_roi.scenario.reading import load_scenario
+
+    scenario = load_scenario(file).with_overrides(task["overrides"])
+    evaluation = evaluate(scenario)
+    trials, seed = _risk_parameters(task, notebook)
+    simulation = simulate(scenario, trials=trials, seed=seed)
+    document = evaluation.to_metrics_dict(advise(evaluation, simulation))
+    document["run"] = run_record(file, task["overrides"], trials, seed)
+    document["run"]["file"] = str(task["file"])
+    write_monthly_csv(evaluation.monthly, folder / "monthly.csv")
+    write_annual_csv(evaluation.annual, folder / "annual.csv")
+    write_metrics_json(document, folder / "metrics.json")
+    write_results_xlsx(evaluation, folder / "results.xlsx", simulation=simulation,
+                       tornado=tornado(scenario), run=document["run"])
+    parameters = {"assumptions_path": str(Path(file).resolve()),
+                  "overrides": task["overrides"], **task["parameters"]}
+    executed = folder / "business_case.ipynb"
+    _execute_notebook(notebook, executed, parameters,
+                      task.get("cell_timeout", DEFAULT_CELL_TIMEOUT))
+    render_report(executed, folder / "report.html", title=scenario.scenario.name)
+    return document
+
+
+KERNEL_START_FAILURES = ("Kernel didn't respond", "Kernel died before replying")
+"""Kernel start-up failures worth one retry: parallel start-ups can race (papermill #239)."""
+
+
+def _execute_notebook(notebook: str, executed: Path, parameters: dict[str, Any],
+                      cell_timeout: int) -> None:
+    """Execute ``notebook`` into ``executed`` with papermill; retry once when the kernel did
+    not start."""
+    import papermill as pm
+
+    for attempt in (1, 2):
+        try:
+            with contextlib.redirect_stderr(io.StringIO()):
+                pm.execute_notebook(
+                    str(notebook), str(executed), parameters=parameters,
+                    kernel_name="python3", cwd=str(Path(notebook).parent),
+                    execution_timeout=cell_timeout, progress_bar=False, log_output=False)
+            return
+        except Exception as exc:
+            if attempt == 2 or not any(s in str(exc) for s in KERNEL_START_FAILURES):
+                raise
+
+
+def _install(tmp: Path, out: Path, slug: str) -> Path:
+    """Rename the complete folder ``tmp`` to ``out/slug``, replacing a folder the kit wrote."""
+    from bpo_roi.reporting.files import written_by_kit
+
+    final = out / slug
+    old = None
+    if final.exists() or final.is_symlink():
+        if not written_by_kit(final):  # checked up front too; a user may have made it since
+            raise FileExistsError(_not_ours(final))
+        old = out / f".{slug}.old-{uuid.uuid4().hex[:8]}"
+        final.rename(old)
+    tmp.rename(final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def _print_pdf(task: dict[str, Any], folder: Path) -> None:
+    if task.get("pdf_browser"):
+        from bpo_roi.reporting.pdf import print_pdf
+
+        print_pdf(folder / "report.html", folder / "report.pdf", task["pdf_browser"])
+
+
+def run_one(task: dict[str, Any]) -> RunResult:
+    """Run one scenario into ``out/<slug>`` atomically (see module docstring)."""
+    from bpo_roi.reporting.files import write_kit_marker
 
     start = time.perf_counter()
     out = Path(task["out"])
@@ -248,42 +256,9 @@ def run_one(task: dict[str, Any]) -> RunResult:
     try:
         tmp.mkdir()
         write_kit_marker(tmp, run_id=run_id, scenario=task["name"], file=task["file"])
-        scenario = load_scenario(task["file"]).with_overrides(task["overrides"])
-        evaluation = evaluate(scenario)
-        trials, seed = _risk_parameters(task)
-        simulation = simulate(scenario, trials=trials, seed=seed)
-        document = evaluation.to_metrics_dict(advise(evaluation, simulation))
-        document["run"] = run_record(task["file"], task["overrides"], trials, seed)
-        write_monthly_csv(evaluation.monthly, tmp / "monthly.csv")
-        write_annual_csv(evaluation.annual, tmp / "annual.csv")
-        write_metrics_json(document, tmp / "metrics.json")
-        write_results_xlsx(evaluation, tmp / "results.xlsx", simulation=simulation,
-                           tornado=tornado(scenario),
-                           run=document["run"])
-        parameters = {"assumptions_path": str(Path(task["file"]).resolve()),
-                      "overrides": task["overrides"], **task["parameters"]}
-        executed = tmp / "business_case.ipynb"
-        with contextlib.redirect_stderr(io.StringIO()):
-            pm.execute_notebook(
-                str(task.get("notebook", NOTEBOOK)), str(executed), parameters=parameters,
-                kernel_name="python3", cwd=str(Path(task.get("notebook", NOTEBOOK)).parent),
-                execution_timeout=task.get("cell_timeout", DEFAULT_CELL_TIMEOUT),
-                progress_bar=False, log_output=False)
-        render_report(executed, tmp / "report.html", title=scenario.scenario.name)
-        if task.get("pdf_browser"):
-            from bpo_roi.reporting.pdf import print_pdf
-
-            print_pdf(tmp / "report.html", tmp / "report.pdf", task["pdf_browser"])
-        final = out / slug
-        old = None
-        if final.exists() or final.is_symlink():
-            if not written_by_kit(final):  # checked up front too; a user may have made it since
-                raise FileExistsError(_not_ours(final))
-            old = out / f".{slug}.old-{uuid.uuid4().hex[:8]}"
-            final.rename(old)
-        tmp.rename(final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        document = _produce(task, tmp, task["file"], str(task.get("notebook", NOTEBOOK)))
+        _print_pdf(task, tmp)
+        final = _install(tmp, out, slug)
         result.ok = True
         result.folder = str(final)
         result.metrics = document
@@ -294,6 +269,71 @@ def run_one(task: dict[str, Any]) -> RunResult:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
         result.seconds = time.perf_counter() - start
+    return result
+
+
+def render_remote(task: dict[str, Any]) -> RunResult:
+    """Run one scenario on a cluster worker, which may be another machine: the task carries
+    the scenario file's and the notebook's bytes (``file_bytes``, ``notebook_bytes``); the
+    outputs are made in a temporary folder of the worker and come back as bytes in
+    ``result.extra["files"]`` (``{name: bytes}``). The parent writes them into ``--out``
+    (:func:`install_remote`). Nothing is left on the worker."""
+    import tempfile
+
+    start = time.perf_counter()
+    result = RunResult(file=task["file"], ok=False, slug=task["slug"], name=task["name"])
+    work = Path(tempfile.mkdtemp(prefix="bpo-roi-"))
+    try:
+        source = work / "in" / (Path(task["file"]).name or "scenario.yaml")
+        notebook = work / "notebook" / (Path(str(task["notebook"])).name or "notebook.ipynb")
+        for path, data in ((source, task["file_bytes"]), (notebook, task["notebook_bytes"])):
+            path.parent.mkdir()
+            path.write_bytes(data)
+        folder = work / "out"
+        folder.mkdir()
+        result.metrics = _produce(task, folder, str(source), str(notebook))
+        result.extra["files"] = {p.name: p.read_bytes() for p in sorted(folder.iterdir())
+                                 if p.is_file() and not p.name.startswith(".")}
+        result.ok = True
+    except Exception as exc:
+        result.error = _one_line(exc)
+        result.extra["traceback"] = traceback.format_exc()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        result.seconds = time.perf_counter() - start
+    return result
+
+
+def install_remote(task: dict[str, Any], result: RunResult) -> RunResult:
+    """Write the files a cluster worker made (:func:`render_remote`) into ``out/<slug>``
+    exactly as a local run does: a temporary folder with the kit's marker, renamed into place
+    when complete (and ``report.pdf`` printed here, where the browser was found)."""
+    from bpo_roi.reporting.files import write_kit_marker
+
+    files = result.extra.pop("files", None)
+    if not result.ok:
+        return result
+    out = Path(task["out"])
+    slug = task["slug"]
+    tmp = out / f".{slug}.partial-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir()
+        write_kit_marker(tmp, run_id=task.get("run_id", uuid.uuid4().hex),
+                         scenario=task["name"], file=task["file"])
+        for name, data in (files or {}).items():
+            if Path(name).name != name or name.startswith("."):
+                raise ValueError(f"a worker returned a file named {name!r}")
+            (tmp / name).write_bytes(data)
+        _print_pdf(task, tmp)
+        result.folder = str(_install(tmp, out, slug))
+    except Exception as exc:
+        result.ok = False
+        result.metrics = None
+        result.error = _one_line(exc)
+        result.extra["traceback"] = traceback.format_exc()
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
     return result
 
 
@@ -320,12 +360,12 @@ def _sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def _risk_parameters(task: dict[str, Any]) -> tuple[int, int]:
+def _risk_parameters(task: dict[str, Any], notebook: str | Path = NOTEBOOK) -> tuple[int, int]:
     """The Monte Carlo trials and seed the notebook uses: given with -p, else its defaults."""
     import ast
 
     given = task["parameters"]
-    defaults = notebook_parameters(Path(task.get("notebook", NOTEBOOK)))
+    defaults = notebook_parameters(Path(notebook))
 
     def value(name: str, fallback: int) -> int:
         if name in given:
@@ -399,66 +439,28 @@ def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None
     return entries
 
 
-class RunInterrupted(Exception):
-    """The run was stopped by a signal; ``signum`` says which."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(f"interrupted by signal {signum}")
-        self.signum = signum
-
-
-@contextlib.contextmanager
-def _signals_interrupt_the_run() -> Any:
-    """SIGTERM and SIGINT stop the run (in the main thread; elsewhere nothing changes)."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise RunInterrupted(signum)
-
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Cancel queued scenarios and stop running ones now (SIGTERM, then SIGKILL)."""
-    processes = list(getattr(pool, "_processes", {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for p in processes:
-        with contextlib.suppress(Exception):
-            p.terminate()
-    deadline = time.monotonic() + 5.0
-    for p in processes:
-        with contextlib.suppress(Exception):
-            p.join(max(0.0, deadline - time.monotonic()))
-            if p.is_alive():
-                p.kill()
-
-
 def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
                   parameters: dict[str, Any] | None = None,
                   overrides: dict[str, Any] | None = None, progress: bool = True,
                   notebook: Path = NOTEBOOK, cell_timeout: int = DEFAULT_CELL_TIMEOUT,
-                  pdf_browser: str | None = None) -> list[RunResult]:
+                  pdf_browser: str | None = None, scheduler: str | None = None
+                  ) -> list[RunResult]:
     """Run every scenario file; return one :class:`RunResult` per file, in the given order.
 
-    Holds the output folder's lock for the whole run (a second run on the same folder fails at
-    once, see :func:`bpo_roi.reporting.files.output_lock`), removes temporary folders of dead
-    runs, and writes the summary last, from exactly the folders this run wrote.
+    The notebooks run in ``workers`` local processes, or, given ``scheduler`` (a Dask
+    scheduler's address), on that cluster's workers, which send the files back to be written
+    here (:mod:`bpo_roi.cli.executors`). Holds the output folder's lock for the whole run (a
+    second run on the same folder fails at once, see
+    :func:`bpo_roi.reporting.files.output_lock`), removes temporary folders of dead runs, and
+    writes the summary last, from exactly the folders this run wrote.
 
     Raises
     ------
     RunInterrupted
         On SIGTERM or SIGINT: workers are stopped within seconds; the summary lists every
         scenario that did not finish as interrupted.
+    bpo_roi.cli.executors.ExecutorUnavailable
+        Before any work, when the Dask extra is missing or the scheduler does not answer.
     """
     from tqdm import tqdm
 
@@ -467,7 +469,10 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     run_id = uuid.uuid4().hex
-    with output_lock(out):
+    pool = open_pool(workers, scheduler)
+    with contextlib.ExitStack() as stack:
+        stack.callback(pool.stop)  # a no-op once the tasks closed it
+        stack.enter_context(output_lock(out))
         remove_stale_work(out)
         _check_summary_is_ours(out)
         entries = plan(files, overrides or {}, out)
@@ -483,7 +488,7 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
         try:
             with _signals_interrupt_the_run():
                 if tasks:
-                    _run_tasks(tasks, results, workers, bar)
+                    _run_tasks(tasks, results, workers, bar, pool=pool)
         except RunInterrupted as exc:
             interrupted = exc
         finally:
@@ -502,14 +507,19 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
 
 
 def _run_tasks(tasks: dict[int, dict[str, Any]], results: list[RunResult | None], workers: int,
-               bar: Any) -> None:
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context,
-                               initializer=_init_worker, initargs=(os.getpid(),))
+               bar: Any, scheduler: str | None = None, pool: WorkPool | None = None) -> None:
+    """Run the tasks on local worker processes, or on the Dask cluster at ``scheduler``
+    (:func:`bpo_roi.cli.executors.open_pool`); fill ``results`` as they finish."""
+    pool = pool if pool is not None else open_pool(workers, scheduler)
     try:
-        futures = {pool.submit(run_one, t): i for i, t in tasks.items()}
+        if pool.remote:
+            futures = {}
+            for i, t in tasks.items():
+                remote = {**t, "file_bytes": Path(t["file"]).read_bytes(),
+                          "notebook_bytes": Path(t["notebook"]).read_bytes()}
+                futures[pool.submit(render_remote, remote)] = i
+        else:
+            futures = {pool.submit(run_one, t): i for i, t in tasks.items()}
         for future in as_completed(futures):
             i = futures[future]
             t = tasks[i]
@@ -518,12 +528,14 @@ def _run_tasks(tasks: dict[int, dict[str, Any]], results: list[RunResult | None]
             except Exception as exc:  # the worker itself died
                 r = RunResult(file=t["file"], ok=False, slug=t["slug"], name=t["name"],
                               error=f"worker failed: {_one_line(exc)}")
+            if pool.remote:
+                r = install_remote(t, r)
             results[i] = r
             bar.update(1)
     except BaseException:
-        _stop_workers(pool)
+        pool.stop()
         raise
-    pool.shutdown(wait=True)
+    pool.close()
 
 
 SUMMARY_FILES = ("summary.csv", "summary.html")
@@ -680,6 +692,10 @@ def add_run_parser(sub: Any) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="parallel worker processes (default 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="render the notebooks on the Dask cluster at tcp://HOST:PORT (default: "
+                        "$DASK_SCHEDULER_ADDRESS, else on this machine); the files come back "
+                        "here")
     p.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE",
                    help="notebook parameter (trials=2000, seed=7) or scenario override "
                         "(workload.monthly_volume=90000); repeatable")
@@ -697,6 +713,7 @@ def add_run_parser(sub: Any) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     import signal
 
+    from bpo_roi.cli.executors import ExecutorUnavailable, scheduler_address
     from bpo_roi.reporting.files import OutputBusyError
 
     if args.workers < 1:
@@ -739,8 +756,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         results = run_scenarios(list(args.files), out, workers=args.workers, parameters=params,
                                 overrides=overrides, progress=not args.quiet,
                                 notebook=notebook, cell_timeout=args.cell_timeout,
-                                pdf_browser=browser)
-    except (OutputBusyError, FileExistsError) as exc:
+                                pdf_browser=browser,
+                                scheduler=scheduler_address(args.scheduler))
+    except (OutputBusyError, FileExistsError, ExecutorUnavailable) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     except RunInterrupted as exc:

@@ -30,6 +30,7 @@ __all__ = [
     "FORMULA_TRIGGERS",
     "KIT_MARKER",
     "LOCK_NAME",
+    "SWEEP_FILES",
     "OutputBusyError",
     "atomic_path",
     "atomic_write_text",
@@ -37,11 +38,13 @@ __all__ = [
     "output_lock",
     "remove_stale_work",
     "slugify",
+    "sweep_files_not_ours",
     "write_annual_csv",
     "write_diff_csv",
     "write_kit_marker",
     "write_metrics_json",
     "write_monthly_csv",
+    "write_sweep_table",
     "written_by_kit",
 ]
 
@@ -231,3 +234,62 @@ def remove_stale_work(folder: str | os.PathLike[str]) -> list[Path]:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
+
+
+SWEEP_FILES = ("sweep.parquet", "sweep.csv")
+"""The files of ``bpo-roi sweep``: one tidy table, twice."""
+
+_SWEEP_CSV_HEAD = "scenario,file,variant,"
+_SWEEP_PARQUET_KEY = b"generator"
+
+
+def write_sweep_table(table: Any, folder: str | os.PathLike[str]) -> list[Path]:
+    """Write the sweep table as ``sweep.parquet`` and ``sweep.csv`` in ``folder``, each
+    atomically; text cells of the CSV are inert (:func:`inert_text`). The Parquet file carries
+    ``generator: bpo-roi`` in its metadata, so a later sweep knows it may replace it.
+
+    Returns the two paths.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = Path(folder)
+    parquet, csv_path = (folder / name for name in SWEEP_FILES)
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}),
+                                           _SWEEP_PARQUET_KEY: b"bpo-roi"})
+    with atomic_path(parquet) as tmp:
+        pq.write_table(arrow, tmp)
+    frame = table.copy()
+    for column in frame.columns:
+        if frame[column].dtype.kind not in "biufc":
+            frame[column] = frame[column].map(inert_text)
+    with atomic_path(csv_path) as tmp, _open_text(tmp) as fh:
+        frame.to_csv(fh, index=False)
+    return [parquet, csv_path]
+
+
+def sweep_files_not_ours(folder: str | os.PathLike[str]) -> list[Path]:
+    """The sweep files in ``folder`` that exist but were not written by the kit (a sweep never
+    replaces them)."""
+    found = []
+    for name in SWEEP_FILES:
+        path = Path(folder) / name
+        if not (path.exists() or path.is_symlink()):
+            continue
+        ours = False
+        if path.is_file() and not path.is_symlink():
+            try:
+                if name.endswith(".csv"):
+                    with path.open(encoding="utf-8", errors="replace") as fh:
+                        ours = fh.read(len(_SWEEP_CSV_HEAD)) == _SWEEP_CSV_HEAD
+                else:
+                    import pyarrow.parquet as pq
+
+                    meta = pq.read_schema(path).metadata or {}
+                    ours = meta.get(_SWEEP_PARQUET_KEY) == b"bpo-roi"
+            except Exception:  # unreadable or not Parquet: not ours
+                ours = False
+        if not ours:
+            found.append(path)
+    return found
