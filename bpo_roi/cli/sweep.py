@@ -104,44 +104,67 @@ def _resolve(scenario: Any, path: str) -> str:
 
 
 def _value_problem(exc: BaseException) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors) and type(exc).__name__ == "ValidationError":
-        first = exc.errors()[0]  # type: ignore[attr-defined]
-        return str(first.get("msg", "")).removeprefix("Value error, ")
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    from bpo_roi.analysis.portfolio import validation_problem
+
+    return validation_problem(exc)[2]
+
+
+COMBINATIONS_TRIED = 64
+"""A value the scenario rejects on its own is tried with up to this many combinations of the
+other grid values before it is called bad (a cross-field rule may need a partner value)."""
 
 
 def check_grid(scenarios: Sequence[tuple[str, Any]], grid: dict[str, list[Any]]
                ) -> dict[str, dict[str, str]]:
-    """Check every path and every value of ``grid`` against every scenario, one at a time.
+    """Check every path and every value of ``grid`` against every scenario.
+
+    A path must exist in every scenario. A value is bad when the scenario rejects it with the
+    other inputs at the file's values and in every one of the first :data:`COMBINATIONS_TRIED`
+    combinations with the other grid values (so ``hours_open_per_day=6`` passes when the grid
+    also has the ``interval_minutes`` that makes it valid; the variants that still break a rule
+    become rows with their error).
 
     Returns, per file, the grid path as given → the path :meth:`Scenario.with_overrides` takes.
 
     Raises
     ------
     GridError
-        The first unknown path or value the scenario's schema rejects, in one line naming the
-        file, the path, the value and what is allowed.
+        The first unknown path or bad value, in one line naming the file, the path, the value
+        and what is allowed.
     """
+    from itertools import islice, product
+
     resolved: dict[str, dict[str, str]] = {}
     for file, scenario in scenarios:
         paths = {}
-        for path, values in grid.items():
+        for path in grid:
             try:
-                target = _resolve(scenario, path)
+                paths[path] = _resolve(scenario, path)
             except ValueError as exc:
                 raise GridError(f"--grid {path}: unknown path in {file}: "
                                 f"{_value_problem(exc)}") from None
+        for path, values in grid.items():
+            others = [p for p in grid if p != path]
             for value in values:
                 try:
-                    scenario.with_overrides({target: value})
+                    scenario.with_overrides({paths[path]: value})
+                    continue
                 except Exception as exc:
                     if type(exc).__name__ != "ValidationError":  # ValueError: no such path
                         raise GridError(f"--grid {path}: unknown path in {file}: "
                                         f"{_value_problem(exc)}") from None
-                    raise GridError(f"--grid {path}={value}: {file}: got {value!r}; "
-                                    f"{_value_problem(exc)}") from None
-            paths[path] = target
+                    problem = f"--grid {path}={value}: {file}: got {value!r}; " \
+                              f"{_value_problem(exc)}"
+                for combination in islice(product(*(grid[p] for p in others)),
+                                          COMBINATIONS_TRIED):
+                    overrides = {paths[p]: v for p, v in zip(others, combination, strict=True)}
+                    try:
+                        scenario.with_overrides({**overrides, paths[path]: value})
+                        break
+                    except Exception:
+                        continue
+                else:
+                    raise GridError(problem)
         resolved[file] = paths
     return resolved
 
@@ -152,7 +175,7 @@ def plan_batches(n_scenarios: int, n_variants: int, parallelism: int
     scenario, about four per worker thread and at most :data:`BATCH_MAX` variants.
 
     >>> plan_batches(2, 5, 1)
-    [(0, [0, 1]), (0, [2, 3]), (0, [4]), (1, [0, 1]), (1, [2, 3]), (1, [4])]
+    [(0, [0, 1, 2]), (0, [3, 4]), (1, [0, 1, 2]), (1, [3, 4])]
     """
     total = n_scenarios * n_variants
     size = max(1, min(BATCH_MAX, math.ceil(total / (4 * max(1, parallelism)))))
@@ -191,8 +214,8 @@ def sweep_table(rows: list[dict[str, Any]], grid_paths: Sequence[str]) -> Any:
         elif column in ("payback_month", "discounted_payback_month", "horizon_months"):
             frame[column] = pd.array(frame[column].tolist(), dtype="Int64")
         elif column in text:
-            frame[column] = pd.Series([None if v is None else str(v) for v in frame[column]],
-                                      dtype=object)
+            frame[column] = pd.Series([v if isinstance(v, str) else None
+                                       for v in frame[column]], dtype=object)
         else:
             frame[column] = pd.Series([math.nan if v is None else v for v in frame[column]],
                                       dtype=float)
