@@ -35,7 +35,7 @@ from bpo_roi.cli.executors import signals_interrupt_the_run as _signals_interrup
 from bpo_roi.reporting.files import KIT_MARKER
 from bpo_roi.resources import notebook_path
 
-__all__ = ["NOTEBOOK", "RunResult", "add_run_parser", "parse_parameters", "run_record",
+__all__ = ["MAX_SEED", "NOTEBOOK", "RunResult", "add_run_parser", "parse_parameters", "run_record",
            "run_scenarios"]
 
 NOTEBOOK = notebook_path("business_case")

@@ -304,8 +304,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     import os
     import signal
 
-    from bpo_roi.cli.executors import ExecutorUnavailable, open_pool, scheduler_address
-    from bpo_roi.cli.runner import MAX_SEED, MAX_TRIALS, RunInterrupted, _signals_interrupt_the_run
+    from bpo_roi.analysis.monte_carlo import MAX_TRIALS
+    from bpo_roi.cli.executors import (
+        ExecutorUnavailable,
+        RunInterrupted,
+        open_pool,
+        scheduler_address,
+        signals_interrupt_the_run,
+    )
+    from bpo_roi.cli.runner import MAX_SEED
     from bpo_roi.reporting.files import (
         OutputBusyError,
         output_lock,
@@ -374,7 +381,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 return EXIT_BAD_INPUT
             pool = open_pool(workers, address)
             try:
-                with _signals_interrupt_the_run():
+                with signals_interrupt_the_run():
                     table = run_sweep(scenarios, grid, resolved, pool, trials=args.trials,
                                       seed=seed, breakeven=args.breakeven,
                                       progress=not args.quiet)
