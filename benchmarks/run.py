@@ -2,8 +2,9 @@
 
 Each figure is the median of repeated runs in this process (or of repeated subprocesses for
 start-up costs), with a baseline measured in the same run where a ratio makes sense.
-Sections: engine (evaluate, import), risk (simulate, Erlang C, tornado) and runs (bpo-roi run,
-bare papermill). Pass section names to run only some: ``python benchmarks/run.py engine``.
+Sections: engine (evaluate, import), risk (simulate, Erlang C, tornado), runs (bpo-roi run,
+bare papermill), sweep (bpo-roi sweep on 2 local workers against a loop of evaluate),
+explorer, hostile, diff. Pass section names to run only some: ``python benchmarks/run.py engine``.
 """
 
 from __future__ import annotations
@@ -271,9 +272,63 @@ def bench_diff() -> None:
              f"target ≤ 0.5 s; {d / one:.0f}× one evaluate ({one * 1e3:.1f} ms)")
 
 
+def bench_sweep() -> None:
+    """`bpo-roi sweep` throughput on 2 local worker processes (no breakeven), against a Python
+    loop of `evaluate` calls in this process over the same variants."""
+    import tempfile
+
+    import bpo_roi
+    from bpo_roi.analysis.advice import advise
+    from bpo_roi.analysis.portfolio import grid_variants
+    from bpo_roi.cli.executors import open_pool
+    from bpo_roi.cli.sweep import check_grid, run_sweep
+
+    print("sweep (3 shipped scenarios × a volume grid; evaluations = scenario × variant)")
+    files = sorted(str(p) for p in (ROOT / "assumptions").glob("*.yaml"))
+    scenarios = [(f, bpo_roi.load_scenario(f)) for f in files]
+    grid = {"workload.monthly_volume": [6000 + 150 * k for k in range(200)]}
+    resolved = check_grid(scenarios, grid)
+    n = len(scenarios) * len(grid_variants(grid))
+    sample = grid_variants({"workload.monthly_volume": grid["workload.monthly_volume"][::10]})
+
+    def loop() -> None:
+        for _, s in scenarios:
+            for v in sample:
+                ev = bpo_roi.evaluate(s.with_overrides(v), breakeven=False)
+                ev.to_metrics_dict(advise(ev))
+
+    per_eval = median_seconds(loop, 3) / (len(scenarios) * len(sample))
+    line("python loop: with_overrides + evaluate + metrics dict, per evaluation", per_eval,
+         f"{60 / per_eval:,.0f} evaluations a minute on 1 core")
+    pool = open_pool(2)
+    try:
+        for f in [pool.submit(bpo_roi.load_scenario, files[0]) for _ in range(4)]:
+            f.result()  # both workers started and imported before timing
+        start = time.perf_counter()
+        table = run_sweep(scenarios, grid, resolved, pool, progress=False)
+        wall = time.perf_counter() - start
+    finally:
+        pool.close()
+    assert table.error.isna().all()
+    line(f"sweep, {n:,} evaluations, 2 local workers (started)", wall,
+         f"{n / wall * 60:,.0f} evaluations a minute; {per_eval * n / wall:.2f}× the loop; "
+         f"target ≥ 20,000/min")
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "bpo_roi.cli", "sweep", *files, "--grid",
+                        "workload.monthly_volume=" + ",".join(
+                            str(v) for v in grid["workload.monthly_volume"]),
+                        "--out", tmp, "--workers", "2", "--quiet"], check=True,
+                       capture_output=True)
+        cli = time.perf_counter() - start
+    line(f"bpo-roi sweep command, same {n:,} evaluations, --workers 2", cli,
+         f"{n / cli * 60:,.0f} evaluations a minute, start-up and files included")
+
+
 SECTIONS: dict[str, Callable[[], None]] = {"engine": bench_engine, "risk": bench_risk,
                                            "explorer": bench_explorer, "runs": bench_runs,
-                                           "hostile": bench_hostile, "diff": bench_diff}
+                                           "hostile": bench_hostile, "diff": bench_diff,
+                                           "sweep": bench_sweep}
 
 
 def main(argv: list[str]) -> int:
