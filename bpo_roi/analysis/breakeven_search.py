@@ -118,6 +118,7 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
     if not lo < hi:
         return [Breakeven(path, n, current, None, lo, hi, "empty search range") for n in names]
     grid = np.geomspace(lo, hi, _GRID) if log else np.linspace(lo, hi, _GRID)
+    queue = scenario.workload.queue is not None
     npv = _npv_over(scenario, path, offers, grid)
     results: dict[int, Breakeven] = {}
     brackets: dict[int, tuple[float, float, float, float]] = {}
@@ -143,7 +144,16 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
             break
         inner = np.concatenate([_candidates(*brackets[j]) for j in open_])
         per = inner.size // len(open_)
-        f_all = _npv_over(scenario, path, [offers[j] for j in open_], inner)
+        if queue and len(open_) > 1:
+            # each offer only at its own candidates: sizing a vendor queue costs as much as
+            # the in-house one, so one run per offer sizes (1 + 1) × per instead of
+            # (1 + offers) × offers × per (the same figures: trials are independent rows)
+            f_all = np.zeros((len(open_), inner.size))
+            for row, j in enumerate(open_):
+                part = slice(row * per, (row + 1) * per)
+                f_all[row, part] = _npv_over(scenario, path, [offers[j]], inner[part])[0]
+        else:
+            f_all = _npv_over(scenario, path, [offers[j] for j in open_], inner)
         for row, j in enumerate(open_):
             a, b, fa, fb = brackets[j]
             xs = np.concatenate([[a], inner[row * per:(row + 1) * per], [b]])

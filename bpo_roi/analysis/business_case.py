@@ -72,7 +72,7 @@ class Evaluation:
         ``recommendation_flags`` and, when a Monte Carlo ran, the ``risk`` block."""
         s = self.scenario.scenario
         offers = {}
-        for name, row in self.metrics.iterrows():
+        for name, row in self.metrics.to_dict("index").items():
             offers[str(name)] = {k: _json_value(row[k]) for k in METRIC_KEYS}
         document = {
             "scenario": s.name,
@@ -109,11 +109,11 @@ def require_finite_monthly(monthly: pd.DataFrame, scenario: Scenario) -> None:
     between an overflow and a report.
     """
     numeric = monthly.select_dtypes("number")
+    if np.isfinite(numeric.to_numpy(dtype=float)).all():
+        return
     # components first: they point at the input; totals and savings only follow from them
     numeric = numeric[sorted(numeric.columns, key=lambda c: ("." not in str(c), 0))]
     values = numeric.to_numpy(dtype=float)
-    if np.isfinite(values).all():
-        return
     with np.errstate(all="ignore"):  # to point at the cause: the first absurd component
         bad = ~np.isfinite(values) | (np.abs(values) > MAX_MONTHLY_AMOUNT)
     col = int(np.nonzero(bad.any(axis=0))[0][0])

@@ -126,10 +126,15 @@ def _agent_hours_table(q: dict[str, Any], daily_calls: np.ndarray,
         rows = table[0]
         out = rows[j] * (1 - fx) + rows[j + 1] * fx
     else:
+        # a handle time that is the same in every month of a trial (a view repeating one
+        # column) is located in the grid once per trial; broadcasting gives the same figures
+        if aht.ndim == 2 and aht.shape[1] > 1 and aht.strides[1] == 0:
+            aht = aht[:, :1]
         i = np.clip(np.searchsorted(a_grid, aht) - 1, 0, a_grid.size - 2)
         fa = np.clip((aht - a_grid[i]) / (a_grid[i + 1] - a_grid[i]), 0.0, 1.0)
-        low = table[i, j] * (1 - fx) + table[i, j + 1] * fx
-        high = table[i + 1, j] * (1 - fx) + table[i + 1, j + 1] * fx
+        gx = 1 - fx
+        low = table[i, j] * gx + table[i, j + 1] * fx
+        high = table[i + 1, j] * gx + table[i + 1, j + 1] * fx
         out = low * (1 - fa) + high * fa
     return np.where(daily_calls > 0, out, 0.0)
 
@@ -152,6 +157,8 @@ def queue_agent_hours(volume: np.ndarray, aht_minutes: Any, queue: QueueShape) -
         keys = np.hstack([daily, aht, *(np.broadcast_to(np.asarray(q[k], dtype=float)
                                                         .reshape(-1, 1), (daily.shape[0], 1))
                                         for k in per_trial)])
+        if not _may_repeat(keys):  # a Monte Carlo: every trial differs, nothing to share
+            return _per_day(q, daily, aht) * days / q["schedule_efficiency"]
         _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
         if first.size < daily.shape[0]:
             sub = dict(q)
@@ -160,6 +167,15 @@ def queue_agent_hours(volume: np.ndarray, aht_minutes: Any, queue: QueueShape) -
             return (_per_day(sub, daily[first], aht[first])[inverse.reshape(-1)] * days
                     / q["schedule_efficiency"])
     return _per_day(q, daily, aht) * days / q["schedule_efficiency"]
+
+
+def _may_repeat(keys: np.ndarray) -> bool:
+    """Whether some rows of ``keys`` may be equal: ``False`` only when a weighted row sum
+    (a fingerprint, the same for equal rows) differs between every two rows. A cheap test
+    before the row-wise ``np.unique``, which sorts whole rows."""
+    weights = 1.0 + np.arange(keys.shape[1]) / keys.shape[1] * np.pi
+    fingerprint = ((keys + 0.0) * weights).sum(axis=1)  # + 0.0: -0.0 and 0.0 alike
+    return np.unique(fingerprint).size < keys.shape[0]
 
 
 def interval_staffing(daily_calls: float, aht_minutes: float, queue: QueueShape
