@@ -191,7 +191,8 @@ def _produce(task: dict[str, Any], folder: Path, file: str, notebook: str) -> di
                   "overrides": task["overrides"], **task["parameters"]}
     executed = folder / "business_case.ipynb"
     _execute_notebook(notebook, executed, parameters,
-                      task.get("cell_timeout", DEFAULT_CELL_TIMEOUT))
+                      task.get("cell_timeout", DEFAULT_CELL_TIMEOUT),
+                      keep_kernel=bool(task.get("keep_kernel")))
     render_report(executed, folder / "report.html", title=scenario.scenario.name)
     return document
 
@@ -199,22 +200,133 @@ def _produce(task: dict[str, Any], folder: Path, file: str, notebook: str) -> di
 KERNEL_START_FAILURES = ("Kernel didn't respond", "Kernel died before replying")
 """Kernel start-up failures worth one retry: parallel start-ups can race (papermill #239)."""
 
+_RESET = "get_ipython().run_line_magic('reset', '-f'); get_ipython().execution_count = 1"
+"""Run before each notebook in a kept kernel: an empty namespace, cells numbered from 1."""
+
+_KERNELS: dict[tuple[int, str], Any] = {}
+"""Kernels kept by this worker process, one per thread and working folder (see
+:func:`_kept_kernel`)."""
+
+
+def _kept_kernel(cwd: str, start_timeout: int = 60) -> Any:
+    """A kernel for notebooks run from ``cwd``, started once per worker thread and reused.
+
+    Starting a kernel and importing pandas, plotly and the kit in it take about 2 s: more
+    than the notebook's own work. Each notebook gets the kernel with its namespace reset and
+    its cell numbers starting from 1 (:data:`_RESET`), so the executed notebook is the same as
+    in a fresh kernel. A kernel that died or timed out is replaced. The kernels are children
+    of the worker: they end with it (``init_local_worker`` kills them on SIGTERM; a finaliser
+    shuts them down when the pool closes; ipykernel also exits when its parent is gone).
+    """
+    import threading
+
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    key = (threading.get_ident(), cwd)
+    km = _KERNELS.get(key)
+    if km is not None:
+        try:
+            if run_sync(km.is_alive)():
+                return km
+        except Exception:
+            pass
+        _drop_kernel(key)
+    if not _KERNELS:
+        import multiprocessing.util
+
+        multiprocessing.util.Finalize(None, _drop_all_kernels, exitpriority=10)
+    km = AsyncKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)(cwd=cwd)
+    _KERNELS[key] = km
+    return km
+
+
+def _drop_kernel(key: tuple[int, str]) -> None:
+    from jupyter_core.utils import run_sync
+
+    km = _KERNELS.pop(key, None)
+    if km is not None:
+        with contextlib.suppress(Exception):
+            run_sync(km.shutdown_kernel)(now=True)
+
+
+def _drop_all_kernels() -> None:
+    for key in list(_KERNELS):
+        _drop_kernel(key)
+
+
+def _engine() -> str:
+    """Register (once) and name the papermill engine that runs a notebook in a kept kernel:
+    papermill's own nbclient engine, given the kernel manager, resetting the kernel first and
+    closing its client's channels after."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    name = "bpo-roi-kept-kernel"
+    if name in papermill_engines._engines:
+        return name
+
+    class KeptKernelClient(PapermillNotebookClient):
+        def papermill_execute_cells(self) -> None:
+            msg_id = self.kc.execute(_RESET, silent=True, store_history=False)
+            reply = self.wait_for_reply(msg_id)
+            if not reply or reply.get("content", {}).get("status") != "ok":
+                raise RuntimeError("Kernel died before replying to the reset of a kept kernel")
+            super().papermill_execute_cells()
+
+    class KeptKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str,
+                                     log_output: bool = False, stdout_file: Any = None,
+                                     stderr_file: Any = None, start_timeout: int = 60,
+                                     execution_timeout: int | None = None,
+                                     **kwargs: Any) -> Any:
+            km = kwargs.pop("km")
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs, timeout=execution_timeout or kwargs.get("timeout"),
+                startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+                log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            client = KeptKernelClient(nb_man, km=km, **final_kwargs)
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    with contextlib.suppress(Exception):
+                        client.kc.stop_channels()
+
+    papermill_engines.register(name, KeptKernelEngine)
+    return name
+
 
 def _execute_notebook(notebook: str, executed: Path, parameters: dict[str, Any],
-                      cell_timeout: int) -> None:
+                      cell_timeout: int, keep_kernel: bool = False) -> None:
     """Execute ``notebook`` into ``executed`` with papermill; retry once when the kernel did
-    not start."""
+    not start. With ``keep_kernel`` the notebook runs in this worker's kept kernel
+    (:func:`_kept_kernel`), which is replaced after any failure."""
     import papermill as pm
 
+    cwd = str(Path(notebook).parent)
     for attempt in (1, 2):
+        extra: dict[str, Any] = {}
+        if keep_kernel:
+            extra = {"engine_name": _engine(), "km": _kept_kernel(cwd)}
         try:
             with contextlib.redirect_stderr(io.StringIO()):
                 pm.execute_notebook(
                     str(notebook), str(executed), parameters=parameters,
-                    kernel_name="python3", cwd=str(Path(notebook).parent),
-                    execution_timeout=cell_timeout, progress_bar=False, log_output=False)
+                    kernel_name="python3", cwd=cwd, execution_timeout=cell_timeout,
+                    progress_bar=False, log_output=False, **extra)
             return
         except Exception as exc:
+            if keep_kernel:  # a timed-out or failed notebook may leave the kernel busy
+                import threading
+
+                _drop_kernel((threading.get_ident(), cwd))
             if attempt == 2 or not any(s in str(exc) for s in KERNEL_START_FAILURES):
                 raise
 
@@ -518,8 +630,9 @@ def _run_tasks(tasks: dict[int, dict[str, Any]], results: list[RunResult | None]
                 remote = {**t, "file_bytes": Path(t["file"]).read_bytes(),
                           "notebook_bytes": Path(t["notebook"]).read_bytes()}
                 futures[pool.submit(render_remote, remote)] = i
-        else:
-            futures = {pool.submit(run_one, t): i for i, t in tasks.items()}
+        else:  # worker processes of this run: each keeps its kernel from one notebook to the next
+            futures = {pool.submit(run_one, {**t, "keep_kernel": True}): i
+                       for i, t in tasks.items()}
         for future in as_completed(futures):
             i = futures[future]
             t = tasks[i]
