@@ -121,10 +121,15 @@ def _agent_hours_table(q: dict[str, Any], daily_calls: np.ndarray,
     x = np.log(np.maximum(daily_calls, d_grid[0]))
     xg = np.log(d_grid)
     j = np.clip(np.searchsorted(xg, x) - 1, 0, xg.size - 2)
-    fx = np.clip((x - xg[j]) / (xg[j + 1] - xg[j]), 0.0, 1.0)
+    j1 = j + 1
+    # gathers with np.take (flat indices for the table): the same values as fancy indexing,
+    # faster over a (trials × months) batch
+    x_lo = xg.take(j)
+    fx = np.clip((x - x_lo) / (xg.take(j1) - x_lo), 0.0, 1.0)
+    gx = 1 - fx
     if a_grid.size == 1:
         rows = table[0]
-        out = rows[j] * (1 - fx) + rows[j + 1] * fx
+        out = rows.take(j) * gx + rows.take(j1) * fx
     else:
         # a handle time that is the same in every month of a trial (a view repeating one
         # column) is located in the grid once per trial; broadcasting gives the same figures
@@ -132,9 +137,11 @@ def _agent_hours_table(q: dict[str, Any], daily_calls: np.ndarray,
             aht = aht[:, :1]
         i = np.clip(np.searchsorted(a_grid, aht) - 1, 0, a_grid.size - 2)
         fa = np.clip((aht - a_grid[i]) / (a_grid[i + 1] - a_grid[i]), 0.0, 1.0)
-        gx = 1 - fx
-        low = table[i, j] * gx + table[i, j + 1] * fx
-        high = table[i + 1, j] * gx + table[i + 1, j + 1] * fx
+        flat = table.ravel()
+        at = i * table.shape[1] + j
+        low = flat.take(at) * gx + flat.take(at + 1) * fx
+        at += table.shape[1]
+        high = flat.take(at) * gx + flat.take(at + 1) * fx
         out = low * (1 - fa) + high * fa
     return np.where(daily_calls > 0, out, 0.0)
 
