@@ -227,3 +227,25 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_a_kept_kernel_runs_each_notebook_as_a_fresh_one_would(tmp_path):
+    """A worker keeps its kernel from one scenario to the next (no start-up, no imports):
+    each notebook still starts from an empty namespace with cells numbered from 1."""
+    nb = nbformat.read(ROOT / "notebooks" / "business_case.ipynb", as_version=4)
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    nb.cells.insert(first_code + 1, nbformat.v4.new_code_cell(
+        "assert 'leak_marker' not in dir(), 'state leaked from the previous notebook'"))
+    nb.cells.append(nbformat.v4.new_code_cell("leak_marker = 1"))
+    nb_path = ROOT / "notebooks" / f".kept-{tmp_path.name}.ipynb"
+    nbformat.write(nb, nb_path)
+    try:
+        results = run_scenarios([str(AP), str(HD)], tmp_path / "out", notebook=nb_path,
+                                progress=False, parameters={"trials": 20}, workers=1)
+    finally:
+        nb_path.unlink()
+    assert [r.ok for r in results] == [True, True], [r.error for r in results]
+    for r in results:
+        executed = nbformat.read(Path(r.folder) / "business_case.ipynb", as_version=4)
+        counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
+        assert counts == list(range(1, len(counts) + 1))
