@@ -145,9 +145,7 @@ def test_recommendation_is_best_positive_npv_or_stay(shipped_path):
 
 
 def _headline(offer):
-    p = offer.pricing
-    return {"per_seat": lambda: p.rate_per_seat_month, "hourly": lambda: p.rate_per_hour,
-            "per_transaction": lambda: p.tiers[0].rate_per_transaction}[p.model]()
+    return offer.pricing.headline_rate
 
 
 def test_breakeven_volume_zeroes_npv(shipped_path):

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bpo_roi.analysis.breakeven_search import breakeven_values
+from bpo_roi.analysis.termination import exit_table
 from bpo_roi.model import metrics
 from bpo_roi.model.flows import cash_flows, monthly_table, offer_summary_arrays
 from bpo_roi.model.timeline import monthly_rate
@@ -44,7 +45,8 @@ METRIC_KEYS = (
     "discounted_payback_month",
     "pv_in_house", "pv_outsourced", "total_in_house", "total_outsourced", "one_time_cost",
     "savings_pct", "cost_per_transaction_in_house", "cost_per_transaction_outsourced",
-    "breakeven_monthly_volume", "risk_adjusted_npv", "risk_adjusted_roi",
+    "breakeven_monthly_volume", "risk_adjusted_npv", "risk_adjusted_roi", "npv_after_tax",
+    "termination_breakeven_month",
 )
 
 
@@ -252,7 +254,8 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
     rows = []
     total_volume = float(flows.volume.sum())
     rate_m = float(monthly_rate(point(scenario.scenario.discount_rate_annual)))
-    for offer in flows.offers:
+    tax = scenario.scenario.tax
+    for k, offer in enumerate(flows.offers):
         arrays = offer_summary_arrays(flows, offer)
         savings = (flows.in_house.total - offer.total)[0]
         payback = int(arrays["payback_month"][0])
@@ -283,6 +286,12 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
             if "risk_adjusted_npv" in arrays else None,
             "risk_adjusted_roi": float(arrays["risk_adjusted_roi"][0])
             if "risk_adjusted_roi" in arrays else None,
+            # every cost is deductible when incurred: each month's saving is taxed at the rate
+            "npv_after_tax": float(arrays["npv"][0]) * (1.0 - float(point(tax.rate)))
+            if tax is not None else None,
+            "termination_breakeven_month":
+                exit_table(scenario, flows, offer, k).attrs["termination_breakeven_month"]
+                if scenario.offers[k].termination is not None else None,
         }
         rows.append(row)
     if breakeven:
@@ -294,10 +303,11 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
         for row, b in zip(rows, found, strict=True):
             row["breakeven_monthly_volume"] = b.value
     columns: dict[str, Any] = {key: [row[key] for row in rows] for key in METRIC_KEYS}
-    for key in ("payback_month", "discounted_payback_month"):
+    whole = ("payback_month", "discounted_payback_month", "termination_breakeven_month")
+    for key in whole:
         columns[key] = pd.array(columns[key], dtype="Int64")
     for key in METRIC_KEYS:
-        if key not in ("pricing_model", "irr_note", "payback_month", "discounted_payback_month"):
+        if key not in ("pricing_model", "irr_note", *whole):
             columns[key] = np.array([np.nan if v is None else v for v in columns[key]], float)
     table = pd.DataFrame(columns, index=pd.Index([row["offer"] for row in rows], name="offer"))
     return Evaluation(scenario=scenario, monthly=monthly, metrics=table)

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi.model import hidden_costs, in_house, metrics, pricing, workload
+from bpo_roi.model import contract, hidden_costs, in_house, metrics, pricing, workload
 from bpo_roi.model.timeline import (
     annual_step_index,
+    compound_index,
     discount_factors,
     month_dates,
     monthly_rate,
@@ -28,6 +29,7 @@ from bpo_roi.scenario.schema import Scenario, point
 from bpo_roi.staffing.queue_sizing import QueueShape, queue_agent_hours
 
 __all__ = [
+    "CONTRACT_COMPONENTS",
     "OUTSOURCED_COMPONENTS",
     "Flows",
     "OfferFlows",
@@ -39,10 +41,14 @@ __all__ = [
 ]
 
 OUTSOURCED_COMPONENTS = (
-    "vendor_fee", "ramp", "rework", "governance", "parallel_run",
+    "vendor_fee", "ramp", "service_credits", "transition_charge", "irrecoverable_tax",
+    "rework", "governance", "parallel_run",
     "search_contracting", "transition", "severance_retention", "exit",
 )
-HIDDEN_COMPONENTS = OUTSOURCED_COMPONENTS[1:]
+"""Outsourced cost components of the monthly table, in order: the vendor's invoice (fee, ramp,
+credits, financed transition, irrecoverable tax on it), then the hidden costs."""
+CONTRACT_COMPONENTS = ("service_credits", "transition_charge", "irrecoverable_tax")
+"""Components that exist only when an offer's contract has the clause (zero otherwise)."""
 
 
 class _Inputs:
@@ -88,6 +94,8 @@ class OfferFlows:
     pricing_model: str
     components: dict[str, np.ndarray]
     billed_units: np.ndarray
+    fx_paid: np.ndarray | None = None
+    """Scenario currency paid per unit of the vendor's, by month (after any FX sharing)."""
 
     @cached_property
     def total(self) -> np.ndarray:
@@ -217,8 +225,8 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any
     o = f"offers.{k}"
     horizon = s.scenario.horizon_months
     p = offer.pricing
-    index = pricing.price_index(inp(f"{o}.escalation_annual"), inp(f"{o}.fx_rate"),
-                                inp(f"{o}.fx_drift_annual"), horizon)
+    fx = _fx_paid(inp, offer, o, horizon)
+    index = _price_steps(inp, offer, o, horizon) * fx
     progress = pricing.ramp_progress(offer.ramp.months, horizon)
     productivity = pricing.productivity_ramp(inp(f"{o}.ramp.start_fraction"), offer.ramp.months,
                                              horizon)
@@ -231,6 +239,16 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any
             [inp(f"{o}.pricing.tiers.{j}.rate_per_transaction") for j in range(len(p.tiers))],
             p.tier_mode, inp(f"{o}.pricing.minimum_monthly_volume"), index)
         steady_fee = fee
+    elif p.model == "baseline":
+        fee = index * contract.baseline_fee(
+            volume, baseline_volume=inp(f"{o}.pricing.baseline_volume"),
+            baseline_fee_monthly=inp(f"{o}.pricing.baseline_fee_monthly"),
+            deadband=inp(f"{o}.pricing.deadband"),
+            arc_per_transaction=inp(f"{o}.pricing.arc_per_transaction"),
+            rrc_per_transaction=inp(f"{o}.pricing.rrc_per_transaction"),
+            floor_volume=inp(f"{o}.pricing.floor_volume"), arc_from=p.arc_from)
+        billed = volume * pricing.operating_months(horizon)
+        steady_fee = fee
     else:
         ramped_hours = pricing.vendor_work_hours(volume, aht, factor, productivity)
         steady_hours = pricing.vendor_work_hours(volume, aht, factor, 1.0)
@@ -240,9 +258,20 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any
                                                                productivity)
             seat_hours = inp(f"{o}.pricing.productive_hours_per_seat_month")
             minimum = inp(f"{o}.pricing.minimum_seats")
-            rate = inp(f"{o}.pricing.rate_per_seat_month")
-            fee, billed = pricing.per_seat_fee(ramped_hours, seat_hours, minimum, rate, index)
-            steady_fee, _ = pricing.per_seat_fee(steady_hours, seat_hours, minimum, rate, index)
+            bands: dict[str, Any] = {}
+            if p.rate_bands is not None:
+                bands = {"band_upper_seats": [
+                    inp(f"{o}.pricing.rate_bands.{j}.up_to_seats")
+                    if b.up_to_seats is not None else None for j, b in enumerate(p.rate_bands)],
+                    "band_rates": [inp(f"{o}.pricing.rate_bands.{j}.rate_per_seat_month")
+                                   for j in range(len(p.rate_bands))]}
+                rate = None
+            else:
+                rate = inp(f"{o}.pricing.rate_per_seat_month")
+            fee, billed = pricing.per_seat_fee(ramped_hours, seat_hours, minimum, rate, index,
+                                               **bands)
+            steady_fee, _ = pricing.per_seat_fee(steady_hours, seat_hours, minimum, rate, index,
+                                                 **bands)
         else:
             def bill(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 return pricing.hourly_fee(h, inp(f"{o}.pricing.billable_utilisation"),
@@ -250,6 +279,7 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any
                                           inp(f"{o}.pricing.rate_per_hour"), index)
             fee, billed = bill(ramped_hours)
             steady_fee, _ = bill(steady_hours)
+    invoice = _invoice(inp, offer, o, fee, fx, horizon)
     rework_minutes = (inp(f"{o}.quality.rework_minutes") if offer.quality.rework_minutes
                       is not None else inp("in_house.rework_minutes"))
     error = hidden_costs.vendor_error_rate(inp(f"{o}.quality.error_rate"),
@@ -257,6 +287,7 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any
     components = {
         "vendor_fee": steady_fee,
         "ramp": fee - steady_fee,
+        **invoice,
         "rework": hidden_costs.vendor_rework_cost(volume, error, rework_minutes, hourly_cost),
         "governance": hidden_costs.governance_cost(
             retained_fte=inp(f"{o}.governance.retained_fte"),
@@ -282,7 +313,56 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any
     shape = np.broadcast_shapes(*(np.shape(v) for v in components.values()))
     components = {c: v if np.shape(v) == shape else np.broadcast_to(v, shape)
                   for c, v in ((c, components[c]) for c in OUTSOURCED_COMPONENTS)}
-    return OfferFlows(offer.name, p.model, components, np.broadcast_to(billed, shape))
+    return OfferFlows(offer.name, p.model, components, np.broadcast_to(billed, shape),
+                      np.broadcast_to(fx, (shape[0], horizon + 1)))
+
+
+def _price_steps(inp: _Inputs, offer: Any, o: str, horizon: int) -> np.ndarray:
+    """The vendor's yearly price steps: the indexation clause, or flat ``escalation_annual``."""
+    ix = offer.indexation
+    if ix is None:
+        return annual_step_index(inp(f"{o}.escalation_annual"), horizon)
+    return contract.indexation_index(
+        labour_share=inp(f"{o}.indexation.labour_share"),
+        labour_index_annual=inp(f"{o}.indexation.labour_index_annual"),
+        other_index_annual=inp(f"{o}.indexation.other_index_annual"),
+        first_adjustment_month=ix.first_adjustment_month,
+        cap_annual=inp(f"{o}.indexation.cap_annual"),
+        floor_annual=inp(f"{o}.indexation.floor_annual"), horizon_months=horizon)
+
+
+def _fx_paid(inp: _Inputs, offer: Any, o: str, horizon: int) -> np.ndarray:
+    """Scenario currency per unit of the vendor's: the market rate (``fx_rate`` drifting by
+    ``fx_drift_annual``), or, under an FX-sharing clause, the rate the clause makes the client
+    pay around the contract rate (the file's ``fx_rate``; a sampled ``fx_rate`` is the market's).
+    """
+    market = inp(f"{o}.fx_rate") * compound_index(inp(f"{o}.fx_drift_annual"), horizon)
+    if offer.fx_sharing is None:
+        return market
+    return contract.fx_shared_rate(market, float(point(offer.fx_rate)),
+                                   inp(f"{o}.fx_sharing.deadband"),
+                                   inp(f"{o}.fx_sharing.client_share"))
+
+
+def _invoice(inp: _Inputs, offer: Any, o: str, fee: np.ndarray, fx: np.ndarray,
+             horizon: int) -> dict[str, np.ndarray]:
+    """The contract components of the invoice beside the fee: expected service credits on the
+    fee, the financed transition (converted like the fee, not indexed) and the irrecoverable
+    tax on what is invoiced."""
+    zero = np.zeros_like(fee)
+    credits = zero
+    if offer.service_credits is not None:
+        credits = contract.service_credits(fee, inp(f"{o}.service_credits.at_risk_share"),
+                                           inp(f"{o}.service_credits.miss_probability"))
+    charge = zero
+    tc = offer.transition_charge
+    if tc is not None:
+        charge = fx * contract.transition_charge(
+            inp(f"{o}.transition_charge.amount"), tc.months,
+            inp(f"{o}.transition_charge.financing_rate_annual"), horizon)
+    tax = inp(f"{o}.irrecoverable_tax_share") * (fee + credits + charge)
+    return {"service_credits": credits, "transition_charge": charge,
+            "irrecoverable_tax": tax}
 
 
 def _queue_seat_hours(inp: _Inputs, volume: np.ndarray, vendor_aht: Any,

@@ -6,8 +6,9 @@ time and its productivity ramp::
     Wv_t = V_t × AHT_minutes × handle_time_factor / 60 / p_t
     p_t  = start_fraction + (1 - start_fraction) × min((t - 1) / ramp_months, 1)
 
-Fees (``P_t``: price index, annual escalation steps × FX conversion, see
-:func:`price_index`)::
+Fees (``P_t``: the price index, the yearly steps of ``escalation_annual`` or of an indexation
+clause times the FX conversion into the scenario currency, see :mod:`bpo_roi.model.contract`
+and :func:`bpo_roi.model.timeline.annual_step_index`)::
 
     per_seat:         seats_t = max(ceil(Wv_t / productive_hours_per_seat_month), minimum_seats)
                       fee_t   = seats_t × rate_per_seat_month × P_t
@@ -29,21 +30,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bpo_roi.model.timeline import (
-    ArrayLike,
-    annual_step_index,
-    compound_index,
-    month_row,
-    operating_months,
-)
+from bpo_roi.model.timeline import ArrayLike, month_row, operating_months
 
 __all__ = [
     "hourly_fee",
     "per_seat_fee",
     "per_transaction_fee",
-    "price_index",
     "productivity_ramp",
     "ramp_progress",
+    "tiered_amount",
     "vendor_work_hours",
 ]
 
@@ -81,28 +76,58 @@ def vendor_work_hours(volume: np.ndarray, handle_time_minutes: ArrayLike,
     return volume * (handle_time_minutes * handle_time_factor / 60.0) / productivity
 
 
-def price_index(escalation_annual: ArrayLike, fx_rate: ArrayLike, fx_drift_annual: ArrayLike,
-                horizon_months: int) -> np.ndarray:
-    """Vendor price index into the scenario currency.
+def tiered_amount(quantity: np.ndarray, upper_bounds: Sequence[ArrayLike | None],
+                  rates: Sequence[ArrayLike], mode: str = "graduated") -> np.ndarray:
+    """Amount for ``quantity`` under a banded price list (volume tiers, FTE bands).
 
-    ``P_t = (1 + escalation) ** floor((t - 1) / 12) × fx_rate × (1 + fx_drift) ** ((t - 1) / 12)``
+    ``graduated``: each band's units at that band's rate, like tax brackets;
+    ``all_units``: every unit at the rate of the band the quantity falls in. ``None`` is the
+    open last band.
+
+    >>> q = np.array([[1500.0]])
+    >>> tiered_amount(q, [1000.0, None], [2.0, 1.5]).tolist()
+    [[2750.0]]
+    >>> tiered_amount(q, [1000.0, None], [2.0, 1.5], "all_units").tolist()
+    [[2250.0]]
     """
-    return (annual_step_index(escalation_annual, horizon_months) * fx_rate
-            * compound_index(fx_drift_annual, horizon_months))
+    amount = np.zeros(np.shape(quantity))
+    lower: ArrayLike = 0.0
+    for upper, rate in zip(upper_bounds, rates, strict=True):
+        top = np.inf if upper is None else upper
+        if mode == "graduated":
+            units_in_band = np.minimum(np.maximum(quantity - lower, 0.0), np.subtract(top, lower))
+            amount = amount + rate * units_in_band
+        else:
+            in_band = (quantity > lower) & (quantity <= top)
+            amount = amount + np.where(in_band, rate * quantity, 0.0)
+        lower = top
+    return amount
 
 
 def per_seat_fee(vendor_hours: np.ndarray, productive_hours_per_seat_month: ArrayLike,
-                 minimum_seats: ArrayLike, rate_per_seat_month: ArrayLike,
-                 index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                 minimum_seats: ArrayLike, rate_per_seat_month: ArrayLike | None,
+                 index: np.ndarray, *,
+                 band_upper_seats: Sequence[ArrayLike | None] | None = None,
+                 band_rates: Sequence[ArrayLike] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-seat fee and billed seats; whole seats, never below the minimum commitment.
+
+    With FTE bands (``band_upper_seats``, ``band_rates``) the seats are priced graduated,
+    each band's seats at its rate (:func:`tiered_amount`); a single open band is the flat
+    ``rate_per_seat_month``.
 
     >>> fee, seats = per_seat_fee(np.array([[0.0, 1300.0, 1301.0]]), 130.0, 5, 3000.0,
     ...                           np.ones((1, 3)))
     >>> seats.tolist(), fee.tolist()
     ([[0.0, 10.0, 11.0]], [[0.0, 30000.0, 33000.0]])
+    >>> per_seat_fee(np.array([[0.0, 1301.0]]), 130.0, 0, None, np.ones((1, 2)),
+    ...              band_upper_seats=[10.0, None], band_rates=[3000.0, 2500.0])[0].tolist()
+    [[0.0, 32500.0]]
     """
     needed = np.ceil(vendor_hours / productive_hours_per_seat_month - _SEAT_TOLERANCE)
     seats = np.maximum(needed, minimum_seats) * operating_months(vendor_hours.shape[-1] - 1)
+    if band_rates is not None:
+        return tiered_amount(seats, band_upper_seats, band_rates) * index, seats
     return seats * rate_per_seat_month * index, seats
 
 
@@ -139,15 +164,5 @@ def per_transaction_fee(volume: np.ndarray, tier_upper_bounds: Sequence[ArrayLik
     [[0.0, 2250.0]]
     """
     billed = np.maximum(volume, minimum_monthly_volume) * operating_months(volume.shape[-1] - 1)
-    amount = np.zeros(np.broadcast_shapes(billed.shape, np.shape(index)))
-    lower: ArrayLike = 0.0
-    for upper, rate in zip(tier_upper_bounds, tier_rates, strict=True):
-        top = np.inf if upper is None else upper
-        if tier_mode == "graduated":
-            units_in_band = np.minimum(np.maximum(billed - lower, 0.0), np.subtract(top, lower))
-            amount = amount + rate * units_in_band
-        else:
-            in_band = (billed > lower) & (billed <= top)
-            amount = amount + np.where(in_band, rate * billed, 0.0)
-        lower = top
+    amount = tiered_amount(billed, tier_upper_bounds, tier_rates, tier_mode)
     return amount * index, billed

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from bpo_roi.model.flows import CONTRACT_COMPONENTS
 from bpo_roi.reporting.formatting import COMPONENT_LABELS, month_text, pct
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,10 +41,11 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 IN_HOUSE_COLOUR = "#555555"
 
 HIDDEN_COLOURS = dict(zip(list(COMPONENT_LABELS)[1:],
-                          ["#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-                           "#999999", "#000000"], strict=True))
+                          ["#E69F00", "#2CA58D", "#7F3C8D", "#B07AA1", "#009E73", "#CC79A7",
+                           "#56B4E9", "#D55E00", "#F0E442", "#999999", "#000000"], strict=True))
 
-PRICING_LABELS = {"per_seat": "per seat", "hourly": "hourly", "per_transaction": "per transaction"}
+PRICING_LABELS = {"per_seat": "per seat", "hourly": "hourly", "per_transaction": "per transaction",
+                  "baseline": "baseline + deadband"}
 
 
 def _go() -> Any:
@@ -131,6 +133,8 @@ def cost_breakdown(ev: Evaluation, fig: go.Figure | None = None) -> go.Figure:
                      hovertemplate=f"In-house: %{{y:,.0f}} {cur}<extra></extra>")]
     for component, label in COMPONENT_LABELS.items():
         values = totals[f"outsourced.{component}"]
+        if component in CONTRACT_COMPONENTS and not values.any():
+            continue  # a clause no offer has
         colour = PALETTE[0] if component == "vendor_fee" else HIDDEN_COLOURS[component]
         traces.append(go.Bar(
             x=offers, y=values.to_numpy(), name=label, marker_color=colour,
@@ -138,7 +142,7 @@ def cost_breakdown(ev: Evaluation, fig: go.Figure | None = None) -> go.Figure:
     fig = _fill(fig, traces)
     _layout(fig, f"Total cost over {ev.scenario.scenario.horizon_months} months: the vendor fee "
                  "is not the whole cost", cur)
-    fig.update_layout(barmode="stack", xaxis={"categoryorder": "array", "categoryarray": x},
+    fig.update_layout(barmode="relative", xaxis={"categoryorder": "array", "categoryarray": x},
                       height=360, legend={"orientation": "v", "x": 1.02, "y": 1.0,
                                           "yanchor": "top", "traceorder": "reversed"},
                       margin={"r": 230})

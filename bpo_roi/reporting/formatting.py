@@ -35,6 +35,9 @@ __all__ = [
 COMPONENT_LABELS = {
     "vendor_fee": "Vendor fee",
     "ramp": "Productivity ramp",
+    "service_credits": "Service credits (expected)",
+    "transition_charge": "Financed transition charge",
+    "irrecoverable_tax": "Irrecoverable tax",
     "rework": "Rework of vendor errors",
     "governance": "Governance",
     "parallel_run": "Parallel run",
@@ -46,7 +49,7 @@ COMPONENT_LABELS = {
 """Outsourced cost components, in the order of the monthly table, with their labels."""
 
 PRICING_LABELS = {"per_seat": "per-seat", "hourly": "hourly", "per_transaction":
-                  "per-transaction"}
+                  "per-transaction", "baseline": "baseline + deadband"}
 
 
 def input_value_text(value: Any, percent: bool = False) -> str:

@@ -11,6 +11,7 @@ import datetime as _dt
 import os
 from typing import TYPE_CHECKING, Any
 
+from bpo_roi.model.flows import CONTRACT_COMPONENTS
 from bpo_roi.reporting.formatting import (
     COMPONENT_LABELS,
     PRICING_LABELS,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "advice_html",
     "assumptions_appendix_html",
+    "contract_terms_html",
     "executive_summary_html",
     "fiscal_years_html",
     "headcount_html",
@@ -241,16 +243,51 @@ def hidden_costs_table_html(ev: Evaluation) -> str:
         f"<th>{esc(o)}</th>" for o in totals.index) + "</tr>"
     rows = []
     for component, label in COMPONENT_LABELS.items():
+        if component in CONTRACT_COMPONENTS and not totals[f"outsourced.{component}"].any():
+            continue  # a clause no offer has
         cells = "".join(f"<td>{money(totals.loc[o, f'outsourced.{component}'], cur)}</td>"
                         for o in totals.index)
         rows.append(f"<tr><td>{esc(label)}</td>{cells}</tr>")
-    hidden = [c for c in COMPONENT_LABELS if c != "vendor_fee"]
+    # contract clauses are part of the invoice, not costs the price sheet leaves out
+    hidden = [c for c in COMPONENT_LABELS if c != "vendor_fee" and c not in CONTRACT_COMPONENTS]
     share = "".join(
         f"<td><strong>{pct(totals.loc[o, [f'outsourced.{c}' for c in hidden]].sum() / totals.loc[o, 'outsourced.vendor_fee'])}</strong></td>"  # noqa: E501
         for o in totals.index)
     rows.append(f"<tr><td><strong>Hidden costs as a share of the vendor fee</strong></td>"
                 f"{share}</tr>")
     return f'<table class="bpo-table">{head}{"".join(rows)}</table>'
+
+
+def contract_terms_html(ev: Evaluation) -> str:
+    """Each contract clause's effect on its offer's NPV, and when terminating early would
+    still beat never having outsourced; empty when no offer has a clause."""
+    from bpo_roi.analysis.contract_terms import contract_effects
+
+    cur = esc(ev.scenario.scenario.currency)
+    effects = contract_effects(ev.scenario)
+    terminations = [(o.name, ev.metrics.loc[o.name, "termination_breakeven_month"])
+                    for o in ev.scenario.offers if o.termination is not None]
+    if effects.empty and not terminations:
+        return ""
+    parts = ["<h2>Contract terms</h2>"]
+    if not effects.empty:
+        rows = "".join(
+            f"<tr><td>{esc(r.offer)}</td><td>{esc(r.label)}</td>"
+            f"<td>{'+' if r.npv_effect > 0 else ''}{money(r.npv_effect, cur)}</td></tr>"
+            for r in effects.itertuples())
+        parts.append(
+            '<table class="bpo-table"><tr><th>Offer</th><th>Clause</th>'
+            f"<th>Effect on NPV</th></tr>{rows}</table>"
+            "<p class='bpo-note'>Effect: the offer's NPV with the clause minus its NPV with "
+            "only that clause taken out (present values; positive favours outsourcing).</p>")
+    for name, month in terminations:
+        when = ("terminating in any month would cost more than never having outsourced"
+                if is_missing(month) else
+                f"terminating for convenience beats never having outsourced from "
+                f"{esc(payback_text(ev, month))} on")
+        parts.append(f"<p>{esc(name)}: {when} (termination fee, unamortised transition and "
+                     f"the cost of bringing the work back included).</p>")
+    return "".join(parts)
 
 
 def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = None) -> str:

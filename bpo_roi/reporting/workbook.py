@@ -19,6 +19,7 @@ or LibreOffice recalculating give the same numbers. Sheets:
 - **Inputs**: every scalar input with a readable label, its value in its number format, the
   distribution's parameters and the section's source; ``discount_rate_annual``,
   ``discount_rate_monthly`` and ``horizon_months`` are workbook names the formulas use;
+- **Contract** (values): each contract clause's effect on its offer's NPV, when an offer has one;
 - **Risk** and **Tornado** (values) when the run computed them.
 
 User text is inert: XlsxWriter is told never to turn a string into a formula or a link, so a
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from bpo_roi.model.flows import CONTRACT_COMPONENTS, OUTSOURCED_COMPONENTS
 from bpo_roi.model.timeline import fiscal_year, month_dates
 from bpo_roi.reporting.formatting import input_label, input_leaves
 
@@ -52,8 +54,6 @@ MONEY, MONEY_CENTS, PERCENT, FACTOR = "#,##0", "#,##0.00", "0.0%", "0.000000"
 _TOLERANCE = 1e-9  # payback: cumulative savings ≥ −1e-9 × max |savings|, as in the engine
 
 _IN_HOUSE = ("salaries", "benefits", "supervision", "overhead", "attrition", "fixed", "rework")
-_OUTSOURCED = ("vendor_fee", "ramp", "rework", "governance", "parallel_run",
-               "search_contracting", "transition", "severance_retention", "exit")
 
 
 def _col(j: int) -> str:
@@ -167,12 +167,17 @@ class _Writer:
         ws.freeze_panes(1, 1)
 
     def write(self) -> None:
+        m = self.ev.monthly
+        # a clause no offer has would be a column of zeros
+        self.outsourced = [c for c in OUTSOURCED_COMPONENTS if c not in CONTRACT_COMPONENTS
+                           or m[f"outsourced.{c}"].any()]
         self.about = self.book.add_worksheet("About")  # first tab; filled last
         self.metrics_ws = self.book.add_worksheet("Metrics")
         self._inputs()
         self._monthly()
         self._metrics()
         self._annual()
+        self._contract()
         if self.sim is not None:
             self._risk()
         if self.tornado is not None:
@@ -252,10 +257,11 @@ class _Writer:
                  for d in month_dates(s.start_month, self.horizon)]
         fy_start = s.fiscal_year_start_month
         ih = [f"in_house.{c}" for c in _IN_HOUSE]
-        out = [f"outsourced.{c}" for c in _OUTSOURCED]
+        outsourced = self.outsourced
+        out = [f"outsourced.{c}" for c in outsourced]
         columns = (["Offer", "Month", "Date", "Fiscal year", "Volume"]
                    + [f"In-house: {_label(c)}" for c in _IN_HOUSE] + ["In-house total"]
-                   + [f"Outsourced: {_label(c)}" for c in _OUTSOURCED]
+                   + [f"Outsourced: {_label(c)}" for c in outsourced]
                    + ["Outsourced total", "Savings", "Cumulative savings", "Discount factor",
                       "Discounted savings", "Discounted cumulative", "Paid back from here",
                       "Discounted paid back from here", "Last sign of savings",
@@ -266,7 +272,7 @@ class _Writer:
         ws.set_row(0, 45)
         pos = {name: j for j, name in enumerate(columns)}
         c_ih0, c_ih1 = pos[f"In-house: {_label(_IN_HOUSE[0])}"], pos["In-house total"] - 1
-        c_o0, c_o1 = pos[f"Outsourced: {_label(_OUTSOURCED[0])}"], pos["Outsourced total"] - 1
+        c_o0, c_o1 = pos[f"Outsourced: {_label(outsourced[0])}"], pos["Outsourced total"] - 1
         L = {k: _col(v) for k, v in pos.items()}
         self.blocks: dict[str, tuple[int, int]] = {}
         self.cols = L
@@ -490,6 +496,24 @@ class _Writer:
                                  f"NPV, staying in-house counted as an option with NPV 0 "
                                  f"({best.get('stay in-house', 0.0):.1%} of trials). Seed "
                                  f"{sim.seed}.")
+
+    def _contract(self) -> None:
+        """Each contract clause's effect on NPV (values from the engine), when any offer has
+        one (see :mod:`bpo_roi.analysis.contract_terms`)."""
+        from bpo_roi.analysis.contract_terms import contract_effects
+
+        effects = contract_effects(self.ev.scenario)
+        if effects.empty:
+            return
+        ws = self._sheet("Contract", [30, 64, 18])
+        self._header(ws, ["Offer", "Clause", f"Effect on NPV ({self.currency})"])
+        for k, r in enumerate(effects.itertuples(), start=1):
+            ws.write_string(k, 0, str(r.offer))
+            ws.write_string(k, 1, str(r.label))
+            ws.write_number(k, 2, float(r.npv_effect), self.fmt["money"])
+        ws.write_string(len(effects) + 2, 0, "Effect: the offer's NPV with the clause minus its "
+                        "NPV with only that clause taken out (present values; positive favours "
+                        "outsourcing).", self.fmt["text"])
 
     def _tornado(self) -> None:
         cur = self.currency
