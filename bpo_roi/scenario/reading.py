@@ -355,9 +355,13 @@ def format_errors(exc: ValidationError, source: str, data: Any,
     problems: list[str] = []
     errors = exc.errors(include_url=False)
     extras = {_clean_loc(e["loc"]) for e in errors if e["type"] == "extra_forbidden"}
+    nested = [_clean_loc(e["loc"]) for e in errors]
     for err in errors:
         loc = _clean_loc(err["loc"])
         kind = err["type"]
+        if kind == "too_short" and any(len(n) > len(loc) and n[:len(loc)] == loc
+                                       for n in nested):
+            continue  # a list left short because one of its items failed: that item says why
         msg = str(err.get("msg", "")).removeprefix("Value error, ")
         relative, msg = error_location(msg)
         loc = (*loc, *relative)
