@@ -350,9 +350,9 @@ BAD = [
 
 
 def _yaml(data) -> str:
-    from ruamel.yaml import YAML
-
     import io
+
+    from ruamel.yaml import YAML
     out = io.StringIO()
     YAML(typ="safe", pure=True).dump(data, out)
     return out.getvalue()
@@ -380,3 +380,16 @@ def test_both_escalation_and_indexation_is_refused():
         Scenario.model_validate(tiny_dict(offers__0__escalation_annual=0.03,
                                           offers__0__indexation={"labour_share": 0.5,
                                                                  "labour_index_annual": 0.03}))
+
+
+def test_the_template_documents_every_contract_key():
+    from bpo_roi.scenario import schema
+
+    text = (ROOT / "templates" / "assumptions.yaml").read_text()
+    sections = [schema.BaselinePricing, schema.SeatBand, schema.ServiceCredits,
+                schema.Indexation, schema.FxSharing, schema.TransitionCharge,
+                schema.Termination, schema.TerminationFee, schema.Tax]
+    keys = {k for cls in sections for k in cls.model_fields} | {
+        "rate_bands", "service_credits", "indexation", "fx_sharing", "transition_charge",
+        "termination", "irrecoverable_tax_share", "tax"}
+    assert not [k for k in sorted(keys) if f"{k}:" not in text]
