@@ -393,3 +393,34 @@ def test_the_template_documents_every_contract_key():
         "rate_bands", "service_credits", "indexation", "fx_sharing", "transition_charge",
         "termination", "irrecoverable_tax_share", "tax"}
     assert not [k for k in sorted(keys) if f"{k}:" not in text]
+
+
+def test_credits_from_the_queue_follow_the_vendors_ramp():
+    s = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml")
+    k = next(i for i, o in enumerate(s.offers) if o.pricing.model == "per_transaction")
+    ramp = s.offers[k].ramp.months
+    clause = {"at_risk_share": 0.10, "miss_probability": "from_queue"}
+    ev = evaluate(s.with_overrides({f"offers.{k}.service_credits": clause}), breakeven=False)
+    t = ev.monthly[ev.monthly.offer == s.offers[k].name]
+    fee = (t["outsourced.vendor_fee"] + t["outsourced.ramp"]).to_numpy()
+    credits = t["outsourced.service_credits"].to_numpy()
+    # staffed for its steady handle time, the vendor is slower in every ramp month: at its
+    # start (60 % productivity, handle time / 0.6) no interval of the day meets 80 % in 20 s
+    assert credits[1] == pytest.approx(-0.10 * fee[1])
+    assert (credits[1:ramp + 1] < 0).all() and (credits[1:ramp + 1] >= -0.10 * fee[1:ramp + 1]
+                                                 - 1e-6).all()
+    assert not credits[ramp + 1:].any()  # at steady productivity the sized staff meets it
+    # a per-seat vendor is paid for its ramp seats, so it staffs for them and misses nothing
+    seat = next(i for i, o in enumerate(s.offers) if o.pricing.model == "per_seat")
+    ev = evaluate(s.with_overrides({f"offers.{seat}.service_credits": clause}),
+                  breakeven=False)
+    assert not ev.monthly["outsourced.service_credits"].any()
+    # Monte Carlo: sampled inputs, same clause, every trial's credits within the share at risk
+    sim = bpo_roi.simulate(s.with_overrides({f"offers.{k}.service_credits": clause}),
+                           trials=50, seed=3)
+    assert np.isfinite(sim.trials.npv).all()
+
+
+def test_credits_from_the_queue_need_a_queue():
+    with pytest.raises(ValueError, match="from_queue needs a workload.queue"):
+        tiny(offers__0__service_credits={"at_risk_share": 0.1, "miss_probability": "from_queue"})

@@ -13,7 +13,10 @@ operations), in the vendor's currency unless it says otherwise. Formulas for mon
 
   (ISG / Everest market practice: deadband ±5-10 %);
 * **service credits** (expected): ``credit_t = -invoice_t × at_risk_share ×
-  miss_probability``; typically 10-12 % of the monthly invoice is at risk;
+  miss_probability``; typically 10-12 % of the monthly invoice is at risk. Under a queue,
+  ``miss_probability: from_queue`` is the share of a month's open intervals in which the
+  vendor, staffed for its steady handle time, misses the service level while its actual handle
+  time is slower (its ramp); see :func:`queue_miss_share`;
 * **indexation**: yearly step ``g = clip(w × labour + (1 - w) × other, floor, cap)``, first
   applied in ``first_adjustment_month`` ``m₁``, compounding:
   ``I_t = (1 + g) ** n_t`` with ``n_t = 0`` before ``m₁`` and ``floor((t - m₁) / 12) + 1`` from it;
@@ -35,16 +38,19 @@ operations), in the vendor's currency unless it says otherwise. Formulas for mon
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy_financial as npf
 
 from bpo_roi.model.timeline import ArrayLike, month_row, monthly_rate, operating_months
+from bpo_roi.staffing.queue_sizing import QueueShape
 
 __all__ = [
     "baseline_fee",
     "fx_shared_rate",
     "indexation_index",
+    "queue_miss_share",
     "service_credits",
     "termination_fee",
     "transition_charge",
@@ -114,6 +120,75 @@ def service_credits(invoice: np.ndarray, at_risk_share: ArrayLike,
     [[0.0, -1500.0]]
     """
     return 0.0 - invoice * at_risk_share * miss_probability
+
+
+def queue_miss_share(volume: np.ndarray, planned_aht_minutes: ArrayLike,
+                     actual_aht_minutes: np.ndarray, queue: QueueShape) -> np.ndarray:
+    """Share of each month's open intervals in which the service level is missed.
+
+    The vendor staffs every interval for ``planned_aht_minutes`` (Erlang C, or Erlang A with a
+    patience, as the scenario's queue sizes staff); the calls are then handled at
+    ``actual_aht_minutes``. Months where the two agree meet the target by construction (0).
+
+    Parameters
+    ----------
+    volume : ndarray
+        Calls per month, ``(trials, H + 1)``.
+    planned_aht_minutes : float or ndarray
+        Handle time the staff is sized for.
+    actual_aht_minutes : ndarray
+        Handle time achieved, broadcastable to ``volume`` (e.g. slower during a ramp).
+    queue : QueueShape
+        Arrival pattern and targets (:func:`bpo_roi.model.flows.queue_shape`).
+
+    Returns
+    -------
+    ndarray
+        Fraction in ``[0, 1]`` per trial and month.
+
+    Examples
+    --------
+    A vendor staffed for 5 minutes a call but taking 6 in month 1 misses everywhere:
+
+    >>> q = QueueShape(service_level=0.8, answer_seconds=20, max_occupancy=0.9,
+    ...                days_open_per_month=30, hours_open_per_day=8, interval_minutes=30)
+    >>> queue_miss_share(np.array([[0.0, 30_000.0, 30_000.0]]), 5.0,
+    ...                  np.array([[5.0, 6.0, 5.0]]), q).tolist()
+    [[0.0, 1.0, 0.0]]
+    """
+    from bpo_roi.staffing.abandonment import erlang_a, erlang_a_agents
+    from bpo_roi.staffing.erlang import erlang_c_agents, service_level
+
+    q = queue.as_dict()
+    actual = np.broadcast_to(np.asarray(actual_aht_minutes, dtype=float), volume.shape)
+    planned = np.broadcast_to(np.asarray(planned_aht_minutes, dtype=float), volume.shape)
+    out = np.zeros(volume.shape)
+    slower = (actual > planned * (1 + 1e-12)) & (volume > 0)
+    if not slower.any():
+        return out
+    rows = np.nonzero(slower)
+
+    def per_trial(value: Any) -> np.ndarray:
+        v = np.asarray(value, dtype=float).reshape(-1)
+        return (v[rows[0]] if v.size > 1 else np.full(rows[0].size, v[0]))[:, None]
+
+    days = per_trial(q["days"])
+    calls = (volume[rows][:, None] / days) * q["weights"]
+    plan_s, act_s = planned[rows][:, None] * 60.0, actual[rows][:, None] * 60.0
+    target, answer, cap = (per_trial(q[k]) for k in ("service_level", "answer_seconds",
+                                                       "max_occupancy"))
+    if q["patience_seconds"] is None:
+        agents = erlang_c_agents(calls, plan_s, q["interval_seconds"], target, answer, cap)
+        achieved = service_level(calls, act_s, q["interval_seconds"], agents, answer)
+    else:
+        patience, abandon = per_trial(q["patience_seconds"]), per_trial(q["max_abandon_rate"])
+        agents = erlang_a_agents(calls, plan_s, q["interval_seconds"], target, answer,
+                                 patience, abandon, cap)
+        achieved = erlang_a(calls, act_s, q["interval_seconds"], agents, patience,
+                            answer)["service_level"]
+    missed = (np.asarray(achieved) < target - 1e-12) & (calls > 0)
+    out[rows] = missed.mean(axis=1)
+    return out
 
 
 def indexation_index(*, labour_share: ArrayLike, labour_index_annual: ArrayLike,

@@ -279,7 +279,16 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any
                                           inp(f"{o}.pricing.rate_per_hour"), index)
             fee, billed = bill(ramped_hours)
             steady_fee, _ = bill(steady_hours)
-    invoice = _invoice(inp, offer, o, fee, fx, horizon)
+    miss = None
+    credits = offer.service_credits
+    if credits is not None and credits.miss_probability == "from_queue":
+        # a vendor paid per seat or hour is paid to staff for its ramp; one paid per
+        # transaction staffs for its steady handle time and misses while it is slower
+        planned = aht * factor if p.model in ("per_transaction", "baseline") else (
+            aht * factor / productivity)
+        miss = contract.queue_miss_share(volume, planned, aht * factor / productivity,
+                                         _queue_shape(inp, s))
+    invoice = _invoice(inp, offer, o, fee, fx, horizon, miss)
     rework_minutes = (inp(f"{o}.quality.rework_minutes") if offer.quality.rework_minutes
                       is not None else inp("in_house.rework_minutes"))
     error = hidden_costs.vendor_error_rate(inp(f"{o}.quality.error_rate"),
@@ -345,15 +354,18 @@ def _fx_paid(inp: _Inputs, offer: Any, o: str, horizon: int) -> np.ndarray:
 
 
 def _invoice(inp: _Inputs, offer: Any, o: str, fee: np.ndarray, fx: np.ndarray,
-             horizon: int) -> dict[str, np.ndarray]:
+             horizon: int, miss_share: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The contract components of the invoice beside the fee: expected service credits on the
-    fee, the financed transition (converted like the fee, not indexed) and the irrecoverable
-    tax on what is invoiced."""
+    fee (``miss_share``: the queue's monthly miss share, for ``from_queue``), the financed
+    transition (converted like the fee, not indexed) and the irrecoverable tax on what is
+    invoiced."""
     zero = np.zeros_like(fee)
     credits = zero
     if offer.service_credits is not None:
+        miss = (miss_share if miss_share is not None
+                else inp(f"{o}.service_credits.miss_probability"))
         credits = contract.service_credits(fee, inp(f"{o}.service_credits.at_risk_share"),
-                                           inp(f"{o}.service_credits.miss_probability"))
+                                           miss)
     charge = zero
     tc = offer.transition_charge
     if tc is not None:

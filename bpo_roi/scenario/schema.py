@@ -608,7 +608,9 @@ class ServiceCredits(_Section):
     at_risk_share: _number(_Bounds(ge=0.0, le=0.5, what="a fraction",
                                    hint="typically 0.10-0.12"),
                            "share of the monthly invoice at risk", percent=True)
-    miss_probability: Fraction
+    miss_probability: Fraction | Literal["from_queue"] = Field(
+        description="chance of missing the service levels in a month; from_queue (with a "
+        "workload queue): the share of intervals the vendor misses while it ramps")
 
 
 class Indexation(_Section):
@@ -765,6 +767,12 @@ class Scenario(_Section):
                 raise _at(f"offers.{index}.transition_charge.months",
                           f"{offer.transition_charge.months} exceeds scenario.horizon_months "
                           f"({horizon})")
+            credits = offer.service_credits
+            if (credits is not None and credits.miss_probability == "from_queue"
+                    and self.workload.queue is None):
+                raise _at(f"offers.{index}.service_credits.miss_probability",
+                          "from_queue needs a workload.queue section (a contact centre sized "
+                          "by Erlang C or A); give a probability instead")
             vendor_currency = offer.currency or self.scenario.currency
             if offer.fx_sharing is not None and vendor_currency == self.scenario.currency:
                 raise _at(f"offers.{index}.fx_sharing",
