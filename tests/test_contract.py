@@ -422,5 +422,5 @@ def test_credits_from_the_queue_follow_the_vendors_ramp():
 
 
 def test_credits_from_the_queue_need_a_queue():
-    with pytest.raises(ValueError, match="from_queue needs a workload.queue"):
+    with pytest.raises(ValueError, match=r"from_queue needs a workload\.queue"):
         tiny(offers__0__service_credits={"at_risk_share": 0.1, "miss_probability": "from_queue"})
