@@ -424,3 +424,43 @@ def test_credits_from_the_queue_follow_the_vendors_ramp():
 def test_credits_from_the_queue_need_a_queue():
     with pytest.raises(ValueError, match=r"from_queue needs a workload\.queue"):
         tiny(offers__0__service_credits={"at_risk_share": 0.1, "miss_probability": "from_queue"})
+
+
+def test_report_and_workbook_show_each_clause_in_money(tmp_path: Path):
+    import openpyxl
+
+    from bpo_roi.reporting.html_report import contract_terms_html
+    from bpo_roi.reporting.workbook import write_results_xlsx
+
+    s = bpo_roi.load_scenario(CLAIMS)
+    ev = evaluate(s, breakeven=False)
+    effects = contract_effects(s)
+    html = contract_terms_html(ev)
+    assert "<h2>Contract terms</h2>" in html
+    assert html.count("<tr>") == len(effects) + 1
+    # the offshore offer's termination: the month from which terminating still beats staying
+    month = int(ev.metrics.loc["Offshore seats, FX shared (INR)", "termination_breakeven_month"])
+    assert f"month {month} (" in html
+    assert contract_terms_html(evaluate(tiny(), breakeven=False)) == ""  # no clause, no section
+    write_results_xlsx(ev, tmp_path / "results.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "results.xlsx")["Contract"]
+    rows = [r for r in ws.iter_rows(min_row=2, max_row=len(effects) + 1, values_only=True)]
+    assert [r[0] for r in rows] == list(effects.offer)
+    assert [r[2] for r in rows] == pytest.approx(list(effects.npv_effect))
+
+
+def test_the_explorer_offers_deadband_and_credit_controls_only_where_they_apply():
+    from bpo_roi.reporting.explorer import Explorer
+
+    ex = Explorer(ROOT / "assumptions", CLAIMS)
+    c = ex.controls
+    assert c["vendor_rate"].description == "Baseline fee / month"
+    assert c["deadband"].layout.display is None and c["credit_share"].layout.display is None
+    before = ex.result.metrics.npv.iloc[0]
+    c["deadband"].value = 0.15   # a wider band: less ARC at this offer's growing volume
+    assert ex.result.scenario.offers[0].pricing.deadband == pytest.approx(0.15)
+    assert ex.result.metrics.npv.iloc[0] != before
+    ex.offer_picker.value = 2    # offshore: no baseline, no credits
+    assert c["deadband"].layout.display == "none" and c["credit_share"].layout.display == "none"
+    ex.offer_picker.value = 0    # the edit to offer 1 survived the switch
+    assert c["deadband"].value == pytest.approx(0.15)
