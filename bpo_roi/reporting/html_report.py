@@ -40,6 +40,7 @@ __all__ = [
     "headline_table_html",
     "payback_text",
     "render_report",
+    "run_table_html",
     "staffing_html",
     "title_block_html",
 ]
@@ -290,15 +291,34 @@ def contract_terms_html(ev: Evaluation) -> str:
     return "".join(parts)
 
 
-def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = None) -> str:
+def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = None,
+                              run: dict[str, Any] | None = None) -> str:
     """Every input with a readable name, its value as a person reads it, and the source note
-    of its section (no links). With ``original`` (the scenario file as read, before this run's
-    overrides), every input the run changed is marked with its value in the file."""
+    of its section (no links).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario this run evaluated.
+    original : Scenario, optional
+        The scenario file as read, before this run's overrides: every input the run changed is
+        marked with its value in the file.
+    run : dict, optional
+        What the run was given (:func:`bpo_roi.cli.runner.run_record`: file, sha256, version,
+        at, trials, seed, overrides): shown as a closing "This run" table.
+
+    Returns
+    -------
+    str
+        The appendix as HTML; every name, value and note escaped.
+    """
     from bpo_roi.analysis.version_diff import changed_inputs
 
     changed = {c.path: c for c in changed_inputs(original, scenario)} if original else {}
     numeric = set(scenario.numeric_paths())
-    sections = []
+    sections = ["<p class='bpo-note'>A range reads low / most likely / high; the model uses "
+                "the most likely value (a uniform range's midpoint, a normal or lognormal "
+                "range's mean) and the Monte Carlo samples the range.</p>"]
     if changed:
         sections.append(
             f"<p class='bpo-flags'><strong>This run changed {len(changed)} input"
@@ -312,14 +332,14 @@ def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = No
             if path.rsplit(".", 1)[-1] in ("name", "notes", "source"):
                 continue
             percent = path in numeric and scenario.field_bounds(path)["percent"]
-            shown = esc(input_value_text(value, percent))
+            shown = esc(input_value_text(value, percent, path, legend=False))
             label = esc(input_label(path.split(".", depth)[-1]))
             hit = changed.get(path) or next(
                 (c for p, c in changed.items() if p.startswith(path + ".")), None)
             if hit is not None:
-                was = (input_value_text(original.get(path), percent)
+                was = (input_value_text(original.get(path), percent, path, legend=False)
                        if hit.path != path and original is not None
-                       else input_value_text(hit.old, percent))
+                       else input_value_text(hit.old, percent, path, legend=False))
                 shown += (f" <span class='bpo-changed'>changed by this run; the file says "
                           f"{esc(was)}</span>")
                 rows.append(f"<tr class='bpo-overridden'><td>{label}</td><td>{shown}</td></tr>")
@@ -338,9 +358,32 @@ def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = No
     table("In-house", s.in_house, "in_house")
     for i, offer in enumerate(s.offers):
         table(f"Offer {i + 1}: {offer.name}", offer, f"offers.{i}")
+    if run:
+        sections.append(run_table_html(run))
     if s.notes:
         sections.append(f'<p class="bpo-note">{esc(s.notes)}</p>')
     return '<div class="bpo-appendix">' + "".join(sections) + "</div>"
+
+
+def run_table_html(run: dict[str, Any]) -> str:
+    """"This run": the audit trail of a report (scenario file name and SHA-256 of its bytes,
+    bpo-roi version, when it ran, Monte Carlo trials and seed, overrides), from a
+    :func:`bpo_roi.cli.runner.run_record`."""
+    from pathlib import PurePath
+
+    overrides = run.get("overrides") or {}
+    changes = "; ".join(f"{k} = {v}" for k, v in overrides.items()) or "none"
+    rows = [("Scenario file", PurePath(str(run.get("file", ""))).name or "—"),
+            ("SHA-256 of the file", run.get("sha256") or "—"),
+            ("bpo-roi version", run.get("version") or "—"),
+            ("Run at (UTC)", str(run.get("at") or "—").replace("T", " ").rstrip("Z")),
+            ("Monte Carlo trials", "—" if run.get("trials") is None else f"{run['trials']:,}"),
+            ("Seed", "—" if run.get("seed") is None else str(run["seed"])),
+            ("Overrides", changes)]
+    body = "".join(f"<tr><td>{esc(label)}</td><td style='overflow-wrap: anywhere'>{esc(value)}"
+                   f"</td></tr>" for label, value in rows)
+    return (f"<div class='bpo-section bpo-run'><h3>This run</h3><table class='bpo-table "
+            f"bpo-assumptions'><tr><th>Run</th><th>Value</th></tr>{body}</table></div>")
 
 
 def render_report(notebook: str | os.PathLike[str] | Any, target: str | os.PathLike[str],
