@@ -1,13 +1,14 @@
 """Shared fixtures: the shipped scenarios and a tiny scenario small enough to check by hand.
 
-The tiny scenario (``tiny``), computed on paper in ``tests/test_model.py``:
+The tiny scenario (``tiny``), computed on paper in ``tests/test_hand_computed.py``:
 
 * 6,000 transactions a month at 10 minutes = 1,000 work hours; 100 productive hours per FTE
   (no shrinkage, full occupancy) → 10 agents and 1 supervisor (span 10).
 * In-house per month: salaries 50,000; benefits 10,000; supervision 7,200; overhead 5,500;
   attrition 110; fixed 1,000; rework 1,800 (60 errors × 0.5 h × 60/h) → 75,610.
-* Per-seat offer: 8 seats × 4,000 = 32,000; rework 3,600; governance 5,000; parallel run
-  75,610 in month 1; one-time 72,000 in month 0; exit 10,000 in month 12.
+* Per-seat offer: 8 seats × 4,000 = 32,000; rework 3,600 (none in month 1, the parallel run);
+  governance 5,000; parallel run 75,610 in month 1; search and transition 50,000 in month 0;
+  severance 22,000 (11 FTE) in month 1, when the parallel run ends; exit 10,000 in month 12.
 """
 
 from __future__ import annotations

@@ -231,20 +231,20 @@ def test_exit_analysis_by_hand():
                                               {"until_month": 8, "fee": 20_000}]})
     table = exit_analysis(s, "Seats")
     assert list(table.month) == list(range(1, 13))
-    # savings (0 % rate, see conftest): -72,000; -40,600; then 35,010 a month; the exit cost
+    # savings (0 % rate, see conftest): -50,000; -59,000; then 35,010 a month; the exit cost
     # of 10,000 is the cost of bringing the work back in-house when terminating early
-    cumulative = {1: -72_000 - 40_600, 5: -72_000 - 40_600 + 4 * 35_010,
-                  9: -72_000 - 40_600 + 8 * 35_010}
-    expected = {1: cumulative[1] - 50_000 - 10_000, 5: cumulative[5] - 20_000 - 10_000,
-                9: cumulative[9] - 0 - 10_000}
+    cumulative = {1: -50_000 - 59_000, 4: -50_000 - 59_000 + 3 * 35_010,
+                  5: -50_000 - 59_000 + 4 * 35_010, 9: -50_000 - 59_000 + 8 * 35_010}
+    expected = {1: cumulative[1] - 50_000 - 10_000, 4: cumulative[4] - 50_000 - 10_000,
+                5: cumulative[5] - 20_000 - 10_000, 9: cumulative[9] - 0 - 10_000}
     for month, npv in expected.items():
         row = table[table.month == month].iloc[0]
         assert row.npv_if_terminated == pytest.approx(npv)
     # run to term: the offer's NPV
     assert table.npv_if_terminated.iloc[-1] == pytest.approx(evaluate(s).metrics.npv.iloc[0])
-    # month 5: 27,440 - 30,000 < 0; month 6: 62,450 - 30,000 > 0 and it stays positive
-    assert table.attrs["termination_breakeven_month"] == 6
-    assert evaluate(s).metrics.termination_breakeven_month.iloc[0] == 6
+    # month 4: -3,970 - 60,000 < 0; month 5: 31,040 - 30,000 > 0 and it stays positive
+    assert table.attrs["termination_breakeven_month"] == 5
+    assert evaluate(s).metrics.termination_breakeven_month.iloc[0] == 5
 
 
 def test_exit_analysis_adds_the_unamortised_transition():

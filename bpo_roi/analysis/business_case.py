@@ -131,6 +131,9 @@ def require_finite_monthly(monthly: pd.DataFrame, scenario: Scenario) -> None:
         f"for values far outside a real process")
 
 
+ONE_TIME = ("search_contracting", "transition", "severance_retention")
+"""The one-time outsourced components, whenever they are paid (month 0, a schedule, a wave)."""
+
 ANNUAL_COLUMNS = ("offer", "fiscal_year", "in_house", "outsourced", "savings", "one_time",
                   "in_house_fte", "vendor_fte")
 
@@ -145,6 +148,8 @@ def annual_table(monthly: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     the in-house paid hours a month (hourly), empty for per-transaction pricing, which bills
     no staff. Fiscal years follow ``scenario.fiscal_year_start_month`` and are named by the
     calendar year in which they end. Sums add back to the monthly table exactly.
+    ``one_time`` is the year's one-time outsourced cost (search and contracting, transition,
+    severance and retention), wherever a schedule or a wave puts it.
     """
     from bpo_roi.model.timeline import fiscal_year
 
@@ -158,7 +163,7 @@ def annual_table(monthly: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     frame["vendor_fte"] = np.where(per_model == "per_seat", frame.vendor_billed_units,
                                    np.where(per_model == "hourly",
                                             frame.vendor_billed_units / paid, np.nan))
-    frame["one_time"] = np.where(frame.month == 0, frame.outsourced, 0.0)
+    frame["one_time"] = frame[[f"outsourced.{c}" for c in ONE_TIME]].sum(axis=1)
     operating = frame[frame.month >= 1]
     sums = frame.groupby(["offer", "fiscal_year"], sort=False)[
         ["in_house", "outsourced", "savings", "one_time"]].sum()
@@ -276,7 +281,7 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
             "pv_outsourced": float(arrays["pv_outsourced"][0]),
             "total_in_house": total_in,
             "total_outsourced": total_out,
-            "one_time_cost": float(offer.total[0, 0]),
+            "one_time_cost": float(sum(offer.components[c][0].sum() for c in ONE_TIME)),
             "savings_pct": float(arrays["npv"][0] / arrays["pv_in_house"][0])
             if arrays["pv_in_house"][0] else None,
             "cost_per_transaction_in_house": total_in / total_volume if total_volume else None,

@@ -4,8 +4,8 @@ If the client terminates for convenience at the end of month ``k`` (``1 ≤ k < 
 the savings of months ``1..k``, then pays, in month ``k``, the termination fee of the schedule
 (:func:`bpo_roi.model.contract.termination_fee`), the unamortised financed transition when the
 contract adds it, and a re-transition cost to bring the work back in-house (the offer's
-``exit_cost``, in today's money); from month ``k + 1`` the process is in-house again, so the
-savings are zero::
+``exit_cost``, stated in today's money and moved by the vendor's price steps to month ``k``);
+from month ``k + 1`` the process is in-house again, so the savings are zero::
 
     NPV_k = Σ_{t=0..k} S_t × DF_t - (fee_k + unamortised_k + exit_cost) × DF_k
 
@@ -55,7 +55,9 @@ def exit_table(scenario: Scenario, flows: Flows, offer_flows: OfferFlows,
         if term.plus_unamortised_transition and tc is not None:
             unamortised = fx * contract.unamortised_transition(
                 point(tc.amount), tc.months, point(tc.financing_rate_annual), horizon)[0]
-    re_transition = np.full(horizon + 1, float(point(offer.exit_cost)))
+    steps = (offer_flows.price_steps[0] if offer_flows.price_steps is not None
+             else np.ones(horizon + 1))
+    re_transition = float(point(offer.exit_cost)) * steps  # today's money, indexed like prices
     npv = cumulative - (fee + unamortised + re_transition) * df
     # run to term: no termination fee; the end-of-term exit cost is in the offer's NPV
     fee[horizon] = unamortised[horizon] = 0.0

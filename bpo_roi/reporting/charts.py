@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi.model.flows import CONTRACT_COMPONENTS
+from bpo_roi.model.flows import OPTIONAL_COMPONENTS
 from bpo_roi.reporting.formatting import COMPONENT_LABELS, month_text, pct
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,7 +43,8 @@ IN_HOUSE_COLOUR = "#555555"
 
 HIDDEN_COLOURS = dict(zip(list(COMPONENT_LABELS)[1:],
                           ["#E69F00", "#2CA58D", "#7F3C8D", "#B07AA1", "#009E73", "#CC79A7",
-                           "#56B4E9", "#D55E00", "#F0E442", "#999999", "#000000"], strict=True))
+                           "#8C8C8C", "#56B4E9", "#6B4C2A", "#D55E00", "#F0E442", "#999999",
+                           "#000000"], strict=True))
 
 _LEGEND_AT_FOOT = {"orientation": "h", "yref": "container", "y": 0.0, "yanchor": "bottom",
                    "x": 0.0, "xanchor": "left"}
@@ -138,7 +139,7 @@ def cost_breakdown(ev: Evaluation, fig: go.Figure | None = None) -> go.Figure:
                      hovertemplate=f"In-house: %{{y:,.0f}} {cur}<extra></extra>")]
     for component, label in COMPONENT_LABELS.items():
         values = totals[f"outsourced.{component}"]
-        if component in CONTRACT_COMPONENTS and not values.any():
+        if component in OPTIONAL_COMPONENTS and not values.any():
             continue  # a clause no offer has
         colour = PALETTE[0] if component == "vendor_fee" else HIDDEN_COLOURS[component]
         traces.append(go.Bar(

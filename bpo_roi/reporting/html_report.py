@@ -11,7 +11,7 @@ import datetime as _dt
 import os
 from typing import TYPE_CHECKING, Any
 
-from bpo_roi.model.flows import CONTRACT_COMPONENTS
+from bpo_roi.model.flows import CONTRACT_COMPONENTS, OPTIONAL_COMPONENTS
 from bpo_roi.reporting.formatting import (
     COMPONENT_LABELS,
     PRICING_LABELS,
@@ -244,13 +244,15 @@ def hidden_costs_table_html(ev: Evaluation) -> str:
         f"<th>{esc(o)}</th>" for o in totals.index) + "</tr>"
     rows = []
     for component, label in COMPONENT_LABELS.items():
-        if component in CONTRACT_COMPONENTS and not totals[f"outsourced.{component}"].any():
+        if component in OPTIONAL_COMPONENTS and not totals[f"outsourced.{component}"].any():
             continue  # a clause no offer has
         cells = "".join(f"<td>{money(totals.loc[o, f'outsourced.{component}'], cur)}</td>"
                         for o in totals.index)
         rows.append(f"<tr><td>{esc(label)}</td>{cells}</tr>")
-    # contract clauses are part of the invoice, not costs the price sheet leaves out
-    hidden = [c for c in COMPONENT_LABELS if c != "vendor_fee" and c not in CONTRACT_COMPONENTS]
+    # contract clauses are part of the invoice and the retained team is in-house work, not
+    # costs the price sheet leaves out
+    hidden = [c for c in COMPONENT_LABELS if c != "vendor_fee" and c not in CONTRACT_COMPONENTS
+              and c != "retained_in_house"]
     share = "".join(
         f"<td><strong>{pct(totals.loc[o, [f'outsourced.{c}' for c in hidden]].sum() / totals.loc[o, 'outsourced.vendor_fee'])}</strong></td>"  # noqa: E501
         for o in totals.index)

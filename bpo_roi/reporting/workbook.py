@@ -37,9 +37,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi.model.flows import CONTRACT_COMPONENTS, OUTSOURCED_COMPONENTS
+from bpo_roi.model.flows import OPTIONAL_COMPONENTS, OUTSOURCED_COMPONENTS
 from bpo_roi.model.timeline import fiscal_year, month_dates
-from bpo_roi.reporting.formatting import input_label, input_leaves
+from bpo_roi.reporting.formatting import PRICING_LABELS, input_label, input_leaves
 
 if TYPE_CHECKING:  # pragma: no cover
     from bpo_roi.analysis.business_case import Evaluation
@@ -51,6 +51,12 @@ METRIC_NAMES = ("npv", "pv_in_house", "pv_outsourced", "roi", "irr", "mirr", "pa
 """Workbook names per offer: ``<name>_<offer number>``, e.g. ``npv_1``."""
 
 MONEY, MONEY_CENTS, PERCENT, FACTOR = "#,##0", "#,##0.00", "0.0%", "0.000000"
+PERCENT_FINE, NUMBER = "0.00%", "#,##0.00##"  # 0.25 %, a monthly rate; 1.10, 0.0045
+_MIN_PRINT_SCALE = 0.55  # below this a printed sheet is too small to read
+_MONTHLY_HELPERS = ("Paid back from here", "Discounted paid back from here",
+                    "Last sign of savings", "Sign change")
+"""Monthly columns that only feed formulas (payback, IRR uniqueness): right of the print area."""
+_SOURCE_WIDTH = 44  # characters: the Inputs sheet's source column, wrapped
 _TOLERANCE = 1e-9  # payback: cumulative savings ≥ −1e-9 × max |savings|, as in the engine
 
 _IN_HOUSE = ("salaries", "benefits", "supervision", "overhead", "attrition", "fixed", "rework")
@@ -141,7 +147,8 @@ class _Writer:
             "money": f({"num_format": MONEY}), "cents": f({"num_format": MONEY_CENTS}),
             "pct": f({"num_format": PERCENT}), "factor": f({"num_format": FACTOR}),
             "int": f({"num_format": "0"}), "date": f({"num_format": "mmm yyyy"}),
-            "num": f({"num_format": "#,##0.00"}), "text": f({}),
+            "num": f({"num_format": NUMBER}), "text": f({}), "fte": f({"num_format": "#,##0.0"}),
+            "pct2": f({"num_format": PERCENT_FINE}),
             "title": f({"bold": True, "font_size": 14}), "bold": f({"bold": True}),
             "wrap": f({"text_wrap": True, "valign": "top"}),
         }
@@ -169,7 +176,7 @@ class _Writer:
     def write(self) -> None:
         m = self.ev.monthly
         # a clause no offer has would be a column of zeros
-        self.outsourced = [c for c in OUTSOURCED_COMPONENTS if c not in CONTRACT_COMPONENTS
+        self.outsourced = [c for c in OUTSOURCED_COMPONENTS if c not in OPTIONAL_COMPONENTS
                            or m[f"outsourced.{c}"].any()]
         self.about = self.book.add_worksheet("About")  # first tab; filled last
         self.metrics_ws = self.book.add_worksheet("Metrics")
@@ -187,59 +194,83 @@ class _Writer:
     # -- Inputs ---------------------------------------------------------------------------------
 
     def _inputs(self) -> None:
+        """Every scalar input: section, label, value in its number format, unit, the
+        distribution's parameters as numbers, and the section's source note, written once on
+        the section's first row (wrapped) so the sheet prints at a readable size."""
         from bpo_roi.scenario.distributions import Distribution
 
         s = self.ev.scenario
-        ws = self._sheet("Inputs", [16, 44, 16, 12, 16, 12, 12, 12, 12, 50])
+        sections = self._sections()
+        section_width = min(30, max(12, *(len(name) for name, _, _ in sections)))
+        widths = [section_width, 40, 13, 12, 11, 10, 10, 10, 10, 10, _SOURCE_WIDTH]
+        ws = self._sheet("Inputs", widths)
         self._header(ws, ["Section", "Input", "Value", "Unit", "Distribution", "Low",
-                          "Most likely", "High", "Sd / mean", "Source"])
+                          "Most likely", "High", "Mean", "Sd", "Source of the section"])
+        ws.set_row(0, 30)
+        f = self.fmt
+        wrap_section = self.book.add_format({"text_wrap": True, "valign": "top"})
         row = 1
         numeric = set(s.numeric_paths())
-        for section, model, prefix in self._sections():
+        for section, model, prefix in sections:
             source = getattr(model, "source", None) or ""
+            first = True
             for path, value in input_leaves(model, prefix):
-                name = path.split(".", 1)[1] if "." in path else path
                 if path in {f"{prefix}.name", f"{prefix}.notes", f"{prefix}.source"}:
                     continue
-                ws.write_string(row, 0, section)
+                ws.write_string(row, 0, section, wrap_section)
                 relative = path.split(".", 2 if path.startswith("offers.") else 1)[-1]
                 ws.write_string(row, 1, input_label(relative))
                 point = value.point if isinstance(value, Distribution) else value
                 percent = path in numeric and s.field_bounds(path)["percent"]
+                unit = _unit(path, percent, self.currency)
                 if isinstance(point, bool):
                     ws.write_string(row, 2, "yes" if point else "no")
                 elif isinstance(point, int | float):
-                    fmt = (self.fmt["pct"] if percent else
-                           self.fmt["money"] if abs(float(point)) >= 100 else self.fmt["num"])
-                    ws.write_number(row, 2, float(point), fmt)
+                    ws.write_number(row, 2, float(point), self._number_format(
+                        point, percent, unit == self.currency))
+                elif isinstance(point, tuple | list):
+                    ws.write_string(row, 2, ", ".join(f"{v:,.6g}" for v in point))
                 else:
-                    ws.write_string(row, 2, str(point))
-                ws.write_string(row, 3, _unit(name, percent, self.currency))
+                    ws.write_string(row, 2, PRICING_LABELS.get(str(point), str(point))
+                                    if path.endswith("pricing.model") else str(point))
+                ws.write_string(row, 3, unit)
                 if isinstance(value, Distribution):
-                    ws.write_string(row, 4, value.dist)
-                    fmt = self.fmt["pct"] if percent else self.fmt["num"]
-                    for j, key in ((5, "low"), (6, "mode"), (7, "high")):
+                    ws.write_string(row, 4, "PERT" if value.dist == "pert" else value.dist)
+                    for j, key in ((5, "low"), (6, "mode"), (7, "high"), (8, "mean"), (9, "sd")):
                         v = getattr(value, key, None)
                         if v is not None:
-                            ws.write_number(row, j, float(v), fmt)
-                    spread = [f"{k} {getattr(value, k):g}" for k in ("mean", "sd", "sigma", "mu")
-                              if getattr(value, k, None) is not None]
-                    if spread:
-                        ws.write_string(row, 8, ", ".join(spread))
-                ws.write_string(row, 9, source)
+                            ws.write_number(row, j, float(v), self._number_format(
+                                v, percent, unit == self.currency))
+                lines = max(1, -(-len(section) // section_width))  # a long offer name wraps
+                if first and source:
+                    ws.write_string(row, 10, source, f["wrap"])
+                    lines = max(lines, -(-len(source) // _SOURCE_WIDTH))
+                if lines > 1:
+                    ws.set_row(row, 15 * lines)
+                first = False
                 if path == "scenario.discount_rate_annual":
                     self.book.define_name("discount_rate_annual", f"=Inputs!$C${row + 1}")
                     rate_row = row
                 if path == "scenario.horizon_months":
                     self.book.define_name("horizon_months", f"=Inputs!$C${row + 1}")
                 row += 1
-        ws.write_string(row, 0, "scenario")
+        ws.write_string(row, 0, "Scenario", wrap_section)
         ws.write_string(row, 1, "Discount rate, monthly (derived)")
-        ws.write_formula(row, 2, f"=(1+Inputs!$C${rate_row + 1})^(1/12)-1", self.fmt["pct"],
+        ws.write_formula(row, 2, f"=(1+Inputs!$C${rate_row + 1})^(1/12)-1", self.fmt["pct2"],
                          (1.0 + self.rate) ** (1 / 12) - 1.0)
-        ws.write_string(row, 3, "% a month")
+        ws.write_string(row, 3, "a month")
         self.book.define_name("discount_rate_monthly", f"=Inputs!$C${row + 1}")
-        ws.autofilter(0, 0, row, 9)
+        ws.autofilter(0, 0, row, len(widths) - 1)
+
+    def _number_format(self, value: Any, percent: bool, money: bool) -> Any:
+        """A rate as a percentage, a whole number without decimals, money without cents from
+        100 up, anything else with two to four decimals."""
+        v = float(value)
+        if percent:
+            return self.fmt["pct"] if round(v * 1000, 9).is_integer() else self.fmt["pct2"]
+        if v.is_integer() or (money and abs(v) >= 100):
+            return self.fmt["money"]
+        return self.fmt["cents"] if money else self.fmt["num"]
 
     def _sections(self) -> list[tuple[str, Any, str]]:
         s = self.ev.scenario
@@ -263,13 +294,13 @@ class _Writer:
                    + [f"In-house: {_label(c)}" for c in _IN_HOUSE] + ["In-house total"]
                    + [f"Outsourced: {_label(c)}" for c in outsourced]
                    + ["Outsourced total", "Savings", "Cumulative savings", "Discount factor",
-                      "Discounted savings", "Discounted cumulative", "Paid back from here",
-                      "Discounted paid back from here", "Last sign of savings",
-                      "Sign change", "In-house FTE", "Vendor billed units"])
-        ws = self._sheet("Monthly", [22, 7, 10, 7, 11] + [12] * (len(columns) - 5))
-        ws.set_paper(8)  # A3: 33 columns stay readable on one page wide
+                      "Discounted savings", "Discounted cumulative", "In-house FTE",
+                      "Vendor billed units"] + list(_MONTHLY_HELPERS))
+        widths = [20, 7, 9, 7, 11] + [11] * (len(columns) - 5)
+        ws = self._sheet("Monthly", widths)
         self._header(ws, columns)
         ws.set_row(0, 45)
+        self._print_monthly(ws, widths, len(columns) - len(_MONTHLY_HELPERS))
         pos = {name: j for j, name in enumerate(columns)}
         c_ih0, c_ih1 = pos[f"In-house: {_label(_IN_HOUSE[0])}"], pos["In-house total"] - 1
         c_o0, c_o1 = pos[f"Outsourced: {_label(outsourced[0])}"], pos["Outsourced total"] - 1
@@ -339,12 +370,34 @@ class _Writer:
                                  f"=IF(AND({L['Savings']}{R}<>0,{prev_sign}<>0,"
                                  f"SIGN({L['Savings']}{R})<>{prev_sign}),1,0)",
                                  self.fmt["int"], int(changes[i]))
-                ws.write_number(row, pos["In-house FTE"], float(r.in_house_fte), self.fmt["num"])
+                ws.write_number(row, pos["In-house FTE"], float(r.in_house_fte), self.fmt["fte"])
                 ws.write_number(row, pos["Vendor billed units"], float(r.vendor_billed_units),
-                                self.fmt["num"])
+                                self.fmt["fte"])
                 row += 1
         ws.autofilter(0, 0, row - 1, len(columns) - 1)
         self.monthly_last_row = row
+
+    def _print_monthly(self, ws: Any, widths: list[float], printed: int) -> None:
+        """Print the Monthly sheet so a controller can read it: A4 landscape, the helper
+        columns (paid back from here, signs of savings) left out of the print area, Offer,
+        Month and Date repeated on every page, pages ordered across then down.
+
+        Chosen scale: one page wide only when that still prints at 55 % or more (about 6 pt
+        from 11 pt); otherwise the fewest pages wide that keep it at 55 % or more (two for
+        the shipped scenarios, at about 70 %), rows running on as many pages tall as needed.
+        """
+        page_px = (11.69 - 0.8) * 96  # A4 landscape less the margins, in pixels at 96 dpi
+        px = [w * 7 + 5 for w in widths[:printed]]  # Excel: 7 px a character + padding
+        total, repeated = sum(px), sum(px[:3])
+        pages = 1
+        while min(1.0, pages * page_px / (total + (pages - 1) * repeated)) < _MIN_PRINT_SCALE:
+            pages += 1
+        ws.set_paper(9)
+        ws.fit_to_pages(pages, 0)
+        ws.print_area(0, 0, self.ev.monthly.shape[0], printed - 1)
+        ws.repeat_columns(0, 2)
+        ws.print_across()
+        self.monthly_pages_wide = pages
 
     # -- Metrics --------------------------------------------------------------------------------
 
@@ -441,8 +494,11 @@ class _Writer:
 
     def _annual(self) -> None:
         cur = self.currency
-        ws = self._sheet("Annual", [26, 10, 16, 16, 16, 16])
-        self._header(ws, ["Offer", "Fiscal year", f"In-house ({cur})", f"Outsourced ({cur})",
+        ws = self._sheet("Annual", [26, 14, 16, 16, 16, 16])
+        ws.set_row(0, 30)
+        start = _dt.date(2000, self.ev.scenario.scenario.fiscal_year_start_month, 1)
+        self._header(ws, ["Offer", f"Fiscal year (from {start:%B})", f"In-house ({cur})",
+                          f"Outsourced ({cur})",
                           f"Savings ({cur})", f"One-time, month 0 ({cur})"])
         L = self.cols
         last = self.monthly_last_row
@@ -516,19 +572,35 @@ class _Writer:
                         "outsourcing).", self.fmt["text"])
 
     def _tornado(self) -> None:
+        """One row per driver: its base, low and high value in the field's own format (a rate
+        as a percentage, money without cents), and the NPV of the offer the tornado is about
+        at each end (named in the headers)."""
         cur = self.currency
         t = self.tornado
-        ws = self._sheet("Tornado", [44, 14, 14, 14, 16, 16, 16, 10])
+        s = self.ev.scenario
+        offer = str(t.attrs.get("offer") or self.ev.recommendation)
+        ws = self._sheet("Tornado", [62, 13, 13, 13, 20, 20, 20, 10])
         self._header(ws, ["Driver", "Base value", "Low value", "High value",
-                          f"NPV at low ({cur})", f"NPV at high ({cur})", f"NPV range ({cur})",
+                          f"NPV of {offer}, driver low ({cur})",
+                          f"NPV of {offer}, driver high ({cur})", f"NPV range ({cur})",
                           "Basis"])
+        ws.set_row(0, 45)
         for k, r in enumerate(t.itertuples(), start=1):
-            ws.write_string(k, 0, input_label(str(r.driver), self.offer_names))
+            driver = str(r.driver)
+            ws.write_string(k, 0, input_label(driver, self.offer_names))
+            percent = bool(s.field_bounds(driver)["percent"])
+            money = _unit(driver, percent, cur) == cur
             for j, key in ((1, "base_value"), (2, "low_value"), (3, "high_value")):
-                ws.write_number(k, j, float(getattr(r, key)), self.fmt["num"])
+                v = float(getattr(r, key))
+                ws.write_number(k, j, v, self._number_format(v, percent, money))
             for j, key in ((4, "npv_low"), (5, "npv_high"), (6, "npv_range")):
                 ws.write_number(k, j, float(getattr(r, key)), self.fmt["money"])
             ws.write_string(k, 7, str(r.basis))
+        base = t.attrs.get("base_npv")
+        if base is not None:
+            ws.write_string(len(t) + 2, 0, f"NPV of {offer} with every driver at its base "
+                                           f"value: {float(base):,.0f} {cur}. Each row moves "
+                                           f"one driver, the others stay at their base.")
 
     # -- About ----------------------------------------------------------------------------------
 
@@ -560,6 +632,7 @@ class _Writer:
         for i, (label, value) in enumerate(rows, start=2):
             ws.write_string(i, 0, label, self.fmt["bold"])
             ws.write_string(i, 1, value)
+        calendar = " (here the calendar years)" if s.fiscal_year_start_month == 1 else ""
         guide = [
             "How to read this workbook",
             "Metrics: one row per offer. NPV, PV in-house, PV outsourced, ROI, IRR, MIRR and the "
@@ -568,29 +641,56 @@ class _Writer:
             "Monthly: one block per offer, month 0 (one-time costs) to the horizon. Cost "
             "components are the model's values; totals, savings, cumulative savings, discount "
             "factors and discounted savings are formulas. Flows fall at the end of each month.",
-            "Inputs: every input with its source. Change discount_rate_annual there and every "
-            "present value follows. Rates are shown as percentages.",
-            "Annual: calendar-year totals (SUMIFS over Monthly). Risk and Tornado: Monte Carlo and "
-            "sensitivity results of this run (values).",
+            "Inputs: every input with its unit and, for a range, its parameters; each section's "
+            "source on its first row. Change discount_rate_annual there and every present value "
+            "follows. Rates are shown as percentages.",
+            f"Annual: fiscal-year totals (SUMIFS over Monthly); fiscal years start in "
+            f"{_dt.date(2000, s.fiscal_year_start_month, 1):%B} and are named by the calendar "
+            f"year in which they end{calendar}. Risk and Tornado: Monte Carlo and sensitivity "
+            f"results of this run (values).",
+            "Printing: the Monthly sheet prints without its four helper columns (paid back from "
+            "here, signs of savings: they feed the payback and IRR formulas), Offer, Month and "
+            "Date repeated on every page.",
             "Payback: the first month from which cumulative savings stay at or above zero.",
         ]
         start = len(rows) + 3
         ws.write_string(start, 0, guide[0], self.fmt["bold"])
         for i, line in enumerate(guide[1:], start=start + 1):
             ws.write_string(i, 1, line, self.fmt["wrap"])
-            ws.set_row(i, 32)
+            ws.set_row(i, 15 * -(-len(line) // 95) + 2)  # its lines wrapped at 90 characters
 
 
-def _unit(name: str, percent: bool, currency: str) -> str:
+_MONEY_WORDS = ("salary", "cost", "rate_per", "fee", "overhead", "fixed_monthly", "selection",
+                "legal", "transfer", "travel", "integration", "severance", "bonus", "exit",
+                "per_transaction", "amount")
+_UNIT_WORDS = (("minutes", "minutes"), ("seconds", "seconds"), ("hours", "hours"),
+               ("days", "days"), ("monthly_volume", "transactions a month"),
+               ("volume", "transactions"), ("months", "months"), ("month", "month"),
+               ("fte", "FTE"), ("seats", "seats"), ("factor", "×"), ("multiplier", "×"),
+               ("span_of_control", "staff per supervisor"))
+
+
+def _unit(path: str, percent: bool, currency: str) -> str:
+    """The unit of an input, from its field name (the last part of its path).
+
+    A rate needs none beyond its % sign (its period, "a year", where its name has one); money
+    is matched before counts, so ``cost_per_fte_annual`` and ``severance_per_fte`` are money,
+    ``retained_fte`` is FTE.
+
+    >>> [_unit(p, False, "USD") for p in ("offers.0.governance.cost_per_fte_annual",
+    ...  "offers.0.transition.severance_per_fte", "offers.0.governance.retained_fte",
+    ...  "offers.0.termination.fees.1.until_month", "scenario.fiscal_year_start_month")]
+    ['USD', 'USD', 'FTE', 'month', 'month of the year']
+    >>> _unit("scenario.discount_rate_annual", True, "USD")
+    'a year'
+    """
+    name = path.rsplit(".", 1)[-1]
+    if name.isdigit():  # an item of a list (a termination fee, a seasonality factor)
+        name = path.rsplit(".", 2)[-2]
     if percent:
-        return "%"
-    for key, unit in (("minutes", "minutes"), ("seconds", "seconds"), ("hours", "hours"),
-                      ("months", "months"), ("volume", "transactions"), ("fte", "FTE"),
-                      ("seats", "seats")):
-        if key in name:
-            return unit
-    if any(k in name for k in ("salary", "cost", "rate_per", "fee", "overhead", "fixed",
-                               "selection", "legal", "transfer", "travel", "integration",
-                               "severance", "retention_bonus", "exit")):
+        return "a year" if "annual" in name.split("_") else ""
+    if name == "fiscal_year_start_month":
+        return "month of the year"
+    if any(k in name for k in _MONEY_WORDS):
         return currency
-    return ""
+    return next((unit for key, unit in _UNIT_WORDS if key in name), "")

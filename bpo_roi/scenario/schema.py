@@ -49,6 +49,7 @@ from bpo_roi.scenario.distributions import Distribution, check_distribution
 __all__ = [
     "PRICING_MODELS",
     "STAY_IN_HOUSE_NAMES",
+    "Actual",
     "BaselinePricing",
     "FxSharing",
     "Governance",
@@ -64,8 +65,11 @@ __all__ = [
     "Scenario",
     "ScenarioInfo",
     "ScenarioIsImmutableError",
+    "Schedule",
+    "Scope",
     "SeatBand",
     "ServiceCredits",
+    "StrandedCost",
     "Tax",
     "Termination",
     "TerminationFee",
@@ -391,6 +395,21 @@ class Workload(_Section):
         return value
 
 
+class Actual(_Section):
+    """Today's in-house figures, from payroll and the ledger (either or both)."""
+
+    fte: _number(_Bounds(gt=0.0, le=1e7, what="FTE"), "today's headcount, agents and "
+                 "supervisors") | None = None
+    annual_cost: _number(_Bounds(gt=0.0, le=1e12, what="an annual amount"),
+                         "today's fully loaded annual cost of the process") | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> Actual:
+        if self.fte is None and self.annual_cost is None:
+            raise ValueError("give fte, annual_cost or both")
+        return self
+
+
 class InHouse(_Section):
     """The status quo: the process run by the client's own staff."""
 
@@ -410,8 +429,23 @@ class InHouse(_Section):
     cost_inflation_annual: AnnualRate = 0.0
     error_rate: Fraction = 0.0
     rework_minutes: MinutesOrZero = 0.0
+    fixed_monthly_retained_share: Fraction = Field(
+        default=0.0, description="share of fixed_monthly that stays after outsourcing "
+        "(stranded: licences, premises)")
+    actual: Actual | None = Field(
+        default=None, description="today's figures from payroll and the ledger, shown beside "
+        "the modelled baseline")
+    calibrate: bool = Field(
+        default=False, description="scale in-house productivity so that month 1's modelled "
+        "FTE equals actual.fte")
     notes: Text | None = None
     source: Text | None = None
+
+    @model_validator(mode="after")
+    def _calibration(self) -> InHouse:
+        if self.calibrate and (self.actual is None or self.actual.fte is None):
+            raise _at("calibrate", "needs actual.fte, today's headcount, to calibrate to")
+        return self
 
 
 class SeatBand(_Section):
@@ -478,6 +512,10 @@ class HourlyPricing(_Section):
     rate_per_hour: Price
     billable_utilisation: PositiveFraction
     minimum_hours_per_month: HoursOrZero = 0.0
+    billing: Literal["handled_hours", "staffed_hours"] = Field(
+        default="handled_hours", description="handled_hours: the vendor's work hours ÷ "
+        "billable_utilisation; staffed_hours (with a queue): the agent-hours its Erlang "
+        "sizing needs")
 
     @property
     def headline_rate(self) -> float:
@@ -587,14 +625,44 @@ class Governance(_Section):
     contract_value_share: Fraction = 0.0
 
 
-class Transition(_Section):
-    """One-time costs of moving the process to the vendor, paid in month 0."""
+class Schedule(_Section):
+    """A one-time amount spread evenly over the months given (0 is the month before
+    operations start)."""
 
-    vendor_selection: Money = 0.0
-    contracting_legal: Money = 0.0
-    knowledge_transfer: Money = 0.0
-    travel: Money = 0.0
-    it_integration: Money = 0.0
+    amount: Money
+    months: Annotated[tuple[Annotated[int, Field(ge=0, le=240)], ...], Field(min_length=1)]
+
+    @field_validator("months")
+    @classmethod
+    def _distinct(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"months must not repeat; got {list(value)}")
+        return value
+
+
+def _one_time_amount(value: Any) -> Any:
+    """A number (month 0), a distribution, or ``{amount, months}`` (a schedule)."""
+    if isinstance(value, Schedule):
+        return value
+    if isinstance(value, Mapping) and "amount" in value:
+        return Schedule.model_validate(dict(value))
+    return value
+
+
+OneTime = Annotated[Money | Schedule, BeforeValidator(_one_time_amount)]
+"""A one-time amount: a number paid in month 0, or ``{amount, months: [..]}`` spread evenly."""
+
+
+class Transition(_Section):
+    """One-time costs of moving the process to the vendor: in month 0, or spread over the
+    months of a schedule (``{amount: 60000, months: [0, 1, 2]}``). Severance and retention are
+    paid per wave when its parallel run ends, on the FTE the wave displaces."""
+
+    vendor_selection: OneTime = 0.0
+    contracting_legal: OneTime = 0.0
+    knowledge_transfer: OneTime = 0.0
+    travel: OneTime = 0.0
+    it_integration: OneTime = 0.0
     severance_per_fte: Money = 0.0
     retention_bonus_per_fte: Money = 0.0
     redeployed_share: Fraction = Field(
@@ -674,6 +742,46 @@ class Termination(_Section):
         return self
 
 
+class Wave(_Section):
+    """One migration wave: ``share`` of the volume moves to the vendor at ``go_live_month``."""
+
+    go_live_month: Annotated[int, Field(ge=1, le=240)]
+    share: Annotated[float, Field(gt=0.0, le=1.0)]
+
+
+class Scope(_Section):
+    """What moves to the vendor and when: waves in month order whose shares add up to at most
+    1 (the rest stays with a retained in-house team)."""
+
+    waves: Annotated[tuple[Wave, ...], Field(min_length=1, max_length=24)]
+
+    @model_validator(mode="after")
+    def _waves(self) -> Scope:
+        total = sum(w.share for w in self.waves)
+        if total > 1.0 + 1e-9:
+            raise _at(f"waves.{len(self.waves) - 1}.share",
+                      f"wave shares add up to {total:g}; they must add up to at most 1")
+        months = [w.go_live_month for w in self.waves]
+        for j, (m1, m2) in enumerate(itertools.pairwise(months), start=1):
+            if m2 <= m1:
+                raise _at(f"waves.{j}.go_live_month",
+                          f"waves must be in month order, each after the one before; got "
+                          f"go_live_month {months}")
+        return self
+
+
+class StrandedCost(_Section):
+    """A cost the decision leaves behind: paid on the outsourced side until ``until_month``."""
+
+    name: _name(120)
+    monthly: Money
+    until_month: Annotated[int, Field(ge=1, le=240, description="last month it is paid "
+                                       "(from month 1)")]
+    escalation_annual: AnnualRate = 0.0
+    notes: Text | None = None
+    source: Text | None = None
+
+
 class Offer(_Section):
     """One vendor offer, priced by exactly one pricing model."""
 
@@ -690,7 +798,9 @@ class Offer(_Section):
     governance: Governance = Field(default_factory=Governance)
     transition: Transition = Field(default_factory=Transition)
     parallel_run_months: Annotated[int, Field(ge=0, le=36)] = 0
-    exit_cost: Money = 0.0
+    scope: Scope | None = None
+    exit_cost: Money = Field(default=0.0, description="exit or switching cost at the end of "
+                             "the term, in today's money (escalates with the vendor's prices)")
     service_credits: ServiceCredits | None = None
     indexation: Indexation | None = None
     fx_sharing: FxSharing | None = None
@@ -733,6 +843,9 @@ class Scenario(_Section):
     workload: Workload
     in_house: InHouse
     offers: Annotated[tuple[Offer, ...], Field(min_length=1, max_length=20)]
+    stranded_costs: tuple[StrandedCost, ...] | None = Field(
+        default=None, description="costs the decision leaves behind (leases, licences), paid "
+        "on the outsourced side of every offer")
     correlations: tuple[Correlation, ...] | None = Field(
         default=None, description="rank correlations between uncertain assumptions")
     notes: Text | None = None
@@ -767,6 +880,23 @@ class Scenario(_Section):
                 raise _at(f"offers.{index}.transition_charge.months",
                           f"{offer.transition_charge.months} exceeds scenario.horizon_months "
                           f"({horizon})")
+            for j, wave in enumerate(offer.scope.waves if offer.scope else ()):
+                if wave.go_live_month > horizon:
+                    raise _at(f"offers.{index}.scope.waves.{j}.go_live_month",
+                              f"{wave.go_live_month} is outside the horizon; must be from 1 "
+                              f"to scenario.horizon_months ({horizon})")
+            for key in ("vendor_selection", "contracting_legal", "knowledge_transfer",
+                        "travel", "it_integration"):
+                item = getattr(offer.transition, key)
+                if isinstance(item, Schedule) and max(item.months) > horizon:
+                    raise _at(f"offers.{index}.transition.{key}.months",
+                              f"month {max(item.months)} is outside the horizon; months must "
+                              f"be from 0 to scenario.horizon_months ({horizon})")
+            p = offer.pricing
+            if getattr(p, "billing", None) == "staffed_hours" and self.workload.queue is None:
+                raise _at(f"offers.{index}.pricing.billing",
+                          "staffed_hours needs a workload.queue section (agent-hours come from "
+                          "Erlang sizing); use handled_hours")
             credits = offer.service_credits
             if (credits is not None and credits.miss_probability == "from_queue"
                     and self.workload.queue is None):
