@@ -6,6 +6,7 @@ edited YAML text or `with_overrides`), never from the diff's own batched runs.""
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -232,6 +233,61 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path, args, words):
                           timeout=60)
     assert proc.returncode == 2
     assert words in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_out_must_be_a_folder_path_and_a_users_file_is_never_overwritten(tmp_path,
+                                                                               capsys):
+    from bpo_roi.cli.commands import main
+
+    for blank in ("", "   "):  # `run` refuses it too; it used to write into the current folder
+        proc = subprocess.run([str(BIN), "diff", str(HD), str(HD), "--out", blank],
+                              capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr.strip() == ("--out: The 'out' option must be a folder path; got an "
+                                       "empty string")
+        assert list(tmp_path.iterdir()) == []
+    out = tmp_path / "d"
+    out.mkdir()
+    (out / "diff.csv").write_text("quarter,variance\nQ1,-3\n")
+    assert main(["diff", str(HD), str(HD), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"{out / 'diff.csv'} exists and was not written by bpo-roi; nothing was "
+                   f"written. Move it or choose another --out\n")
+    assert (out / "diff.csv").read_text() == "quarter,variance\nQ1,-3\n"
+    assert sorted(p.name for p in out.iterdir()) == ["diff.csv"]
+    # an existing regular file as --out is bad input too
+    assert main(["diff", str(HD), str(HD), "--out", str(out / "diff.csv")]) == 2
+    assert "must be a folder" in capsys.readouterr().err
+    # the kit's own files are replaced
+    (out / "diff.csv").unlink()
+    assert main(["diff", str(HD), str(HD), "--out", str(out)]) == 0
+    assert main(["diff", str(HD), str(HD), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["bridge.html", "diff.csv"]
+
+
+@pytest.mark.parametrize("command", ["diff", "evaluate"])
+def test_cli_writes_its_files_and_exits_0_when_the_reader_stops_early(tmp_path, command):
+    # `bpo-roi diff A B --out D | head -1` used to exit 1 with no files: the table came first
+    # and the broken pipe ended the command. Here the reader is gone before the first line.
+    new_file = tmp_path / "v2.yaml"
+    new_file.write_text(HD.read_text(encoding="utf-8").replace(
+        "  salary_annual: 34000", "  salary_annual: 36000", 1), encoding="utf-8")
+    out = tmp_path / "d"
+    args = [str(HD), str(new_file)] if command == "diff" else [str(new_file)]
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([str(BIN), command, *args, "--out", str(out)], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0 and proc.stderr == ""
+    expected = (["bridge.html", "diff.csv"] if command == "diff"
+                else ["annual.csv", "metrics.json", "monthly.csv"])
+    assert sorted(p.name for p in out.iterdir()) == expected
+    if command == "diff":
+        with (out / "diff.csv").open(encoding="utf-8", newline="") as fh:
+            assert {r["input"] for r in csv.DictReader(fh)} == {"in_house.salary_annual"}
 
 
 def test_cli_identical_files_say_so(tmp_path):
