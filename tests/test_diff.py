@@ -127,6 +127,77 @@ def test_sequential_bridge_applies_the_changes_in_file_order():
         previous = current
 
 
+def _moved_in_house_first(text: str) -> str:
+    """The same scenario with its in_house section moved above workload."""
+    lines = text.splitlines(keepends=True)
+    top = [i for i, line in enumerate(lines) if line[:1].isalpha()]
+    start = {lines[i].split(":")[0]: i for i in top}
+    end = {lines[a].split(":")[0]: b for a, b in zip(top, [*top[1:], len(lines)], strict=True)}
+    workload = lines[start["workload"]:end["workload"]]
+    in_house = lines[start["in_house"]:end["in_house"]]
+    assert end["workload"] == start["in_house"]  # adjacent, workload first
+    return "".join([*lines[:start["workload"]], *in_house, *workload,
+                    *lines[end["in_house"]:]])
+
+
+def test_sequential_follows_the_new_files_order_shapley_does_not_depend_on_it(tmp_path):
+    from bpo_roi.scenario.reading import line_numbers
+
+    text = HD.read_text(encoding="utf-8")
+    for old, new in [("  salary_annual: 34000", "  salary_annual: 38000"),
+                     ("  monthly_volume: 18000", "  monthly_volume: 15000")]:
+        assert old in text
+        text = text.replace(old, new, 1)
+    old = load_scenario(HD)
+    orders = {}
+    for layout, new_text in [("workload first", text),
+                             ("in_house first", _moved_in_house_first(text))]:
+        new = parse_scenario(new_text, "v2.yaml")
+        lines = line_numbers(new_text)
+        orders[layout] = {m: diff(old, new, method=m, new_lines=lines) for m in
+                          ("sequential", "shapley")}
+    salary, volume = "in_house.salary_annual", "workload.monthly_volume"
+    assert list(orders["workload first"]["sequential"].changes["input"]) == [volume, salary]
+    assert list(orders["in_house first"]["sequential"].changes["input"]) == [salary, volume]
+    v0 = npvs(old)
+    v_volume = npvs(old.with_overrides({volume: 15_000}))
+    v_salary = npvs(old.with_overrides({salary: 38_000}))
+    for layout, first, alone in [("workload first", volume, v_volume),
+                                 ("in_house first", salary, v_salary)]:
+        effects = orders[layout]["sequential"].effects
+        for offer in v0:
+            # the first change in the file is applied first: its effect is its effect alone
+            got = effects[(effects.offer == offer) & (effects.input == first)].npv_effect.item()
+            assert got == pytest.approx(alone[offer] - v0[offer], rel=1e-9, abs=1e-6)
+    sequential = [orders[k]["sequential"].effects.set_index(["offer", "input"]).npv_effect
+                  for k in orders]
+    assert (sequential[0] - sequential[1]).abs().max() > 1_000  # the order matters
+    shapley = [orders[k]["shapley"].effects.set_index(["offer", "input"]).npv_effect
+               for k in orders]
+    assert shapley[1].reindex(shapley[0].index).to_numpy() == pytest.approx(
+        shapley[0].to_numpy(), rel=1e-12)
+    # from Python, without the file's lines: the schema's order (workload before in-house)
+    bare = diff(old, parse_scenario(_moved_in_house_first(text)), method="sequential")
+    assert list(bare.changes["input"]) == [volume, salary]
+
+
+def test_cli_sequential_reads_the_order_from_the_new_file(tmp_path):
+    text = HD.read_text(encoding="utf-8").replace("  salary_annual: 34000",
+                                                  "  salary_annual: 38000", 1)
+    text = text.replace("  monthly_volume: 18000", "  monthly_volume: 15000", 1)
+    new_file = tmp_path / "v2.yaml"
+    new_file.write_text(_moved_in_house_first(text), encoding="utf-8")
+    proc = subprocess.run([str(BIN), "diff", str(HD), str(new_file), "--method", "sequential",
+                           "--out", str(tmp_path / "d")], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    with (tmp_path / "d" / "diff.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["input"] for r in rows[:2]] == ["in_house.salary_annual",
+                                              "workload.monthly_volume"]
+    assert proc.stdout.index("salary annual") < proc.stdout.index("monthly volume")
+
+
 def test_identical_versions_give_an_empty_diff():
     result = diff(load_scenario(HD), load_scenario(HD))
     assert result.changes.empty and result.effects.empty

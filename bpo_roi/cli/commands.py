@@ -52,10 +52,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
-def _blank(value: str | None) -> bool:
-    return value is not None and not value.strip()
-
-
 # How each file that `evaluate` and `diff` write begins: a file of that name that does not
 # begin so was not written by the kit, and is never overwritten.
 _KIT_FILES = {
@@ -206,7 +202,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     (old_file, old), (new_file, new) = loaded
     try:
-        result = diff(old, new, method=args.method)
+        result = diff(old, new, method=args.method, new_lines=_lines_of(new_file))
     except ValueError as exc:
         _err(f"{new_file}: cannot be compared with {old_file}: {str(exc).splitlines()[0]}")
         return EXIT_BAD_INPUT
@@ -223,6 +219,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
         wrote.append(f"Wrote {out / 'diff.csv'} and {out / 'bridge.html'}")
     _emit(diff_table(result, old_file, new_file), *wrote)
     return EXIT_OK
+
+
+def _lines_of(file: str) -> dict[tuple[Any, ...], int] | None:
+    """The line of every key in a scenario file just loaded (the order of its changes), or
+    None (the schema's order) should it have changed since."""
+    from bpo_roi.scenario.reading import AssumptionsError, line_numbers
+
+    try:
+        return line_numbers(Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, AssumptionsError):
+        return None
 
 
 def cmd_notebook_path(args: argparse.Namespace) -> int:
@@ -265,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="folder for diff.csv and bridge.html")
     p.add_argument("--method", choices=("shapley", "sequential"), default="shapley",
                    help="shapley (default): effects independent of the order of the changes; "
-                        "sequential: in the file's order, like a hand-made bridge")
+                        "sequential: in the new file's order, like a hand-made bridge")
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("notebook-path", help="print where a shipped notebook is (for plain "
