@@ -79,7 +79,8 @@ def tornado(scenario: Scenario, offer: int | str | None = None, swing: float = 0
     swing : float
         Relative move for drivers without a distribution (0.2 = ±20 %), between 0 and 1.
     paths : list of str, optional
-        Drivers to move (default: every numeric assumption whose low and high differ).
+        Drivers to move (default: every numeric assumption the offer's model reads whose low
+        and high differ; inputs pinned by calibration and other offers' inputs are left out).
 
     Returns
     -------
@@ -101,8 +102,15 @@ def tornado(scenario: Scenario, offer: int | str | None = None, swing: float = 0
         raise invalid_parameter("swing", "tornado", "a fraction above 0 and below 1 "
                                 "(0.2 = ±20 %)", swing)
     k = _offer_for(scenario, offer)
-    candidates = scenario.numeric_paths() if paths is None else [
-        _check_path(scenario, p, "paths", "tornado") for p in paths]
+    if paths is None:
+        from bpo_roi.model.flows import cash_flows
+
+        # only what this offer's model reads: not another offer's inputs, not an input that
+        # calibration pins (in_house.occupancy), not the termination fees (exit analysis only)
+        read = cash_flows(scenario, offers=[k]).inputs_read
+        candidates = [p for p in scenario.numeric_paths() if p in read]
+    else:
+        candidates = [_check_path(scenario, p, "paths", "tornado") for p in paths]
     drivers: list[tuple[str, float, float, float, str]] = []
     for path in candidates:
         if path.endswith(".fx_rate") and paths is None:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "advice_html",
     "assumptions_appendix_html",
+    "baseline_html",
     "contract_terms_html",
     "executive_summary_html",
     "fiscal_years_html",
@@ -100,8 +101,9 @@ def payback_text(ev: Evaluation, month: Any) -> str:
 
 
 def headcount_html(ev: Evaluation) -> str:
-    """Where today's staff go under each offer: displaced, redeployed, leaving (severance),
-    retained to govern the vendor, kept in-house."""
+    """Where today's staff go under each offer: displaced (the share of the work its waves
+    move), redeployed, leaving (severance), retained to govern the vendor, kept in-house (the
+    work that never moves)."""
     from bpo_roi.scenario.schema import point
 
     m = ev.monthly
@@ -109,18 +111,70 @@ def headcount_html(ev: Evaluation) -> str:
     head = "<tr><th>Headcount (FTE)</th>" + "".join(
         f"<th>{esc(o.name)}</th>" for o in ev.scenario.offers) + "</tr>"
     cols = []
+    partial = False
     for o in ev.scenario.offers:
-        redeployed = today * float(point(o.transition.redeployed_share))
+        moved = sum(w.share for w in o.scope.waves) if o.scope is not None else 1.0
+        partial = partial or moved < 1.0 or (o.scope is not None and len(o.scope.waves) > 1)
+        displaced = today * moved
+        redeployed = displaced * float(point(o.transition.redeployed_share))
         retained = float(point(o.governance.retained_fte))
-        cols.append([today, today, redeployed, today - redeployed, retained, 0.0])
+        cols.append([today, displaced, redeployed, displaced - redeployed, retained,
+                     today - displaced])
     labels = ["In-house today (agents and supervisors, month 1)", "Displaced by the offer",
               "Redeployed (no severance)", "Leaving (severance and retention paid)",
               "Retained to govern the vendor", "Kept in-house (work not outsourced)"]
     rows = "".join(f"<tr><td>{esc(label)}</td>" + "".join(
         f"<td>{c[i]:,.1f}</td>" for c in cols) + "</tr>" for i, label in enumerate(labels))
-    return (f'<table class="bpo-table">{head}{rows}</table><p class="bpo-note">The whole '
-            f"process moves to the vendor after the parallel run, so everyone is displaced; "
-            f"governance staff are counted as a cost on the outsourced side.</p>")
+    note = ("Each offer's waves move their share of the work; the rest stays with a retained "
+            "in-house team sized for it (a cost on the outsourced side). Severance is paid when "
+            "each wave's parallel run ends." if partial else
+            "The whole process moves to the vendor after the parallel run, so everyone is "
+            "displaced.")
+    return (f'<table class="bpo-table">{head}{rows}</table><p class="bpo-note">{note} '
+            f"Governance staff are counted as a cost on the outsourced side.</p>")
+
+
+def baseline_html(ev: Evaluation) -> str:
+    """The modelled in-house baseline beside today's actual figures (``in_house.actual``), with
+    the gap, and what calibration did; empty when the scenario gives no actuals."""
+    from bpo_roi.model.flows import calibration_factor
+    from bpo_roi.scenario.schema import point
+
+    s = ev.scenario
+    actual = s.in_house.actual
+    if actual is None:
+        return ""
+    cur = esc(s.scenario.currency)
+    m = ev.monthly[ev.monthly.offer == ev.monthly.offer.iloc[0]]
+    fte = float(m[m.month == 1].in_house_fte.iloc[0])
+    year = m[(m.month >= 1) & (m.month <= 12)]
+    cost = float(year.in_house.sum()) * 12.0 / max(len(year), 1)
+    rows = []
+    if actual.fte is not None:
+        a = float(point(actual.fte))
+        rows.append(("FTE (agents and supervisors, month 1)", f"{fte:,.1f}", f"{a:,.1f}",
+                     f"{fte - a:+,.1f} ({(fte - a) / a:+.1%})"))
+    if actual.annual_cost is not None:
+        a = float(point(actual.annual_cost))
+        rows.append((f"Annual cost, first 12 months ({cur})", money(cost, digits=2),
+                     money(a, digits=2), f"{'+' if cost >= a else '−'}{money(abs(cost - a))} "
+                     f"({(cost - a) / a:+.1%})"))
+    body = "".join(f"<tr><td>{esc(r[0])}</td><td>{r[1]}</td><td>{r[2]}</td><td>{r[3]}</td></tr>"
+                   for r in rows)
+    factor = calibration_factor(s)
+    if factor is not None:
+        note = (f"Calibrated: in-house productivity is scaled by {factor:,.3f} so that month 1's "
+                f"modelled FTE equals payroll's"
+                + (f" (occupancy {pct(point(s.in_house.occupancy))} → "
+                   f"{pct(float(point(s.in_house.occupancy)) / factor)})"
+                   if s.workload.queue is None else " (the Erlang-sized agents)")
+                + "; calibration pins it, so the tornado does not move it.")
+    else:
+        note = ("Not calibrated: the baseline is modelled from the inputs; set "
+                "in_house.calibrate to scale it to payroll's FTE.")
+    return ('<table class="bpo-table"><tr><th>In-house baseline</th><th>Modelled</th>'
+            f"<th>Actual</th><th>Gap</th></tr>{body}</table>"
+            f'<p class="bpo-note">{esc(note)}</p>')
 
 
 def fiscal_years_html(ev: Evaluation) -> str:
