@@ -198,6 +198,39 @@ def test_cli_sequential_reads_the_order_from_the_new_file(tmp_path):
     assert proc.stdout.index("salary annual") < proc.stdout.index("monthly volume")
 
 
+def test_terminal_table_shows_long_labels_and_both_values_in_full():
+    from bpo_roi.cli.console import DIFF_LABEL_WIDTH, diff_table
+
+    old = load_scenario(CC)
+    long_name = "Nearshore per seat, " + "with a very long offer name " * 3 + "(v7 bid)"
+    data = old.model_dump(mode="json")
+    data["offers"][0]["name"] = long_name
+    old = type(old).model_validate(data)
+    path = "workload.handle_time_minutes"
+    dist = old.get(path)
+    wider = dist.model_copy(update={"low": dist.low * 0.8, "high": dist.high * 1.2})
+    new = old.with_overrides({path: wider.model_dump(), "offers.0.pricing.rate": 3_700,
+                              "in_house.salary_annual": 35_000})
+    table = diff_table(diff(old, new), "old.yaml", "new.yaml")
+    lines = table.splitlines()
+    # the distribution's new value used to be cut at 90 characters; both are shown whole
+    assert f"    old: {dist.describe()}" in lines and f"    new: {wider.describe()}" in lines
+    assert "    old: 3,900" in lines and "    new: 3,700" in lines
+    # the long label wraps under itself, the amount on its first line; nothing is cut
+    first = next(i for i, line in enumerate(lines) if line.startswith("  Offer 1 ("))
+    assert lines[first].endswith("USD")
+    wrapped = [lines[first][:-18].strip()]
+    for line in lines[first + 1:]:
+        if not line.startswith("    ") or line.startswith(("    old:", "    new:")):
+            break
+        wrapped.append(line.strip())
+    assert " ".join(wrapped) == f"Offer 1 ({long_name}), pricing, rate per seat month"
+    rows = [line for line in lines if line.startswith("  ")]  # the bridges, not the titles
+    assert max(len(line) for line in rows) <= 2 + DIFF_LABEL_WIDTH + 2 + 18
+    # a change that fits stays on one line
+    assert any(line.startswith("  In-house, salary annual: 42,000 → 35,000 ") for line in lines)
+
+
 def test_identical_versions_give_an_empty_diff():
     result = diff(load_scenario(HD), load_scenario(HD))
     assert result.changes.empty and result.effects.empty
