@@ -364,3 +364,14 @@ def test_bad_scope_input_is_one_clear_line_and_writes_nothing(tmp_path: Path, ca
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith(f"{path}:") and where in lines[0] and allowed in lines[0], lines
     assert not out.exists()
+
+
+def test_the_template_documents_every_scope_key():
+    from bpo_roi.scenario import schema
+
+    text = (ROOT / "templates" / "assumptions.yaml").read_text()
+    keys = ({k for cls in (schema.Wave, schema.Scope, schema.StrandedCost, schema.Actual,
+                           schema.Schedule) for k in cls.model_fields}
+            - {"notes", "source"}) | {"scope", "stranded_costs", "fixed_monthly_retained_share",
+                                      "actual", "calibrate", "billing"}
+    assert not [k for k in sorted(keys) if f"{k}:" not in text]
