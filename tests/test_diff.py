@@ -57,6 +57,32 @@ def test_effects_add_up_exactly_with_numbers_distributions_and_structure():
     assert_bridge_is_exact(result, old, new)
 
 
+def test_int_fields_are_inputs_and_a_list_that_changes_length_is_one():
+    # ints (parallel run months, a wave's go-live month) are inputs like any other, and a
+    # list that gains or loses items (waves, a schedule's months) is one structural input
+    single = load_scenario(HD)
+    new = single.with_overrides({"offers.0.parallel_run_months": 4})
+    (change,) = diff(single, new).changes.itertuples()
+    assert (change.input, change.old, change.new) == ("offers.0.parallel_run_months", "1", "4")
+    assert_bridge_is_exact(diff(single, new), single, new)
+    cb = ROOT / "assumptions" / "claims_back_office.yaml"
+    old = load_scenario(cb)
+    new = edited(cb, ("        - {go_live_month: 5, share: 0.4}",
+                      "        - {go_live_month: 7, share: 0.4}"),
+                 ("knowledge_transfer: {amount: 80000, months: [0, 1, 2, 3, 4]}",
+                  "knowledge_transfer: {amount: 80000, months: [0, 1, 2]}"),
+                 ("        - {go_live_month: 1, share: 0.35}\n        - {go_live_month: 4, "
+                  "share: 0.35}\n", "        - {go_live_month: 1, share: 0.70}\n"))
+    result = diff(old, new)
+    assert list(zip(result.changes["input"], result.changes["kind"], strict=True)) == [
+        ("offers.0.transition.knowledge_transfer.months", "structural"),
+        ("offers.0.scope.waves.1.go_live_month", "structural"),
+        ("offers.1.scope.waves", "structural")]
+    assert_bridge_is_exact(result, old, new)
+    for path in result.changes["input"]:  # each one moves some offer's NPV
+        assert result.effects[result.effects.input == path].npv_effect.abs().max() > 1
+
+
 def test_queue_sized_scenario_bridge_is_exact():
     # Erlang C staffing in batched runs must match the one-at-a-time evaluation exactly
     old = load_scenario(CC)
