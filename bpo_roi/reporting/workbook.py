@@ -30,7 +30,7 @@ Print-ready: landscape, one page wide, header rows repeated, panes frozen. Writt
 from __future__ import annotations
 
 import datetime as _dt
-import json
+import itertools
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,12 @@ import pandas as pd
 
 from bpo_roi.model.flows import OPTIONAL_COMPONENTS, OUTSOURCED_COMPONENTS
 from bpo_roi.model.timeline import fiscal_year, month_dates
-from bpo_roi.reporting.formatting import PRICING_LABELS, input_label, input_leaves
+from bpo_roi.reporting.formatting import (
+    COMPONENT_LABELS,
+    PRICING_LABELS,
+    input_label,
+    input_leaves,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from bpo_roi.analysis.business_case import Evaluation
@@ -52,11 +57,17 @@ METRIC_NAMES = ("npv", "pv_in_house", "pv_outsourced", "roi", "irr", "mirr", "pa
 
 MONEY, MONEY_CENTS, PERCENT, FACTOR = "#,##0", "#,##0.00", "0.0%", "0.000000"
 PERCENT_FINE, NUMBER = "0.00%", "#,##0.00##"  # 0.25 %, a monthly rate; 1.10, 0.0045
-_MIN_PRINT_SCALE = 0.55  # below this a printed sheet is too small to read
+_MIN_PRINT_SCALE = 0.7  # 7 pt from the 10 pt font: the smallest print a controller reads easily
+_PAGE_WIDTH_UNITS = 130  # A4 landscape less 0.4" margins, in Arial 10 column-width units
+FONT = {"font_name": "Arial", "font_size": 10}
+_LINE = 12.75  # points: the height of a row of Arial 10
+"""The workbook's font: Excel has Arial and LibreOffice its metric twin (Liberation Sans), so
+column widths and printed scales come out alike in both (Calibri, Excel's default, is often
+missing where LibreOffice runs, and its stand-in is wider)."""
 _MONTHLY_HELPERS = ("Paid back from here", "Discounted paid back from here",
                     "Last sign of savings", "Sign change")
 """Monthly columns that only feed formulas (payback, IRR uniqueness): right of the print area."""
-_SOURCE_WIDTH = 44  # characters: the Inputs sheet's source column, wrapped
+_SOURCE_WIDTH = 30  # characters: the Inputs sheet's source column, wrapped
 _TOLERANCE = 1e-9  # payback: cumulative savings ≥ −1e-9 × max |savings|, as in the engine
 
 _IN_HOUSE = ("salaries", "benefits", "supervision", "overhead", "attrition", "fixed", "rework")
@@ -123,7 +134,8 @@ def write_results_xlsx(ev: Evaluation, target: str | os.PathLike[str], *,
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                               "strings_to_urls": False,
                                               "strings_to_numbers": False,
-                                              "nan_inf_to_errors": True})
+                                              "nan_inf_to_errors": True,
+                                              "default_format_properties": FONT})
         try:
             _Writer(book, ev, simulation, tornado, run or {}).write()
         finally:
@@ -140,7 +152,9 @@ class _Writer:
         self.offers = list(ev.metrics.index)
         self.offer_names = [o.name for o in ev.scenario.offers]
         self.rate = float(getattr(s.discount_rate_annual, "point", s.discount_rate_annual))
-        f = book.add_format
+        def f(props: dict[str, Any]) -> Any:  # top-aligned: rows a wrapped note makes taller
+            return book.add_format({"valign": "top", **props})
+
         self.fmt = {
             "head": f({"bold": True, "bg_color": "#E8EEF5", "border": 1, "text_wrap": True,
                        "valign": "top"}),
@@ -150,13 +164,15 @@ class _Writer:
             "num": f({"num_format": NUMBER}), "text": f({}), "fte": f({"num_format": "#,##0.0"}),
             "pct2": f({"num_format": PERCENT_FINE}),
             "title": f({"bold": True, "font_size": 14}), "bold": f({"bold": True}),
-            "wrap": f({"text_wrap": True, "valign": "top"}),
+            "wrap": f({"text_wrap": True}), "unit": f({"indent": 1}),
+            "shrink": f({"shrink": True}),
         }
 
     # -- helpers ------------------------------------------------------------------------------
 
     def _sheet(self, name: str, widths: list[float], landscape: bool = True) -> Any:
         ws = self.book.add_worksheet(name)
+        ws.set_default_row(_LINE)
         for j, w in enumerate(widths):
             ws.set_column(j, j, w)
         if landscape:
@@ -180,6 +196,8 @@ class _Writer:
                            or m[f"outsourced.{c}"].any()]
         self.about = self.book.add_worksheet("About")  # first tab; filled last
         self.metrics_ws = self.book.add_worksheet("Metrics")
+        for ws in (self.about, self.metrics_ws):
+            ws.set_default_row(_LINE)
         self._inputs()
         self._monthly()
         self._metrics()
@@ -201,14 +219,14 @@ class _Writer:
 
         s = self.ev.scenario
         sections = self._sections()
-        section_width = min(30, max(12, *(len(name) for name, _, _ in sections)))
-        widths = [section_width, 40, 13, 12, 11, 10, 10, 10, 10, 10, _SOURCE_WIDTH]
+        section_width = min(27, max(12, *(len(name) for name, _, _ in sections)))
+        widths = [section_width, 36, 12, 13, 10, 9, 9, 9, 9, 9, _SOURCE_WIDTH]
         ws = self._sheet("Inputs", widths)
         self._header(ws, ["Section", "Input", "Value", "Unit", "Distribution", "Low",
                           "Most likely", "High", "Mean", "Sd", "Source of the section"])
         ws.set_row(0, 30)
         f = self.fmt
-        wrap_section = self.book.add_format({"text_wrap": True, "valign": "top"})
+        wrap_section = f["shrink"]  # a long offer name shrinks to the column
         row = 1
         numeric = set(s.numeric_paths())
         for section, model, prefix in sections:
@@ -219,34 +237,38 @@ class _Writer:
                     continue
                 ws.write_string(row, 0, section, wrap_section)
                 relative = path.split(".", 2 if path.startswith("offers.") else 1)[-1]
-                ws.write_string(row, 1, input_label(relative))
+                ws.write_string(row, 1, input_label(relative), f["text"])
                 point = value.point if isinstance(value, Distribution) else value
                 percent = path in numeric and s.field_bounds(path)["percent"]
-                unit = _unit(path, percent, self.currency)
+                number = isinstance(point, int | float) and not isinstance(point, bool)
+                unit = _unit(path, percent, self.currency) if number else ""
                 if isinstance(point, bool):
-                    ws.write_string(row, 2, "yes" if point else "no")
+                    ws.write_string(row, 2, "yes" if point else "no", f["text"])
                 elif isinstance(point, int | float):
                     ws.write_number(row, 2, float(point), self._number_format(
                         point, percent, unit == self.currency))
                 elif isinstance(point, tuple | list):
-                    ws.write_string(row, 2, ", ".join(f"{v:,.6g}" for v in point))
+                    ws.write_string(row, 2, ", ".join(f"{v:,.6g}" for v in point), f["text"])
                 else:
                     ws.write_string(row, 2, PRICING_LABELS.get(str(point), str(point))
-                                    if path.endswith("pricing.model") else str(point))
-                ws.write_string(row, 3, unit)
+                                    if path.endswith("pricing.model") else str(point), f["text"])
+                ws.write_string(row, 3, unit, f["unit"])
                 if isinstance(value, Distribution):
-                    ws.write_string(row, 4, "PERT" if value.dist == "pert" else value.dist)
+                    ws.write_string(row, 4, "PERT" if value.dist == "pert" else value.dist,
+                                    f["unit"])
                     for j, key in ((5, "low"), (6, "mode"), (7, "high"), (8, "mean"), (9, "sd")):
                         v = getattr(value, key, None)
                         if v is not None:
                             ws.write_number(row, j, float(v), self._number_format(
                                 v, percent, unit == self.currency))
-                lines = max(1, -(-len(section) // section_width))  # a long offer name wraps
+                lines = 1
                 if first and source:
                     ws.write_string(row, 10, source, f["wrap"])
-                    lines = max(lines, -(-len(source) // _SOURCE_WIDTH))
+                    # Arial 10 text is narrower than the digits a width counts, less the
+                    # words that wrap early: about 1.1 characters a unit of width
+                    lines = max(lines, -(-len(source) // int(_SOURCE_WIDTH * 1.1)))
                 if lines > 1:
-                    ws.set_row(row, 15 * lines)
+                    ws.set_row(row, _LINE * lines)
                 first = False
                 if path == "scenario.discount_rate_annual":
                     self.book.define_name("discount_rate_annual", f"=Inputs!$C${row + 1}")
@@ -258,17 +280,18 @@ class _Writer:
         ws.write_string(row, 1, "Discount rate, monthly (derived)")
         ws.write_formula(row, 2, f"=(1+Inputs!$C${rate_row + 1})^(1/12)-1", self.fmt["pct2"],
                          (1.0 + self.rate) ** (1 / 12) - 1.0)
-        ws.write_string(row, 3, "a month")
+        ws.write_string(row, 3, "a month", f["unit"])
         self.book.define_name("discount_rate_monthly", f"=Inputs!$C${row + 1}")
         ws.autofilter(0, 0, row, len(widths) - 1)
 
     def _number_format(self, value: Any, percent: bool, money: bool) -> Any:
-        """A rate as a percentage, a whole number without decimals, money without cents from
-        100 up, anything else with two to four decimals."""
+        """A rate as a percentage (two decimals where one would hide a digit), a whole
+        number, money from 100 up and any number from 1,000 up without decimals, money below
+        100 with cents, anything else with two to four decimals."""
         v = float(value)
         if percent:
             return self.fmt["pct"] if round(v * 1000, 9).is_integer() else self.fmt["pct2"]
-        if v.is_integer() or (money and abs(v) >= 100):
+        if v.is_integer() or abs(v) >= (100 if money else 1000):
             return self.fmt["money"]
         return self.fmt["cents"] if money else self.fmt["num"]
 
@@ -292,18 +315,19 @@ class _Writer:
         out = [f"outsourced.{c}" for c in outsourced]
         columns = (["Offer", "Month", "Date", "Fiscal year", "Volume"]
                    + [f"In-house: {_label(c)}" for c in _IN_HOUSE] + ["In-house total"]
-                   + [f"Outsourced: {_label(c)}" for c in outsourced]
+                   + [f"Outsourced: {COMPONENT_LABELS.get(c, _label(c))}" for c in outsourced]
                    + ["Outsourced total", "Savings", "Cumulative savings", "Discount factor",
                       "Discounted savings", "Discounted cumulative", "In-house FTE",
                       "Vendor billed units"] + list(_MONTHLY_HELPERS))
         widths = [20, 7, 9, 7, 11] + [11] * (len(columns) - 5)
         ws = self._sheet("Monthly", widths)
         self._header(ws, columns)
-        ws.set_row(0, 45)
-        self._print_monthly(ws, widths, len(columns) - len(_MONTHLY_HELPERS))
+        ws.set_row(0, 4 * _LINE)  # "Outsourced: Transition & knowledge transfer" wraps to 4
         pos = {name: j for j, name in enumerate(columns)}
+        self._print_monthly(ws, widths, [pos["In-house total"] + 1,
+                                         pos["Savings"]], len(columns) - len(_MONTHLY_HELPERS))
         c_ih0, c_ih1 = pos[f"In-house: {_label(_IN_HOUSE[0])}"], pos["In-house total"] - 1
-        c_o0, c_o1 = pos[f"Outsourced: {_label(outsourced[0])}"], pos["Outsourced total"] - 1
+        c_o0, c_o1 = pos["In-house total"] + 1, pos["Outsourced total"] - 1
         L = {k: _col(v) for k, v in pos.items()}
         self.blocks: dict[str, tuple[int, int]] = {}
         self.cols = L
@@ -320,7 +344,7 @@ class _Writer:
             last_sign, changes = _signs(savings)
             for i, r in t.iterrows():
                 R = row + 1  # this row in Excel numbering
-                ws.write_string(row, 0, str(name))
+                ws.write_string(row, 0, str(name), self.fmt["shrink"])  # a long name shrinks
                 ws.write_number(row, 1, int(r.month), self.fmt["int"])
                 ws.write_datetime(row, 2, dates[int(r.month)], self.fmt["date"])
                 ws.write_number(row, 3, fiscal_year(str(r.date), fy_start), self.fmt["int"])
@@ -377,27 +401,40 @@ class _Writer:
         ws.autofilter(0, 0, row - 1, len(columns) - 1)
         self.monthly_last_row = row
 
-    def _print_monthly(self, ws: Any, widths: list[float], printed: int) -> None:
-        """Print the Monthly sheet so a controller can read it: A4 landscape, the helper
-        columns (paid back from here, signs of savings) left out of the print area, Offer,
-        Month and Date repeated on every page, pages ordered across then down.
+    def _print_monthly(self, ws: Any, widths: list[float], groups: list[int],
+                       printed: int) -> None:
+        """Print the Monthly sheet so a controller can read it.
 
-        Chosen scale: one page wide only when that still prints at 55 % or more (about 6 pt
-        from 11 pt); otherwise the fewest pages wide that keep it at 55 % or more (two for
-        the shipped scenarios, at about 70 %), rows running on as many pages tall as needed.
+        A4 landscape; Offer, Month and Date repeated on every page; pages ordered across, then
+        down; the helper columns (paid back from here, signs of savings) left out of the print
+        area. The page breaks fall between the column groups (volume and in-house costs |
+        outsourced costs | savings and discounting), so each page is one group with its total,
+        at one fixed scale: the largest that fits the widest group on a page, at most 100 %.
+        A group too wide even at 70 % (7 pt) is split across pages at that scale, and a group
+        that fits in what is left of a page joins it. The alternative, the whole table fitted
+        to one or two pages wide, prints the shipped scenarios at 40-65 %, too small to read.
         """
-        page_px = (11.69 - 0.8) * 96  # A4 landscape less the margins, in pixels at 96 dpi
-        px = [w * 7 + 5 for w in widths[:printed]]  # Excel: 7 px a character + padding
-        total, repeated = sum(px), sum(px[:3])
-        pages = 1
-        while min(1.0, pages * page_px / (total + (pages - 1) * repeated)) < _MIN_PRINT_SCALE:
-            pages += 1
+        repeated = sum(widths[:3])
+        bounds = [3, *groups, printed]  # first column of each group, then the end
+        span = {a: sum(widths[a:b]) for a, b in itertools.pairwise(bounds)}
+        widest = max(repeated + width for width in span.values())
+        scale = max(_MIN_PRINT_SCALE, min(1.0, _PAGE_WIDTH_UNITS / widest))
+        room = _PAGE_WIDTH_UNITS / scale
+        breaks, used = [], repeated
+        for j in range(3, printed):
+            # a new page for a group that does not fit whole on this one, or for a column
+            # that does not fit (a group wider than a page, split)
+            if used > repeated and used + (span[j] if j in span else widths[j]) > room:
+                breaks.append(j)
+                used = repeated
+            used += widths[j]
         ws.set_paper(9)
-        ws.fit_to_pages(pages, 0)
+        ws.set_print_scale(int(scale * 100))
+        ws.set_v_pagebreaks(breaks)
         ws.print_area(0, 0, self.ev.monthly.shape[0], printed - 1)
         ws.repeat_columns(0, 2)
         ws.print_across()
-        self.monthly_pages_wide = pages
+        self.monthly_print = {"scale": int(scale * 100), "breaks": breaks}
 
     # -- Metrics --------------------------------------------------------------------------------
 
@@ -446,7 +483,8 @@ class _Writer:
             def at(key: str, c: str = c) -> str:
                 return f"{c}{row_of[key] + 1}"
 
-            ws.write_string(row_of["pricing_model"], k, str(m.pricing_model).replace("_", "-"))
+            ws.write_string(row_of["pricing_model"], k,
+                            PRICING_LABELS.get(str(m.pricing_model), str(m.pricing_model)))
             cells = [
                 ("npv", f"=SUM({rng('Discounted savings')})", "money", m.npv),
                 ("pv_in_house", f"=SUMPRODUCT({rng('In-house total')},{rng('Discount factor')})",
@@ -579,7 +617,7 @@ class _Writer:
         t = self.tornado
         s = self.ev.scenario
         offer = str(t.attrs.get("offer") or self.ev.recommendation)
-        ws = self._sheet("Tornado", [62, 13, 13, 13, 20, 20, 20, 10])
+        ws = self._sheet("Tornado", [62, 13, 13, 13, 20, 20, 20, 11])
         self._header(ws, ["Driver", "Base value", "Low value", "High value",
                           f"NPV of {offer}, driver low ({cur})",
                           f"NPV of {offer}, driver high ({cur})", f"NPV range ({cur})",
@@ -595,7 +633,7 @@ class _Writer:
                 ws.write_number(k, j, v, self._number_format(v, percent, money))
             for j, key in ((4, "npv_low"), (5, "npv_high"), (6, "npv_range")):
                 ws.write_number(k, j, float(getattr(r, key)), self.fmt["money"])
-            ws.write_string(k, 7, str(r.basis))
+            ws.write_string(k, 7, str(r.basis), self.fmt["unit"])
         base = t.attrs.get("base_npv")
         if base is not None:
             ws.write_string(len(t) + 2, 0, f"NPV of {offer} with every driver at its base "
@@ -608,8 +646,8 @@ class _Writer:
         from bpo_roi import __version__
 
         ws = self.about
-        ws.set_column(0, 0, 30)
-        ws.set_column(1, 1, 90)
+        ws.set_column(0, 0, 24)
+        ws.set_column(1, 1, 66)
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         s = self.ev.scenario.scenario
@@ -622,16 +660,20 @@ class _Writer:
             ("Illustrative inputs", "yes" if s.illustrative else "no"),
             ("Scenario file", str(run.get("file", ""))),
             ("Scenario file SHA-256", str(run.get("sha256", ""))),
-            ("Monte Carlo trials", str(run.get("trials", "—"))),
+            ("Monte Carlo trials", "—" if run.get("trials") is None else f"{run['trials']:,}"),
             ("Seed", str(run.get("seed", "—"))),
-            ("Overrides", json.dumps(run.get("overrides") or {}, ensure_ascii=False)),
+            ("Overrides", "; ".join(f"{k} = {v}" for k, v in (run.get("overrides") or {}).items())
+             or "none"),
             ("bpo-roi version", __version__),
             ("Written", _dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
         ]
         ws.write_string(0, 0, "Outsourcing business case", self.fmt["title"])
+        ws.set_row(0, 20)
         for i, (label, value) in enumerate(rows, start=2):
             ws.write_string(i, 0, label, self.fmt["bold"])
-            ws.write_string(i, 1, value)
+            ws.write_string(i, 1, value, self.fmt["wrap"])
+            if len(value) > 80:  # a long path or many overrides: wrapped
+                ws.set_row(i, _LINE * -(-len(value) // 80))
         calendar = " (here the calendar years)" if s.fiscal_year_start_month == 1 else ""
         guide = [
             "How to read this workbook",
@@ -657,17 +699,16 @@ class _Writer:
         ws.write_string(start, 0, guide[0], self.fmt["bold"])
         for i, line in enumerate(guide[1:], start=start + 1):
             ws.write_string(i, 1, line, self.fmt["wrap"])
-            ws.set_row(i, 15 * -(-len(line) // 95) + 2)  # its lines wrapped at 90 characters
+            ws.set_row(i, _LINE * -(-len(line) // 80) + 2)  # wrapped: about 80 characters a line
 
 
 _MONEY_WORDS = ("salary", "cost", "rate_per", "fee", "overhead", "fixed_monthly", "selection",
                 "legal", "transfer", "travel", "integration", "severance", "bonus", "exit",
                 "per_transaction", "amount")
 _UNIT_WORDS = (("minutes", "minutes"), ("seconds", "seconds"), ("hours", "hours"),
-               ("days", "days"), ("monthly_volume", "transactions a month"),
-               ("volume", "transactions"), ("months", "months"), ("month", "month"),
-               ("fte", "FTE"), ("seats", "seats"), ("factor", "×"), ("multiplier", "×"),
-               ("span_of_control", "staff per supervisor"))
+               ("days", "days"), ("volume", "transactions"), ("months", "months"),
+               ("month", "month"), ("fte", "FTE"), ("seats", "seats"), ("factor", "×"),
+               ("multiplier", "×"), ("span_of_control", "staff per supervisor"))
 
 
 def _unit(path: str, percent: bool, currency: str) -> str:
