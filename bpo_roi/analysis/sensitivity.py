@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi._validation import invalid_parameter
+from bpo_roi._validation import interval_text, invalid_parameter, shown
 from bpo_roi.scenario.distributions import Distribution, quantile
 from bpo_roi.scenario.labels import input_label
 from bpo_roi.scenario.schema import Scenario, point
@@ -99,8 +99,8 @@ def tornado(scenario: Scenario, offer: int | str | None = None, swing: float = 0
     True
     """
     if isinstance(swing, bool) or not isinstance(swing, (int, float)) or not 0 < swing < 1:
-        raise invalid_parameter("swing", "tornado", "a fraction above 0 and below 1 "
-                                "(0.2 = ±20 %)", swing)
+        raise invalid_parameter("swing", "tornado", interval_text(gt=0, lt=1, what="a fraction")
+                                + " (0.2 = ±20 %)", swing)
     k = _offer_for(scenario, offer)
     if paths is None:
         from bpo_roi.model.flows import cash_flows
@@ -191,7 +191,8 @@ def grid(scenario: Scenario, x: str, x_values: Sequence[float], y: str,
     x = _check_path(scenario, x, "x", "grid")
     y = _check_path(scenario, y, "y", "grid")
     if x == y:
-        raise ValueError(f"The 'x' and 'y' parameters of grid must differ. Got {x!r} twice.")
+        raise invalid_parameter("y", "grid", "an assumption other than x's", y,
+                                got=f"{shown(y)}, the same as x,")
     xs = _grid_values(scenario, x, x_values, "x_values")
     ys = _grid_values(scenario, y, y_values, "y_values")
     k = scenario.offer_index(offer, "grid")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bpo_roi._validation import interval_text, invalid_parameter
 from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
 from bpo_roi.reporting.files import KIT_MARKER
 from bpo_roi.resources import notebook_path
@@ -36,7 +37,6 @@ __all__ = ["NOTEBOOK", "RunResult", "add_run_parser", "parse_parameters", "run_r
 NOTEBOOK = notebook_path("business_case")
 RESERVED = {"assumptions_path": "it is set from each FILE", "overrides":
             "give overrides one by one as -p section.field=VALUE"}
-MAX_TRIALS = 1_000_000
 MAX_SEED = 2**63 - 1
 DEFAULT_CELL_TIMEOUT = 600
 
@@ -123,20 +123,24 @@ def _typed(name: str, value: Any, raw: str, type_name: str) -> Any:
         "list": isinstance(value, list),
         "str": True,
     }.get(kind, True)
+    command = "bpo-roi run"  # the -p parameters are the business-case notebook's, set by it
     if not ok:
         article = "an" if kind[:1] in "aeiou" else "a"
-        raise ParameterError(f"-p {name}: The '{name}' parameter must be {article} {kind}. "
-                             f"Got {raw!r} instead.")
+        raise ParameterError(f"-p {name}: "
+                             f"{invalid_parameter(name, command, f'{article} {kind}', raw)}")
     if kind == "str":
         return raw
     if kind == "float":
         return float(value)
-    if name == "trials" and not 1 <= value <= MAX_TRIALS:
-        raise ParameterError(f"-p trials: The 'trials' parameter must be an int from 1 to "
-                             f"{MAX_TRIALS:,}. Got {value} instead.")
+    if name == "trials":
+        from bpo_roi.analysis.monte_carlo import MAX_TRIALS, TRIALS_RULE
+
+        if not 1 <= value <= MAX_TRIALS:
+            raise ParameterError(f"-p trials: "
+                                 f"{invalid_parameter(name, command, TRIALS_RULE, value)}")
     if name == "seed" and not 0 <= value <= MAX_SEED:
-        raise ParameterError(f"-p seed: The 'seed' parameter must be an int from 0 to "
-                             f"{MAX_SEED:,}. Got {value} instead.")
+        rule = interval_text(ge=0, le=MAX_SEED, what="an int")
+        raise ParameterError(f"-p seed: {invalid_parameter(name, command, rule, value)}")
     return value
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from bpo_roi._validation import invalid_parameter
 from bpo_roi.scenario.schema import PRICING_MODELS, Scenario, error_location
 
 __all__ = [
@@ -108,18 +109,20 @@ def overrides_from(value: Any) -> dict[str, Any]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    rule = "a mapping of dotted paths to values (a dict, or its JSON or YAML text)"
     if value is None or (isinstance(value, str) and not value.strip()):
         return {}
     if isinstance(value, str):
         try:
             value = YAML(typ="safe", pure=True).load(value)  # JSON is YAML
         except YAMLError as exc:
-            raise ValueError(f"The 'overrides' parameter must be a mapping of dotted paths to "
-                             f"values, as JSON or YAML. Got text that does not parse "
-                             f"({str(exc).splitlines()[0]}).") from None
+            raise invalid_parameter("overrides", "overrides_from", rule, value,
+                                    got=f"text that does not parse "
+                                        f"({str(exc).splitlines()[0]})") from None
     if not isinstance(value, dict):
-        raise ValueError(f"The 'overrides' parameter must be a mapping of dotted paths to "
-                         f"values. Got {type(value).__name__} instead.")
+        article = "an" if type(value).__name__[:1] in "aeiou" else "a"
+        raise invalid_parameter("overrides", "overrides_from", rule, value,
+                                got=f"{article} {type(value).__name__}")
     return {str(k): v for k, v in value.items()}
 
 

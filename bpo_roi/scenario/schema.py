@@ -43,7 +43,7 @@ from pydantic import (
     model_validator,
 )
 
-from bpo_roi._validation import interval_text, invalid_parameter
+from bpo_roi._validation import interval_text, invalid_parameter, shown
 from bpo_roi.scenario.distributions import Distribution, check_distribution
 
 __all__ = [
@@ -947,7 +947,7 @@ class Scenario(_Section):
     def get(self, path: str) -> Any:
         """The value at a dotted path such as ``"offers.0.pricing.rate_per_hour"``."""
         node: Any = self
-        for part in _split(path):
+        for part in _split(path, "Scenario.get"):
             node = node[int(part)] if isinstance(node, tuple | list) else getattr(node, part)
         return node
 
@@ -1013,7 +1013,7 @@ class Scenario(_Section):
         """Allowed range of the numeric field at ``path``: keys ``ge``, ``le``, ``gt``, ``lt``
         (``None`` where open), ``allowed`` (the rule in words) and ``percent`` (the field is a
         rate or fraction, shown as a percentage)."""
-        parts = _split(path)
+        parts = _split(path, "Scenario.field_bounds")
         if parts[-1].isdigit():  # an item of a list field (seasonality.3): the list's bounds
             parts = parts[:-1]
         parent = self.get(".".join(parts[:-1])) if len(parts) > 1 else self
@@ -1066,15 +1066,20 @@ def _plain(value: Any) -> Any:
     return copy.copy(value)
 
 
-def _split(path: str) -> list[str]:
+def _split(path: str, function: str) -> list[str]:
+    """The parts of a dotted path; a bad one is an error of ``function``'s ``path`` parameter
+    (of its ``overrides`` keys, for :meth:`Scenario.with_overrides`)."""
     if not isinstance(path, str) or not path or any(p == "" for p in path.split(".")):
-        raise ValueError(f"The 'path' must be a dotted path like 'workload.monthly_volume'. "
-                         f"Got {path!r} instead.")
+        example = "like 'workload.monthly_volume'"
+        if function == "Scenario.with_overrides":
+            raise invalid_parameter("overrides", function, f"a mapping keyed by dotted paths "
+                                    f"{example}", path, got=f"the key {shown(path)}")
+        raise invalid_parameter("path", function, f"a dotted path {example}", path)
     return path.split(".")
 
 
 def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    parts = _split(path)
+    parts = _split(path, "Scenario.with_overrides")
     node: Any = data
     walked: list[str] = []
     for i, part in enumerate(parts):

@@ -261,16 +261,13 @@ def erlang_a_agents(calls_per_interval: ArrayLike, aht_seconds: ArrayLike,
     [0, 15]
     """
     func = "erlang_a_agents"
-    target = _checked(service_level, "service_level", func,
-                      "a fraction strictly between 0 and 1", lambda v: (v > 0) & (v < 1))
+    target = _checked(service_level, "service_level", func, what="a fraction", gt=0, lt=1)
     t = _answer(answer_seconds, func)
     p = _patience(patience_seconds, func)
     abandon_cap = _checked(1.0 if max_abandon_rate is None else max_abandon_rate,
-                           "max_abandon_rate", func, "a fraction in the interval (0, 1]",
-                           lambda v: (v > 0) & (v <= 1))
+                           "max_abandon_rate", func, what="a fraction", gt=0, le=1)
     occupancy_cap = _checked(1.0 if max_occupancy is None else max_occupancy, "max_occupancy",
-                             func, "a fraction in the interval (0, 1]",
-                             lambda v: (v > 0) & (v <= 1))
+                             func, what="a fraction", gt=0, le=1)
     shape, traffic, aht, (target, t, p, abandon_cap, occupancy_cap) = _inputs(
         func, calls_per_interval, aht_seconds, interval_seconds, target, t, p, abandon_cap,
         occupancy_cap)
