@@ -253,11 +253,37 @@ class _Section(BaseModel):
         if name.startswith("_"):  # private state (the point-value memo) is the model's own
             super().__setattr__(name, value)
             return
+        import typing
+
+        # A section does not know where it sits, but its class does, from the schema: every
+        # path at which the schema holds this class ("<i>" for a list index).
+        def paths(model: type[BaseModel], prefix: str, seen: tuple[type, ...]) -> Any:
+            for field, info in model.model_fields.items():
+                stack = [(info.annotation, False)]
+                while stack:
+                    kind, listed = stack.pop()
+                    if isinstance(kind, type) and issubclass(kind, _Section):
+                        path = f"{prefix}{field}" + (".<i>" if listed else "")
+                        if kind is type(self):
+                            yield path
+                        if kind not in seen:
+                            yield from paths(kind, path + ".", (*seen, kind))
+                    elif typing.get_origin(kind) is not None:
+                        listed |= typing.get_origin(kind) in (list, tuple)
+                        stack += [(arg, listed) for arg in typing.get_args(kind)]
+
+        where = ([""] if type(self) is Scenario else
+                 list(dict.fromkeys(paths(Scenario, "", ()))))
+        examples = " or ".join(f"s.with_overrides({{'{w + '.' if w else ''}{name}': "
+                               f"{shown(value)}}})" for w in where[:3])
+        if not examples:  # not reachable from a scenario: say what the path ends with
+            examples = f"s.with_overrides({{'<path to the {type(self).__name__}>.{name}': ...}})"
+        if len(where) > 3:
+            examples += f" (or another of its {len(where)} places)"
+        index = " (<i>: the 0-based index in the list)" if "<i>" in examples else ""
         raise ScenarioIsImmutableError(
             f"Scenario inputs cannot be changed in place ({type(self).__name__}.{name} = "
-            f"{value!r}). Make a new scenario instead: scenario.with_overrides("
-            f"{{'section.{name}': {value!r}}}), e.g. "
-            f"s.with_overrides({{'in_house.salary_annual': 60000}}).")
+            f"{shown(value)}). Make a new scenario instead: {examples}{index}.")
 
     def __delattr__(self, name: str) -> None:
         raise ScenarioIsImmutableError(
