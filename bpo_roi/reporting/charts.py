@@ -271,7 +271,7 @@ def tornado_chart(table: Any, currency: str, top: int = 12,
     fig.update_layout(barmode="overlay", height=110 + 26 * len(t),
                       margin={"l": 330, "r": 50, "t": 60, "b": 110}, legend=_LEGEND_AT_FOOT)
     fig.update_xaxes(tickformat=",.0f", title=f"NPV ({currency})", showgrid=True,
-                     gridcolor="#eeeeee", nticks=6, tickangle=0)
+                     gridcolor="#eeeeee", nticks=6)
     fig.update_yaxes(title="", showgrid=False)
     fig.add_vline(x=base, line_color="#555555", line_dash="dot")
     return fig
