@@ -159,7 +159,7 @@ def cost_breakdown(ev: Evaluation, fig: go.Figure | None = None) -> go.Figure:
                       legend={"orientation": "v", "x": 1.02, "y": 1.0, "yanchor": "top",
                               "traceorder": "reversed", "maxheight": legend_px,
                               "font": {"size": 12}},
-                      margin={"r": 250, "b": 24 + 17 * lines})
+                      margin={"r": 300, "b": 24 + 17 * lines})
     fig.update_xaxes(tickmode="array", tickvals=x, ticktext=ticks)
     return fig
 
