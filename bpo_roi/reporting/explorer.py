@@ -64,11 +64,11 @@ class Explorer:
         self.picker = w.Dropdown(options=options, value=str(first), description="Scenario")
         self.offer_picker = w.Dropdown(description="Offer")
         style = {"description_width": "160px"}
-        layout = w.Layout(width="440px")
 
         def slider(cls: Any, description: str, **kw: Any) -> Any:
+            # a layout of its own: hiding one control (a clause the offer lacks) hides only it
             return cls(description=description, continuous_update=False, style=style,
-                       layout=layout, **kw)
+                       layout=w.Layout(width="440px"), **kw)
 
         self.controls: dict[str, Any] = {
             "monthly_volume": slider(w.FloatSlider, "Monthly volume", readout_format=",.0f"),
