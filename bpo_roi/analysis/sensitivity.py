@@ -80,7 +80,8 @@ def tornado(scenario: Scenario, offer: int | str | None = None, swing: float = 0
         Relative move for drivers without a distribution (0.2 = ±20 %), between 0 and 1.
     paths : list of str, optional
         Drivers to move (default: every numeric assumption the offer's model reads whose low
-        and high differ; inputs pinned by calibration and other offers' inputs are left out).
+        and high differ and that moves the NPV; inputs pinned by calibration and other
+        offers' inputs are left out).
 
     Returns
     -------
@@ -148,6 +149,11 @@ def tornado(scenario: Scenario, offer: int | str | None = None, swing: float = 0
         "basis": [d[4] for d in drivers],
     })
     table["npv_range"] = (table.npv_high - table.npv_low).abs()
+    if paths is None:
+        # a driver that moves nothing (pinned by calibration, or a minimum that binds at both
+        # ends) is not a driver: it is left out rather than ranked last
+        moves = np.maximum((table.npv_low - base_npv).abs(), (table.npv_high - base_npv).abs())
+        table = table[moves > 1e-9 * max(1.0, abs(base_npv))]
     names = [o.name for o in scenario.offers]
     table.insert(1, "label", [input_label(d, names) for d in table.driver])
     table = table.sort_values("npv_range", ascending=False, kind="stable").reset_index(drop=True)

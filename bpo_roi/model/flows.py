@@ -160,49 +160,45 @@ def _queue_shape(inp: _Inputs, s: Scenario) -> QueueShape:
 def _in_house_agents(inp: _Inputs, s: Scenario, volume: np.ndarray, hours: np.ndarray
                      ) -> np.ndarray:
     """In-house agent FTEs sized for ``volume``: work hours ÷ productive hours per FTE, or
-    Erlang C / A agent-hours ÷ paid hours after shrinkage when a queue is given; scaled by the
-    calibration factor when ``in_house.calibrate`` is set (occupancy is then pinned by it)."""
+    Erlang C / A agent-hours ÷ paid hours after shrinkage when a queue is given (before any
+    calibration, see :func:`_calibration`)."""
     paid = inp("in_house.paid_hours_per_month")
     shrinkage = inp("in_house.shrinkage")
-    factor = _calibration_factor(s) if s.in_house.calibrate else 1.0
     if s.workload.queue is not None:
         # Erlang C gives agent-hours on the phones; shrinkage turns them into paid FTEs
         agent_hours = queue_agent_hours(volume, inp("workload.handle_time_minutes"),
                                         _queue_shape(inp, s))
-        return agent_hours / (paid * (1.0 - shrinkage)) * factor
-    occupancy = (float(point(s.in_house.occupancy)) if s.in_house.calibrate
-                 else inp("in_house.occupancy"))
-    return hours / in_house.productive_hours_per_fte(paid, shrinkage, occupancy) * factor
+        return agent_hours / (paid * (1.0 - shrinkage))
+    occupancy = inp("in_house.occupancy")
+    return hours / in_house.productive_hours_per_fte(paid, shrinkage, occupancy)
 
 
-def _calibration_factor(s: Scenario) -> float:
-    """``actual.fte ÷ modelled FTE in month 1`` at the point values (agents and supervisors):
-    the scale on in-house productivity that makes the baseline match payroll. Fixed for every
-    trial, so calibration anchors the baseline and does not absorb the uncertainty."""
-    memo = s.point_values()
-    if "\0calibration" not in memo:
-        inp = _Inputs(s, None)
-        horizon = s.scenario.horizon_months
-        volume = _volume(inp, s, horizon)[:, :2]
-        hours = workload.work_hours(volume, inp("workload.handle_time_minutes"))
-        paid, shrinkage = inp("in_house.paid_hours_per_month"), inp("in_house.shrinkage")
-        if s.workload.queue is not None:
-            agents = queue_agent_hours(volume, inp("workload.handle_time_minutes"),
-                                       _queue_shape(inp, s)) / (paid * (1.0 - shrinkage))
-        else:
-            agents = hours / in_house.productive_hours_per_fte(
-                paid, shrinkage, float(point(s.in_house.occupancy)))
-        heads = float(agents[0, 1]) * (1.0 + 1.0 / float(point(s.in_house.span_of_control)))
-        actual = float(point(s.in_house.actual.fte))
-        memo["\0calibration"] = actual / heads if heads > 0 else 1.0
-    return memo["\0calibration"]
+def _calibration(inp: _Inputs, s: Scenario, agents: np.ndarray) -> Any:
+    """The scale on in-house productivity that makes month 1's modelled FTE (agents and
+    supervisors) equal ``in_house.actual.fte``, per trial: ``k = actual.fte ÷ heads_1`` (1.0
+    without ``calibrate``). Applied to every in-house team of the scenario. Computed in every
+    trial and what-if alike, it pins month 1's in-house FTE at payroll's figure: inputs that
+    only set the team's size (occupancy, shrinkage, paid hours, handle time, the volume's
+    level, the queue's targets) no longer move the in-house cost, only its path after month 1
+    (growth, seasonality) does."""
+    if not s.in_house.calibrate or agents.shape[-1] < 2:
+        return 1.0
+    heads = agents[:, 1:2] * (1.0 + 1.0 / np.asarray(inp("in_house.span_of_control")))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(heads > 0, inp("in_house.actual.fte") / heads, 1.0)
 
 
 def calibration_factor(scenario: Scenario) -> float | None:
-    """The calibration scale on in-house productivity (``None`` without ``calibrate``):
-    ``actual.fte ÷`` the modelled month-1 FTE; modelled occupancy becomes
-    ``in_house.occupancy ÷ factor``."""
-    return _calibration_factor(scenario) if scenario.in_house.calibrate else None
+    """The calibration scale on in-house productivity at the point values (``None`` without
+    ``calibrate``): ``actual.fte ÷`` the modelled month-1 FTE; under work-hours sizing the
+    modelled occupancy becomes ``in_house.occupancy ÷ factor``."""
+    if not scenario.in_house.calibrate:
+        return None
+    inp = _Inputs(scenario, None)
+    volume = _volume(inp, scenario, scenario.scenario.horizon_months)[:, :2]
+    hours = workload.work_hours(volume, inp("workload.handle_time_minutes"))
+    return float(np.asarray(_calibration(inp, scenario, _in_house_agents(
+        inp, scenario, volume, hours))).reshape(-1)[0])
 
 
 def _volume(inp: _Inputs, s: Scenario, horizon: int) -> np.ndarray:
@@ -253,6 +249,8 @@ def cash_flows(scenario: Scenario, samples: Mapping[str, np.ndarray] | None = No
     aht = inp("workload.handle_time_minutes")
     hours = workload.work_hours(volume, aht)
     agents = _in_house_agents(inp, s, volume, hours)
+    factor = _calibration(inp, s, agents)
+    agents = agents * factor
     fixed = inp("in_house.fixed_monthly")
     cost_in = _in_house(inp, s, volume, agents, fixed)
     wage_index = annual_step_index(inp("in_house.wage_inflation_annual"), horizon)
@@ -270,7 +268,7 @@ def cash_flows(scenario: Scenario, samples: Mapping[str, np.ndarray] | None = No
         horizon_months=horizon)
     shared = _Shared(volume=volume, aht=aht, agents=agents, cost_in=cost_in,
                      hourly_cost=hourly_cost, wage_index=wage_index, stranded=stranded,
-                     going_fixed=(1.0 - retained_share) * fixed)
+                     going_fixed=(1.0 - retained_share) * fixed, calibration=factor)
     chosen = range(len(s.offers)) if offers is None else offers
     offer_flows = [_offer_flows(inp, s, k, shared) for k in chosen]
     risk = s.scenario.risk_adjustment
@@ -296,6 +294,8 @@ class _Shared:
     stranded: np.ndarray
     going_fixed: Any
     """The share of ``fixed_monthly`` that outsourcing can remove."""
+    calibration: Any = 1.0
+    """The in-house productivity scale of a calibrated baseline (1.0 otherwise)."""
 
 
 def _waves(offer: Any) -> list[tuple[int, float]]:
@@ -460,7 +460,8 @@ def _retained_in_house(inp: _Inputs, s: Scenario, sh: _Shared, share: np.ndarray
         return np.zeros_like(sh.volume)
     volume = sh.volume * kept
     if s.workload.queue is not None:
-        agents = _in_house_agents(inp, s, volume, workload.work_hours(volume, sh.aht))
+        agents = _in_house_agents(inp, s, volume, workload.work_hours(volume, sh.aht)) \
+            * sh.calibration
     else:
         agents = sh.agents * kept  # work-hours sizing is proportional
     return _in_house(inp, s, volume, agents, sh.going_fixed * kept).total
