@@ -302,12 +302,12 @@ def test_new_amounts_are_sampled_and_moved_by_the_tornado():
     sim = bpo_roi.simulate(s, trials=400, seed=7)
     # the nearshore miss probability is a PERT range: its NPV varies with it
     assert sim.trials["npv"].groupby(sim.trials["offer"]).std().min() > 0
-    drivers = set(bpo_roi.tornado(s).driver)
-    for path in ("offers.0.pricing.deadband", "offers.0.pricing.arc_per_transaction",
+    drivers = {k: set(bpo_roi.tornado(s, offer=k).driver) for k in range(len(s.offers))}
+    for path in ("offers.0.pricing.arc_per_transaction", "offers.0.pricing.baseline_fee_monthly",
                  "offers.1.service_credits.miss_probability",
-                 "offers.1.indexation.cap_annual", "offers.2.fx_sharing.client_share",
+                 "offers.1.indexation.labour_index_annual", "offers.2.fx_sharing.client_share",
                  "offers.2.transition_charge.amount", "offers.0.irrecoverable_tax_share"):
-        assert path in drivers
+        assert path in drivers[int(path.split(".")[1])], path
     # a higher credit probability lowers the nearshore cost: NPV at high > NPV at low
     t = bpo_roi.tornado(s, offer=1)
     row = t[t.driver == "offers.1.service_credits.miss_probability"].iloc[0]

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import numpy_financial as npf
+import pandas as pd
 import pytest
 
 from bpo_roi import evaluate, load_scenario
@@ -124,7 +125,10 @@ def test_metrics_are_reproducible_from_the_monthly_table(shipped_path, tmp_path)
         assert row.roi == pytest.approx(row.npv / row.pv_outsourced)
         cumulative = t.savings.cumsum().to_numpy()
         stays = [t_ for t_ in range(len(cumulative)) if (cumulative[t_:] >= 0).all()]
-        assert row.payback_month == (stays[0] if stays else None)
+        if stays:
+            assert row.payback_month == stays[0]
+        else:
+            assert pd.isna(row.payback_month)
         one_time = t[["outsourced.search_contracting", "outsourced.transition",
                       "outsourced.severance_retention"]].to_numpy().sum()
         assert one_time == pytest.approx(row.one_time_cost)
