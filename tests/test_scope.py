@@ -375,3 +375,27 @@ def test_the_template_documents_every_scope_key():
             - {"notes", "source"}) | {"scope", "stranded_costs", "fixed_monthly_retained_share",
                                       "actual", "calibrate", "billing"}
     assert not [k for k in sorted(keys) if f"{k}:" not in text]
+
+
+def test_the_workbook_shows_modelled_beside_actual_and_recalculates_the_gap(tmp_path: Path):
+    import formulas
+    import openpyxl
+
+    from bpo_roi.reporting.workbook import write_results_xlsx
+
+    ev = evaluate(tiny(in_house__actual={"fte": 10.0, "annual_cost": 900_000}),
+                  breakeven=False)
+    path = tmp_path / "results.xlsx"
+    write_results_xlsx(ev, path)
+    ws = openpyxl.load_workbook(path)["Baseline"]
+    assert ws["A2"].value.startswith("FTE") and ws["C2"].value == 10.0
+    assert ws["A3"].value.startswith("Annual cost") and ws["C3"].value == 900_000
+    # an independent engine recalculates the formulas: 11 FTE and 12 × 75,610 modelled
+    solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
+
+    def cell(ref):
+        key = next(k for k in solution if k.upper().endswith(f"BASELINE'!{ref}"))
+        return float(solution[key].value[0, 0])
+
+    assert cell("B2") == pytest.approx(11.0) and cell("D2") == pytest.approx(1.0)
+    assert cell("B3") == pytest.approx(12 * 75_610) and cell("D3") == pytest.approx(7_320)

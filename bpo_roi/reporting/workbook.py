@@ -20,6 +20,8 @@ or LibreOffice recalculating give the same numbers. Sheets:
   distribution's parameters and the section's source; ``discount_rate_annual``,
   ``discount_rate_monthly`` and ``horizon_months`` are workbook names the formulas use;
 - **Contract** (values): each contract clause's effect on its offer's NPV, when an offer has one;
+- **Baseline**: the modelled in-house FTE and first-year cost (formulas over Monthly) beside
+  ``in_house.actual`` with the gap, and whether calibration scaled it, when actuals are given;
 - **Risk** and **Tornado** (values) when the run computed them.
 
 User text is inert: XlsxWriter is told never to turn a string into a formula or a link, so a
@@ -203,6 +205,7 @@ class _Writer:
         self._metrics()
         self._annual()
         self._contract()
+        self._baseline()
         if self.sim is not None:
             self._risk()
         if self.tornado is not None:
@@ -608,6 +611,49 @@ class _Writer:
         ws.write_string(len(effects) + 2, 0, "Effect: the offer's NPV with the clause minus its "
                         "NPV with only that clause taken out (present values; positive favours "
                         "outsourcing).", self.fmt["text"])
+
+    def _baseline(self) -> None:
+        """The modelled in-house baseline beside today's actual figures (``in_house.actual``),
+        the gap as formulas, and what calibration did; only when the scenario gives actuals."""
+        from bpo_roi.model.flows import calibration_factor
+        from bpo_roi.scenario.schema import point
+
+        s = self.ev.scenario
+        actual = s.in_house.actual
+        if actual is None:
+            return
+        ws = self._sheet("Baseline", [44, 16, 16, 16, 12], landscape=False)
+        self._header(ws, ["In-house baseline", "Modelled", "Actual", "Gap", "Gap %"])
+        first, _ = self.blocks[self.offers[0]]  # month 0 of the first offer's block
+        L = self.cols
+        m = self.ev.monthly[self.ev.monthly.offer == self.offers[0]]
+        rows = []
+        if actual.fte is not None:
+            rows.append(("FTE, agents and supervisors (month 1)",
+                         f"=Monthly!{L['In-house FTE']}{first + 1}",
+                         float(m[m.month == 1].in_house_fte.iloc[0]), float(point(actual.fte)),
+                         self.fmt["fte"]))
+        if actual.annual_cost is not None:
+            months = min(12, self.horizon)
+            total = f"SUM(Monthly!{L['In-house total']}{first + 1}:" \
+                    f"{L['In-house total']}{first + months})"
+            rows.append((f"Annual cost, first {months} months ({self.currency})",
+                         f"={total}*12/{months}",
+                         float(m[(m.month >= 1) & (m.month <= months)].in_house.sum())
+                         * 12.0 / months, float(point(actual.annual_cost)), self.fmt["money"]))
+        for k, (label, formula, value, act, fmt) in enumerate(rows, start=1):
+            R = k + 1
+            ws.write_string(k, 0, label)
+            ws.write_formula(k, 1, formula, fmt, value)
+            ws.write_number(k, 2, act, fmt)
+            ws.write_formula(k, 3, f"=B{R}-C{R}", fmt, value - act)
+            ws.write_formula(k, 4, f"=IF(C{R}=0,\"\",D{R}/C{R})", self.fmt["pct"],
+                             (value - act) / act)
+        factor = calibration_factor(s)
+        note = (f"Calibrated: in-house productivity scaled by {factor:.3f} so that month 1's "
+                f"modelled FTE equals the actual." if factor is not None else
+                "Not calibrated: the baseline is modelled from the inputs.")
+        ws.write_string(len(rows) + 2, 0, note, self.fmt["text"])
 
     def _tornado(self) -> None:
         """One row per driver: its base, low and high value in the field's own format (a rate
