@@ -329,11 +329,11 @@ def contract_terms_html(ev: Evaluation) -> str:
     parts = ["<h2>Contract terms</h2>"]
     if not effects.empty:
         rows = "".join(
-            f"<tr><td>{esc(r.offer)}</td><td>{esc(r.label)}</td>"
+            f"<tr><td>{esc(r.offer)}</td><td style='text-align:left'>{esc(r.label)}</td>"
             f"<td>{'+' if r.npv_effect > 0 else ''}{money(r.npv_effect, cur)}</td></tr>"
             for r in effects.itertuples())
         parts.append(
-            '<table class="bpo-table"><tr><th>Offer</th><th>Clause</th>'
+            '<table class="bpo-table"><tr><th>Offer</th><th style="text-align:left">Clause</th>'
             f"<th>Effect on NPV</th></tr>{rows}</table>"
             "<p class='bpo-note'>Effect: the offer's NPV with the clause minus its NPV with "
             "only that clause taken out (present values; positive favours outsourcing).</p>")
