@@ -218,11 +218,15 @@ def executive_summary_html(ev: Evaluation) -> str:
             f"pricing): it saves {money(row.npv, cur)} in today's money over {horizon} months "
             f"({pct(row.savings_pct)} of the in-house cost), returns {pct(row.roi)} on every "
             f"cost of outsourcing, and pays back in {payback_text(ev, row.payback_month)}.")
-        tiles = [("NPV of savings", money(row.npv, cur)), ("ROI (TEI)", pct(row.roi)),
+        # NPV, payback and MIRR first: the IRR is shown only where it is unique
+        tiles = [("NPV of savings", money(row.npv, cur)),
+                 ("Payback", payback_text(ev, row.payback_month)),
+                 ("MIRR · ROI (TEI)", f"{pct(row.mirr_annual)} · {pct(row.roi)}"),
                  *([("Risk-adjusted NPV · ROI", f"{money(row.risk_adjusted_npv, cur)} · "
                                                 f"{pct(row.risk_adjusted_roi)}")]
                    if not is_missing(row.risk_adjusted_npv) else []),
-                 ("Payback", payback_text(ev, row.payback_month)),
+                 *([("NPV after tax", money(row.npv_after_tax, cur))]
+                   if not is_missing(row.npv_after_tax) else []),
                  ("Cost per transaction", f"{row.cost_per_transaction_in_house:,.2f} → "
                                           f"{row.cost_per_transaction_outsourced:,.2f} {esc(cur)}")]
     else:
