@@ -445,3 +445,18 @@ def test_compare_versions_notebook_renders_the_bridge(tmp_path):
     page = (tmp_path / "cv.html").read_text(encoding="utf-8")
     assert "The recommendation" in page and page.count("Plotly.newPlot") == 3
     assert "import bpo_roi" not in page  # no code in the rendered page
+
+
+def test_with_an_offer_removed_paths_and_labels_keep_the_old_files_numbering():
+    from bpo_roi.scenario.schema import Scenario
+
+    old = load_scenario(HD)
+    data = old.with_overrides({"offers.2.pricing.rate_per_hour": 26.0}).model_dump()
+    data["offers"] = data["offers"][1:]  # the first offer is dropped
+    result = diff(old, Scenario.model_validate(data))
+    assert result.offers_removed == [old.offers[0].name]
+    [change] = result.changes.itertuples()
+    assert change.input == "offers.2.pricing.rate_per_hour"
+    assert change.label.startswith(f"Offer 3 ({old.offers[2].name})")
+    effect = result.effects[result.effects.offer == old.offers[2].name].iloc[0]
+    assert effect.input == "offers.2.pricing.rate_per_hour" and effect.npv_effect < 0

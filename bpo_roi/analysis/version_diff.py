@@ -210,6 +210,16 @@ def _align(old: Scenario, new: Scenario) -> tuple[Scenario, Scenario, list[str],
     return old_common, new_common, added, removed
 
 
+def _renumbered(path: str, aligned: Scenario, original: Scenario) -> str:
+    """``offers.<k>.…`` of the aligned (shared offers only) scenario as the same offer's index
+    in the original old file."""
+    parts = path.split(".")
+    if len(parts) > 1 and parts[0] == "offers" and parts[1].isdigit():
+        name = aligned.offers[int(parts[1])].name
+        parts[1] = str(next(i for i, o in enumerate(original.offers) if o.name == name))
+    return ".".join(parts)
+
+
 def _replace(node: Any, parts: Sequence[str], value: Any) -> Any:
     """A copy of ``node`` with the value at ``parts`` replaced (no validation: both values
     come from validated scenarios)."""
@@ -325,7 +335,9 @@ def diff(old_scenario: Scenario, new_scenario: Scenario, method: str = "shapley"
     old, new, added, removed = _align(old_scenario, new_scenario)
     raw: list[tuple[str, Any, Any, bool]] = []
     _walk(old, new, "", raw)
-    changes = _in_file_order([Change(p, _label(p, old), a, b, s, _section(p))
+    # computed on the shared offers; shown by each offer's place in the old file
+    shown = {p: _renumbered(p, old, old_scenario) for p, *_ in raw}
+    changes = _in_file_order([Change(p, _label(shown[p], old_scenario), a, b, s, _section(p))
                               for p, a, b, s in raw], old, new_scenario, new_lines)
     names = [o.name for o in old.offers] if set(o.name for o in old.offers) & set(
         o.name for o in new.offers) else []
@@ -353,7 +365,7 @@ def diff(old_scenario: Scenario, new_scenario: Scenario, method: str = "shapley"
                 first = changes[members[0]]
                 rows.append({
                     "offer": name,
-                    "input": first.path if len(members) == 1 else first.section,
+                    "input": shown[first.path] if len(members) == 1 else first.section,
                     "label": first.label if len(members) == 1 else label,
                     "old": _value(first.old) if len(members) == 1 else f"{len(members)} inputs",
                     "new": _value(first.new) if len(members) == 1 else "",
@@ -366,7 +378,7 @@ def diff(old_scenario: Scenario, new_scenario: Scenario, method: str = "shapley"
         index=pd.Index(names, name="offer"))
     npv_table["npv_change"] = npv_table.npv_new - npv_table.npv_old
     changes_table = pd.DataFrame(
-        [{"input": c.path, "label": c.label, "old": _value(c.old), "new": _value(c.new),
+        [{"input": shown[c.path], "label": c.label, "old": _value(c.old), "new": _value(c.new),
           "kind": "structural" if c.structural else "number"} for c in changes],
         columns=["input", "label", "old", "new", "kind"])
     return ScenarioDiff(
