@@ -73,3 +73,43 @@ def tiny(**changes: Any) -> Scenario:
 @pytest.fixture(params=SHIPPED, ids=[p.stem for p in SHIPPED])
 def shipped_path(request: pytest.FixtureRequest) -> Path:
     return request.param
+
+
+def yaml_text(data: Any) -> str:
+    """A scenario dictionary as YAML text (safe dumper)."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    out = io.StringIO()
+    YAML(typ="safe", pure=True).dump(data, out)
+    return out.getvalue()
+
+
+def assert_refused_in_one_line(tmp_path: Path, data: dict[str, Any], where: str,
+                               allowed: str) -> None:
+    """``bpo-roi evaluate`` on ``data`` exits 2 with one line naming the file (and line),
+    ``where`` (the field path) and ``allowed`` (the rule), and writes nothing."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml_text(data))
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "bpo_roi.cli", "evaluate", str(path), "--out",
+                        str(out)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(f"{path}:") and where in lines[0] and allowed in lines[0], lines
+    assert "Traceback" not in r.stderr
+    assert not out.exists()
+
+
+def monthly_column(ev: Any, column: str, offer: str | None = None) -> Any:
+    """One column of an evaluation's monthly table as floats (one offer's rows, or the first
+    offer's rows when the scenario has one offer)."""
+    m = ev.monthly
+    if offer is not None:
+        m = m[m.offer == offer]
+    return m[column].to_numpy(dtype=float)

@@ -7,13 +7,11 @@ its per-seat offer needs 1,000 vendor hours ÷ 125 = 8 seats at 4,000 = 32,000 a
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, tiny, tiny_dict
+from conftest import ROOT, assert_refused_in_one_line, monthly_column, tiny, tiny_dict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,11 +24,7 @@ from bpo_roi.scenario.schema import Scenario
 CLAIMS = ROOT / "assumptions" / "claims_back_office.yaml"
 
 
-def _column(ev, column, offer=None):
-    m = ev.monthly
-    if offer is not None:
-        m = m[m.offer == offer]
-    return m[column].to_numpy(dtype=float)
+_column = monthly_column
 
 
 def _baseline(**extra):
@@ -349,30 +343,12 @@ BAD = [
 ]
 
 
-def _yaml(data) -> str:
-    import io
-
-    from ruamel.yaml import YAML
-    out = io.StringIO()
-    YAML(typ="safe", pure=True).dump(data, out)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize(("case", "changes", "where", "allowed"), BAD,
                          ids=[b[0] for b in BAD])
 def test_bad_contract_input_is_one_clear_line_and_writes_nothing(tmp_path: Path, case, changes,
                                                                  where, allowed):
-    path = tmp_path / "bad.yaml"
-    path.write_text(_yaml(tiny_dict(**changes)))
-    out = tmp_path / "out"
-    r = subprocess.run([sys.executable, "-m", "bpo_roi.cli", "evaluate", str(path), "--out",
-                        str(out)], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2, r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    assert lines[0].startswith(f"{path}:") and where in lines[0] and allowed in lines[0], lines
-    assert "Traceback" not in r.stderr
-    assert not out.exists()
+    assert_refused_in_one_line(tmp_path, tiny_dict(**changes), where, allowed)
+
 
 
 def test_both_escalation_and_indexation_is_refused():

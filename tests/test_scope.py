@@ -10,13 +10,11 @@ at 4,000 for the whole volume; the discount rate is 0.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, tiny, tiny_dict
+from conftest import ROOT, assert_refused_in_one_line, monthly_column, tiny, tiny_dict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,11 +27,7 @@ CLAIMS = ROOT / "assumptions" / "claims_back_office.yaml"
 CC = ROOT / "assumptions" / "contact_centre.yaml"
 
 
-def _col(ev, column, offer=None):
-    m = ev.monthly
-    if offer is not None:
-        m = m[m.offer == offer]
-    return m[column].to_numpy(dtype=float)
+_col = monthly_column
 
 
 # -- waves and partial scope ----------------------------------------------------------------
@@ -323,16 +317,6 @@ def test_the_claims_scenario_uses_every_deal_shape_and_adds_up():
 # -- bad input ------------------------------------------------------------------------------
 
 
-def _yaml(data) -> str:
-    import io
-
-    from ruamel.yaml import YAML
-
-    out = io.StringIO()
-    YAML(typ="safe", pure=True).dump(data, out)
-    return out.getvalue()
-
-
 BAD = [
     ("shares above 1", {"offers__0__scope": {"waves": [
         {"go_live_month": 1, "share": 0.6}, {"go_live_month": 4, "share": 0.5}]}},
@@ -354,16 +338,8 @@ BAD = [
 @pytest.mark.parametrize(("case", "changes", "where", "allowed"), BAD, ids=[b[0] for b in BAD])
 def test_bad_scope_input_is_one_clear_line_and_writes_nothing(tmp_path: Path, case, changes,
                                                               where, allowed):
-    path = tmp_path / "bad.yaml"
-    path.write_text(_yaml(tiny_dict(**changes)))
-    out = tmp_path / "out"
-    r = subprocess.run([sys.executable, "-m", "bpo_roi.cli", "evaluate", str(path), "--out",
-                        str(out)], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2, r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    assert lines[0].startswith(f"{path}:") and where in lines[0] and allowed in lines[0], lines
-    assert not out.exists()
+    assert_refused_in_one_line(tmp_path, tiny_dict(**changes), where, allowed)
+
 
 
 def test_the_template_documents_every_scope_key():

@@ -73,7 +73,7 @@ def _check_out(value: str, names: Sequence[str]) -> str | None:
     """
     import os
 
-    from bpo_roi.reporting.files import written_by_kit
+    from bpo_roi.reporting.files import foreign_file, written_by_kit
 
     if not value.strip():
         return "--out: The 'out' option must be a folder path; got an empty string"
@@ -93,14 +93,7 @@ def _check_out(value: str, names: Sequence[str]) -> str | None:
         return None
     for name in names:
         path = out / name
-        if not (path.exists() or path.is_symlink()):
-            continue
-        try:
-            with path.open(encoding="utf-8", errors="replace") as fh:
-                head = fh.read(2048)
-        except OSError:
-            head = ""
-        if path.is_symlink() or not path.is_file() or not _KIT_FILES[name](head):
+        if foreign_file(path, _KIT_FILES[name]):
             return (f"{path} exists and was not written by bpo-roi; nothing was written. Move "
                     f"it or choose another --out")
     return None

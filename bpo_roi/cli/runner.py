@@ -28,7 +28,7 @@ from typing import Any
 
 from bpo_roi._validation import interval_text, invalid_parameter
 from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
-from bpo_roi.reporting.files import KIT_MARKER
+from bpo_roi.reporting.files import KIT_MARKER, foreign_file
 from bpo_roi.resources import notebook_path
 
 __all__ = ["NOTEBOOK", "RunResult", "add_run_parser", "parse_parameters", "run_record",
@@ -536,19 +536,13 @@ SUMMARY_HTML_MARK = '<meta name="generator" content="bpo-roi">'
 
 def _check_summary_is_ours(out: Path) -> None:
     """Refuse to overwrite a ``summary.csv`` or ``summary.html`` the kit did not write."""
+    # every kit version's header starts with these columns (later ones add columns)
+    csv_header = ",".join(SUMMARY_COLUMNS[:SUMMARY_STABLE_COLUMNS])
     for name in SUMMARY_FILES:
         path = out / name
-        if not (path.exists() or path.is_symlink()):
-            continue
-        try:
-            with path.open(encoding="utf-8", errors="replace") as fh:
-                head = fh.read(2048)
-        except OSError:
-            head = ""
-        # every kit version's header starts with these columns (later ones add columns)
-        ours = (head.startswith(",".join(SUMMARY_COLUMNS[:SUMMARY_STABLE_COLUMNS]))
-                if name.endswith(".csv") else SUMMARY_HTML_MARK in head)
-        if path.is_symlink() or not path.is_file() or not ours:
+        looks_ours = ((lambda head: head.startswith(csv_header)) if name.endswith(".csv")
+                      else (lambda head: SUMMARY_HTML_MARK in head))
+        if foreign_file(path, looks_ours):
             raise FileExistsError(f"{path} exists and was not written by bpo-roi; nothing was "
                                   f"changed. Move it or choose another --out")
 
