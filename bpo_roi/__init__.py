@@ -40,6 +40,7 @@ _LAZY = {
     "grid": ("bpo_roi.analysis.sensitivity", "grid"),
     "breakeven": ("bpo_roi.analysis.breakeven_search", "breakeven"),
     "diff": ("bpo_roi.analysis.version_diff", "diff"),
+    "exit_analysis": ("bpo_roi.analysis.termination", "exit_analysis"),
     "ScenarioDiff": ("bpo_roi.analysis.version_diff", "ScenarioDiff"),
 }
 _SUBPACKAGES = ("analysis", "cli", "metrics", "model", "report", "reporting", "scenario",

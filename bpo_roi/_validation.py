@@ -43,7 +43,14 @@ def number_text(x: float) -> str:
 
     >>> number_text(1e8), number_text(744.0), number_text(0.5), number_text(1e-6)
     ('10⁸', '744', '0.5', '10⁻⁶')
+    >>> number_text(2**63 - 1)  # an int other than a power of ten: every digit
+    '9,223,372,036,854,775,807'
     """
+    if isinstance(x, int) and not isinstance(x, bool):  # exact, however large
+        exponent = len(str(x)) - 1
+        if x > 0 and exponent >= 5 and x == 10**exponent:
+            return "10" + str(exponent).translate(_SUPERSCRIPT)
+        return f"{x:,}"
     if x > 0:
         exponent = math.log10(x)
         if exponent == round(exponent) and abs(exponent) >= 5:

@@ -1,13 +1,14 @@
 """Shared fixtures: the shipped scenarios and a tiny scenario small enough to check by hand.
 
-The tiny scenario (``tiny``), computed on paper in ``tests/test_model.py``:
+The tiny scenario (``tiny``), computed on paper in ``tests/test_hand_computed.py``:
 
 * 6,000 transactions a month at 10 minutes = 1,000 work hours; 100 productive hours per FTE
   (no shrinkage, full occupancy) → 10 agents and 1 supervisor (span 10).
 * In-house per month: salaries 50,000; benefits 10,000; supervision 7,200; overhead 5,500;
   attrition 110; fixed 1,000; rework 1,800 (60 errors × 0.5 h × 60/h) → 75,610.
-* Per-seat offer: 8 seats × 4,000 = 32,000; rework 3,600; governance 5,000; parallel run
-  75,610 in month 1; one-time 72,000 in month 0; exit 10,000 in month 12.
+* Per-seat offer: 8 seats × 4,000 = 32,000; rework 3,600 (none in month 1, the parallel run);
+  governance 5,000; parallel run 75,610 in month 1; search and transition 50,000 in month 0;
+  severance 22,000 (11 FTE) in month 1, when the parallel run ends; exit 10,000 in month 12.
 """
 
 from __future__ import annotations
@@ -72,3 +73,43 @@ def tiny(**changes: Any) -> Scenario:
 @pytest.fixture(params=SHIPPED, ids=[p.stem for p in SHIPPED])
 def shipped_path(request: pytest.FixtureRequest) -> Path:
     return request.param
+
+
+def yaml_text(data: Any) -> str:
+    """A scenario dictionary as YAML text (safe dumper)."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    out = io.StringIO()
+    YAML(typ="safe", pure=True).dump(data, out)
+    return out.getvalue()
+
+
+def assert_refused_in_one_line(tmp_path: Path, data: dict[str, Any], where: str,
+                               allowed: str) -> None:
+    """``bpo-roi evaluate`` on ``data`` exits 2 with one line naming the file (and line),
+    ``where`` (the field path) and ``allowed`` (the rule), and writes nothing."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml_text(data))
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "bpo_roi.cli", "evaluate", str(path), "--out",
+                        str(out)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(f"{path}:") and where in lines[0] and allowed in lines[0], lines
+    assert "Traceback" not in r.stderr
+    assert not out.exists()
+
+
+def monthly_column(ev: Any, column: str, offer: str | None = None) -> Any:
+    """One column of an evaluation's monthly table as floats (one offer's rows, or the first
+    offer's rows when the scenario has one offer)."""
+    m = ev.monthly
+    if offer is not None:
+        m = m[m.offer == offer]
+    return m[column].to_numpy(dtype=float)

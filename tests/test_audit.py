@@ -44,9 +44,45 @@ def test_the_appendix_marks_what_the_run_changed_with_the_files_value():
     assert "bpo-overridden" not in plain and "This run changed" not in plain
 
 
+def test_the_appendix_reads_like_a_person_wrote_it():
+    # contact centre: a PERT rate, a triangular time, a uniform fraction, a lognormal amount
+    s = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml")
+    html = assumptions_appendix_html(s, s)
+    assert "PERT 2.5 % / 4.0 % / 7.0 %" in html  # offer 1's quality error rate
+    assert "triangular 1 / 1.1 / 1.3" in html and "uniform 55.0 % to 85.0 %" in html
+    assert "lognormal, mean 220,000, sd 60,000" in html
+    assert "A range reads low / most likely / high" in html  # said once, not on every row
+    assert "pert (" not in html and "most likely 4.0 %" not in html
+    assert "<td>per-seat</td>" in html and "<td>per-transaction</td>" in html
+    assert "per_seat" not in html and "per_transaction" not in html
+
+
+def test_the_appendix_closes_with_this_run():
+    from bpo_roi.cli.runner import run_record
+
+    s = bpo_roi.load_scenario(HD)
+    run = run_record(str(HD), {"workload.monthly_volume": 20000}, 500, 7)
+    html = assumptions_appendix_html(s, s, run)
+    this_run = html[html.index("<h3>This run</h3>"):]
+    assert html.index("Offer 3:") < html.index("<h3>This run</h3>")
+    for text in (">it_helpdesk.yaml</td>", hashlib.sha256(HD.read_bytes()).hexdigest(),
+                 f">{bpo_roi.__version__}</td>", f">{run['at'][:10]} ", ">500</td>",
+                 ">7</td>", "workload.monthly_volume = 20000"):
+        assert text in this_run, text
+    assert "This run" not in assumptions_appendix_html(s, s)  # only when given the record
+    hostile = assumptions_appendix_html(s, s, {**run, "overrides": {"<b>x": "<i>"}})
+    assert "<b>x" not in hostile and "&lt;b&gt;x = &lt;i&gt;" in hostile
+
+
 @pytest.mark.xdist_group("kernels")
 def test_a_run_records_what_it_was_given_and_the_summary_covers_the_folder(tmp_path):
     out = tmp_path / "out"
+    # a summary written by an earlier kit version (fewer columns) is the kit's: replaced
+    out.mkdir()
+    old = ("scenario,file,status,offer,pricing_model,npv,roi,irr_annual,payback_month,"
+           "savings_pct,one_time_cost,cost_per_transaction_in_house,"
+           "cost_per_transaction_outsourced,recommendation,currency,report,error\n")
+    (out / "summary.csv").write_text(old, encoding="utf-8")
     first = subprocess.run(
         [str(BIN), "run", str(AP), "--out", str(out), "--quiet", "-p", "trials=40",
          "-p", "seed=9", "-p", "workload.monthly_volume=30000"],
@@ -60,6 +96,13 @@ def test_a_run_records_what_it_was_given_and_the_summary_covers_the_folder(tmp_p
     assert run["version"] == bpo_roi.__version__ and run["file"] == str(AP)
     report = (folder / "report.html").read_text(encoding="utf-8")
     assert "changed by this run; the file says triangular" in report
+    # the appendix says which file, which bytes, which version, when
+    this_run = report[report.index("<h3>This run</h3>"):]
+    for text in (">ap_invoice_processing.yaml</td>", run["sha256"],
+                 f">{run['version']}</td>", ">40</td>", ">9</td>",
+                 "workload.monthly_volume = 30000"):
+        assert text in this_run, text
+    assert f">{run['at'][:16].replace('T', ' ')}" in this_run  # the notebook ran within seconds
     second = subprocess.run([str(BIN), "run", str(HD), "--out", str(out), "--quiet",
                              "-p", "trials=40"], capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stderr
@@ -71,4 +114,19 @@ def test_a_run_records_what_it_was_given_and_the_summary_covers_the_folder(tmp_p
     assert scenarios["IT service desk"]["this_run"] == "yes"
     assert json.loads(scenarios["Accounts payable invoice processing"]["overrides"]) == {
         "workload.monthly_volume": 30000}
-    assert "1 more from earlier runs" in (out / "summary.html").read_text(encoding="utf-8")
+    assert all(r["version"] == bpo_roi.__version__ for r in rows)
+    page = (out / "summary.html").read_text(encoding="utf-8")
+    assert "1 more from earlier runs" in page
+    # the audit trail: one row per scenario with what its run was given
+    audit = page[page.index("<h2>Audit trail</h2>"):]
+    ap_row = audit[audit.index("<td>Accounts payable invoice processing</td>"):]
+    ap_row = ap_row[: ap_row.index("</tr>")]
+    for text in ("<td>ap_invoice_processing.yaml</td>", run["sha256"],
+                 "workload.monthly_volume = 30000", "<td>40</td>", "<td>9</td>",
+                 f"<td>{bpo_roi.__version__}</td>", run["at"].replace("T", " ")):
+        assert text in ap_row, text
+    hd_row = audit[audit.index("<td>IT service desk</td>"):]
+    assert "<td>none</td>" in hd_row[: hd_row.index("</tr>")]
+    assert audit.count("<tr><td>") == 2  # one row per scenario, not per offer
+    # pricing models by their labels, as in the report
+    assert "<td>per-transaction</td>" in page and "per_transaction" not in page

@@ -64,7 +64,11 @@ def test_evaluate_writes_contract_files(tmp_path):
         a, m = annual[annual.offer == name], monthly[monthly.offer == name]
         for column in ("in_house", "outsourced", "savings"):
             assert a[column].sum() == pytest.approx(m[column].sum(), rel=1e-12)
-        assert a.one_time.sum() == pytest.approx(m.outsourced.iloc[0], rel=1e-12)
+        # one-time costs: search and contracting and transition in month 0, severance and
+        # retention when each wave's parallel run ends (no longer all in month 0)
+        one_time = m[["outsourced.search_contracting", "outsourced.transition",
+                      "outsourced.severance_retention"]].to_numpy().sum()
+        assert a.one_time.sum() == pytest.approx(one_time, rel=1e-12)
         assert sorted(a.fiscal_year) == [2027, 2028, 2029, 2030]  # calendar years by default
     assert metrics["recommendation_flags"] == [] or all(
         isinstance(f, str) for f in metrics["recommendation_flags"])
@@ -79,9 +83,55 @@ def test_evaluate_bad_file_and_unwritable_output(tmp_path, capsys):
     assert "file not found" in capsys.readouterr().err
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    code = main(["evaluate", "assumptions/it_helpdesk.yaml", "--out", str(blocker / "sub")])
-    assert code == 1
-    assert "cannot write results" in capsys.readouterr().err
+    # a bad --out is bad input: exit 2, one line, before any work
+    for out, words in [(blocker / "sub", "is not a folder"), (blocker, "must be a folder"),
+                       (Path("/proc/bpo-roi-test"), "cannot write results")]:
+        code = main(["evaluate", "assumptions/it_helpdesk.yaml", "--out", str(out)])
+        err = capsys.readouterr().err
+        assert code == 2 and words in err and len(err.strip().splitlines()) == 1, err
+    assert blocker.read_text() == "x"
+
+
+def test_evaluate_refuses_an_empty_out_and_writes_nothing(tmp_path):
+    for blank in ("", "  "):
+        r = run("evaluate", str(ROOT / "assumptions" / "it_helpdesk.yaml"), "--out", blank,
+                cwd=tmp_path)
+        assert r.returncode == 2
+        assert r.stderr.strip() == ("--out: The 'out' option must be a folder path; got an "
+                                    "empty string")
+        assert list(tmp_path.iterdir()) == [] and r.stdout == ""
+
+
+@pytest.mark.parametrize("name", ["metrics.json", "monthly.csv", "annual.csv"])
+def test_evaluate_never_overwrites_a_file_it_did_not_write(tmp_path, capsys, name):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).write_text("the controller's own numbers\n")
+    (tmp_path / "elsewhere.json").write_text("{}")
+    (out / "linked").symlink_to(tmp_path / "elsewhere.json")
+    code = main(["evaluate", "assumptions/it_helpdesk.yaml", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"{out / name} exists and was not written by bpo-roi" in err
+    assert (out / name).read_text() == "the controller's own numbers\n"
+    assert sorted(p.name for p in out.iterdir()) == sorted(["linked", name])  # nothing else
+    # a link named like a result is not the kit's either, wherever it points
+    (out / name).unlink()
+    (out / name).symlink_to(tmp_path / "elsewhere.json")
+    assert main(["evaluate", "assumptions/it_helpdesk.yaml", "--out", str(out)]) == 2
+    assert (tmp_path / "elsewhere.json").read_text() == "{}"
+
+
+def test_evaluate_replaces_its_own_files(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["evaluate", "assumptions/it_helpdesk.yaml", "--out", str(out)]) == 0
+    (out / "notes.txt").write_text("mine")
+    first = json.loads((out / "metrics.json").read_text())
+    assert main(["evaluate", "assumptions/contact_centre.yaml", "--out", str(out)]) == 0
+    second = json.loads((out / "metrics.json").read_text())
+    assert first["scenario"] != second["scenario"]
+    assert (out / "notes.txt").read_text() == "mine"
+    assert "Wrote monthly.csv, annual.csv and metrics.json" in capsys.readouterr().out
 
 
 def test_new_copies_the_template_which_validates(tmp_path):

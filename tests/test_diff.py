@@ -6,6 +6,7 @@ edited YAML text or `with_overrides`), never from the diff's own batched runs.""
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,32 @@ def test_effects_add_up_exactly_with_numbers_distributions_and_structure():
                                              "workload.monthly_volume"}
     assert (result.changes["kind"] == "structural").any()  # the int parallel run
     assert_bridge_is_exact(result, old, new)
+
+
+def test_int_fields_are_inputs_and_a_list_that_changes_length_is_one():
+    # ints (parallel run months, a wave's go-live month) are inputs like any other, and a
+    # list that gains or loses items (waves, a schedule's months) is one structural input
+    single = load_scenario(HD)
+    new = single.with_overrides({"offers.0.parallel_run_months": 4})
+    (change,) = diff(single, new).changes.itertuples()
+    assert (change.input, change.old, change.new) == ("offers.0.parallel_run_months", "1", "4")
+    assert_bridge_is_exact(diff(single, new), single, new)
+    cb = ROOT / "assumptions" / "claims_back_office.yaml"
+    old = load_scenario(cb)
+    new = edited(cb, ("        - {go_live_month: 5, share: 0.4}",
+                      "        - {go_live_month: 7, share: 0.4}"),
+                 ("knowledge_transfer: {amount: 80000, months: [0, 1, 2, 3, 4]}",
+                  "knowledge_transfer: {amount: 80000, months: [0, 1, 2]}"),
+                 ("        - {go_live_month: 1, share: 0.35}\n        - {go_live_month: 4, "
+                  "share: 0.35}\n", "        - {go_live_month: 1, share: 0.70}\n"))
+    result = diff(old, new)
+    assert list(zip(result.changes["input"], result.changes["kind"], strict=True)) == [
+        ("offers.0.transition.knowledge_transfer.months", "structural"),
+        ("offers.0.scope.waves.1.go_live_month", "structural"),
+        ("offers.1.scope.waves", "structural")]
+    assert_bridge_is_exact(result, old, new)
+    for path in result.changes["input"]:  # each one moves some offer's NPV
+        assert result.effects[result.effects.input == path].npv_effect.abs().max() > 1
 
 
 def test_queue_sized_scenario_bridge_is_exact():
@@ -126,6 +153,110 @@ def test_sequential_bridge_applies_the_changes_in_file_order():
         previous = current
 
 
+def _moved_in_house_first(text: str) -> str:
+    """The same scenario with its in_house section moved above workload."""
+    lines = text.splitlines(keepends=True)
+    top = [i for i, line in enumerate(lines) if line[:1].isalpha()]
+    start = {lines[i].split(":")[0]: i for i in top}
+    end = {lines[a].split(":")[0]: b for a, b in zip(top, [*top[1:], len(lines)], strict=True)}
+    workload = lines[start["workload"]:end["workload"]]
+    in_house = lines[start["in_house"]:end["in_house"]]
+    assert end["workload"] == start["in_house"]  # adjacent, workload first
+    return "".join([*lines[:start["workload"]], *in_house, *workload,
+                    *lines[end["in_house"]:]])
+
+
+def test_sequential_follows_the_new_files_order_shapley_does_not_depend_on_it(tmp_path):
+    from bpo_roi.scenario.reading import line_numbers
+
+    text = HD.read_text(encoding="utf-8")
+    for old, new in [("  salary_annual: 34000", "  salary_annual: 38000"),
+                     ("  monthly_volume: 18000", "  monthly_volume: 15000")]:
+        assert old in text
+        text = text.replace(old, new, 1)
+    old = load_scenario(HD)
+    orders = {}
+    for layout, new_text in [("workload first", text),
+                             ("in_house first", _moved_in_house_first(text))]:
+        new = parse_scenario(new_text, "v2.yaml")
+        lines = line_numbers(new_text)
+        orders[layout] = {m: diff(old, new, method=m, new_lines=lines) for m in
+                          ("sequential", "shapley")}
+    salary, volume = "in_house.salary_annual", "workload.monthly_volume"
+    assert list(orders["workload first"]["sequential"].changes["input"]) == [volume, salary]
+    assert list(orders["in_house first"]["sequential"].changes["input"]) == [salary, volume]
+    v0 = npvs(old)
+    v_volume = npvs(old.with_overrides({volume: 15_000}))
+    v_salary = npvs(old.with_overrides({salary: 38_000}))
+    for layout, first, alone in [("workload first", volume, v_volume),
+                                 ("in_house first", salary, v_salary)]:
+        effects = orders[layout]["sequential"].effects
+        for offer in v0:
+            # the first change in the file is applied first: its effect is its effect alone
+            got = effects[(effects.offer == offer) & (effects.input == first)].npv_effect.item()
+            assert got == pytest.approx(alone[offer] - v0[offer], rel=1e-9, abs=1e-6)
+    sequential = [orders[k]["sequential"].effects.set_index(["offer", "input"]).npv_effect
+                  for k in orders]
+    assert (sequential[0] - sequential[1]).abs().max() > 1_000  # the order matters
+    shapley = [orders[k]["shapley"].effects.set_index(["offer", "input"]).npv_effect
+               for k in orders]
+    assert shapley[1].reindex(shapley[0].index).to_numpy() == pytest.approx(
+        shapley[0].to_numpy(), rel=1e-12)
+    # from Python, without the file's lines: the schema's order (workload before in-house)
+    bare = diff(old, parse_scenario(_moved_in_house_first(text)), method="sequential")
+    assert list(bare.changes["input"]) == [volume, salary]
+
+
+def test_cli_sequential_reads_the_order_from_the_new_file(tmp_path):
+    text = HD.read_text(encoding="utf-8").replace("  salary_annual: 34000",
+                                                  "  salary_annual: 38000", 1)
+    text = text.replace("  monthly_volume: 18000", "  monthly_volume: 15000", 1)
+    new_file = tmp_path / "v2.yaml"
+    new_file.write_text(_moved_in_house_first(text), encoding="utf-8")
+    proc = subprocess.run([str(BIN), "diff", str(HD), str(new_file), "--method", "sequential",
+                           "--out", str(tmp_path / "d")], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    with (tmp_path / "d" / "diff.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["input"] for r in rows[:2]] == ["in_house.salary_annual",
+                                              "workload.monthly_volume"]
+    assert proc.stdout.index("salary annual") < proc.stdout.index("monthly volume")
+
+
+def test_terminal_table_shows_long_labels_and_both_values_in_full():
+    from bpo_roi.cli.console import DIFF_LABEL_WIDTH, diff_table
+
+    old = load_scenario(CC)
+    long_name = "Nearshore per seat, " + "with a very long offer name " * 3 + "(v7 bid)"
+    data = old.model_dump(mode="json")
+    data["offers"][0]["name"] = long_name
+    old = type(old).model_validate(data)
+    path = "workload.handle_time_minutes"
+    dist = old.get(path)
+    wider = dist.model_copy(update={"low": dist.low * 0.8, "high": dist.high * 1.2})
+    new = old.with_overrides({path: wider.model_dump(), "offers.0.pricing.rate": 3_700,
+                              "in_house.salary_annual": 35_000})
+    table = diff_table(diff(old, new), "old.yaml", "new.yaml")
+    lines = table.splitlines()
+    # the distribution's new value used to be cut at 90 characters; both are shown whole
+    assert f"    old: {dist.describe()}" in lines and f"    new: {wider.describe()}" in lines
+    assert "    old: 3,900" in lines and "    new: 3,700" in lines
+    # the long label wraps under itself, the amount on its first line; nothing is cut
+    first = next(i for i, line in enumerate(lines) if line.startswith("  Offer 1 ("))
+    assert lines[first].endswith("USD")
+    wrapped = [lines[first][:-18].strip()]
+    for line in lines[first + 1:]:
+        if not line.startswith("    ") or line.startswith(("    old:", "    new:")):
+            break
+        wrapped.append(line.strip())
+    assert " ".join(wrapped) == f"Offer 1 ({long_name}), pricing, rate per seat month"
+    rows = [line for line in lines if line.startswith("  ")]  # the bridges, not the titles
+    assert max(len(line) for line in rows) <= 2 + DIFF_LABEL_WIDTH + 2 + 18
+    # a change that fits stays on one line
+    assert any(line.startswith("  In-house, salary annual: 42,000 → 35,000 ") for line in lines)
+
+
 def test_identical_versions_give_an_empty_diff():
     result = diff(load_scenario(HD), load_scenario(HD))
     assert result.changes.empty and result.effects.empty
@@ -152,9 +283,9 @@ def test_offers_are_matched_by_name_added_and_removed_are_reported():
 def test_more_than_16_changes_are_grouped_by_section_and_still_exact():
     old = load_scenario(HD)
     paths = [p for p in old.numeric_paths()
-             if not p.startswith(("scenario.", "correlations")) and "seasonality" not in p]
+             if p.startswith(("workload.", "in_house.")) and "seasonality" not in p]
     overrides = {}
-    for p in paths[:20]:
+    for p in paths:
         value = old.get(p)
         point = value.point if hasattr(value, "point") else value
         if point:
@@ -234,6 +365,61 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path, args, words):
     assert words in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_cli_out_must_be_a_folder_path_and_a_users_file_is_never_overwritten(tmp_path,
+                                                                               capsys):
+    from bpo_roi.cli.commands import main
+
+    for blank in ("", "   "):  # `run` refuses it too; it used to write into the current folder
+        proc = subprocess.run([str(BIN), "diff", str(HD), str(HD), "--out", blank],
+                              capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr.strip() == ("--out: The 'out' option must be a folder path; got an "
+                                       "empty string")
+        assert list(tmp_path.iterdir()) == []
+    out = tmp_path / "d"
+    out.mkdir()
+    (out / "diff.csv").write_text("quarter,variance\nQ1,-3\n")
+    assert main(["diff", str(HD), str(HD), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"{out / 'diff.csv'} exists and was not written by bpo-roi; nothing was "
+                   f"written. Move it or choose another --out\n")
+    assert (out / "diff.csv").read_text() == "quarter,variance\nQ1,-3\n"
+    assert sorted(p.name for p in out.iterdir()) == ["diff.csv"]
+    # an existing regular file as --out is bad input too
+    assert main(["diff", str(HD), str(HD), "--out", str(out / "diff.csv")]) == 2
+    assert "must be a folder" in capsys.readouterr().err
+    # the kit's own files are replaced
+    (out / "diff.csv").unlink()
+    assert main(["diff", str(HD), str(HD), "--out", str(out)]) == 0
+    assert main(["diff", str(HD), str(HD), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["bridge.html", "diff.csv"]
+
+
+@pytest.mark.parametrize("command", ["diff", "evaluate"])
+def test_cli_writes_its_files_and_exits_0_when_the_reader_stops_early(tmp_path, command):
+    # `bpo-roi diff A B --out D | head -1` used to exit 1 with no files: the table came first
+    # and the broken pipe ended the command. Here the reader is gone before the first line.
+    new_file = tmp_path / "v2.yaml"
+    new_file.write_text(HD.read_text(encoding="utf-8").replace(
+        "  salary_annual: 34000", "  salary_annual: 36000", 1), encoding="utf-8")
+    out = tmp_path / "d"
+    args = [str(HD), str(new_file)] if command == "diff" else [str(new_file)]
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([str(BIN), command, *args, "--out", str(out)], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0 and proc.stderr == ""
+    expected = (["bridge.html", "diff.csv"] if command == "diff"
+                else ["annual.csv", "metrics.json", "monthly.csv"])
+    assert sorted(p.name for p in out.iterdir()) == expected
+    if command == "diff":
+        with (out / "diff.csv").open(encoding="utf-8", newline="") as fh:
+            assert {r["input"] for r in csv.DictReader(fh)} == {"in_house.salary_annual"}
+
+
 def test_cli_identical_files_say_so(tmp_path):
     proc = subprocess.run([str(BIN), "diff", str(HD), str(HD)], capture_output=True,
                           text=True, timeout=60)
@@ -259,3 +445,18 @@ def test_compare_versions_notebook_renders_the_bridge(tmp_path):
     page = (tmp_path / "cv.html").read_text(encoding="utf-8")
     assert "The recommendation" in page and page.count("Plotly.newPlot") == 3
     assert "import bpo_roi" not in page  # no code in the rendered page
+
+
+def test_with_an_offer_removed_paths_and_labels_keep_the_old_files_numbering():
+    from bpo_roi.scenario.schema import Scenario
+
+    old = load_scenario(HD)
+    data = old.with_overrides({"offers.2.pricing.rate_per_hour": 26.0}).model_dump()
+    data["offers"] = data["offers"][1:]  # the first offer is dropped
+    result = diff(old, Scenario.model_validate(data))
+    assert result.offers_removed == [old.offers[0].name]
+    [change] = result.changes.itertuples()
+    assert change.input == "offers.2.pricing.rate_per_hour"
+    assert change.label.startswith(f"Offer 3 ({old.offers[2].name})")
+    effect = result.effects[result.effects.offer == old.offers[2].name].iloc[0]
+    assert effect.input == "offers.2.pricing.rate_per_hour" and effect.npv_effect < 0

@@ -177,6 +177,25 @@ def test_erlang_a_in_a_scenario_needs_fewer_agents_and_reports_abandonment():
     assert capped["agent_hours_per_day"] >= summary_a["agent_hours_per_day"]
 
 
+def test_the_report_staffing_section_names_the_queue_model_and_shows_abandonment():
+    from bpo_roi.analysis.business_case import queue_summary
+    from bpo_roi.reporting.formatting import pct
+    from bpo_roi.reporting.html_report import staffing_html
+
+    c = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml")
+    a = c.with_overrides({"workload.queue.patience_seconds": 180})
+    summary_a = queue_summary(a)
+    html_a, html_c = staffing_html(summary_a), staffing_html(queue_summary(c))
+    assert "Erlang A" in html_a and "Erlang C" not in html_a
+    assert "180 seconds" in html_a  # the patience that sized the staff
+    rate = pct(summary_a["abandon_rate"])
+    assert summary_a["abandon_rate"] > 0 and rate != pct(0.0)
+    assert f"<td>Callers who hang up</td><td>{rate}</td>" in html_a
+    assert "Erlang C" in html_c and "Erlang A" not in html_c
+    assert f"<td>Callers who hang up</td><td>{pct(0.0)}</td>" in html_c
+    assert staffing_html(None) == ""
+
+
 def test_schedule_efficiency_inflates_sized_hours_exactly():
     c = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml")
     full = bpo_roi.evaluate(c, breakeven=False).monthly.in_house_fte

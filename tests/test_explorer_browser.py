@@ -37,14 +37,24 @@ def lab(tmp_path_factory):
     shutil.copytree(ROOT / "assumptions", root / "assumptions")
     (root / "notebooks").mkdir()
     shutil.copy(ROOT / "notebooks" / "explorer.ipynb", root / "notebooks")
+    # Settings of this server's own: fetchNews "false" stops the "notified about official
+    # Jupyter news?" pop-up, which otherwise covers the chart in the screenshots.
+    settings = tmp_path_factory.mktemp("lab-settings")
+    notification = settings / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True)
+    (notification / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}', encoding="utf-8")
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings),
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path_factory.mktemp("lab-workspaces")))
     port = _free_port()
     args = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
             "--ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
-            f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False"]
+            f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
+            "--LabApp.news_url=None"]
     if os.geteuid() == 0:
         args.append("--allow-root")
     server = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              cwd=root)
+                              cwd=root, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -100,6 +110,7 @@ def test_explorer_runs_in_jupyterlab_and_a_slider_moves_the_charts(lab, tmp_path
         before = page.evaluate(PLOT_DATA)
         page.evaluate(f"() => {{ window.__before = JSON.stringify(({PLOT_DATA})()); }}")
         tiles_before = page.inner_text(".bpo-tiles")
+        assert page.get_by_text("official Jupyter news").count() == 0  # no pop-up over charts
         page.screenshot(path=str(tmp_path / "explorer-before.png"))
         readout = page.locator(".widget-readout").first  # monthly volume
         readout.click()

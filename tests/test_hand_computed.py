@@ -33,14 +33,19 @@ def test_per_seat_offer_and_hidden_costs_by_hand():
     ev = evaluate(tiny())
     assert _month(ev, "outsourced.search_contracting", 0) == 15_000
     assert _month(ev, "outsourced.transition", 0) == 35_000
-    assert _month(ev, "outsourced.severance_retention", 0) == pytest.approx(22_000)  # 11 FTE
-    assert _month(ev, "outsourced", 0) == pytest.approx(72_000)
+    # 11 FTE leave when the one-month parallel run ends: severance in month 1, not month 0
+    assert _month(ev, "outsourced.severance_retention", 0) == 0.0
+    assert _month(ev, "outsourced.severance_retention", 1) == pytest.approx(22_000)
+    assert _month(ev, "outsourced", 0) == pytest.approx(50_000)
     assert _month(ev, "vendor_billed_units", 1) == 8
     assert _month(ev, "outsourced.vendor_fee", 1) == 32_000
-    assert _month(ev, "outsourced.rework", 1) == pytest.approx(3_600)
+    # no rework of vendor errors while the in-house team is still paid for the same work
+    assert _month(ev, "outsourced.rework", 1) == 0.0
+    assert _month(ev, "outsourced.rework", 2) == pytest.approx(3_600)
     assert _month(ev, "outsourced.governance", 1) == pytest.approx(5_000)
     assert _month(ev, "outsourced.parallel_run", 1) == pytest.approx(75_610)
     assert _month(ev, "outsourced.parallel_run", 2) == 0.0
+    assert _month(ev, "outsourced", 1) == pytest.approx(32_000 + 5_000 + 75_610 + 22_000)
     assert _month(ev, "outsourced", 2) == pytest.approx(40_600)
     assert _month(ev, "outsourced.exit", 12) == 10_000
     assert _month(ev, "outsourced.exit", 11) == 0
@@ -48,11 +53,11 @@ def test_per_seat_offer_and_hidden_costs_by_hand():
 
 def test_metrics_by_hand():
     m = evaluate(tiny()).metrics.loc["Seats"]
-    # savings: -72,000; -40,600; 10 × 35,010; 25,010
-    assert m.npv == pytest.approx(-72_000 - 40_600 + 10 * 35_010 + 25_010)
-    assert m.payback_month == 5  # cumulative -7,570 after month 4, +27,440 after month 5
+    # savings: -50,000; 75,610 - 134,610 = -59,000; 10 × 35,010; 25,010
+    assert m.npv == pytest.approx(-50_000 - 59_000 + 10 * 35_010 + 25_010)
+    assert m.payback_month == 5  # cumulative -3,970 after month 4, +31,040 after month 5
     assert m.discounted_payback_month == 5  # at a 0 % rate
-    assert m.one_time_cost == pytest.approx(72_000)
+    assert m.one_time_cost == pytest.approx(72_000)  # search, transition and severance
     assert m.total_in_house == pytest.approx(12 * 75_610)
     assert m.cost_per_transaction_in_house == pytest.approx(75_610 / 6000)
     assert m.roi == pytest.approx(m.npv / m.pv_outsourced)
@@ -95,8 +100,8 @@ def test_productivity_ramp_bills_extra_seats_and_raises_errors():
     assert _month(ev, "outsourced.ramp", 1) == pytest.approx(32_000)
     assert _month(ev, "outsourced.ramp", 2) == pytest.approx(12_000)
     assert _month(ev, "outsourced.ramp", 3) == 0
-    # error rate 6 %, 4 %, then 2 %: 6000 × rate × 0.5 h × 60/h
-    assert _month(ev, "outsourced.rework", 1) == pytest.approx(6000 * 0.06 * 0.5 * 60)
+    # error rate 6 %, 4 %, then 2 %: 6000 × rate × 0.5 h × 60/h (month 1 is the parallel run)
+    assert _month(ev, "outsourced.rework", 1) == 0.0
     assert _month(ev, "outsourced.rework", 2) == pytest.approx(6000 * 0.04 * 0.5 * 60)
     assert _month(ev, "outsourced.rework", 3) == pytest.approx(6000 * 0.02 * 0.5 * 60)
 
@@ -138,7 +143,7 @@ def test_governance_share_of_contract_value_and_redeployment():
                                               "retention_bonus_per_fte": 1000,
                                               "redeployed_share": 0.5}))
     assert _month(ev, "outsourced.governance", 3) == pytest.approx(0.05 * 32_000)
-    assert _month(ev, "outsourced.severance_retention", 0) == pytest.approx(11 * 0.5 * 3000)
+    assert _month(ev, "outsourced.severance_retention", 1) == pytest.approx(11 * 0.5 * 3000)
 
 
 def test_cash_flows_trials_axis_matches_single_runs():

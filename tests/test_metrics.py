@@ -7,10 +7,11 @@ import json
 
 import numpy as np
 import numpy_financial as npf
+import pandas as pd
 import pytest
 
 from bpo_roi import evaluate, load_scenario
-from bpo_roi.model.metrics import irr_annual, payback_month, present_value, tei_summary
+from bpo_roi.model.metrics import irr_all, irr_annual, payback_month, present_value, tei_summary
 
 
 def test_tei_worked_example():
@@ -56,17 +57,22 @@ def test_irr_matches_the_spreadsheet_value():
 
 
 def test_npv_at_each_offers_irr_is_zero(shipped_path):
-    # the definition of the IRR, checked on the kit's own monthly savings
+    # the definition of the IRR, checked on the kit's own monthly savings: NPV is zero at
+    # every root irr_all lists, and the reported IRR (where unique) is one of them
     ev = evaluate(load_scenario(shipped_path))
     checked = 0
     for offer, row in ev.metrics.iterrows():
-        if np.isnan(row.irr_annual):
-            continue
         savings = ev.monthly[ev.monthly.offer == offer].savings.to_numpy()
-        monthly = (1.0 + row.irr_annual) ** (1 / 12) - 1.0
-        at_irr = np.sum(savings / (1.0 + monthly) ** np.arange(savings.size))
-        assert abs(at_irr) < 1e-6 * np.abs(savings).sum(), offer
-        checked += 1
+        roots = irr_all(savings)
+        for monthly in roots:
+            factors = (1.0 + monthly) ** -np.arange(savings.size, dtype=float)
+            at_irr = np.sum(savings * factors)
+            # relative to the size of the discounted terms (a root near -100 % makes them huge)
+            assert abs(at_irr) < 1e-6 * np.sum(np.abs(savings) * factors), offer
+            checked += 1
+        if not np.isnan(row.irr_annual):
+            assert len(roots) == 1
+            assert (1.0 + row.irr_annual) ** (1 / 12) - 1.0 == pytest.approx(roots[0])
     assert checked >= 1
 
 
@@ -119,8 +125,13 @@ def test_metrics_are_reproducible_from_the_monthly_table(shipped_path, tmp_path)
         assert row.roi == pytest.approx(row.npv / row.pv_outsourced)
         cumulative = t.savings.cumsum().to_numpy()
         stays = [t_ for t_ in range(len(cumulative)) if (cumulative[t_:] >= 0).all()]
-        assert row.payback_month == (stays[0] if stays else None)
-        assert t.outsourced.iloc[0] == pytest.approx(row.one_time_cost)
+        if stays:
+            assert row.payback_month == stays[0]
+        else:
+            assert pd.isna(row.payback_month)
+        one_time = t[["outsourced.search_contracting", "outsourced.transition",
+                      "outsourced.severance_retention"]].to_numpy().sum()
+        assert one_time == pytest.approx(row.one_time_cost)
         assert t.in_house.sum() / t.volume.sum() == pytest.approx(
             row.cost_per_transaction_in_house)
 
@@ -145,9 +156,7 @@ def test_recommendation_is_best_positive_npv_or_stay(shipped_path):
 
 
 def _headline(offer):
-    p = offer.pricing
-    return {"per_seat": lambda: p.rate_per_seat_month, "hourly": lambda: p.rate_per_hour,
-            "per_transaction": lambda: p.tiers[0].rate_per_transaction}[p.model]()
+    return offer.pricing.headline_rate
 
 
 def test_breakeven_volume_zeroes_npv(shipped_path):
@@ -234,8 +243,10 @@ def test_an_exit_cost_that_flips_savings_twice_gives_no_irr_but_a_mirr():
     ev = evaluate(s, breakeven=False)
     row = ev.metrics.iloc[0]
     assert row.npv < 0 and np.isnan(row.irr_annual)
-    assert "change sign 2 times" in row.irr_note and "39.7 %" in row.irr_note
     savings = ev.monthly[ev.monthly.offer == ev.metrics.index[0]].savings.to_numpy()
+    assert "change sign 2 times" in row.irr_note
+    for root in irr_all(savings):  # the note lists every IRR, annualised
+        assert f"{((1 + root) ** 12 - 1) * 100:.1f} %" in row.irr_note
     r_m = float(monthly_rate(s.scenario.discount_rate_annual))
     expected = (1 + npf.mirr(savings, r_m, r_m)) ** 12 - 1
     assert row.mirr_annual == pytest.approx(expected, rel=1e-12)

@@ -105,6 +105,30 @@ def test_report_has_no_code_and_embeds_plotly_once_with_figure_data(business_cas
     assert "<a " not in appendix  # link-free appendix
 
 
+def test_report_shows_the_savings_bridge_and_the_headcount_bridge(business_case):
+    _, report, scenario = business_case
+    html = report.read_text(encoding="utf-8")
+    ev = evaluate(load_scenario(scenario).with_overrides({"workload.monthly_volume": 20000}))
+    offer = ev.recommendation if ev.recommendation in ev.metrics.index else ev.metrics.index[0]
+    # the waterfall: in the hidden-costs section, from the in-house PV down to the offer's NPV
+    assert '"type":"waterfall"' in html
+    title = f"From in-house cost to NPV, {offer}"
+    assert html.index("Hidden costs") < html.index(title) < html.index("Pricing models compared")
+    pv_in, npv = ev.metrics.loc[offer, "pv_in_house"], ev.metrics.loc[offer, "npv"]
+    waterfalls = [json.loads(f"[{y}]") for y in re.findall(
+        r'"y":\[([-0-9.,e]+)\],"type":"waterfall"', html)]
+    assert any(y[0] == pytest.approx(pv_in) and y[-1] == pytest.approx(npv)
+               and sum(y[:-1]) == pytest.approx(npv) for y in waterfalls)
+    # the headcount bridge: today's FTE and where they go, one column per offer
+    assert "<th>Headcount (FTE)</th>" in html
+    start = html.index("<th>Headcount (FTE)</th>")
+    table = html[start: html.index("</table>", start)]
+    today = ev.monthly[ev.monthly.month == 1].in_house_fte.iloc[0]
+    assert f"<td>{today:,.1f}</td>" in table and "Retained to govern the vendor" in table
+    assert all(f"<th>{o}</th>" in table for o in ev.metrics.index)
+    assert html.index(title) < start < html.index("Pricing models compared")
+
+
 def test_overrides_given_as_json_text_work_like_a_mapping(tmp_path):
     # automation passes -p overrides '{"offers.1.pricing.rate_per_hour": 10}' as a string
     nb = execute("business_case.ipynb", tmp_path / "json.ipynb",

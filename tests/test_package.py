@@ -64,6 +64,7 @@ def test_the_wheel_carries_the_notebooks_templates_and_examples(installed):
     _, wheel, _, _ = installed
     names = set(zipfile.ZipFile(wheel).namelist())
     for shipped in ("notebooks/business_case.ipynb", "notebooks/explorer.ipynb",
+                    "notebooks/compare_versions.ipynb",
                     "templates/assumptions.yaml", "templates/report/index.html.j2",
                     "templates/report/conf.json", "assumptions/contact_centre.yaml"):
         assert f"bpo_roi/resources/{shipped}" in names, shipped
@@ -113,3 +114,39 @@ def test_pyproject_lists_every_package_folder():
     mapped = config["package-dir"]
     for package, folder in mapped.items():
         assert package in listed and (ROOT / folder).is_dir()
+
+
+def test_notebook_path_reaches_every_shipped_notebook():
+    from bpo_roi.resources import NOTEBOOKS, notebook_path
+
+    shipped = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert "compare_versions" in shipped  # the README names it
+    assert sorted(NOTEBOOKS) == shipped
+    for name in shipped:
+        assert notebook_path(name).resolve() == (ROOT / "notebooks" / f"{name}.ipynb").resolve()
+    proc = subprocess.run([str(Path(sys.executable).parent / "bpo-roi"), "notebook-path",
+                           "compare_versions"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert Path(proc.stdout.strip()).resolve() == notebook_path("compare_versions").resolve()
+
+
+def test_an_in_place_edit_is_refused_with_the_real_dotted_path():
+    import bpo_roi
+    from bpo_roi.scenario.schema import ScenarioIsImmutableError
+
+    s = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml")
+    with pytest.raises(ScenarioIsImmutableError) as err:
+        s.workload.monthly_volume = 120_000
+    assert "Workload.monthly_volume = 120000" in str(err.value)
+    assert "s.with_overrides({'workload.monthly_volume': 120000})" in str(err.value)
+    assert "section." not in str(err.value)
+    with pytest.raises(ScenarioIsImmutableError, match=r"'workload\.queue\.service_level': 0\.9"):
+        s.workload.queue.service_level = 0.9
+    # an offer's section cannot know which offer it belongs to: the path says where the index
+    # goes, and the suggestion works once it is filled in
+    with pytest.raises(ScenarioIsImmutableError) as err:
+        s.offers[0].pricing.rate_per_seat_month = 4000.0
+    assert "'offers.<i>.pricing.rate_per_seat_month': 4000.0" in str(err.value)
+    assert "0-based index" in str(err.value)
+    changed = s.with_overrides({"offers.0.pricing.rate_per_seat_month": 4000.0})
+    assert changed.offers[0].pricing.rate_per_seat_month == 4000.0

@@ -183,7 +183,7 @@ def test_grid_matches_single_runs_and_is_monotone_in_price():
     assert (g.diff().dropna() < 0).all().all()
     with pytest.raises(ValueError, match="'y' parameter of grid"):
         grid(AP, "workload.monthly_volume", volumes, "offers.9.rate", prices)
-    with pytest.raises(ValueError, match="must differ"):
+    with pytest.raises(ValueError, match="must be an assumption other than x's"):
         grid(AP, "workload.monthly_volume", volumes, "workload.monthly_volume", prices)
 
 

@@ -361,8 +361,8 @@ def test_erlang_c_agents_rejects_bad_input(name, value):
 
 def test_service_level_messages():
     message = (
-        "The 'service_level' parameter of erlang_c_agents must be a fraction strictly between"
-        " 0 and 1. Got 1.2 instead."
+        "The 'service_level' parameter of erlang_c_agents must be a fraction above 0 and"
+        " below 1. Got 1.2 instead."
     )
     with pytest.raises(ValueError, match=re.escape(message)):
         erlang_c_agents(**{**GOOD, "service_level": 1.2})

@@ -147,16 +147,165 @@ def test_every_formula_carries_its_cached_value_and_the_layout_prints(tmp_path):
     assert m["B3"].value == pytest.approx(next(iter(metrics["offers"].values()))["npv"])
     assert m["B6"].number_format == "0.0%" and m["B3"].number_format == "#,##0"
     for ws in formulas_wb.worksheets[1:5]:
-        assert ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.orientation == "landscape" and ws.freeze_panes == "B2"
+    for name in ("Metrics", "Inputs", "Annual"):
+        ws = formulas_wb[name]
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         # one page wide (1 is the default XlsxWriter leaves implicit), as many pages tall
         assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0
-        assert ws.freeze_panes == "B2"
     assert formulas_wb["Monthly"].print_title_rows == "$1:$1"
     inputs = {r[1].value: r[2] for r in formulas_wb["Inputs"].iter_rows(min_row=2)}
     assert inputs["Shrinkage"].number_format == "0.0%"  # a rate reads as a percentage
     about = {r[0].value: r[1].value for r in formulas_wb["About"].iter_rows() if r[0].value}
     assert about["Scenario file SHA-256"] == "0" * 64 and about["Seed"] == "5"
+
+
+def _rows(ws) -> list[tuple]:
+    return [tuple(c for c in r) for r in ws.iter_rows(min_row=2)]
+
+
+def test_inputs_sheet_units_formats_and_parameters_read_right(tmp_path):
+    # contact centre: money per FTE, integers, a normal and a PERT rate, a lognormal amount
+    book, _ = book_for(ROOT / "assumptions" / "contact_centre.yaml", tmp_path)
+    ws = openpyxl.load_workbook(book)["Inputs"]
+    head = [c.value for c in ws[1]]
+    assert head == ["Section", "Input", "Value", "Unit", "Distribution", "Low", "Most likely",
+                    "High", "Mean", "Sd", "Source of the section"]
+    rows = _rows(ws)
+    by = {}
+    for r in rows:
+        by.setdefault(r[1].value, r)  # offer 1's row first
+    # money per FTE is money, not FTE; a head count of FTE is FTE
+    for label in ("Governance · cost per FTE (annual)", "Transition · severance per fte",
+                  "Transition · retention bonus per fte"):
+        assert by[label][3].value == "USD", label
+    assert by["Governance · retained fte"][3].value == "FTE"
+    for r in rows:
+        label, unit = str(r[1].value), r[3].value or ""
+        if any(w in label for w in ("cost", "salary", "severance", "bonus", "rate per")) and \
+                r[2].number_format != "0.0%":
+            assert unit == "USD", label
+        # a percentage never carries a second % sign in its unit
+        if "%" in r[2].number_format:
+            assert "%" not in unit, label
+    # integers print as integers
+    for label in ("Horizon months", "Fiscal year start month", "Ramp · months"):
+        assert by[label][2].number_format == "#,##0" and by[label][2].value == int(
+            by[label][2].value), label
+    assert by["Horizon months"][3].value == "months"
+    # distribution parameters are numbers in their own cells, rates as percentages
+    attrition = by["Attrition annual"]  # normal, mean 0.4, sd 0.07, low 0.2, high 0.7
+    assert attrition[4].value == "normal"
+    assert (attrition[8].value, attrition[9].value) == (0.4, 0.07)
+    assert attrition[5].value == 0.2 and attrition[7].value == 0.7
+    assert all(attrition[j].number_format == "0.0%" for j in (5, 7, 8, 9))
+    error = by["Quality · error rate"]  # offer 1: PERT 2.5 % / 4 % / 7 %
+    assert error[4].value == "PERT" and [error[j].value for j in (5, 6, 7)] == [0.025, 0.04,
+                                                                              0.07]
+    assert error[5].number_format == "0.0%" and error[8].value is None
+    knowledge = next(r for r in rows if r[1].value == "Transition · knowledge transfer"
+                     and r[4].value == "lognormal")
+    assert (knowledge[8].value, knowledge[9].value) == (220_000, 60_000)
+    assert knowledge[8].number_format == "#,##0" and knowledge[3].value == "USD"
+    assert not any(isinstance(c.value, str) and ("mean " in c.value or " sd " in c.value)
+                   for r in rows for c in r)
+    # the derived monthly rate: a percentage with "a month", no doubled sign
+    monthly = by["Discount rate, monthly (derived)"]
+    assert monthly[2].number_format == "0.00%" and monthly[3].value == "a month"
+    assert by["Pricing · model"][2].value == "per-seat"
+    # each section's source once, on its first row, wrapped; sections wide enough to read
+    sections = [r[0].value for r in rows]
+    firsts = {i for i, name in enumerate(sections) if i == 0 or sections[i - 1] != name}
+    sources = {i for i, r in enumerate(rows) if r[10].value}
+    assert sources and sources <= firsts
+    assert len(sources) == len({r[10].value for r in rows if r[10].value})
+    assert all(rows[i][10].alignment.wrap_text for i in sources)
+    assert ws.column_dimensions["A"].width >= len("Offer 1: Nearshore per seat")
+
+
+def test_tornado_sheet_says_whose_npv_and_formats_each_driver(tmp_path):
+    path = ROOT / "assumptions" / "contact_centre.yaml"
+    book, _ = book_for(path, tmp_path)
+    ws = openpyxl.load_workbook(book)["Tornado"]
+    offer = bpo_roi.tornado(bpo_roi.load_scenario(path)).attrs["offer"]
+    head = [c.value for c in ws[1]]
+    assert f"NPV of {offer}, driver low (USD)" in head
+    assert f"NPV of {offer}, driver high (USD)" in head
+    rows = {r[0].value: r for r in _rows(ws) if r[0].value and r[1].value is not None}
+    for label in ("Scenario · discount rate annual", "In-house · shrinkage",
+                  "Offer 1 (Nearshore per seat) · quality · error rate"):
+        # one decimal, two where one would hide a digit (a P10 of 3.19 %)
+        assert all(rows[label][j].number_format in ("0.0%", "0.00%") for j in (1, 2, 3)), label
+    for label in ("In-house · salary annual",
+                  "Offer 1 (Nearshore per seat) · pricing · rate per seat month"):
+        assert all(rows[label][j].number_format == "#,##0" for j in (1, 2, 3)), label
+    assert rows["In-house · shrinkage"][1].value == pytest.approx(0.32)
+
+
+def test_monthly_sheet_prints_readably_without_its_helper_columns(tmp_path):
+    book, _ = book_for(ROOT / "assumptions" / "claims_back_office.yaml", tmp_path)
+    ws = openpyxl.load_workbook(book)["Monthly"]
+    head = [c.value for c in ws[1]]
+    helpers = ["Paid back from here", "Discounted paid back from here",
+               "Last sign of savings", "Sign change"]
+    assert head[-4:] == helpers  # right of the print area
+    area = ws.print_area if isinstance(ws.print_area, str) else ws.print_area[0]
+    last = area.split(":")[1].lstrip("$").split("$")[0]
+    assert openpyxl.utils.column_index_from_string(last) == len(head) - 4
+    assert ws.print_title_cols == "$A:$C" and ws.print_title_rows == "$1:$1"
+    # a fixed, readable scale; a page break after the in-house costs; the outsourced costs
+    # (15 columns here) are too wide for one page at 70 %: split, the rest joins the results
+    assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.scale == 70
+    breaks = [b.id for b in ws.col_breaks.brk]
+    assert breaks[0] == head.index("In-house total") + 1 and len(breaks) == 2
+    assert breaks[1] < head.index("Outsourced total")
+    assert "Outsourced: Vendor search & contracting" in head  # component labels, not keys
+    # the contact centre's groups each fit a page, at a larger scale
+    book, _ = book_for(ROOT / "assumptions" / "contact_centre.yaml", tmp_path)
+    ws = openpyxl.load_workbook(book)["Monthly"]
+    head = [c.value for c in ws[1]]
+    assert [b.id for b in ws.col_breaks.brk] == [head.index("In-house total") + 1,
+                                                 head.index("Savings")]
+    assert 80 <= ws.page_setup.scale <= 100
+
+
+def test_about_sheet_names_the_fiscal_years(tmp_path):
+    book, _ = book_for(ROOT / "assumptions" / "it_helpdesk.yaml", tmp_path,
+                       **{"scenario.fiscal_year_start_month": 4})
+    wb = openpyxl.load_workbook(book)
+    text = " ".join(str(c.value) for r in wb["About"].iter_rows() for c in r if c.value)
+    assert "fiscal years start in April" in text and "calendar-year" not in text
+    assert wb["Annual"]["B1"].value == "Fiscal year (from April)"
+
+
+def _pdf_pages(book: Path, folder: Path) -> list[float]:
+    """Print the workbook with LibreOffice; per page, the median height (pt) of its numbers."""
+    import re
+    import statistics
+
+    profile = (folder / "lo-profile").as_uri()
+    subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(folder), str(book)],
+                   capture_output=True, timeout=180, check=True)
+    boxes = subprocess.run(["pdftotext", "-bbox", str(book.with_suffix(".pdf")), "-"],
+                           capture_output=True, text=True, timeout=60, check=True).stdout
+    sizes = []
+    for page in boxes.split("<page ")[1:]:
+        words = re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([\d,.%]+)</word>',
+                           page)
+        sizes.append(statistics.median(float(b) - float(a) for a, b, _ in words))
+    return sizes
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice (soffice) or poppler (pdftotext) is not installed")
+def test_the_workbook_prints_on_few_readable_pages(tmp_path):
+    book, _ = book_for(ROOT / "assumptions" / "contact_centre.yaml", tmp_path)
+    sizes = _pdf_pages(book, tmp_path)
+    # Arial 10 at 100 % prints numbers 11.2 pt tall (ascent + descent): every page at ≥ 70 %
+    assert 8 <= len(sizes) <= 20, len(sizes)
+    assert min(sizes) >= 0.7 * 11.2 - 0.1, sizes
 
 
 def test_annual_sheet_sums_back_to_the_monthly_table(tmp_path):

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bpo_roi.analysis.breakeven_search import breakeven_values
+from bpo_roi.analysis.termination import exit_table
 from bpo_roi.model import metrics
 from bpo_roi.model.flows import cash_flows, monthly_table, offer_summary_arrays
 from bpo_roi.model.timeline import monthly_rate
@@ -44,7 +45,8 @@ METRIC_KEYS = (
     "discounted_payback_month",
     "pv_in_house", "pv_outsourced", "total_in_house", "total_outsourced", "one_time_cost",
     "savings_pct", "cost_per_transaction_in_house", "cost_per_transaction_outsourced",
-    "breakeven_monthly_volume", "risk_adjusted_npv", "risk_adjusted_roi",
+    "breakeven_monthly_volume", "risk_adjusted_npv", "risk_adjusted_roi", "npv_after_tax",
+    "termination_breakeven_month",
 )
 
 
@@ -129,6 +131,9 @@ def require_finite_monthly(monthly: pd.DataFrame, scenario: Scenario) -> None:
         f"for values far outside a real process")
 
 
+ONE_TIME = ("search_contracting", "transition", "severance_retention")
+"""The one-time outsourced components, whenever they are paid (month 0, a schedule, a wave)."""
+
 ANNUAL_COLUMNS = ("offer", "fiscal_year", "in_house", "outsourced", "savings", "one_time",
                   "in_house_fte", "vendor_fte")
 
@@ -143,6 +148,8 @@ def annual_table(monthly: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     the in-house paid hours a month (hourly), empty for per-transaction pricing, which bills
     no staff. Fiscal years follow ``scenario.fiscal_year_start_month`` and are named by the
     calendar year in which they end. Sums add back to the monthly table exactly.
+    ``one_time`` is the year's one-time outsourced cost (search and contracting, transition,
+    severance and retention), wherever a schedule or a wave puts it.
     """
     from bpo_roi.model.timeline import fiscal_year
 
@@ -156,7 +163,7 @@ def annual_table(monthly: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     frame["vendor_fte"] = np.where(per_model == "per_seat", frame.vendor_billed_units,
                                    np.where(per_model == "hourly",
                                             frame.vendor_billed_units / paid, np.nan))
-    frame["one_time"] = np.where(frame.month == 0, frame.outsourced, 0.0)
+    frame["one_time"] = frame[[f"outsourced.{c}" for c in ONE_TIME]].sum(axis=1)
     operating = frame[frame.month >= 1]
     sums = frame.groupby(["offer", "fiscal_year"], sort=False)[
         ["in_house", "outsourced", "savings", "one_time"]].sum()
@@ -252,7 +259,8 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
     rows = []
     total_volume = float(flows.volume.sum())
     rate_m = float(monthly_rate(point(scenario.scenario.discount_rate_annual)))
-    for offer in flows.offers:
+    tax = scenario.scenario.tax
+    for k, offer in enumerate(flows.offers):
         arrays = offer_summary_arrays(flows, offer)
         savings = (flows.in_house.total - offer.total)[0]
         payback = int(arrays["payback_month"][0])
@@ -273,7 +281,7 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
             "pv_outsourced": float(arrays["pv_outsourced"][0]),
             "total_in_house": total_in,
             "total_outsourced": total_out,
-            "one_time_cost": float(offer.total[0, 0]),
+            "one_time_cost": float(sum(offer.components[c][0].sum() for c in ONE_TIME)),
             "savings_pct": float(arrays["npv"][0] / arrays["pv_in_house"][0])
             if arrays["pv_in_house"][0] else None,
             "cost_per_transaction_in_house": total_in / total_volume if total_volume else None,
@@ -283,6 +291,12 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
             if "risk_adjusted_npv" in arrays else None,
             "risk_adjusted_roi": float(arrays["risk_adjusted_roi"][0])
             if "risk_adjusted_roi" in arrays else None,
+            # every cost is deductible when incurred: each month's saving is taxed at the rate
+            "npv_after_tax": float(arrays["npv"][0]) * (1.0 - float(point(tax.rate)))
+            if tax is not None else None,
+            "termination_breakeven_month":
+                exit_table(scenario, flows, offer, k).attrs["termination_breakeven_month"]
+                if scenario.offers[k].termination is not None else None,
         }
         rows.append(row)
     if breakeven:
@@ -294,10 +308,11 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
         for row, b in zip(rows, found, strict=True):
             row["breakeven_monthly_volume"] = b.value
     columns: dict[str, Any] = {key: [row[key] for row in rows] for key in METRIC_KEYS}
-    for key in ("payback_month", "discounted_payback_month"):
+    whole = ("payback_month", "discounted_payback_month", "termination_breakeven_month")
+    for key in whole:
         columns[key] = pd.array(columns[key], dtype="Int64")
     for key in METRIC_KEYS:
-        if key not in ("pricing_model", "irr_note", "payback_month", "discounted_payback_month"):
+        if key not in ("pricing_model", "irr_note", *whole):
             columns[key] = np.array([np.nan if v is None else v for v in columns[key]], float)
     table = pd.DataFrame(columns, index=pd.Index([row["offer"] for row in rows], name="offer"))
     return Evaluation(scenario=scenario, monthly=monthly, metrics=table)

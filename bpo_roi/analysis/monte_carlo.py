@@ -28,15 +28,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi._validation import invalid_parameter
+from bpo_roi._validation import interval_text, invalid_parameter
 from bpo_roi.scenario.distributions import Distribution, sample_from_uniform
 from bpo_roi.scenario.schema import Scenario
 
-__all__ = ["CHUNK", "MAX_TRIALS", "Simulation", "sample_assumptions", "simulate"]
+__all__ = ["CHUNK", "MAX_TRIALS", "TRIALS_RULE", "Simulation", "sample_assumptions", "simulate"]
 
 #: Largest run accepted. 1,000,000 trials × 5 offers of results is ~200 MB of trial rows; the
 #: model itself runs in chunks, so memory stays bounded, and a run that size takes ~20 s.
 MAX_TRIALS = 1_000_000
+#: What a number of trials must be, in words (``simulate`` and ``bpo-roi run -p trials``).
+TRIALS_RULE = interval_text(ge=1, le=MAX_TRIALS, what="an int")
 #: Trials per model run: ~50 MB per (trials × 61 months) float64 array, a few dozen alive.
 CHUNK = 20_000
 
@@ -86,8 +88,7 @@ def uncertain_paths(scenario: Scenario) -> list[str]:
 def _check_trials(trials: Any) -> int:
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or not (
             1 <= trials <= MAX_TRIALS):
-        raise invalid_parameter("trials", "simulate", f"an int from 1 to {MAX_TRIALS:,}",
-                                trials)
+        raise invalid_parameter("trials", "simulate", TRIALS_RULE, trials)
     return int(trials)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi._validation import invalid_parameter
+from bpo_roi._validation import interval_text, invalid_parameter, shown
 from bpo_roi.scenario.distributions import Distribution, quantile
 from bpo_roi.scenario.labels import input_label
 from bpo_roi.scenario.schema import Scenario, point
@@ -79,7 +79,9 @@ def tornado(scenario: Scenario, offer: int | str | None = None, swing: float = 0
     swing : float
         Relative move for drivers without a distribution (0.2 = ±20 %), between 0 and 1.
     paths : list of str, optional
-        Drivers to move (default: every numeric assumption whose low and high differ).
+        Drivers to move (default: every numeric assumption the offer's model reads whose low
+        and high differ and that moves the NPV; inputs pinned by calibration and other
+        offers' inputs are left out).
 
     Returns
     -------
@@ -98,11 +100,18 @@ def tornado(scenario: Scenario, offer: int | str | None = None, swing: float = 0
     True
     """
     if isinstance(swing, bool) or not isinstance(swing, (int, float)) or not 0 < swing < 1:
-        raise invalid_parameter("swing", "tornado", "a fraction above 0 and below 1 "
-                                "(0.2 = ±20 %)", swing)
+        raise invalid_parameter("swing", "tornado", interval_text(gt=0, lt=1, what="a fraction")
+                                + " (0.2 = ±20 %)", swing)
     k = _offer_for(scenario, offer)
-    candidates = scenario.numeric_paths() if paths is None else [
-        _check_path(scenario, p, "paths", "tornado") for p in paths]
+    if paths is None:
+        from bpo_roi.model.flows import cash_flows
+
+        # only what this offer's model reads: not another offer's inputs, not an input that
+        # calibration pins (in_house.occupancy), not the termination fees (exit analysis only)
+        read = cash_flows(scenario, offers=[k]).inputs_read
+        candidates = [p for p in scenario.numeric_paths() if p in read]
+    else:
+        candidates = [_check_path(scenario, p, "paths", "tornado") for p in paths]
     drivers: list[tuple[str, float, float, float, str]] = []
     for path in candidates:
         if path.endswith(".fx_rate") and paths is None:
@@ -140,6 +149,11 @@ def tornado(scenario: Scenario, offer: int | str | None = None, swing: float = 0
         "basis": [d[4] for d in drivers],
     })
     table["npv_range"] = (table.npv_high - table.npv_low).abs()
+    if paths is None:
+        # a driver that moves nothing (pinned by calibration, or a minimum that binds at both
+        # ends) is not a driver: it is left out rather than ranked last
+        moves = np.maximum((table.npv_low - base_npv).abs(), (table.npv_high - base_npv).abs())
+        table = table[moves > 1e-9 * max(1.0, abs(base_npv))]
     names = [o.name for o in scenario.offers]
     table.insert(1, "label", [input_label(d, names) for d in table.driver])
     table = table.sort_values("npv_range", ascending=False, kind="stable").reset_index(drop=True)
@@ -183,7 +197,8 @@ def grid(scenario: Scenario, x: str, x_values: Sequence[float], y: str,
     x = _check_path(scenario, x, "x", "grid")
     y = _check_path(scenario, y, "y", "grid")
     if x == y:
-        raise ValueError(f"The 'x' and 'y' parameters of grid must differ. Got {x!r} twice.")
+        raise invalid_parameter("y", "grid", "an assumption other than x's", y,
+                                got=f"{shown(y)}, the same as x,")
     xs = _grid_values(scenario, x, x_values, "x_values")
     ys = _grid_values(scenario, y, y_values, "y_values")
     k = scenario.offer_index(offer, "grid")

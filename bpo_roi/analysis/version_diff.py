@@ -24,12 +24,20 @@ are applied by building the few scenarios they need). Exact for ``k ≤ 16``; ab
 inputs are grouped by section (the scenario, workload, in-house, and each offer) and the bridge
 says so. ``method="sequential"`` applies the changes one after another in the new file's order,
 as a hand-made variance bridge does (its result depends on that order).
+
+**Order.** The changes are listed, and applied by ``"sequential"``, in the order they appear
+in the new file: pass its line numbers as ``new_lines`` (what
+:func:`bpo_roi.scenario.reading.line_numbers` gives for its text; ``bpo-roi diff`` does). A
+change with no line of its own (a field the new file leaves at its default) takes the line of
+the nearest key above it. Without ``new_lines``, as when two ``Scenario`` objects are compared
+from Python, the order is the schema's: the scenario, workload, in-house and offers sections,
+each field in the order the template lists it, offers in the old file's order.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,12 +162,37 @@ def _walk(old: Any, new: Any, path: str, out: list[tuple[str, Any, Any, bool]]) 
         out.append((path, old, new, True))
 
 
-def changed_inputs(old: Scenario, new: Scenario) -> list[Change]:
-    """Every input that differs between two versions with the same offers, in file order
-    (what :func:`diff` lists, without the NPV attribution)."""
+def changed_inputs(old: Scenario, new: Scenario,
+                   new_lines: Mapping[tuple[Any, ...], int] | None = None) -> list[Change]:
+    """Every input that differs between two versions with the same offers (what :func:`diff`
+    lists, without the NPV attribution), in the new file's order when ``new_lines`` is given,
+    else in the schema's (see the module docstring)."""
     raw: list[tuple[str, Any, Any, bool]] = []
     _walk(old, new, "", raw)
-    return [Change(p, _label(p, old), a, b, s, _section(p)) for p, a, b, s in raw]
+    changes = [Change(p, _label(p, old), a, b, s, _section(p)) for p, a, b, s in raw]
+    return _in_file_order(changes, old, new, new_lines)
+
+
+def _in_file_order(changes: list[Change], old: Scenario, new: Scenario,
+                   new_lines: Mapping[tuple[Any, ...], int] | None) -> list[Change]:
+    """``changes`` sorted by their line in the new file (stable: ties and changes with no line
+    keep the schema's order). Paths index ``old``'s offers; the new file's keys index its own,
+    those of ``new`` (the whole new version), matched by name."""
+    if not new_lines:
+        return changes
+    position = {o.name: j for j, o in enumerate(new.offers)}
+
+    def line(change: Change) -> float:
+        parts: list[Any] = [int(x) if x.isdigit() else x for x in change.path.split(".")]
+        if parts[0] == "offers" and len(parts) > 1:
+            parts[1] = position.get(old.offers[parts[1]].name, parts[1])
+        for n in range(len(parts), 0, -1):
+            found = new_lines.get(tuple(parts[:n]))
+            if found is not None:
+                return found
+        return math.inf
+
+    return sorted(changes, key=line)
 
 
 def _align(old: Scenario, new: Scenario) -> tuple[Scenario, Scenario, list[str], list[str]]:
@@ -175,6 +208,16 @@ def _align(old: Scenario, new: Scenario) -> tuple[Scenario, Scenario, list[str],
                                                         if o.name in new_by_name)})
     new_common = new.model_copy(update={"offers": tuple(new_by_name[n] for n in common)})
     return old_common, new_common, added, removed
+
+
+def _renumbered(path: str, aligned: Scenario, original: Scenario) -> str:
+    """``offers.<k>.…`` of the aligned (shared offers only) scenario as the same offer's index
+    in the original old file."""
+    parts = path.split(".")
+    if len(parts) > 1 and parts[0] == "offers" and parts[1].isdigit():
+        name = aligned.offers[int(parts[1])].name
+        parts[1] = str(next(i for i, o in enumerate(original.offers) if o.name == name))
+    return ".".join(parts)
 
 
 def _replace(node: Any, parts: Sequence[str], value: Any) -> Any:
@@ -259,8 +302,8 @@ def _shapley(values: np.ndarray, k: int) -> np.ndarray:
 # -- the diff -----------------------------------------------------------------------------------
 
 
-def diff(old_scenario: Scenario, new_scenario: Scenario, method: str = "shapley"
-         ) -> ScenarioDiff:
+def diff(old_scenario: Scenario, new_scenario: Scenario, method: str = "shapley",
+         new_lines: Mapping[tuple[Any, ...], int] | None = None) -> ScenarioDiff:
     """What changed between two versions of a scenario, and each change's effect on NPV.
 
     Parameters
@@ -268,7 +311,11 @@ def diff(old_scenario: Scenario, new_scenario: Scenario, method: str = "shapley"
     old_scenario, new_scenario : Scenario
     method : {"shapley", "sequential"}
         Shapley values (default; independent of the order of the changes) or a sequential
-        bridge in the new file's order.
+        bridge, applying the changes in the order they appear in the new file.
+    new_lines : mapping, optional
+        The new file's line of every key and list item, by path, as
+        :func:`bpo_roi.scenario.reading.line_numbers` gives it. It sets the order the changes
+        are listed and applied in; without it, the schema's order (see the module docstring).
 
     Examples
     --------
@@ -288,7 +335,10 @@ def diff(old_scenario: Scenario, new_scenario: Scenario, method: str = "shapley"
     old, new, added, removed = _align(old_scenario, new_scenario)
     raw: list[tuple[str, Any, Any, bool]] = []
     _walk(old, new, "", raw)
-    changes = [Change(p, _label(p, old), a, b, s, _section(p)) for p, a, b, s in raw]
+    # computed on the shared offers; shown by each offer's place in the old file
+    shown = {p: _renumbered(p, old, old_scenario) for p, *_ in raw}
+    changes = _in_file_order([Change(p, _label(shown[p], old_scenario), a, b, s, _section(p))
+                              for p, a, b, s in raw], old, new_scenario, new_lines)
     names = [o.name for o in old.offers] if set(o.name for o in old.offers) & set(
         o.name for o in new.offers) else []
     base_old = recommend_of(old_scenario)
@@ -315,7 +365,7 @@ def diff(old_scenario: Scenario, new_scenario: Scenario, method: str = "shapley"
                 first = changes[members[0]]
                 rows.append({
                     "offer": name,
-                    "input": first.path if len(members) == 1 else first.section,
+                    "input": shown[first.path] if len(members) == 1 else first.section,
                     "label": first.label if len(members) == 1 else label,
                     "old": _value(first.old) if len(members) == 1 else f"{len(members)} inputs",
                     "new": _value(first.new) if len(members) == 1 else "",
@@ -328,7 +378,7 @@ def diff(old_scenario: Scenario, new_scenario: Scenario, method: str = "shapley"
         index=pd.Index(names, name="offer"))
     npv_table["npv_change"] = npv_table.npv_new - npv_table.npv_old
     changes_table = pd.DataFrame(
-        [{"input": c.path, "label": c.label, "old": _value(c.old), "new": _value(c.new),
+        [{"input": shown[c.path], "label": c.label, "old": _value(c.old), "new": _value(c.new),
           "kind": "structural" if c.structural else "number"} for c in changes],
         columns=["input", "label", "old", "new", "kind"])
     return ScenarioDiff(

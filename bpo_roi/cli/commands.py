@@ -53,10 +53,77 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
+# How each file that `evaluate` and `diff` write begins: a file of that name that does not
+# begin so was not written by the kit, and is never overwritten.
+_KIT_FILES = {
+    "monthly.csv": lambda head: head.startswith("offer,month,"),
+    "annual.csv": lambda head: head.startswith("offer,fiscal_year,"),
+    "metrics.json": lambda head: head.startswith("{") and all(
+        f'"{key}":' in head for key in ("scenario", "currency", "horizon_months")),
+    "diff.csv": lambda head: head.startswith("offer,input,label,old,new,npv_effect"),
+    "bridge.html": lambda head: '<meta name="generator" content="bpo-roi">' in head,
+}
+
+
+def _check_out(value: str, names: Sequence[str]) -> str | None:
+    """Why ``--out`` cannot take ``names`` (one line), or None: checked before any work.
+
+    ``--out`` must be a non-empty path to a folder (or to nothing yet, under a folder), and a
+    file of one of ``names`` already in it is replaced only when the kit wrote it (it begins
+    as the kit's files begin; a folder a run wrote, with the kit's marker, is the kit's too).
+    """
+    import os
+
+    from bpo_roi.reporting.files import foreign_file, written_by_kit
+
+    if not value.strip():
+        return "--out: The 'out' option must be a folder path; got an empty string"
+    out = Path(value)
+    if out.exists() and not out.is_dir():
+        return f"{out}: --out must be a folder; this is a file"
+    if not out.exists():
+        parent = next((p for p in out.absolute().parents if p.exists()), None)
+        if parent is None or not parent.is_dir():
+            return f"{out}: --out cannot be created: {parent} is not a folder"
+        if not os.access(parent, os.W_OK | os.X_OK):
+            return f"{out}: --out cannot be created: {parent} is not writable"
+        return None
+    if not os.access(out, os.W_OK | os.X_OK):
+        return f"{out}: output folder cannot be written (permission denied)"
+    if written_by_kit(out):
+        return None
+    for name in names:
+        path = out / name
+        if foreign_file(path, _KIT_FILES[name]):
+            return (f"{path} exists and was not written by bpo-roi; nothing was written. Move "
+                    f"it or choose another --out")
+    return None
+
+
+def _emit(*lines: str) -> None:
+    """Print to standard output; when the reader has gone (``| head -1``), stop quietly."""
+    import os
+
+    try:
+        for line in lines:
+            print(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush goes nowhere
+
+
+EVALUATE_FILES = ("monthly.csv", "annual.csv", "metrics.json")
+DIFF_FILES = ("diff.csv", "bridge.html")
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from bpo_roi.analysis.business_case import evaluate
     from bpo_roi.reporting.files import write_annual_csv, write_metrics_json, write_monthly_csv
 
+    if args.out is not None and (problem := _check_out(args.out, EVALUATE_FILES)):
+        _err(problem)
+        return EXIT_BAD_INPUT
     loaded, bad = _load_all([args.file])
     if bad:
         return EXIT_BAD_INPUT
@@ -71,6 +138,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     document = result.to_metrics_dict(advise(result))
     document["run"] = run_record(file, {}, None, None)
+    wrote = []
     if args.out is not None:
         out = Path(args.out)
         try:
@@ -80,10 +148,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             write_metrics_json(document, out / "metrics.json")
         except OSError as exc:
             _err(f"{out}: cannot write results ({exc.strerror or exc})")
-            return EXIT_FAILED
-    print(headline_table(document))
-    if args.out is not None:
-        print(f"Wrote monthly.csv, annual.csv and metrics.json in {Path(args.out)}")
+            return EXIT_BAD_INPUT
+        wrote.append(f"Wrote monthly.csv, annual.csv and metrics.json in {out}")
+    _emit(headline_table(document), *wrote)
     return EXIT_OK
 
 
@@ -121,17 +188,20 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from bpo_roi.reporting.bridge import write_bridge_html
     from bpo_roi.reporting.files import write_diff_csv
 
+    if args.out is not None and (problem := _check_out(args.out, DIFF_FILES)):
+        _err(problem)
+        return EXIT_BAD_INPUT
     loaded, bad = _load_all([args.old, args.new])
     if bad:
         return EXIT_BAD_INPUT
     (old_file, old), (new_file, new) = loaded
     try:
-        result = diff(old, new, method=args.method)
+        result = diff(old, new, method=args.method, new_lines=_lines_of(new_file))
     except ValueError as exc:
         _err(f"{new_file}: cannot be compared with {old_file}: {str(exc).splitlines()[0]}")
         return EXIT_BAD_INPUT
-    print(diff_table(result, old_file, new_file))
-    if args.out is not None:
+    wrote = []
+    if args.out is not None:  # the files first: a reader that stops early loses nothing
         out = Path(args.out)
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -139,9 +209,21 @@ def cmd_diff(args: argparse.Namespace) -> int:
             write_bridge_html(result, out / "bridge.html", old_file, new_file)
         except OSError as exc:
             _err(f"{out}: cannot write the diff ({exc.strerror or exc})")
-            return EXIT_FAILED
-        print(f"Wrote {out / 'diff.csv'} and {out / 'bridge.html'}")
+            return EXIT_BAD_INPUT
+        wrote.append(f"Wrote {out / 'diff.csv'} and {out / 'bridge.html'}")
+    _emit(diff_table(result, old_file, new_file), *wrote)
     return EXIT_OK
+
+
+def _lines_of(file: str) -> dict[tuple[Any, ...], int] | None:
+    """The line of every key in a scenario file just loaded (the order of its changes), or
+    None (the schema's order) should it have changed since."""
+    from bpo_roi.scenario.reading import AssumptionsError, line_numbers
+
+    try:
+        return line_numbers(Path(file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, AssumptionsError):
+        return None
 
 
 def cmd_notebook_path(args: argparse.Namespace) -> int:
@@ -185,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="folder for diff.csv and bridge.html")
     p.add_argument("--method", choices=("shapley", "sequential"), default="shapley",
                    help="shapley (default): effects independent of the order of the changes; "
-                        "sequential: in the file's order, like a hand-made bridge")
+                        "sequential: in the new file's order, like a hand-made bridge")
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("notebook-path", help="print where a shipped notebook is (for plain "

@@ -9,7 +9,8 @@ from typing import Any
 
 from bpo_roi.reporting.formatting import is_missing
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "diff_table", "headline_table"]
+__all__ = ["DIFF_LABEL_WIDTH", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "diff_table",
+           "headline_table"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 """0 success; 1 a scenario failed while running; 2 bad input (an invalid file, a bad option)."""
@@ -54,8 +55,19 @@ def headline_table(metrics: dict[str, Any]) -> str:
                       *([f"  {confidence}"] if confidence else []), *flags])
 
 
+DIFF_LABEL_WIDTH = 72
+"""Widest label column of the diff table; longer labels wrap, and a change that does not fit
+on one line shows its old and new values in full on the lines below its label."""
+
+
 def diff_table(d: Any, old_file: str, new_file: str) -> str:
-    """The recommendation of each version first, then each offer's NPV bridge as text."""
+    """The recommendation of each version first, then each offer's NPV bridge as text.
+
+    Nothing is cut: a label longer than :data:`DIFF_LABEL_WIDTH` wraps, and a change whose
+    ``label: old → new`` does not fit shows ``old:`` and ``new:`` on lines of their own.
+    """
+    import textwrap
+
     cur = d.currency
     lines = [d.headline(), f"Old: {old_file}   New: {new_file}   "
              f"(attribution: {d.method}{', grouped by section' if d.grouped else ''})"]
@@ -67,16 +79,30 @@ def diff_table(d: Any, old_file: str, new_file: str) -> str:
         lines.append("No input differs between the two versions.")
         return "\n".join(lines)
     for offer, npv in d.npv.iterrows():
-        rows = [("NPV, old version", _fmt_money(npv.npv_old, cur))]
-        effects = d.effects[d.effects.offer == offer]
-        rows += [(f"{r.label}: {_value_text(r.old)} → {_value_text(r.new)}"
-                  if r.new != "" else r.label,
-                  _signed(r.npv_effect, cur)) for r in effects.itertuples()]
-        rows.append(("NPV, new version", _fmt_money(npv.npv_new, cur)))
-        width = min(max(len(a) for a, _ in rows), 90)
+        # (label, lines under it, amount)
+        rows: list[tuple[str, list[str], str]] = [
+            ("NPV, old version", [], _fmt_money(npv.npv_old, cur))]
+        for r in d.effects[d.effects.offer == offer].itertuples():
+            old, new = _value_text(r.old), _value_text(r.new)
+            inline = f"{r.label}: {old} → {new}"
+            if r.new == "":  # a group of inputs: its label says how many
+                rows.append((r.label, [], _signed(r.npv_effect, cur)))
+            elif len(inline) <= DIFF_LABEL_WIDTH:
+                rows.append((inline, [], _signed(r.npv_effect, cur)))
+            else:
+                rows.append((r.label, [f"old: {old}", f"new: {new}"],
+                             _signed(r.npv_effect, cur)))
+        rows.append(("NPV, new version", [], _fmt_money(npv.npv_new, cur)))
+        width = min(max(len(label) for label, _, _ in rows), DIFF_LABEL_WIDTH)
         lines.append("")
         lines.append(f"{offer}")
-        lines += [f"  {a[:width].ljust(width)}  {b.rjust(18)}" for a, b in rows]
+        for label, below, amount in rows:
+            head, *rest = textwrap.wrap(label, width) or [""]
+            lines.append(f"  {head.ljust(width)}  {amount.rjust(18)}")
+            lines += [f"    {part}" for part in rest]
+            for detail in below:
+                lines += [f"    {part}" for part in textwrap.wrap(
+                    detail, width, subsequent_indent="     ")]
     return "\n".join(lines)
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bpo_roi._validation import interval_text, invalid_parameter
 from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
 from bpo_roi.cli.executors import (
     RunInterrupted,
@@ -32,7 +33,7 @@ from bpo_roi.cli.executors import (
     open_pool,
 )
 from bpo_roi.cli.executors import signals_interrupt_the_run as _signals_interrupt_the_run
-from bpo_roi.reporting.files import KIT_MARKER
+from bpo_roi.reporting.files import KIT_MARKER, foreign_file
 from bpo_roi.resources import notebook_path
 
 __all__ = ["MAX_SEED", "NOTEBOOK", "RunResult", "add_run_parser", "parse_parameters", "run_record",
@@ -41,7 +42,6 @@ __all__ = ["MAX_SEED", "NOTEBOOK", "RunResult", "add_run_parser", "parse_paramet
 NOTEBOOK = notebook_path("business_case")
 RESERVED = {"assumptions_path": "it is set from each FILE", "overrides":
             "give overrides one by one as -p section.field=VALUE"}
-MAX_TRIALS = 1_000_000
 MAX_SEED = 2**63 - 1
 DEFAULT_CELL_TIMEOUT = 600
 
@@ -128,20 +128,24 @@ def _typed(name: str, value: Any, raw: str, type_name: str) -> Any:
         "list": isinstance(value, list),
         "str": True,
     }.get(kind, True)
+    command = "bpo-roi run"  # the -p parameters are the business-case notebook's, set by it
     if not ok:
         article = "an" if kind[:1] in "aeiou" else "a"
-        raise ParameterError(f"-p {name}: The '{name}' parameter must be {article} {kind}. "
-                             f"Got {raw!r} instead.")
+        raise ParameterError(f"-p {name}: "
+                             f"{invalid_parameter(name, command, f'{article} {kind}', raw)}")
     if kind == "str":
         return raw
     if kind == "float":
         return float(value)
-    if name == "trials" and not 1 <= value <= MAX_TRIALS:
-        raise ParameterError(f"-p trials: The 'trials' parameter must be an int from 1 to "
-                             f"{MAX_TRIALS:,}. Got {value} instead.")
+    if name == "trials":
+        from bpo_roi.analysis.monte_carlo import MAX_TRIALS, TRIALS_RULE
+
+        if not 1 <= value <= MAX_TRIALS:
+            raise ParameterError(f"-p trials: "
+                                 f"{invalid_parameter(name, command, TRIALS_RULE, value)}")
     if name == "seed" and not 0 <= value <= MAX_SEED:
-        raise ParameterError(f"-p seed: The 'seed' parameter must be an int from 0 to "
-                             f"{MAX_SEED:,}. Got {value} instead.")
+        rule = interval_text(ge=0, le=MAX_SEED, what="an int")
+        raise ParameterError(f"-p seed: {invalid_parameter(name, command, rule, value)}")
     return value
 
 
@@ -657,18 +661,13 @@ SUMMARY_HTML_MARK = '<meta name="generator" content="bpo-roi">'
 
 def _check_summary_is_ours(out: Path) -> None:
     """Refuse to overwrite a ``summary.csv`` or ``summary.html`` the kit did not write."""
+    # every kit version's header starts with these columns (later ones add columns)
+    csv_header = ",".join(SUMMARY_COLUMNS[:SUMMARY_STABLE_COLUMNS])
     for name in SUMMARY_FILES:
         path = out / name
-        if not (path.exists() or path.is_symlink()):
-            continue
-        try:
-            with path.open(encoding="utf-8", errors="replace") as fh:
-                head = fh.read(2048)
-        except OSError:
-            head = ""
-        ours = (head.startswith(",".join(SUMMARY_COLUMNS)) if name.endswith(".csv")
-                else SUMMARY_HTML_MARK in head)
-        if path.is_symlink() or not path.is_file() or not ours:
+        looks_ours = ((lambda head: head.startswith(csv_header)) if name.endswith(".csv")
+                      else (lambda head: SUMMARY_HTML_MARK in head))
+        if foreign_file(path, looks_ours):
             raise FileExistsError(f"{path} exists and was not written by bpo-roi; nothing was "
                                   f"changed. Move it or choose another --out")
 
@@ -678,7 +677,8 @@ SUMMARY_COLUMNS = ["scenario", "file", "status", "offer", "pricing_model", "npv"
                    "cost_per_transaction_in_house", "cost_per_transaction_outsourced",
                    "recommendation", "currency", "report", "error", "mirr_annual", "p_best",
                    "p_npv_positive", "flags", "overrides", "trials", "seed", "file_sha256",
-                   "run_at", "this_run"]
+                   "run_at", "this_run", "version"]
+SUMMARY_STABLE_COLUMNS = 17  # "scenario" to "error": the header of the first kit version
 
 
 def summary_rows(results: list[RunResult]) -> list[dict[str, Any]]:
@@ -704,6 +704,7 @@ def summary_rows(results: list[RunResult]) -> list[dict[str, Any]]:
                 "overrides": json.dumps(run.get("overrides") or {}, ensure_ascii=False),
                 "trials": run.get("trials"), "seed": run.get("seed"),
                 "file_sha256": run.get("sha256"), "run_at": run.get("at"),
+                "version": run.get("version"),
                 "this_run": "no" if r.extra.get("earlier_run") else "yes"})
     return rows
 
@@ -733,10 +734,12 @@ def earlier_results(out: Path, written: set[str]) -> list[RunResult]:
 def write_summary(results: list[RunResult], out: Path, *, interrupted: bool = False) -> None:
     """``summary.csv`` and ``summary.html``: one row per scenario × offer; failures listed.
 
-    Text cells of the CSV are inert (:func:`bpo_roi.reporting.files.inert_text`).
+    ``summary.html`` closes with an audit trail: one row per scenario with what its run was
+    given (file, SHA-256, overrides, trials, seed, bpo-roi version, run time). Text cells of
+    the CSV are inert (:func:`bpo_roi.reporting.files.inert_text`); the page escapes them.
     """
     from bpo_roi.reporting.files import atomic_write_text, inert_text
-    from bpo_roi.reporting.formatting import esc, money, month_text, pct
+    from bpo_roi.reporting.formatting import PRICING_LABELS, esc, money, month_text, pct
 
     rows = summary_rows(results)
 
@@ -761,11 +764,25 @@ def write_summary(results: list[RunResult], out: Path, *, interrupted: bool = Fa
         best = " class='best'" if row["offer"] == row["recommendation"] else ""
         body.append(
             f"<tr{best}><td>{esc(row['scenario'])}</td><td>{esc(row['offer'])}</td>"
-            f"<td>{esc(row['pricing_model'])}</td>"
+            f"<td>{esc(PRICING_LABELS.get(row['pricing_model'], row['pricing_model']))}</td>"
             f"<td>{money(row['npv'], esc(row['currency']))}</td><td>{pct(row['roi'])}</td>"
             f"<td>{month_text(row['payback_month'])}</td><td>{esc(row['recommendation'])}"
             f"{flag_note(row)}{'' if row['this_run'] == 'yes' else ' (earlier run)'}</td>"
             f"<td><a href='{esc(row['report'])}'>report</a></td></tr>")
+    audit, seen = [], set()
+    for row in rows:  # one row per scenario: every offer's row carries the same run fields
+        if row["status"] != "ok" or row["report"] in seen:
+            continue
+        seen.add(row["report"])
+        overrides = json.loads(row["overrides"] or "{}")
+        changes = "; ".join(f"{k} = {v}" for k, v in overrides.items()) or "none"
+        audit.append(
+            f"<tr><td>{esc(row['scenario'])}</td><td>{esc(Path(str(row['file'])).name)}</td>"
+            f"<td class='hash'>{esc(row['file_sha256'] or '—')}</td><td>{esc(changes)}</td>"
+            f"<td>{esc(row['trials'] if row['trials'] is not None else '—')}</td>"
+            f"<td>{esc(row['seed'] if row['seed'] is not None else '—')}</td>"
+            f"<td>{esc(row['version'] or '—')}</td>"
+            f"<td>{esc(str(row['run_at'] or '—').replace('T', ' '))}</td></tr>")
     mine = [r for r in results if not r.extra.get("earlier_run")]
     ok = sum(r.ok for r in mine)
     earlier = len(results) - len(mine)
@@ -782,6 +799,7 @@ table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ border-bottom: 1px solid #e5e9ef; padding: 6px 8px; text-align: left; }}
 tr.best td {{ background: #eaf4fb; font-weight: 600; }}
 tr.failed td {{ background: #fdecea; color: #8a1c1c; }}
+td.hash {{ font-family: monospace; font-size: .8em; overflow-wrap: anywhere; }}
 </style></head><body>
 <h1>Portfolio summary</h1>
 <p>{status}{ok} of {len(mine)} scenarios of this run ran{more}; recommended offers are
@@ -789,6 +807,13 @@ highlighted, and ⚑ counts the flags of a recommendation (hover to read them).<
 <table><tr><th>Scenario</th><th>Offer</th><th>Pricing</th><th>NPV</th><th>ROI</th>
 <th>Payback</th><th>Recommendation</th><th></th></tr>
 {''.join(body)}
+</table>
+<h2>Audit trail</h2>
+<p>What each scenario's run was given: the scenario file and the SHA-256 of its bytes, the
+overrides, the Monte Carlo trials and seed, the bpo-roi version and when it ran (UTC).</p>
+<table><tr><th>Scenario</th><th>File</th><th>SHA-256</th><th>Overrides</th><th>Trials</th>
+<th>Seed</th><th>Version</th><th>Run at (UTC)</th></tr>
+{''.join(audit)}
 </table></body></html>
 """
     atomic_write_text(out / "summary.html", html_text)

@@ -17,20 +17,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi.model import hidden_costs, in_house, metrics, pricing, workload
+from bpo_roi.model import contract, hidden_costs, in_house, metrics, pricing, scope, workload
 from bpo_roi.model.timeline import (
     annual_step_index,
+    compound_index,
     discount_factors,
     month_dates,
+    month_row,
     monthly_rate,
 )
 from bpo_roi.scenario.schema import Scenario, point
 from bpo_roi.staffing.queue_sizing import QueueShape, queue_agent_hours
 
 __all__ = [
+    "CONTRACT_COMPONENTS",
+    "OPTIONAL_COMPONENTS",
     "OUTSOURCED_COMPONENTS",
+    "SCOPE_COMPONENTS",
     "Flows",
     "OfferFlows",
+    "calibration_factor",
     "cash_flows",
     "monthly_table",
     "offer_npv",
@@ -39,10 +45,19 @@ __all__ = [
 ]
 
 OUTSOURCED_COMPONENTS = (
-    "vendor_fee", "ramp", "rework", "governance", "parallel_run",
+    "vendor_fee", "ramp", "service_credits", "transition_charge", "irrecoverable_tax",
+    "rework", "governance", "retained_in_house", "parallel_run", "stranded",
     "search_contracting", "transition", "severance_retention", "exit",
 )
-HIDDEN_COMPONENTS = OUTSOURCED_COMPONENTS[1:]
+"""Outsourced cost components of the monthly table, in order: the vendor's invoice (fee, ramp,
+credits, financed transition, irrecoverable tax on it), the hidden costs, and what stays
+in-house (the work not or not yet with the vendor, the stranded costs)."""
+CONTRACT_COMPONENTS = ("service_credits", "transition_charge", "irrecoverable_tax")
+"""Components that exist only when an offer's contract has the clause (zero otherwise)."""
+SCOPE_COMPONENTS = ("retained_in_house", "stranded")
+"""Components that exist only with a partial scope, waves or stranded costs."""
+OPTIONAL_COMPONENTS = CONTRACT_COMPONENTS + SCOPE_COMPONENTS
+"""Components a report may leave out when they are zero for every offer."""
 
 
 class _Inputs:
@@ -88,6 +103,12 @@ class OfferFlows:
     pricing_model: str
     components: dict[str, np.ndarray]
     billed_units: np.ndarray
+    fx_paid: np.ndarray | None = None
+    """Scenario currency paid per unit of the vendor's, by month (after any FX sharing)."""
+    vendor_volume: np.ndarray | None = None
+    """Transactions the vendor works each month (its waves' share of the volume)."""
+    price_steps: np.ndarray | None = None
+    """The vendor's yearly price steps (escalation or indexation), 1.0 in year 1."""
 
     @cached_property
     def total(self) -> np.ndarray:
@@ -137,18 +158,81 @@ def _queue_shape(inp: _Inputs, s: Scenario) -> QueueShape:
 
 
 def _in_house_agents(inp: _Inputs, s: Scenario, volume: np.ndarray, hours: np.ndarray
-                     ) -> tuple[np.ndarray, Any]:
-    """In-house agent FTEs and productive hours per FTE (Erlang C when a queue is given)."""
+                     ) -> np.ndarray:
+    """In-house agent FTEs sized for ``volume``: work hours ÷ productive hours per FTE, or
+    Erlang C / A agent-hours ÷ paid hours after shrinkage when a queue is given (before any
+    calibration, see :func:`_calibration`)."""
     paid = inp("in_house.paid_hours_per_month")
     shrinkage = inp("in_house.shrinkage")
-    occupancy = inp("in_house.occupancy")
-    productive = in_house.productive_hours_per_fte(paid, shrinkage, occupancy)
     if s.workload.queue is not None:
         # Erlang C gives agent-hours on the phones; shrinkage turns them into paid FTEs
         agent_hours = queue_agent_hours(volume, inp("workload.handle_time_minutes"),
                                         _queue_shape(inp, s))
-        return agent_hours / (paid * (1.0 - shrinkage)), productive
-    return hours / productive, productive
+        return agent_hours / (paid * (1.0 - shrinkage))
+    occupancy = inp("in_house.occupancy")
+    return hours / in_house.productive_hours_per_fte(paid, shrinkage, occupancy)
+
+
+def _calibration(inp: _Inputs, s: Scenario, agents: np.ndarray) -> Any:
+    """The scale on in-house productivity that makes month 1's modelled FTE (agents and
+    supervisors) equal ``in_house.actual.fte``, per trial: ``k = actual.fte ÷ heads_1`` (1.0
+    without ``calibrate``). Applied to every in-house team of the scenario. Computed in every
+    trial and what-if alike, it pins month 1's in-house FTE at payroll's figure: inputs that
+    only set the team's size (occupancy, shrinkage, paid hours, handle time, the volume's
+    level, the queue's targets) no longer move the in-house cost, only its path after month 1
+    (growth, seasonality) does."""
+    if not s.in_house.calibrate or agents.shape[-1] < 2:
+        return 1.0
+    heads = agents[:, 1:2] * (1.0 + 1.0 / np.asarray(inp("in_house.span_of_control")))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(heads > 0, inp("in_house.actual.fte") / heads, 1.0)
+
+
+def calibration_factor(scenario: Scenario) -> float | None:
+    """The calibration scale on in-house productivity at the point values (``None`` without
+    ``calibrate``): ``actual.fte ÷`` the modelled month-1 FTE; under work-hours sizing the
+    modelled occupancy becomes ``in_house.occupancy ÷ factor``."""
+    if not scenario.in_house.calibrate:
+        return None
+    inp = _Inputs(scenario, None)
+    volume = _volume(inp, scenario, scenario.scenario.horizon_months)[:, :2]
+    hours = workload.work_hours(volume, inp("workload.handle_time_minutes"))
+    return float(np.asarray(_calibration(inp, scenario, _in_house_agents(
+        inp, scenario, volume, hours))).reshape(-1)[0])
+
+
+def _volume(inp: _Inputs, s: Scenario, horizon: int) -> np.ndarray:
+    seasonality = None
+    if s.workload.seasonality is not None:
+        seasonality = inp.row([f"workload.seasonality.{j}" for j in range(12)])
+    return workload.monthly_volume(
+        inp("workload.monthly_volume"), inp("workload.annual_growth"), horizon,
+        seasonality, s.scenario.start_month_number)
+
+
+def _in_house(inp: _Inputs, s: Scenario, volume: np.ndarray, agents: np.ndarray,
+              fixed_monthly: Any) -> in_house.InHouseCost:
+    """In-house cost of a team of ``agents`` working ``volume``; rework is priced at the team's
+    own salary-and-benefits cost per hour of work handled (see :mod:`bpo_roi.model.in_house`)."""
+    hours = workload.work_hours(volume, inp("workload.handle_time_minutes"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        productive = np.where(agents > 0, hours / agents, 1.0)  # hours handled per FTE
+    return in_house.in_house_cost(
+        volume=volume, agents=agents, horizon_months=s.scenario.horizon_months,
+        productive_hours_per_month=productive,
+        salary_annual=inp("in_house.salary_annual"),
+        benefits_rate=inp("in_house.benefits_rate"),
+        overhead_per_seat_monthly=inp("in_house.overhead_per_seat_monthly"),
+        supervisor_salary_annual=inp("in_house.supervisor_salary_annual"),
+        span_of_control=inp("in_house.span_of_control"),
+        attrition_annual=inp("in_house.attrition_annual"),
+        cost_per_hire=inp("in_house.cost_per_hire"),
+        fixed_monthly=fixed_monthly,
+        wage_inflation_annual=inp("in_house.wage_inflation_annual"),
+        cost_inflation_annual=inp("in_house.cost_inflation_annual"),
+        error_rate=inp("in_house.error_rate"),
+        rework_minutes=inp("in_house.rework_minutes"),
+    )
 
 
 def cash_flows(scenario: Scenario, samples: Mapping[str, np.ndarray] | None = None,
@@ -161,45 +245,32 @@ def cash_flows(scenario: Scenario, samples: Mapping[str, np.ndarray] | None = No
     s = scenario
     inp = _Inputs(s, samples)
     horizon = s.scenario.horizon_months
-    seasonality = None
-    if s.workload.seasonality is not None:
-        seasonality = inp.row([f"workload.seasonality.{j}" for j in range(12)])
-    volume = workload.monthly_volume(
-        inp("workload.monthly_volume"), inp("workload.annual_growth"), horizon,
-        seasonality, s.scenario.start_month_number)
+    volume = _volume(inp, s, horizon)
     aht = inp("workload.handle_time_minutes")
     hours = workload.work_hours(volume, aht)
-    agents, productive = _in_house_agents(inp, s, volume, hours)
-    salary = inp("in_house.salary_annual")
-    benefits_rate = inp("in_house.benefits_rate")
-    wage_inflation = inp("in_house.wage_inflation_annual")
-    cost_in = in_house.in_house_cost(
-        volume=volume, agents=agents, horizon_months=horizon,
-        productive_hours_per_month=productive, salary_annual=salary,
-        benefits_rate=benefits_rate,
-        overhead_per_seat_monthly=inp("in_house.overhead_per_seat_monthly"),
-        supervisor_salary_annual=inp("in_house.supervisor_salary_annual"),
-        span_of_control=inp("in_house.span_of_control"),
-        attrition_annual=inp("in_house.attrition_annual"),
-        cost_per_hire=inp("in_house.cost_per_hire"),
-        fixed_monthly=inp("in_house.fixed_monthly"),
-        wage_inflation_annual=wage_inflation,
-        cost_inflation_annual=inp("in_house.cost_inflation_annual"),
-        error_rate=inp("in_house.error_rate"),
-        rework_minutes=inp("in_house.rework_minutes"),
-    )
-    in_house_total = cost_in.total
-    wage_index = annual_step_index(wage_inflation, horizon)
-    hourly_cost = in_house.loaded_cost_per_productive_hour(salary, benefits_rate, productive,
-                                                           wage_index)
-    displaced = (cost_in.agents[:, 1:2] + cost_in.supervisors[:, 1:2]) if horizon else 0.0
-
+    agents = _in_house_agents(inp, s, volume, hours)
+    factor = _calibration(inp, s, agents)
+    agents = agents * factor
+    fixed = inp("in_house.fixed_monthly")
+    cost_in = _in_house(inp, s, volume, agents, fixed)
+    wage_index = annual_step_index(inp("in_house.wage_inflation_annual"), horizon)
+    cost_index = annual_step_index(inp("in_house.cost_inflation_annual"), horizon)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # salary and benefits per hour of work handled: the price of one hour of rework
+        hourly_cost = np.where(hours > 0, (cost_in["salaries"] + cost_in["benefits"]) / hours,
+                               0.0)
+    retained_share = inp("in_house.fixed_monthly_retained_share")
+    stranded = scope.stranded_cost(
+        [(inp(f"stranded_costs.{i}.monthly"), item.until_month,
+          inp(f"stranded_costs.{i}.escalation_annual"))
+         for i, item in enumerate(s.stranded_costs or ())],
+        retained_fixed_monthly=retained_share * fixed, cost_index=cost_index,
+        horizon_months=horizon)
+    shared = _Shared(volume=volume, aht=aht, agents=agents, cost_in=cost_in,
+                     hourly_cost=hourly_cost, wage_index=wage_index, stranded=stranded,
+                     going_fixed=(1.0 - retained_share) * fixed, calibration=factor)
     chosen = range(len(s.offers)) if offers is None else offers
-    offer_flows = [
-        _offer_flows(inp, s, k, volume, aht, agents, in_house_total, hourly_cost, wage_index,
-                     displaced)
-        for k in chosen
-    ]
+    offer_flows = [_offer_flows(inp, s, k, shared) for k in chosen]
     risk = s.scenario.risk_adjustment
     return Flows(
         horizon_months=horizon, volume=volume, in_house=cost_in, offers=offer_flows,
@@ -210,91 +281,254 @@ def cash_flows(scenario: Scenario, samples: Mapping[str, np.ndarray] | None = No
     )
 
 
-def _offer_flows(inp: _Inputs, s: Scenario, k: int, volume: np.ndarray, aht: Any,
-                 agents: np.ndarray, in_house_total: np.ndarray, hourly_cost: np.ndarray,
-                 wage_index: np.ndarray, displaced: Any) -> OfferFlows:
+@dataclass
+class _Shared:
+    """What every offer of a scenario is compared with (one computation per scenario)."""
+
+    volume: np.ndarray
+    aht: Any
+    agents: np.ndarray
+    cost_in: in_house.InHouseCost
+    hourly_cost: np.ndarray
+    wage_index: np.ndarray
+    stranded: np.ndarray
+    going_fixed: Any
+    """The share of ``fixed_monthly`` that outsourcing can remove."""
+    calibration: Any = 1.0
+    """The in-house productivity scale of a calibrated baseline (1.0 otherwise)."""
+
+
+def _waves(offer: Any) -> list[tuple[int, float]]:
+    if offer.scope is None:
+        return [(1, 1.0)]
+    return [(w.go_live_month, float(w.share)) for w in offer.scope.waves]
+
+
+def _one_time(inp: _Inputs, offer: Any, o: str, key: str, horizon: int) -> np.ndarray:
+    """A one-time transition amount: in month 0, or spread over its schedule's months."""
+    value = getattr(offer.transition, key)
+    if hasattr(value, "months"):
+        return scope.scheduled_amount(inp(f"{o}.transition.{key}.amount"), value.months,
+                                      horizon)
+    return scope.scheduled_amount(inp(f"{o}.transition.{key}"), [0], horizon)
+
+
+def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
     offer = s.offers[k]
     o = f"offers.{k}"
     horizon = s.scenario.horizon_months
     p = offer.pricing
-    index = pricing.price_index(inp(f"{o}.escalation_annual"), inp(f"{o}.fx_rate"),
-                                inp(f"{o}.fx_drift_annual"), horizon)
-    progress = pricing.ramp_progress(offer.ramp.months, horizon)
-    productivity = pricing.productivity_ramp(inp(f"{o}.ramp.start_fraction"), offer.ramp.months,
-                                             horizon)
+    volume, aht = sh.volume, sh.aht
+    waves = _waves(offer)
+    masks = scope.wave_masks(waves, horizon)
+    share = scope.vendor_share(waves, horizon)
+    vendor_volume = volume * share
+    contract_live = masks[0]  # the vendor bills (and its minimums apply) from the first go-live
+    steps = _price_steps(inp, offer, o, horizon)
+    fx = _fx_paid(inp, offer, o, horizon)
+    index = steps * fx
+    start = inp(f"{o}.ramp.start_fraction")
+    productivity = [pricing.productivity_ramp(start, offer.ramp.months, horizon, g)
+                    for g, _ in waves]
+    progress = [pricing.ramp_progress(offer.ramp.months, horizon, g) for g, _ in waves]
     factor = inp(f"{o}.handle_time_factor")
+    # how much slower than steady the vendor's live volume is handled (1 after every ramp)
+    slow = sum(w_share * mask / prod for (_, w_share), mask, prod
+               in zip(waves, masks, productivity, strict=True))
+    slowdown = np.where(share > 0, slow / np.where(share > 0, share, 1.0), 1.0)
     if p.model == "per_transaction":
         fee, billed = pricing.per_transaction_fee(
-            volume,
+            vendor_volume,
             [inp(f"{o}.pricing.tiers.{j}.up_to_volume") if t.up_to_volume is not None else None
              for j, t in enumerate(p.tiers)],
             [inp(f"{o}.pricing.tiers.{j}.rate_per_transaction") for j in range(len(p.tiers))],
             p.tier_mode, inp(f"{o}.pricing.minimum_monthly_volume"), index)
         steady_fee = fee
+    elif p.model == "baseline":
+        fee = index * contract.baseline_fee(
+            vendor_volume, baseline_volume=inp(f"{o}.pricing.baseline_volume"),
+            baseline_fee_monthly=inp(f"{o}.pricing.baseline_fee_monthly"),
+            deadband=inp(f"{o}.pricing.deadband"),
+            arc_per_transaction=inp(f"{o}.pricing.arc_per_transaction"),
+            rrc_per_transaction=inp(f"{o}.pricing.rrc_per_transaction"),
+            floor_volume=inp(f"{o}.pricing.floor_volume"), arc_from=p.arc_from)
+        billed = vendor_volume
+        steady_fee = fee
     else:
-        ramped_hours = pricing.vendor_work_hours(volume, aht, factor, productivity)
-        steady_hours = pricing.vendor_work_hours(volume, aht, factor, 1.0)
+        steady_hours = pricing.vendor_work_hours(vendor_volume, aht, factor, 1.0)
+        ramped_hours = steady_hours * slowdown
+        staffed = getattr(p, "billing", None) == "staffed_hours"
+        if s.workload.queue is not None and (p.model == "per_seat" or staffed):
+            ramped_hours, steady_hours = _queue_seat_hours(inp, vendor_volume, aht * factor,
+                                                           slowdown)
         if p.model == "per_seat":
-            if s.workload.queue is not None:
-                ramped_hours, steady_hours = _queue_seat_hours(inp, volume, aht * factor,
-                                                               productivity)
             seat_hours = inp(f"{o}.pricing.productive_hours_per_seat_month")
             minimum = inp(f"{o}.pricing.minimum_seats")
-            rate = inp(f"{o}.pricing.rate_per_seat_month")
-            fee, billed = pricing.per_seat_fee(ramped_hours, seat_hours, minimum, rate, index)
-            steady_fee, _ = pricing.per_seat_fee(steady_hours, seat_hours, minimum, rate, index)
+            bands: dict[str, Any] = {}
+            if p.rate_bands is not None:
+                bands = {"band_upper_seats": [
+                    inp(f"{o}.pricing.rate_bands.{j}.up_to_seats")
+                    if b.up_to_seats is not None else None for j, b in enumerate(p.rate_bands)],
+                    "band_rates": [inp(f"{o}.pricing.rate_bands.{j}.rate_per_seat_month")
+                                   for j in range(len(p.rate_bands))]}
+                rate = None
+            else:
+                rate = inp(f"{o}.pricing.rate_per_seat_month")
+            fee, billed = pricing.per_seat_fee(ramped_hours, seat_hours, minimum, rate, index,
+                                               **bands)
+            steady_fee, _ = pricing.per_seat_fee(steady_hours, seat_hours, minimum, rate, index,
+                                                 **bands)
         else:
+            # staffed hours are billed as staffed; handled hours ÷ billable utilisation
+            utilisation = 1.0 if staffed else inp(f"{o}.pricing.billable_utilisation")
+
             def bill(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-                return pricing.hourly_fee(h, inp(f"{o}.pricing.billable_utilisation"),
+                return pricing.hourly_fee(h, utilisation,
                                           inp(f"{o}.pricing.minimum_hours_per_month"),
                                           inp(f"{o}.pricing.rate_per_hour"), index)
             fee, billed = bill(ramped_hours)
             steady_fee, _ = bill(steady_hours)
+    fee, steady_fee = fee * contract_live, steady_fee * contract_live
+    billed = billed * contract_live
+    miss = None
+    credits = offer.service_credits
+    if credits is not None and credits.miss_probability == "from_queue":
+        # a vendor paid per seat or hour is paid to staff for its ramp; one paid per
+        # transaction staffs for its steady handle time and misses while it is slower
+        planned = aht * factor * (1.0 if p.model in ("per_transaction", "baseline")
+                                  else slowdown)
+        miss = contract.queue_miss_share(vendor_volume, planned, aht * factor * slowdown,
+                                         _queue_shape(inp, s))
+    invoice = _invoice(inp, offer, o, fee, fx, horizon, miss)
     rework_minutes = (inp(f"{o}.quality.rework_minutes") if offer.quality.rework_minutes
                       is not None else inp("in_house.rework_minutes"))
-    error = hidden_costs.vendor_error_rate(inp(f"{o}.quality.error_rate"),
-                                           inp(f"{o}.quality.ramp_error_multiplier"), progress)
+    error, ramp_multiplier = inp(f"{o}.quality.error_rate"), inp(
+        f"{o}.quality.ramp_error_multiplier")
+    t = month_row(horizon)
+    parallel = offer.parallel_run_months
+    # vendor errors are reworked in-house, but not while the in-house team still does the
+    # same work in a wave's parallel run (it is paid in full then)
+    rework = sum(
+        w_share * (t >= g + parallel) * hidden_costs.vendor_rework_cost(
+            volume, hidden_costs.vendor_error_rate(error, ramp_multiplier, prog),
+            rework_minutes, sh.hourly_cost)
+        for (g, w_share), prog in zip(waves, progress, strict=True))
     components = {
         "vendor_fee": steady_fee,
         "ramp": fee - steady_fee,
-        "rework": hidden_costs.vendor_rework_cost(volume, error, rework_minutes, hourly_cost),
+        **invoice,
+        "rework": rework,
         "governance": hidden_costs.governance_cost(
             retained_fte=inp(f"{o}.governance.retained_fte"),
             cost_per_fte_annual=inp(f"{o}.governance.cost_per_fte_annual"),
-            wage_index=wage_index,
+            wage_index=sh.wage_index,
             contract_value_share=inp(f"{o}.governance.contract_value_share"),
-            vendor_fees=fee),
-        "parallel_run": hidden_costs.parallel_run_cost(in_house_total,
-                                                       offer.parallel_run_months),
-        **hidden_costs.one_time_costs(
-            horizon_months=horizon,
-            vendor_selection=inp(f"{o}.transition.vendor_selection"),
-            contracting_legal=inp(f"{o}.transition.contracting_legal"),
-            knowledge_transfer=inp(f"{o}.transition.knowledge_transfer"),
-            travel=inp(f"{o}.transition.travel"),
-            it_integration=inp(f"{o}.transition.it_integration"),
-            displaced_fte=displaced,
+            vendor_fees=steady_fee),
+        "retained_in_house": _retained_in_house(inp, s, sh, share),
+        "parallel_run": scope.parallel_run_by_wave(sh.cost_in.total, waves, parallel),
+        "stranded": sh.stranded,
+        "search_contracting": _one_time(inp, offer, o, "vendor_selection", horizon)
+        + _one_time(inp, offer, o, "contracting_legal", horizon),
+        "transition": _one_time(inp, offer, o, "knowledge_transfer", horizon)
+        + _one_time(inp, offer, o, "travel", horizon)
+        + _one_time(inp, offer, o, "it_integration", horizon),
+        "severance_retention": scope.severance_by_wave(
+            sh.cost_in.agents + sh.cost_in.supervisors, waves, parallel,
             redeployed_share=inp(f"{o}.transition.redeployed_share"),
             severance_per_fte=inp(f"{o}.transition.severance_per_fte"),
             retention_bonus_per_fte=inp(f"{o}.transition.retention_bonus_per_fte")),
-        "exit": hidden_costs.exit_cost(inp(f"{o}.exit_cost"), horizon),
+        # stated in today's money, it moves with the vendor's prices to the end of the term
+        "exit": hidden_costs.exit_cost(inp(f"{o}.exit_cost") * steps[:, -1:], horizon),
     }
     shape = np.broadcast_shapes(*(np.shape(v) for v in components.values()))
     components = {c: v if np.shape(v) == shape else np.broadcast_to(v, shape)
                   for c, v in ((c, components[c]) for c in OUTSOURCED_COMPONENTS)}
-    return OfferFlows(offer.name, p.model, components, np.broadcast_to(billed, shape))
+    return OfferFlows(offer.name, p.model, components, np.broadcast_to(billed, shape),
+                      np.broadcast_to(fx, (shape[0], horizon + 1)),
+                      np.broadcast_to(vendor_volume, shape),
+                      np.broadcast_to(steps, (shape[0], horizon + 1)))
+
+
+def _retained_in_house(inp: _Inputs, s: Scenario, sh: _Shared, share: np.ndarray
+                       ) -> np.ndarray:
+    """In-house cost of the volume not (yet) with the vendor, ``h_t × V_t``, worked by a team
+    sized for it (Erlang C / A sizes a smaller team less efficiently), with its share of the
+    fixed costs that outsourcing can remove."""
+    kept = 1.0 - share
+    kept[:, 0] = 0.0
+    if not kept.any():
+        return np.zeros_like(sh.volume)
+    volume = sh.volume * kept
+    if s.workload.queue is not None:
+        agents = _in_house_agents(inp, s, volume, workload.work_hours(volume, sh.aht)) \
+            * sh.calibration
+    else:
+        agents = sh.agents * kept  # work-hours sizing is proportional
+    return _in_house(inp, s, volume, agents, sh.going_fixed * kept).total
+
+
+def _price_steps(inp: _Inputs, offer: Any, o: str, horizon: int) -> np.ndarray:
+    """The vendor's yearly price steps: the indexation clause, or flat ``escalation_annual``."""
+    ix = offer.indexation
+    if ix is None:
+        return annual_step_index(inp(f"{o}.escalation_annual"), horizon)
+    return contract.indexation_index(
+        labour_share=inp(f"{o}.indexation.labour_share"),
+        labour_index_annual=inp(f"{o}.indexation.labour_index_annual"),
+        other_index_annual=inp(f"{o}.indexation.other_index_annual"),
+        first_adjustment_month=ix.first_adjustment_month,
+        cap_annual=inp(f"{o}.indexation.cap_annual"),
+        floor_annual=inp(f"{o}.indexation.floor_annual"), horizon_months=horizon)
+
+
+def _fx_paid(inp: _Inputs, offer: Any, o: str, horizon: int) -> np.ndarray:
+    """Scenario currency per unit of the vendor's: the market rate (``fx_rate`` drifting by
+    ``fx_drift_annual``), or, under an FX-sharing clause, the rate the clause makes the client
+    pay around the contract rate (the file's ``fx_rate``; a sampled ``fx_rate`` is the market's).
+    """
+    market = inp(f"{o}.fx_rate") * compound_index(inp(f"{o}.fx_drift_annual"), horizon)
+    if offer.fx_sharing is None:
+        return market
+    return contract.fx_shared_rate(market, float(point(offer.fx_rate)),
+                                   inp(f"{o}.fx_sharing.deadband"),
+                                   inp(f"{o}.fx_sharing.client_share"))
+
+
+def _invoice(inp: _Inputs, offer: Any, o: str, fee: np.ndarray, fx: np.ndarray,
+             horizon: int, miss_share: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The contract components of the invoice beside the fee: expected service credits on the
+    fee (``miss_share``: the queue's monthly miss share, for ``from_queue``), the financed
+    transition (converted like the fee, not indexed) and the irrecoverable tax on what is
+    invoiced."""
+    zero = np.zeros_like(fee)
+    credits = zero
+    if offer.service_credits is not None:
+        miss = (miss_share if miss_share is not None
+                else inp(f"{o}.service_credits.miss_probability"))
+        credits = contract.service_credits(fee, inp(f"{o}.service_credits.at_risk_share"),
+                                           miss)
+    charge = zero
+    tc = offer.transition_charge
+    if tc is not None:
+        charge = fx * contract.transition_charge(
+            inp(f"{o}.transition_charge.amount"), tc.months,
+            inp(f"{o}.transition_charge.financing_rate_annual"), horizon)
+    tax = inp(f"{o}.irrecoverable_tax_share") * (fee + credits + charge)
+    return {"service_credits": credits, "transition_charge": charge,
+            "irrecoverable_tax": tax}
 
 
 def _queue_seat_hours(inp: _Inputs, volume: np.ndarray, vendor_aht: Any,
-                      productivity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Agent-hours a per-seat vendor needs under Erlang C: during its ramp and at steady state.
+                      slowdown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Agent-hours a vendor needs under Erlang C / A: during its ramp and at steady state.
 
-    A slower vendor (productivity ``p_t`` < 1) handles each call in ``AHT / p_t``. After the
-    ramp both are the same, so steady state is sized separately only for the ramp months.
+    A ramping vendor handles each call in ``AHT × slowdown_t`` (``slowdown_t`` ≥ 1: the
+    volume-weighted ``1 / p`` of the live waves). After every ramp both are the same, so steady
+    state is sized separately only for the ramp months.
     """
     queue = _queue_shape(inp, inp.scenario)
-    ramped = queue_agent_hours(volume, vendor_aht / productivity, queue)
-    ramping = np.any(np.atleast_2d(productivity) < 1.0, axis=0)  # months in any trial's ramp
+    ramped = queue_agent_hours(volume, vendor_aht * slowdown, queue)
+    ramping = np.any(np.atleast_2d(slowdown) > 1.0, axis=0)  # months in any trial's ramp
     steady = np.array(ramped, dtype=float, copy=True)
     if ramping.any():
         steady[:, ramping] = queue_agent_hours(volume[:, ramping], vendor_aht, queue)
@@ -356,7 +590,9 @@ def monthly_table(flows: Flows, scenario: Scenario) -> pd.DataFrame:
     Columns: ``offer``, ``month``, ``date`` (``YYYY-MM``; month 0 is the month before
     operations start), ``volume``, ``in_house``, ``outsourced``, ``savings``,
     ``cumulative_savings``, ``discount_factor``, ``in_house_fte``, ``vendor_billed_units``,
-    then ``in_house.<component>`` and ``outsourced.<component>``.
+    ``volume_in_house`` and ``volume_vendor`` (what the offer's live waves carry; the two add up
+    to ``volume``), then ``in_house.<component>`` and
+    ``outsourced.<component>``.
     """
     horizon = flows.horizon_months
     months = np.arange(horizon + 1)
@@ -378,8 +614,14 @@ def monthly_table(flows: Flows, scenario: Scenario) -> pd.DataFrame:
         "discount_factor": np.tile(discount, n_offers),
         "in_house_fte": np.tile((flows.in_house.agents + flows.in_house.supervisors)[0],
                                 n_offers),
+
         "vendor_billed_units": np.concatenate([o.billed_units[0] for o in flows.offers]),
     }
+    vendor_volume = np.concatenate([
+        (o.vendor_volume[0] if o.vendor_volume is not None else flows.volume[0])
+        for o in flows.offers])
+    data["volume_in_house"] = data["volume"] - vendor_volume
+    data["volume_vendor"] = vendor_volume
     for c in in_house.IN_HOUSE_COMPONENTS:
         data[f"in_house.{c}"] = np.tile(
             np.broadcast_to(flows.in_house[c], (1, horizon + 1))[0], n_offers)

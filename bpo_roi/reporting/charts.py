@@ -7,11 +7,13 @@ Imports plotly on first use only (``import bpo_roi`` stays light).
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from bpo_roi.model.flows import OPTIONAL_COMPONENTS
 from bpo_roi.reporting.formatting import COMPONENT_LABELS, month_text, pct
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,10 +42,16 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 IN_HOUSE_COLOUR = "#555555"
 
 HIDDEN_COLOURS = dict(zip(list(COMPONENT_LABELS)[1:],
-                          ["#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-                           "#999999", "#000000"], strict=True))
+                          ["#E69F00", "#2CA58D", "#7F3C8D", "#B07AA1", "#009E73", "#CC79A7",
+                           "#8C8C8C", "#56B4E9", "#6B4C2A", "#D55E00", "#F0E442", "#999999",
+                           "#000000"], strict=True))
 
-PRICING_LABELS = {"per_seat": "per seat", "hourly": "hourly", "per_transaction": "per transaction"}
+_LEGEND_AT_FOOT = {"orientation": "h", "yref": "container", "y": 0.0, "yanchor": "bottom",
+                   "x": 0.0, "xanchor": "left"}
+"""A legend on the figure's bottom edge, below an x-axis title (never over it)."""
+
+PRICING_LABELS = {"per_seat": "per seat", "hourly": "hourly", "per_transaction": "per transaction",
+                  "baseline": "baseline + deadband"}
 
 
 def _go() -> Any:
@@ -131,6 +139,8 @@ def cost_breakdown(ev: Evaluation, fig: go.Figure | None = None) -> go.Figure:
                      hovertemplate=f"In-house: %{{y:,.0f}} {cur}<extra></extra>")]
     for component, label in COMPONENT_LABELS.items():
         values = totals[f"outsourced.{component}"]
+        if component in OPTIONAL_COMPONENTS and not values.any():
+            continue  # a clause no offer has
         colour = PALETTE[0] if component == "vendor_fee" else HIDDEN_COLOURS[component]
         traces.append(go.Bar(
             x=offers, y=values.to_numpy(), name=label, marker_color=colour,
@@ -138,10 +148,19 @@ def cost_breakdown(ev: Evaluation, fig: go.Figure | None = None) -> go.Figure:
     fig = _fill(fig, traces)
     _layout(fig, f"Total cost over {ev.scenario.scenario.horizon_months} months: the vendor fee "
                  "is not the whole cost", cur)
-    fig.update_layout(barmode="stack", xaxis={"categoryorder": "array", "categoryarray": x},
-                      height=360, legend={"orientation": "v", "x": 1.02, "y": 1.0,
-                                          "yanchor": "top", "traceorder": "reversed"},
-                      margin={"r": 230})
+    # One legend row per trace (up to 13 with every contract clause), read top-down in stacking
+    # order: the figure is tall enough for all of them, so the legend never scrolls or clips.
+    # Offer names wrap onto short lines under their bars rather than slant into the legend.
+    legend_px = 21 * len(traces) + 14
+    ticks = ["<br>".join(textwrap.wrap(name, 14)) or name for name in x]
+    lines = max(t.count("<br>") + 1 for t in ticks)
+    fig.update_layout(barmode="relative", xaxis={"categoryorder": "array", "categoryarray": x},
+                      height=max(360, 60 + legend_px + 16),
+                      legend={"orientation": "v", "x": 1.02, "y": 1.0, "yanchor": "top",
+                              "traceorder": "reversed", "maxheight": legend_px,
+                              "font": {"size": 12}},
+                      margin={"r": 300, "b": 24 + 17 * lines})
+    fig.update_xaxes(tickmode="array", tickvals=x, ticktext=ticks)
     return fig
 
 
@@ -250,9 +269,9 @@ def tornado_chart(table: Any, currency: str, top: int = 12,
     offer = _esc(table.attrs.get("offer", ""))
     _layout(fig, f"What moves the NPV of {offer} most", currency)
     fig.update_layout(barmode="overlay", height=110 + 26 * len(t),
-                      margin={"l": 330, "r": 20, "t": 60, "b": 110})
+                      margin={"l": 330, "r": 50, "t": 60, "b": 110}, legend=_LEGEND_AT_FOOT)
     fig.update_xaxes(tickformat=",.0f", title=f"NPV ({currency})", showgrid=True,
-                     gridcolor="#eeeeee")
+                     gridcolor="#eeeeee", nticks=6)
     fig.update_yaxes(title="", showgrid=False)
     fig.add_vline(x=base, line_color="#555555", line_dash="dot")
     return fig
@@ -274,7 +293,7 @@ def npv_distribution(sim: Any, currency: str) -> go.Figure:
                           line_dash="solid" if q == "npv_p50" else "dash", line_width=1)
     _layout(fig, f"NPV over {len(sim.trials) // max(len(sim.summary), 1):,} trials "
                  "(lines: P5, P50, P95)", currency, "trials")
-    fig.update_layout(barmode="overlay")
+    fig.update_layout(barmode="overlay", legend=_LEGEND_AT_FOOT, margin={"b": 120})
     fig.update_yaxes(tickformat=",.0f")
     fig.update_xaxes(tickformat=",.0f", title=f"NPV ({currency})")
     fig.add_vline(x=0.0, line_color="#000000", line_width=2)

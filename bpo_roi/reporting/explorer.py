@@ -15,24 +15,18 @@ from bpo_roi._validation import invalid_parameter
 from bpo_roi.analysis.business_case import Evaluation, evaluate
 from bpo_roi.reporting import charts, html_report
 from bpo_roi.scenario.reading import load_scenario
-from bpo_roi.scenario.schema import Scenario, point
+from bpo_roi.scenario.schema import point
 
 __all__ = ["Explorer"]
 
 _HEADLINE_RATE = {
-    "per_seat": ("pricing.rate_per_seat_month", "Seat rate / month"),
-    "hourly": ("pricing.rate_per_hour", "Rate / hour"),
-    "per_transaction": ("pricing.rate", "Unit price (tier 1)"),
+    "per_seat": "Seat rate / month",
+    "hourly": "Rate / hour",
+    "per_transaction": "Unit price (tier 1)",
+    "baseline": "Baseline fee / month",
 }
-
-
-def _headline_rate(scenario: Scenario, k: int) -> float:
-    p = scenario.offers[k].pricing
-    if p.model == "per_seat":
-        return float(point(p.rate_per_seat_month))
-    if p.model == "hourly":
-        return float(point(p.rate_per_hour))
-    return float(point(p.tiers[0].rate_per_transaction))
+"""Label of the vendor-rate slider by pricing model; it sets ``pricing.rate``, the headline
+price (see :meth:`Scenario.with_overrides`)."""
 
 
 class Explorer:
@@ -70,11 +64,11 @@ class Explorer:
         self.picker = w.Dropdown(options=options, value=str(first), description="Scenario")
         self.offer_picker = w.Dropdown(description="Offer")
         style = {"description_width": "160px"}
-        layout = w.Layout(width="440px")
 
         def slider(cls: Any, description: str, **kw: Any) -> Any:
+            # a layout of its own: hiding one control (a clause the offer lacks) hides only it
             return cls(description=description, continuous_update=False, style=style,
-                       layout=layout, **kw)
+                       layout=w.Layout(width="440px"), **kw)
 
         self.controls: dict[str, Any] = {
             "monthly_volume": slider(w.FloatSlider, "Monthly volume", readout_format=",.0f"),
@@ -87,6 +81,11 @@ class Explorer:
                                         step=0.005, readout_format=".1%"),
             "ramp_months": slider(w.IntSlider, "Ramp (months)", min=0, max=24),
             "parallel_run_months": slider(w.IntSlider, "Parallel run (months)", min=0, max=12),
+            # contract clauses: shown only for an offer that has them
+            "deadband": slider(w.FloatSlider, "Deadband ±", min=0.0, max=0.3, step=0.005,
+                               readout_format=".1%"),
+            "credit_share": slider(w.FloatSlider, "Invoice at risk (credits)", min=0.0,
+                                   max=0.5, step=0.005, readout_format=".1%"),
             "discount_rate_annual": slider(w.FloatSlider, "Discount rate / yr", min=0.0,
                                            max=0.30, step=0.005, readout_format=".1%"),
         }
@@ -146,15 +145,17 @@ class Explorer:
         c.value = value
 
     _OFFER_CONTROLS = ("vendor_rate", "vendor_error_rate", "ramp_months",
-                       "parallel_run_months")
+                       "parallel_run_months", "deadband", "credit_share")
 
     def _offer_controls(self) -> None:
         """Set the offer's controls: the edits made to it earlier, else the file's values."""
         k = self.offer_picker.value or 0
         offer = self.base.offers[k]
-        rate = _headline_rate(self.base, k)
+        rate = offer.pricing.headline_rate
         edits = self.offer_edits.get(k, {})
-        self.controls["vendor_rate"].description = _HEADLINE_RATE[offer.pricing.model][1]
+        self.controls["vendor_rate"].description = (
+            "Seat rate, band 1" if getattr(offer.pricing, "rate_bands", None)
+            else _HEADLINE_RATE[offer.pricing.model])
         self._set("vendor_rate", edits.get("vendor_rate", rate), rate * 0.3, rate * 2.5,
                   max(rate / 200, 0.01))
         self.controls["vendor_error_rate"].value = edits.get(
@@ -162,6 +163,14 @@ class Explorer:
         self.controls["ramp_months"].value = edits.get("ramp_months", offer.ramp.months)
         self.controls["parallel_run_months"].value = edits.get(
             "parallel_run_months", offer.parallel_run_months)
+        clauses = {"deadband": float(point(offer.pricing.deadband))
+                   if offer.pricing.model == "baseline" else None,
+                   "credit_share": float(point(offer.service_credits.at_risk_share))
+                   if offer.service_credits is not None else None}
+        for name, value in clauses.items():
+            control = self.controls[name]
+            control.layout.display = "none" if value is None else None
+            control.value = edits.get(name, value if value is not None else 0.0)
         self._offer_k = k
 
     def _offer_changed(self) -> None:
@@ -190,12 +199,16 @@ class Explorer:
         }
         per_offer = {**self.offer_edits, k: {n: c[n] for n in self._OFFER_CONTROLS}}
         for j, edits in per_offer.items():
-            model = self.base.offers[j].pricing.model
+            offer = self.base.offers[j]
             o = f"offers.{j}"
-            out.update({f"{o}.{_HEADLINE_RATE[model][0]}": edits["vendor_rate"],
+            out.update({f"{o}.pricing.rate": edits["vendor_rate"],
                         f"{o}.quality.error_rate": edits["vendor_error_rate"],
                         f"{o}.ramp.months": edits["ramp_months"],
                         f"{o}.parallel_run_months": edits["parallel_run_months"]})
+            if offer.pricing.model == "baseline":
+                out[f"{o}.pricing.deadband"] = edits["deadband"]
+            if offer.service_credits is not None:
+                out[f"{o}.service_credits.at_risk_share"] = edits["credit_share"]
         return out
 
     def show_risk(self, trials: int = 1000, seed: int = 2026) -> Any:

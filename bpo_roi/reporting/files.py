@@ -34,6 +34,7 @@ __all__ = [
     "OutputBusyError",
     "atomic_path",
     "atomic_write_text",
+    "foreign_file",
     "inert_text",
     "output_lock",
     "remove_stale_work",
@@ -166,6 +167,21 @@ def write_kit_marker(folder: str | os.PathLike[str], **facts: Any) -> None:
     """Mark ``folder`` as written by the kit (see :func:`written_by_kit`)."""
     document = {"written_by": "bpo-roi", **facts}
     atomic_write_text(Path(folder) / KIT_MARKER, json.dumps(document, ensure_ascii=False) + "\n")
+
+
+def foreign_file(path: str | os.PathLike[str], looks_ours: Any) -> bool:
+    """Whether ``path`` exists and is not one of the kit's own files: a link, not a regular
+    file, or a file whose first 2 KiB ``looks_ours(head)`` does not recognise. A missing file
+    is not foreign (the kit may write it)."""
+    path = Path(path)
+    if not (path.exists() or path.is_symlink()):
+        return False
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            head = fh.read(2048)
+    except OSError:
+        head = ""
+    return path.is_symlink() or not path.is_file() or not looks_ours(head)
 
 
 def written_by_kit(folder: str | os.PathLike[str]) -> bool:

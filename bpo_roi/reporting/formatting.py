@@ -35,9 +35,14 @@ __all__ = [
 COMPONENT_LABELS = {
     "vendor_fee": "Vendor fee",
     "ramp": "Productivity ramp",
+    "service_credits": "Service credits (expected)",
+    "transition_charge": "Financed transition charge",
+    "irrecoverable_tax": "Irrecoverable tax",
     "rework": "Rework of vendor errors",
     "governance": "Governance",
+    "retained_in_house": "Retained in-house work",
     "parallel_run": "Parallel run",
+    "stranded": "Stranded costs",
     "search_contracting": "Vendor search & contracting",
     "transition": "Transition & knowledge transfer",
     "severance_retention": "Severance & retention",
@@ -46,24 +51,50 @@ COMPONENT_LABELS = {
 """Outsourced cost components, in the order of the monthly table, with their labels."""
 
 PRICING_LABELS = {"per_seat": "per-seat", "hourly": "hourly", "per_transaction":
-                  "per-transaction"}
+                  "per-transaction", "baseline": "baseline + deadband"}
 
 
-def input_value_text(value: Any, percent: bool = False) -> str:
-    """An input's value as a person reads it: ``8.0 %`` for a rate, ``12,000`` for a number,
-    a distribution with its parameters, ``yes``/``no``."""
+def input_value_text(value: Any, percent: bool = False, path: str = "",
+                     legend: bool = True) -> str:
+    """An input's value as a person reads it.
+
+    Parameters
+    ----------
+    value : Any
+        A number, a distribution, a flag, a list of factors or a word.
+    percent : bool
+        The field is a rate or fraction (``Scenario.field_bounds(path)["percent"]``).
+    path : str
+        The input's dotted path; a pricing model (``...pricing.model``) reads by its label.
+    legend : bool
+        Follow a triangular or PERT range with "(low / most likely / high)"; leave it out
+        where the page says it once.
+
+    Returns
+    -------
+    str
+        ``8.0 %`` for a rate, ``12,000`` for a number, a distribution with its parameters
+        (``PERT 2.5 % / 4.0 % / 7.0 % (low / most likely / high)``), ``yes``/``no``,
+        ``per-seat``.
+
+    Examples
+    --------
+    >>> input_value_text(0.08, percent=True), input_value_text(12000)
+    ('8.0 %', '12,000')
+    >>> input_value_text("per_transaction", path="offers.1.pricing.model")
+    'per-transaction'
+    """
     describe = getattr(value, "describe", None)
     if callable(describe):
-        text = describe()
-        point = getattr(value, "point", None)
-        shown = pct(point) if percent else f"{point:,.6g}"
-        return f"{text}; most likely {shown}"
+        return describe(percent=percent, legend=legend)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, tuple | list):
-        return ", ".join(input_value_text(v, percent) for v in value)
+        return ", ".join(input_value_text(v, percent, legend=legend) for v in value)
     if isinstance(value, int | float):
         return pct(value) if percent else f"{value:,.6g}"
+    if path.endswith("pricing.model"):
+        return PRICING_LABELS.get(str(value), str(value))
     return str(value)
 
 

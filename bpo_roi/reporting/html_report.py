@@ -11,6 +11,7 @@ import datetime as _dt
 import os
 from typing import TYPE_CHECKING, Any
 
+from bpo_roi.model.flows import CONTRACT_COMPONENTS, OPTIONAL_COMPONENTS
 from bpo_roi.reporting.formatting import (
     COMPONENT_LABELS,
     PRICING_LABELS,
@@ -32,12 +33,15 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "advice_html",
     "assumptions_appendix_html",
+    "baseline_html",
+    "contract_terms_html",
     "executive_summary_html",
     "fiscal_years_html",
     "headcount_html",
     "headline_table_html",
     "payback_text",
     "render_report",
+    "run_table_html",
     "staffing_html",
     "title_block_html",
 ]
@@ -97,8 +101,9 @@ def payback_text(ev: Evaluation, month: Any) -> str:
 
 
 def headcount_html(ev: Evaluation) -> str:
-    """Where today's staff go under each offer: displaced, redeployed, leaving (severance),
-    retained to govern the vendor, kept in-house."""
+    """Where today's staff go under each offer: displaced (the share of the work its waves
+    move), redeployed, leaving (severance), retained to govern the vendor, kept in-house (the
+    work that never moves)."""
     from bpo_roi.scenario.schema import point
 
     m = ev.monthly
@@ -106,18 +111,70 @@ def headcount_html(ev: Evaluation) -> str:
     head = "<tr><th>Headcount (FTE)</th>" + "".join(
         f"<th>{esc(o.name)}</th>" for o in ev.scenario.offers) + "</tr>"
     cols = []
+    partial = False
     for o in ev.scenario.offers:
-        redeployed = today * float(point(o.transition.redeployed_share))
+        moved = sum(w.share for w in o.scope.waves) if o.scope is not None else 1.0
+        partial = partial or moved < 1.0 or (o.scope is not None and len(o.scope.waves) > 1)
+        displaced = today * moved
+        redeployed = displaced * float(point(o.transition.redeployed_share))
         retained = float(point(o.governance.retained_fte))
-        cols.append([today, today, redeployed, today - redeployed, retained, 0.0])
+        cols.append([today, displaced, redeployed, displaced - redeployed, retained,
+                     today - displaced])
     labels = ["In-house today (agents and supervisors, month 1)", "Displaced by the offer",
               "Redeployed (no severance)", "Leaving (severance and retention paid)",
               "Retained to govern the vendor", "Kept in-house (work not outsourced)"]
     rows = "".join(f"<tr><td>{esc(label)}</td>" + "".join(
         f"<td>{c[i]:,.1f}</td>" for c in cols) + "</tr>" for i, label in enumerate(labels))
-    return (f'<table class="bpo-table">{head}{rows}</table><p class="bpo-note">The whole '
-            f"process moves to the vendor after the parallel run, so everyone is displaced; "
-            f"governance staff are counted as a cost on the outsourced side.</p>")
+    note = ("Each offer's waves move their share of the work; the rest stays with a retained "
+            "in-house team sized for it (a cost on the outsourced side). Severance is paid when "
+            "each wave's parallel run ends." if partial else
+            "The whole process moves to the vendor after the parallel run, so everyone is "
+            "displaced.")
+    return (f'<table class="bpo-table">{head}{rows}</table><p class="bpo-note">{note} '
+            f"Governance staff are counted as a cost on the outsourced side.</p>")
+
+
+def baseline_html(ev: Evaluation) -> str:
+    """The modelled in-house baseline beside today's actual figures (``in_house.actual``), with
+    the gap, and what calibration did; empty when the scenario gives no actuals."""
+    from bpo_roi.model.flows import calibration_factor
+    from bpo_roi.scenario.schema import point
+
+    s = ev.scenario
+    actual = s.in_house.actual
+    if actual is None:
+        return ""
+    cur = esc(s.scenario.currency)
+    m = ev.monthly[ev.monthly.offer == ev.monthly.offer.iloc[0]]
+    fte = float(m[m.month == 1].in_house_fte.iloc[0])
+    year = m[(m.month >= 1) & (m.month <= 12)]
+    cost = float(year.in_house.sum()) * 12.0 / max(len(year), 1)
+    rows = []
+    if actual.fte is not None:
+        a = float(point(actual.fte))
+        rows.append(("FTE (agents and supervisors, month 1)", f"{fte:,.1f}", f"{a:,.1f}",
+                     f"{fte - a:+,.1f} ({(fte - a) / a:+.1%})"))
+    if actual.annual_cost is not None:
+        a = float(point(actual.annual_cost))
+        rows.append((f"Annual cost, first 12 months ({cur})", money(cost, digits=2),
+                     money(a, digits=2), f"{'+' if cost >= a else '−'}{money(abs(cost - a))} "
+                     f"({(cost - a) / a:+.1%})"))
+    body = "".join(f"<tr><td>{esc(r[0])}</td><td>{r[1]}</td><td>{r[2]}</td><td>{r[3]}</td></tr>"
+                   for r in rows)
+    factor = calibration_factor(s)
+    if factor is not None:
+        note = (f"Calibrated: in-house productivity is scaled by {factor:,.3f} so that month 1's "
+                f"modelled FTE equals payroll's"
+                + (f" (occupancy {pct(point(s.in_house.occupancy))} → "
+                   f"{pct(float(point(s.in_house.occupancy)) / factor)})"
+                   if s.workload.queue is None else " (the Erlang-sized agents)")
+                + "; calibration pins it, so the tornado does not move it.")
+    else:
+        note = ("Not calibrated: the baseline is modelled from the inputs; set "
+                "in_house.calibrate to scale it to payroll's FTE.")
+    return ('<table class="bpo-table"><tr><th>In-house baseline</th><th>Modelled</th>'
+            f"<th>Actual</th><th>Gap</th></tr>{body}</table>"
+            f'<p class="bpo-note">{esc(note)}</p>')
 
 
 def fiscal_years_html(ev: Evaluation) -> str:
@@ -161,11 +218,15 @@ def executive_summary_html(ev: Evaluation) -> str:
             f"pricing): it saves {money(row.npv, cur)} in today's money over {horizon} months "
             f"({pct(row.savings_pct)} of the in-house cost), returns {pct(row.roi)} on every "
             f"cost of outsourcing, and pays back in {payback_text(ev, row.payback_month)}.")
-        tiles = [("NPV of savings", money(row.npv, cur)), ("ROI (TEI)", pct(row.roi)),
+        # NPV, payback and MIRR first: the IRR is shown only where it is unique
+        tiles = [("NPV of savings", money(row.npv, cur)),
+                 ("Payback", payback_text(ev, row.payback_month)),
+                 ("MIRR · ROI (TEI)", f"{pct(row.mirr_annual)} · {pct(row.roi)}"),
                  *([("Risk-adjusted NPV · ROI", f"{money(row.risk_adjusted_npv, cur)} · "
                                                 f"{pct(row.risk_adjusted_roi)}")]
                    if not is_missing(row.risk_adjusted_npv) else []),
-                 ("Payback", payback_text(ev, row.payback_month)),
+                 *([("NPV after tax", money(row.npv_after_tax, cur))]
+                   if not is_missing(row.npv_after_tax) else []),
                  ("Cost per transaction", f"{row.cost_per_transaction_in_house:,.2f} → "
                                           f"{row.cost_per_transaction_outsourced:,.2f} {esc(cur)}")]
     else:
@@ -241,10 +302,15 @@ def hidden_costs_table_html(ev: Evaluation) -> str:
         f"<th>{esc(o)}</th>" for o in totals.index) + "</tr>"
     rows = []
     for component, label in COMPONENT_LABELS.items():
+        if component in OPTIONAL_COMPONENTS and not totals[f"outsourced.{component}"].any():
+            continue  # a clause no offer has
         cells = "".join(f"<td>{money(totals.loc[o, f'outsourced.{component}'], cur)}</td>"
                         for o in totals.index)
         rows.append(f"<tr><td>{esc(label)}</td>{cells}</tr>")
-    hidden = [c for c in COMPONENT_LABELS if c != "vendor_fee"]
+    # contract clauses are part of the invoice and the retained team is in-house work, not
+    # costs the price sheet leaves out
+    hidden = [c for c in COMPONENT_LABELS if c != "vendor_fee" and c not in CONTRACT_COMPONENTS
+              and c != "retained_in_house"]
     share = "".join(
         f"<td><strong>{pct(totals.loc[o, [f'outsourced.{c}' for c in hidden]].sum() / totals.loc[o, 'outsourced.vendor_fee'])}</strong></td>"  # noqa: E501
         for o in totals.index)
@@ -253,15 +319,66 @@ def hidden_costs_table_html(ev: Evaluation) -> str:
     return f'<table class="bpo-table">{head}{"".join(rows)}</table>'
 
 
-def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = None) -> str:
+def contract_terms_html(ev: Evaluation) -> str:
+    """Each contract clause's effect on its offer's NPV, and when terminating early would
+    still beat never having outsourced; empty when no offer has a clause."""
+    from bpo_roi.analysis.contract_terms import contract_effects
+
+    cur = esc(ev.scenario.scenario.currency)
+    effects = contract_effects(ev.scenario)
+    terminations = [(o.name, ev.metrics.loc[o.name, "termination_breakeven_month"])
+                    for o in ev.scenario.offers if o.termination is not None]
+    if effects.empty and not terminations:
+        return ""
+    parts = ["<h2>Contract terms</h2>"]
+    if not effects.empty:
+        rows = "".join(
+            f"<tr><td>{esc(r.offer)}</td><td style='text-align:left'>{esc(r.label)}</td>"
+            f"<td>{'+' if r.npv_effect > 0 else ''}{money(r.npv_effect, cur)}</td></tr>"
+            for r in effects.itertuples())
+        parts.append(
+            '<table class="bpo-table"><tr><th>Offer</th><th style="text-align:left">Clause</th>'
+            f"<th>Effect on NPV</th></tr>{rows}</table>"
+            "<p class='bpo-note'>Effect: the offer's NPV with the clause minus its NPV with "
+            "only that clause taken out (present values; positive favours outsourcing).</p>")
+    for name, month in terminations:
+        when = ("terminating in any month would cost more than never having outsourced"
+                if is_missing(month) else
+                f"terminating for convenience beats never having outsourced from "
+                f"{esc(payback_text(ev, month))} on")
+        parts.append(f"<p>{esc(name)}: {when} (termination fee, unamortised transition and "
+                     f"the cost of bringing the work back included).</p>")
+    return "".join(parts)
+
+
+def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = None,
+                              run: dict[str, Any] | None = None) -> str:
     """Every input with a readable name, its value as a person reads it, and the source note
-    of its section (no links). With ``original`` (the scenario file as read, before this run's
-    overrides), every input the run changed is marked with its value in the file."""
+    of its section (no links).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario this run evaluated.
+    original : Scenario, optional
+        The scenario file as read, before this run's overrides: every input the run changed is
+        marked with its value in the file.
+    run : dict, optional
+        What the run was given (:func:`bpo_roi.cli.runner.run_record`: file, sha256, version,
+        at, trials, seed, overrides): shown as a closing "This run" table.
+
+    Returns
+    -------
+    str
+        The appendix as HTML; every name, value and note escaped.
+    """
     from bpo_roi.analysis.version_diff import changed_inputs
 
     changed = {c.path: c for c in changed_inputs(original, scenario)} if original else {}
     numeric = set(scenario.numeric_paths())
-    sections = []
+    sections = ["<p class='bpo-note'>A range reads low / most likely / high; the model uses "
+                "the most likely value (a uniform range's midpoint, a normal or lognormal "
+                "range's mean) and the Monte Carlo samples the range.</p>"]
     if changed:
         sections.append(
             f"<p class='bpo-flags'><strong>This run changed {len(changed)} input"
@@ -275,14 +392,14 @@ def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = No
             if path.rsplit(".", 1)[-1] in ("name", "notes", "source"):
                 continue
             percent = path in numeric and scenario.field_bounds(path)["percent"]
-            shown = esc(input_value_text(value, percent))
+            shown = esc(input_value_text(value, percent, path, legend=False))
             label = esc(input_label(path.split(".", depth)[-1]))
             hit = changed.get(path) or next(
                 (c for p, c in changed.items() if p.startswith(path + ".")), None)
             if hit is not None:
-                was = (input_value_text(original.get(path), percent)
+                was = (input_value_text(original.get(path), percent, path, legend=False)
                        if hit.path != path and original is not None
-                       else input_value_text(hit.old, percent))
+                       else input_value_text(hit.old, percent, path, legend=False))
                 shown += (f" <span class='bpo-changed'>changed by this run; the file says "
                           f"{esc(was)}</span>")
                 rows.append(f"<tr class='bpo-overridden'><td>{label}</td><td>{shown}</td></tr>")
@@ -301,9 +418,32 @@ def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = No
     table("In-house", s.in_house, "in_house")
     for i, offer in enumerate(s.offers):
         table(f"Offer {i + 1}: {offer.name}", offer, f"offers.{i}")
+    if run:
+        sections.append(run_table_html(run))
     if s.notes:
         sections.append(f'<p class="bpo-note">{esc(s.notes)}</p>')
     return '<div class="bpo-appendix">' + "".join(sections) + "</div>"
+
+
+def run_table_html(run: dict[str, Any]) -> str:
+    """"This run": the audit trail of a report (scenario file name and SHA-256 of its bytes,
+    bpo-roi version, when it ran, Monte Carlo trials and seed, overrides), from a
+    :func:`bpo_roi.cli.runner.run_record`."""
+    from pathlib import PurePath
+
+    overrides = run.get("overrides") or {}
+    changes = "; ".join(f"{k} = {v}" for k, v in overrides.items()) or "none"
+    rows = [("Scenario file", PurePath(str(run.get("file", ""))).name or "—"),
+            ("SHA-256 of the file", run.get("sha256") or "—"),
+            ("bpo-roi version", run.get("version") or "—"),
+            ("Run at (UTC)", str(run.get("at") or "—").replace("T", " ").rstrip("Z")),
+            ("Monte Carlo trials", "—" if run.get("trials") is None else f"{run['trials']:,}"),
+            ("Seed", "—" if run.get("seed") is None else str(run["seed"])),
+            ("Overrides", changes)]
+    body = "".join(f"<tr><td>{esc(label)}</td><td style='overflow-wrap: anywhere'>{esc(value)}"
+                   f"</td></tr>" for label, value in rows)
+    return (f"<div class='bpo-section bpo-run'><h3>This run</h3><table class='bpo-table "
+            f"bpo-assumptions'><tr><th>Run</th><th>Value</th></tr>{body}</table></div>")
 
 
 def render_report(notebook: str | os.PathLike[str] | Any, target: str | os.PathLike[str],

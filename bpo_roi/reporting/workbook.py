@@ -19,6 +19,9 @@ or LibreOffice recalculating give the same numbers. Sheets:
 - **Inputs**: every scalar input with a readable label, its value in its number format, the
   distribution's parameters and the section's source; ``discount_rate_annual``,
   ``discount_rate_monthly`` and ``horizon_months`` are workbook names the formulas use;
+- **Contract** (values): each contract clause's effect on its offer's NPV, when an offer has one;
+- **Baseline**: the modelled in-house FTE and first-year cost (formulas over Monthly) beside
+  ``in_house.actual`` with the gap, and whether calibration scaled it, when actuals are given;
 - **Risk** and **Tornado** (values) when the run computed them.
 
 User text is inert: XlsxWriter is told never to turn a string into a formula or a link, so a
@@ -29,15 +32,21 @@ Print-ready: landscape, one page wide, header rows repeated, panes frozen. Writt
 from __future__ import annotations
 
 import datetime as _dt
-import json
+import itertools
 import os
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from bpo_roi.model.flows import OPTIONAL_COMPONENTS, OUTSOURCED_COMPONENTS
 from bpo_roi.model.timeline import fiscal_year, month_dates
-from bpo_roi.reporting.formatting import input_label, input_leaves
+from bpo_roi.reporting.formatting import (
+    COMPONENT_LABELS,
+    PRICING_LABELS,
+    input_label,
+    input_leaves,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from bpo_roi.analysis.business_case import Evaluation
@@ -49,11 +58,21 @@ METRIC_NAMES = ("npv", "pv_in_house", "pv_outsourced", "roi", "irr", "mirr", "pa
 """Workbook names per offer: ``<name>_<offer number>``, e.g. ``npv_1``."""
 
 MONEY, MONEY_CENTS, PERCENT, FACTOR = "#,##0", "#,##0.00", "0.0%", "0.000000"
+PERCENT_FINE, NUMBER = "0.00%", "#,##0.00##"  # 0.25 %, a monthly rate; 1.10, 0.0045
+_MIN_PRINT_SCALE = 0.7  # 7 pt from the 10 pt font: the smallest print a controller reads easily
+_PAGE_WIDTH_UNITS = 130  # A4 landscape less 0.4" margins, in Arial 10 column-width units
+FONT = {"font_name": "Arial", "font_size": 10}
+_LINE = 12.75  # points: the height of a row of Arial 10
+"""The workbook's font: Excel has Arial and LibreOffice its metric twin (Liberation Sans), so
+column widths and printed scales come out alike in both (Calibri, Excel's default, is often
+missing where LibreOffice runs, and its stand-in is wider)."""
+_MONTHLY_HELPERS = ("Paid back from here", "Discounted paid back from here",
+                    "Last sign of savings", "Sign change")
+"""Monthly columns that only feed formulas (payback, IRR uniqueness): right of the print area."""
+_SOURCE_WIDTH = 30  # characters: the Inputs sheet's source column, wrapped
 _TOLERANCE = 1e-9  # payback: cumulative savings ≥ −1e-9 × max |savings|, as in the engine
 
 _IN_HOUSE = ("salaries", "benefits", "supervision", "overhead", "attrition", "fixed", "rework")
-_OUTSOURCED = ("vendor_fee", "ramp", "rework", "governance", "parallel_run",
-               "search_contracting", "transition", "severance_retention", "exit")
 
 
 def _col(j: int) -> str:
@@ -117,7 +136,8 @@ def write_results_xlsx(ev: Evaluation, target: str | os.PathLike[str], *,
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                               "strings_to_urls": False,
                                               "strings_to_numbers": False,
-                                              "nan_inf_to_errors": True})
+                                              "nan_inf_to_errors": True,
+                                              "default_format_properties": FONT})
         try:
             _Writer(book, ev, simulation, tornado, run or {}).write()
         finally:
@@ -134,22 +154,27 @@ class _Writer:
         self.offers = list(ev.metrics.index)
         self.offer_names = [o.name for o in ev.scenario.offers]
         self.rate = float(getattr(s.discount_rate_annual, "point", s.discount_rate_annual))
-        f = book.add_format
+        def f(props: dict[str, Any]) -> Any:  # top-aligned: rows a wrapped note makes taller
+            return book.add_format({"valign": "top", **props})
+
         self.fmt = {
             "head": f({"bold": True, "bg_color": "#E8EEF5", "border": 1, "text_wrap": True,
                        "valign": "top"}),
             "money": f({"num_format": MONEY}), "cents": f({"num_format": MONEY_CENTS}),
             "pct": f({"num_format": PERCENT}), "factor": f({"num_format": FACTOR}),
             "int": f({"num_format": "0"}), "date": f({"num_format": "mmm yyyy"}),
-            "num": f({"num_format": "#,##0.00"}), "text": f({}),
+            "num": f({"num_format": NUMBER}), "text": f({}), "fte": f({"num_format": "#,##0.0"}),
+            "pct2": f({"num_format": PERCENT_FINE}),
             "title": f({"bold": True, "font_size": 14}), "bold": f({"bold": True}),
-            "wrap": f({"text_wrap": True, "valign": "top"}),
+            "wrap": f({"text_wrap": True}), "unit": f({"indent": 1}),
+            "shrink": f({"shrink": True}),
         }
 
     # -- helpers ------------------------------------------------------------------------------
 
     def _sheet(self, name: str, widths: list[float], landscape: bool = True) -> Any:
         ws = self.book.add_worksheet(name)
+        ws.set_default_row(_LINE)
         for j, w in enumerate(widths):
             ws.set_column(j, j, w)
         if landscape:
@@ -167,12 +192,20 @@ class _Writer:
         ws.freeze_panes(1, 1)
 
     def write(self) -> None:
+        m = self.ev.monthly
+        # a clause no offer has would be a column of zeros
+        self.outsourced = [c for c in OUTSOURCED_COMPONENTS if c not in OPTIONAL_COMPONENTS
+                           or m[f"outsourced.{c}"].any()]
         self.about = self.book.add_worksheet("About")  # first tab; filled last
         self.metrics_ws = self.book.add_worksheet("Metrics")
+        for ws in (self.about, self.metrics_ws):
+            ws.set_default_row(_LINE)
         self._inputs()
         self._monthly()
         self._metrics()
         self._annual()
+        self._contract()
+        self._baseline()
         if self.sim is not None:
             self._risk()
         if self.tornado is not None:
@@ -182,59 +215,88 @@ class _Writer:
     # -- Inputs ---------------------------------------------------------------------------------
 
     def _inputs(self) -> None:
+        """Every scalar input: section, label, value in its number format, unit, the
+        distribution's parameters as numbers, and the section's source note, written once on
+        the section's first row (wrapped) so the sheet prints at a readable size."""
         from bpo_roi.scenario.distributions import Distribution
 
         s = self.ev.scenario
-        ws = self._sheet("Inputs", [16, 44, 16, 12, 16, 12, 12, 12, 12, 50])
+        sections = self._sections()
+        section_width = min(27, max(12, *(len(name) for name, _, _ in sections)))
+        widths = [section_width, 36, 12, 13, 10, 9, 9, 9, 9, 9, _SOURCE_WIDTH]
+        ws = self._sheet("Inputs", widths)
         self._header(ws, ["Section", "Input", "Value", "Unit", "Distribution", "Low",
-                          "Most likely", "High", "Sd / mean", "Source"])
+                          "Most likely", "High", "Mean", "Sd", "Source of the section"])
+        ws.set_row(0, 30)
+        f = self.fmt
+        wrap_section = f["shrink"]  # a long offer name shrinks to the column
         row = 1
         numeric = set(s.numeric_paths())
-        for section, model, prefix in self._sections():
+        for section, model, prefix in sections:
             source = getattr(model, "source", None) or ""
+            first = True
             for path, value in input_leaves(model, prefix):
-                name = path.split(".", 1)[1] if "." in path else path
                 if path in {f"{prefix}.name", f"{prefix}.notes", f"{prefix}.source"}:
                     continue
-                ws.write_string(row, 0, section)
+                ws.write_string(row, 0, section, wrap_section)
                 relative = path.split(".", 2 if path.startswith("offers.") else 1)[-1]
-                ws.write_string(row, 1, input_label(relative))
+                ws.write_string(row, 1, input_label(relative), f["text"])
                 point = value.point if isinstance(value, Distribution) else value
                 percent = path in numeric and s.field_bounds(path)["percent"]
+                number = isinstance(point, int | float) and not isinstance(point, bool)
+                unit = _unit(path, percent, self.currency) if number else ""
                 if isinstance(point, bool):
-                    ws.write_string(row, 2, "yes" if point else "no")
+                    ws.write_string(row, 2, "yes" if point else "no", f["text"])
                 elif isinstance(point, int | float):
-                    fmt = (self.fmt["pct"] if percent else
-                           self.fmt["money"] if abs(float(point)) >= 100 else self.fmt["num"])
-                    ws.write_number(row, 2, float(point), fmt)
+                    ws.write_number(row, 2, float(point), self._number_format(
+                        point, percent, unit == self.currency))
+                elif isinstance(point, tuple | list):
+                    ws.write_string(row, 2, ", ".join(f"{v:,.6g}" for v in point), f["text"])
                 else:
-                    ws.write_string(row, 2, str(point))
-                ws.write_string(row, 3, _unit(name, percent, self.currency))
+                    ws.write_string(row, 2, PRICING_LABELS.get(str(point), str(point))
+                                    if path.endswith("pricing.model") else str(point), f["text"])
+                ws.write_string(row, 3, unit, f["unit"])
                 if isinstance(value, Distribution):
-                    ws.write_string(row, 4, value.dist)
-                    fmt = self.fmt["pct"] if percent else self.fmt["num"]
-                    for j, key in ((5, "low"), (6, "mode"), (7, "high")):
+                    ws.write_string(row, 4, "PERT" if value.dist == "pert" else value.dist,
+                                    f["unit"])
+                    for j, key in ((5, "low"), (6, "mode"), (7, "high"), (8, "mean"), (9, "sd")):
                         v = getattr(value, key, None)
                         if v is not None:
-                            ws.write_number(row, j, float(v), fmt)
-                    spread = [f"{k} {getattr(value, k):g}" for k in ("mean", "sd", "sigma", "mu")
-                              if getattr(value, k, None) is not None]
-                    if spread:
-                        ws.write_string(row, 8, ", ".join(spread))
-                ws.write_string(row, 9, source)
+                            ws.write_number(row, j, float(v), self._number_format(
+                                v, percent, unit == self.currency))
+                lines = 1
+                if first and source:
+                    ws.write_string(row, 10, source, f["wrap"])
+                    # Arial 10 text is narrower than the digits a width counts, less the
+                    # words that wrap early: about 1.1 characters a unit of width
+                    lines = max(lines, -(-len(source) // int(_SOURCE_WIDTH * 1.1)))
+                if lines > 1:
+                    ws.set_row(row, _LINE * lines)
+                first = False
                 if path == "scenario.discount_rate_annual":
                     self.book.define_name("discount_rate_annual", f"=Inputs!$C${row + 1}")
                     rate_row = row
                 if path == "scenario.horizon_months":
                     self.book.define_name("horizon_months", f"=Inputs!$C${row + 1}")
                 row += 1
-        ws.write_string(row, 0, "scenario")
+        ws.write_string(row, 0, "Scenario", wrap_section)
         ws.write_string(row, 1, "Discount rate, monthly (derived)")
-        ws.write_formula(row, 2, f"=(1+Inputs!$C${rate_row + 1})^(1/12)-1", self.fmt["pct"],
+        ws.write_formula(row, 2, f"=(1+Inputs!$C${rate_row + 1})^(1/12)-1", self.fmt["pct2"],
                          (1.0 + self.rate) ** (1 / 12) - 1.0)
-        ws.write_string(row, 3, "% a month")
+        ws.write_string(row, 3, "a month", f["unit"])
         self.book.define_name("discount_rate_monthly", f"=Inputs!$C${row + 1}")
-        ws.autofilter(0, 0, row, 9)
+        ws.autofilter(0, 0, row, len(widths) - 1)
+
+    def _number_format(self, value: Any, percent: bool, money: bool) -> Any:
+        """A rate as a percentage (two decimals where one would hide a digit), a whole
+        number, money from 100 up and any number from 1,000 up without decimals, money below
+        100 with cents, anything else with two to four decimals."""
+        v = float(value)
+        if percent:
+            return self.fmt["pct"] if round(v * 1000, 9).is_integer() else self.fmt["pct2"]
+        if v.is_integer() or abs(v) >= (100 if money else 1000):
+            return self.fmt["money"]
+        return self.fmt["cents"] if money else self.fmt["num"]
 
     def _sections(self) -> list[tuple[str, Any, str]]:
         s = self.ev.scenario
@@ -252,21 +314,23 @@ class _Writer:
                  for d in month_dates(s.start_month, self.horizon)]
         fy_start = s.fiscal_year_start_month
         ih = [f"in_house.{c}" for c in _IN_HOUSE]
-        out = [f"outsourced.{c}" for c in _OUTSOURCED]
+        outsourced = self.outsourced
+        out = [f"outsourced.{c}" for c in outsourced]
         columns = (["Offer", "Month", "Date", "Fiscal year", "Volume"]
                    + [f"In-house: {_label(c)}" for c in _IN_HOUSE] + ["In-house total"]
-                   + [f"Outsourced: {_label(c)}" for c in _OUTSOURCED]
+                   + [f"Outsourced: {COMPONENT_LABELS.get(c, _label(c))}" for c in outsourced]
                    + ["Outsourced total", "Savings", "Cumulative savings", "Discount factor",
-                      "Discounted savings", "Discounted cumulative", "Paid back from here",
-                      "Discounted paid back from here", "Last sign of savings",
-                      "Sign change", "In-house FTE", "Vendor billed units"])
-        ws = self._sheet("Monthly", [22, 7, 10, 7, 11] + [12] * (len(columns) - 5))
-        ws.set_paper(8)  # A3: 33 columns stay readable on one page wide
+                      "Discounted savings", "Discounted cumulative", "In-house FTE",
+                      "Vendor billed units"] + list(_MONTHLY_HELPERS))
+        widths = [20, 7, 9, 7, 11] + [11] * (len(columns) - 5)
+        ws = self._sheet("Monthly", widths)
         self._header(ws, columns)
-        ws.set_row(0, 45)
+        ws.set_row(0, 4 * _LINE)  # "Outsourced: Transition & knowledge transfer" wraps to 4
         pos = {name: j for j, name in enumerate(columns)}
+        self._print_monthly(ws, widths, [pos["In-house total"] + 1,
+                                         pos["Savings"]], len(columns) - len(_MONTHLY_HELPERS))
         c_ih0, c_ih1 = pos[f"In-house: {_label(_IN_HOUSE[0])}"], pos["In-house total"] - 1
-        c_o0, c_o1 = pos[f"Outsourced: {_label(_OUTSOURCED[0])}"], pos["Outsourced total"] - 1
+        c_o0, c_o1 = pos["In-house total"] + 1, pos["Outsourced total"] - 1
         L = {k: _col(v) for k, v in pos.items()}
         self.blocks: dict[str, tuple[int, int]] = {}
         self.cols = L
@@ -283,7 +347,7 @@ class _Writer:
             last_sign, changes = _signs(savings)
             for i, r in t.iterrows():
                 R = row + 1  # this row in Excel numbering
-                ws.write_string(row, 0, str(name))
+                ws.write_string(row, 0, str(name), self.fmt["shrink"])  # a long name shrinks
                 ws.write_number(row, 1, int(r.month), self.fmt["int"])
                 ws.write_datetime(row, 2, dates[int(r.month)], self.fmt["date"])
                 ws.write_number(row, 3, fiscal_year(str(r.date), fy_start), self.fmt["int"])
@@ -333,12 +397,47 @@ class _Writer:
                                  f"=IF(AND({L['Savings']}{R}<>0,{prev_sign}<>0,"
                                  f"SIGN({L['Savings']}{R})<>{prev_sign}),1,0)",
                                  self.fmt["int"], int(changes[i]))
-                ws.write_number(row, pos["In-house FTE"], float(r.in_house_fte), self.fmt["num"])
+                ws.write_number(row, pos["In-house FTE"], float(r.in_house_fte), self.fmt["fte"])
                 ws.write_number(row, pos["Vendor billed units"], float(r.vendor_billed_units),
-                                self.fmt["num"])
+                                self.fmt["fte"])
                 row += 1
         ws.autofilter(0, 0, row - 1, len(columns) - 1)
         self.monthly_last_row = row
+
+    def _print_monthly(self, ws: Any, widths: list[float], groups: list[int],
+                       printed: int) -> None:
+        """Print the Monthly sheet so a controller can read it.
+
+        A4 landscape; Offer, Month and Date repeated on every page; pages ordered across, then
+        down; the helper columns (paid back from here, signs of savings) left out of the print
+        area. The page breaks fall between the column groups (volume and in-house costs |
+        outsourced costs | savings and discounting), so each page is one group with its total,
+        at one fixed scale: the largest that fits the widest group on a page, at most 100 %.
+        A group too wide even at 70 % (7 pt) is split across pages at that scale, and a group
+        that fits in what is left of a page joins it. The alternative, the whole table fitted
+        to one or two pages wide, prints the shipped scenarios at 40-65 %, too small to read.
+        """
+        repeated = sum(widths[:3])
+        bounds = [3, *groups, printed]  # first column of each group, then the end
+        span = {a: sum(widths[a:b]) for a, b in itertools.pairwise(bounds)}
+        widest = max(repeated + width for width in span.values())
+        scale = max(_MIN_PRINT_SCALE, min(1.0, _PAGE_WIDTH_UNITS / widest))
+        room = _PAGE_WIDTH_UNITS / scale
+        breaks, used = [], repeated
+        for j in range(3, printed):
+            # a new page for a group that does not fit whole on this one, or for a column
+            # that does not fit (a group wider than a page, split)
+            if used > repeated and used + (span[j] if j in span else widths[j]) > room:
+                breaks.append(j)
+                used = repeated
+            used += widths[j]
+        ws.set_paper(9)
+        ws.set_print_scale(int(scale * 100))
+        ws.set_v_pagebreaks(breaks)
+        ws.print_area(0, 0, self.ev.monthly.shape[0], printed - 1)
+        ws.repeat_columns(0, 2)
+        ws.print_across()
+        self.monthly_print = {"scale": int(scale * 100), "breaks": breaks}
 
     # -- Metrics --------------------------------------------------------------------------------
 
@@ -387,7 +486,8 @@ class _Writer:
             def at(key: str, c: str = c) -> str:
                 return f"{c}{row_of[key] + 1}"
 
-            ws.write_string(row_of["pricing_model"], k, str(m.pricing_model).replace("_", "-"))
+            ws.write_string(row_of["pricing_model"], k,
+                            PRICING_LABELS.get(str(m.pricing_model), str(m.pricing_model)))
             cells = [
                 ("npv", f"=SUM({rng('Discounted savings')})", "money", m.npv),
                 ("pv_in_house", f"=SUMPRODUCT({rng('In-house total')},{rng('Discount factor')})",
@@ -435,8 +535,11 @@ class _Writer:
 
     def _annual(self) -> None:
         cur = self.currency
-        ws = self._sheet("Annual", [26, 10, 16, 16, 16, 16])
-        self._header(ws, ["Offer", "Fiscal year", f"In-house ({cur})", f"Outsourced ({cur})",
+        ws = self._sheet("Annual", [26, 14, 16, 16, 16, 16])
+        ws.set_row(0, 30)
+        start = _dt.date(2000, self.ev.scenario.scenario.fiscal_year_start_month, 1)
+        self._header(ws, ["Offer", f"Fiscal year (from {start:%B})", f"In-house ({cur})",
+                          f"Outsourced ({cur})",
                           f"Savings ({cur})", f"One-time, month 0 ({cur})"])
         L = self.cols
         last = self.monthly_last_row
@@ -491,20 +594,97 @@ class _Writer:
                                  f"({best.get('stay in-house', 0.0):.1%} of trials). Seed "
                                  f"{sim.seed}.")
 
+    def _contract(self) -> None:
+        """Each contract clause's effect on NPV (values from the engine), when any offer has
+        one (see :mod:`bpo_roi.analysis.contract_terms`)."""
+        from bpo_roi.analysis.contract_terms import contract_effects
+
+        effects = contract_effects(self.ev.scenario)
+        if effects.empty:
+            return
+        ws = self._sheet("Contract", [30, 64, 18])
+        self._header(ws, ["Offer", "Clause", f"Effect on NPV ({self.currency})"])
+        for k, r in enumerate(effects.itertuples(), start=1):
+            ws.write_string(k, 0, str(r.offer))
+            ws.write_string(k, 1, str(r.label))
+            ws.write_number(k, 2, float(r.npv_effect), self.fmt["money"])
+        ws.write_string(len(effects) + 2, 0, "Effect: the offer's NPV with the clause minus its "
+                        "NPV with only that clause taken out (present values; positive favours "
+                        "outsourcing).", self.fmt["text"])
+
+    def _baseline(self) -> None:
+        """The modelled in-house baseline beside today's actual figures (``in_house.actual``),
+        the gap as formulas, and what calibration did; only when the scenario gives actuals."""
+        from bpo_roi.model.flows import calibration_factor
+        from bpo_roi.scenario.schema import point
+
+        s = self.ev.scenario
+        actual = s.in_house.actual
+        if actual is None:
+            return
+        ws = self._sheet("Baseline", [44, 16, 16, 16, 12], landscape=False)
+        self._header(ws, ["In-house baseline", "Modelled", "Actual", "Gap", "Gap %"])
+        first, _ = self.blocks[self.offers[0]]  # month 0 of the first offer's block
+        L = self.cols
+        m = self.ev.monthly[self.ev.monthly.offer == self.offers[0]]
+        rows = []
+        if actual.fte is not None:
+            rows.append(("FTE, agents and supervisors (month 1)",
+                         f"=Monthly!{L['In-house FTE']}{first + 1}",
+                         float(m[m.month == 1].in_house_fte.iloc[0]), float(point(actual.fte)),
+                         self.fmt["fte"]))
+        if actual.annual_cost is not None:
+            months = min(12, self.horizon)
+            total = f"SUM(Monthly!{L['In-house total']}{first + 1}:" \
+                    f"{L['In-house total']}{first + months})"
+            rows.append((f"Annual cost, first {months} months ({self.currency})",
+                         f"={total}*12/{months}",
+                         float(m[(m.month >= 1) & (m.month <= months)].in_house.sum())
+                         * 12.0 / months, float(point(actual.annual_cost)), self.fmt["money"]))
+        for k, (label, formula, value, act, fmt) in enumerate(rows, start=1):
+            R = k + 1
+            ws.write_string(k, 0, label)
+            ws.write_formula(k, 1, formula, fmt, value)
+            ws.write_number(k, 2, act, fmt)
+            ws.write_formula(k, 3, f"=B{R}-C{R}", fmt, value - act)
+            ws.write_formula(k, 4, f"=IF(C{R}=0,\"\",D{R}/C{R})", self.fmt["pct"],
+                             (value - act) / act)
+        factor = calibration_factor(s)
+        note = (f"Calibrated: in-house productivity scaled by {factor:.3f} so that month 1's "
+                f"modelled FTE equals the actual." if factor is not None else
+                "Not calibrated: the baseline is modelled from the inputs.")
+        ws.write_string(len(rows) + 2, 0, note, self.fmt["text"])
+
     def _tornado(self) -> None:
+        """One row per driver: its base, low and high value in the field's own format (a rate
+        as a percentage, money without cents), and the NPV of the offer the tornado is about
+        at each end (named in the headers)."""
         cur = self.currency
         t = self.tornado
-        ws = self._sheet("Tornado", [44, 14, 14, 14, 16, 16, 16, 10])
+        s = self.ev.scenario
+        offer = str(t.attrs.get("offer") or self.ev.recommendation)
+        ws = self._sheet("Tornado", [62, 13, 13, 13, 20, 20, 20, 11])
         self._header(ws, ["Driver", "Base value", "Low value", "High value",
-                          f"NPV at low ({cur})", f"NPV at high ({cur})", f"NPV range ({cur})",
+                          f"NPV of {offer}, driver low ({cur})",
+                          f"NPV of {offer}, driver high ({cur})", f"NPV range ({cur})",
                           "Basis"])
+        ws.set_row(0, 45)
         for k, r in enumerate(t.itertuples(), start=1):
-            ws.write_string(k, 0, input_label(str(r.driver), self.offer_names))
+            driver = str(r.driver)
+            ws.write_string(k, 0, input_label(driver, self.offer_names))
+            percent = bool(s.field_bounds(driver)["percent"])
+            money = _unit(driver, percent, cur) == cur
             for j, key in ((1, "base_value"), (2, "low_value"), (3, "high_value")):
-                ws.write_number(k, j, float(getattr(r, key)), self.fmt["num"])
+                v = float(getattr(r, key))
+                ws.write_number(k, j, v, self._number_format(v, percent, money))
             for j, key in ((4, "npv_low"), (5, "npv_high"), (6, "npv_range")):
                 ws.write_number(k, j, float(getattr(r, key)), self.fmt["money"])
-            ws.write_string(k, 7, str(r.basis))
+            ws.write_string(k, 7, str(r.basis), self.fmt["unit"])
+        base = t.attrs.get("base_npv")
+        if base is not None:
+            ws.write_string(len(t) + 2, 0, f"NPV of {offer} with every driver at its base "
+                                           f"value: {float(base):,.0f} {cur}. Each row moves "
+                                           f"one driver, the others stay at their base.")
 
     # -- About ----------------------------------------------------------------------------------
 
@@ -512,8 +692,8 @@ class _Writer:
         from bpo_roi import __version__
 
         ws = self.about
-        ws.set_column(0, 0, 30)
-        ws.set_column(1, 1, 90)
+        ws.set_column(0, 0, 24)
+        ws.set_column(1, 1, 66)
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         s = self.ev.scenario.scenario
@@ -526,16 +706,21 @@ class _Writer:
             ("Illustrative inputs", "yes" if s.illustrative else "no"),
             ("Scenario file", str(run.get("file", ""))),
             ("Scenario file SHA-256", str(run.get("sha256", ""))),
-            ("Monte Carlo trials", str(run.get("trials", "—"))),
+            ("Monte Carlo trials", "—" if run.get("trials") is None else f"{run['trials']:,}"),
             ("Seed", str(run.get("seed", "—"))),
-            ("Overrides", json.dumps(run.get("overrides") or {}, ensure_ascii=False)),
+            ("Overrides", "; ".join(f"{k} = {v}" for k, v in (run.get("overrides") or {}).items())
+             or "none"),
             ("bpo-roi version", __version__),
             ("Written", _dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
         ]
         ws.write_string(0, 0, "Outsourcing business case", self.fmt["title"])
+        ws.set_row(0, 20)
         for i, (label, value) in enumerate(rows, start=2):
             ws.write_string(i, 0, label, self.fmt["bold"])
-            ws.write_string(i, 1, value)
+            ws.write_string(i, 1, value, self.fmt["wrap"])
+            if len(value) > 80:  # a long path or many overrides: wrapped
+                ws.set_row(i, _LINE * -(-len(value) // 80))
+        calendar = " (here the calendar years)" if s.fiscal_year_start_month == 1 else ""
         guide = [
             "How to read this workbook",
             "Metrics: one row per offer. NPV, PV in-house, PV outsourced, ROI, IRR, MIRR and the "
@@ -544,29 +729,55 @@ class _Writer:
             "Monthly: one block per offer, month 0 (one-time costs) to the horizon. Cost "
             "components are the model's values; totals, savings, cumulative savings, discount "
             "factors and discounted savings are formulas. Flows fall at the end of each month.",
-            "Inputs: every input with its source. Change discount_rate_annual there and every "
-            "present value follows. Rates are shown as percentages.",
-            "Annual: calendar-year totals (SUMIFS over Monthly). Risk and Tornado: Monte Carlo and "
-            "sensitivity results of this run (values).",
+            "Inputs: every input with its unit and, for a range, its parameters; each section's "
+            "source on its first row. Change discount_rate_annual there and every present value "
+            "follows. Rates are shown as percentages.",
+            f"Annual: fiscal-year totals (SUMIFS over Monthly); fiscal years start in "
+            f"{_dt.date(2000, s.fiscal_year_start_month, 1):%B} and are named by the calendar "
+            f"year in which they end{calendar}. Risk and Tornado: Monte Carlo and sensitivity "
+            f"results of this run (values).",
+            "Printing: the Monthly sheet prints without its four helper columns (paid back from "
+            "here, signs of savings: they feed the payback and IRR formulas), Offer, Month and "
+            "Date repeated on every page.",
             "Payback: the first month from which cumulative savings stay at or above zero.",
         ]
         start = len(rows) + 3
         ws.write_string(start, 0, guide[0], self.fmt["bold"])
         for i, line in enumerate(guide[1:], start=start + 1):
             ws.write_string(i, 1, line, self.fmt["wrap"])
-            ws.set_row(i, 32)
+            ws.set_row(i, _LINE * -(-len(line) // 80) + 2)  # wrapped: about 80 characters a line
 
 
-def _unit(name: str, percent: bool, currency: str) -> str:
+_MONEY_WORDS = ("salary", "cost", "rate_per", "fee", "overhead", "fixed_monthly", "selection",
+                "legal", "transfer", "travel", "integration", "severance", "bonus", "exit",
+                "per_transaction", "amount")
+_UNIT_WORDS = (("minutes", "minutes"), ("seconds", "seconds"), ("hours", "hours"),
+               ("days", "days"), ("volume", "transactions"), ("months", "months"),
+               ("month", "month"), ("fte", "FTE"), ("seats", "seats"), ("factor", "×"),
+               ("multiplier", "×"), ("span_of_control", "staff per supervisor"))
+
+
+def _unit(path: str, percent: bool, currency: str) -> str:
+    """The unit of an input, from its field name (the last part of its path).
+
+    A rate needs none beyond its % sign (its period, "a year", where its name has one); money
+    is matched before counts, so ``cost_per_fte_annual`` and ``severance_per_fte`` are money,
+    ``retained_fte`` is FTE.
+
+    >>> [_unit(p, False, "USD") for p in ("offers.0.governance.cost_per_fte_annual",
+    ...  "offers.0.transition.severance_per_fte", "offers.0.governance.retained_fte",
+    ...  "offers.0.termination.fees.1.until_month", "scenario.fiscal_year_start_month")]
+    ['USD', 'USD', 'FTE', 'month', 'month of the year']
+    >>> _unit("scenario.discount_rate_annual", True, "USD")
+    'a year'
+    """
+    name = path.rsplit(".", 1)[-1]
+    if name.isdigit():  # an item of a list (a termination fee, a seasonality factor)
+        name = path.rsplit(".", 2)[-2]
     if percent:
-        return "%"
-    for key, unit in (("minutes", "minutes"), ("seconds", "seconds"), ("hours", "hours"),
-                      ("months", "months"), ("volume", "transactions"), ("fte", "FTE"),
-                      ("seats", "seats")):
-        if key in name:
-            return unit
-    if any(k in name for k in ("salary", "cost", "rate_per", "fee", "overhead", "fixed",
-                               "selection", "legal", "transfer", "travel", "integration",
-                               "severance", "retention_bonus", "exit")):
+        return "a year" if "annual" in name.split("_") else ""
+    if name == "fiscal_year_start_month":
+        return "month of the year"
+    if any(k in name for k in _MONEY_WORDS):
         return currency
-    return ""
+    return next((unit for key, unit in _UNIT_WORDS if key in name), "")

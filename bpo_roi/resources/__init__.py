@@ -23,8 +23,8 @@ from bpo_roi._validation import invalid_parameter
 
 __all__ = ["NOTEBOOKS", "ResourceNotFoundError", "notebook_path", "resource_path"]
 
-NOTEBOOKS = ("business_case", "explorer")
-"""Notebooks the kit ships, by name."""
+NOTEBOOKS = ("business_case", "compare_versions", "explorer")
+"""Notebooks the kit ships, by name: every ``notebooks/*.ipynb`` (a test keeps this true)."""
 
 _FOLDERS = ("notebooks", "templates", "assumptions")
 _CLONE_ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ def resource_path(folder: str, *parts: str) -> Path:
 
 
 def notebook_path(name: str) -> Path:
-    """Path of a shipped notebook by name (``"business_case"`` or ``"explorer"``)."""
+    """Path of a shipped notebook by name (one of :data:`NOTEBOOKS`, e.g. ``"explorer"``)."""
     stem = name.removesuffix(".ipynb")
     if stem not in NOTEBOOKS:
         raise invalid_parameter("name", "notebook_path", f"one of {', '.join(NOTEBOOKS)}",

@@ -90,12 +90,53 @@ class Distribution(BaseModel):
                 raise ValueError(f"needs mean < high; got mean={self.mean}, high={hi}")
         return self
 
-    def describe(self) -> str:
-        """The distribution and its parameters as text: ``"triangular (low 5, mode 6, high 8)"``.
+    def describe(self, percent: bool = False, legend: bool = True) -> str:
+        """The distribution and its parameters as a person reads them.
+
+        Parameters
+        ----------
+        percent : bool
+            The field is a rate or fraction: show every parameter as a percentage.
+        legend : bool
+            Say what a triangular or PERT range's three numbers are; a page that says it once
+            (the report's appendix) leaves it out.
+
+        Returns
+        -------
+        str
+            ``"triangular 5.5 / 6.5 / 8 (low / most likely / high)"``, ``"uniform 21 to 24
+            (midpoint 22.5)"``, ``"normal, mean 0.0 %, sd 3.0 %, from -10.0 % to 10.0 %"``.
+
+        Examples
+        --------
+        >>> Distribution(dist="pert", low=0.025, mode=0.04, high=0.07).describe(percent=True)
+        'PERT 2.5 % / 4.0 % / 7.0 % (low / most likely / high)'
+        >>> Distribution(dist="triangular", low=5.5, mode=6.5, high=8).describe(legend=False)
+        'triangular 5.5 / 6.5 / 8'
+        >>> Distribution(dist="lognormal", mean=220000, sd=60000).describe()
+        'lognormal, mean 220,000, sd 60,000'
         """
-        params = ", ".join(f"{k} {v:g}" for k, v in self.model_dump().items()
-                           if k != "dist" and v is not None)
-        return f"{self.dist} ({params})"
+        def num(v: float) -> str:
+            if not percent:
+                return f"{v:,.6g}"
+            one_decimal = round(v * 100, 1)  # 2.5 %, but 0.25 % where one decimal would hide it
+            exact = abs(one_decimal - v * 100) < 1e-9
+            return f"{one_decimal:,.1f} %" if exact else f"{v * 100:,.6g} %"
+
+        name = "PERT" if self.dist == "pert" else self.dist
+        if self.dist in ("triangular", "pert"):
+            text = f"{name} {num(self.low)} / {num(self.mode)} / {num(self.high)}"
+            return f"{text} (low / most likely / high)" if legend else text
+        if self.dist == "uniform":
+            return f"uniform {num(self.low)} to {num(self.high)} (midpoint {num(self.point)})"
+        text = f"{name}, mean {num(self.mean)}, sd {num(self.sd)}"
+        if self.low is not None and self.high is not None:
+            return f"{text}, from {num(self.low)} to {num(self.high)}"
+        if self.low is not None:
+            return f"{text}, at least {num(self.low)}"
+        if self.high is not None:
+            return f"{text}, at most {num(self.high)}"
+        return text
 
     @property
     def point(self) -> float:

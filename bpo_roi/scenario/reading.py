@@ -2,15 +2,18 @@
 
 Every problem becomes one line: ``FILE:LINE: PATH: got VALUE; WHAT IS ALLOWED``. YAML is read
 with ruamel.yaml's safe loader (YAML 1.2: ``1e1`` is a number, ``NO`` stays text) and no tag is
-ever constructed; a second, round-trip parse supplies line numbers only when there are errors.
+ever constructed. The text is parsed twice at most: a streaming pass over the parser's events
+(which checks the limits below and notes the line of every key and list item, for the error
+messages), then the safe load itself. No third, round-trip parse is needed for line numbers.
 
 Reading is bounded, so a hostile file is refused in well under a second with one line:
 
 - a file may hold at most :data:`MAX_FILE_BYTES` (1 MiB; a real scenario is a few KB);
-- before anything is built, a streaming pass over the parser's events checks the nesting
-  depth (at most :data:`MAX_DEPTH`), the length of any one value (:data:`MAX_SCALAR_CHARS`), and
-  the number of values the document would hold once every alias is expanded
-  (:data:`MAX_EXPANDED_NODES`), which stops "billion laughs" alias bombs before they expand;
+- before anything is built, the streaming pass counts the values the document would hold once
+  every alias is expanded (at most :data:`MAX_EXPANDED_NODES`, 10,000: the largest shipped
+  scenario holds under 400), so a long list or a "billion laughs" alias bomb stops after at most
+  10,000 events; it also checks the nesting depth (at most :data:`MAX_DEPTH`) and the length of
+  any one value (:data:`MAX_SCALAR_CHARS`);
 - a value quoted in an error message is cut to 80 characters.
 """
 
@@ -24,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from bpo_roi._validation import invalid_parameter
 from bpo_roi.scenario.schema import PRICING_MODELS, Scenario, error_location
 
 __all__ = [
@@ -32,6 +36,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_SCALAR_CHARS",
     "AssumptionsError",
+    "line_numbers",
     "load_scenario",
     "overrides_from",
     "parse_scenario",
@@ -43,8 +48,9 @@ MAX_DEPTH = 32
 """Deepest nesting of mappings and lists (a scenario needs about 6)."""
 MAX_SCALAR_CHARS = 10_000
 """Longest single value (notes may hold up to 5,000 characters)."""
-MAX_EXPANDED_NODES = 100_000
-"""Most values a document may hold with every alias expanded (a scenario holds a few hundred)."""
+MAX_EXPANDED_NODES = 10_000
+"""Most values (keys, values, lists and mappings) a document may hold with every alias
+expanded: a scenario holds a few hundred (the shipped ones 120 to 390)."""
 
 
 class AssumptionsError(ValueError):
@@ -103,18 +109,20 @@ def overrides_from(value: Any) -> dict[str, Any]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    rule = "a mapping of dotted paths to values (a dict, or its JSON or YAML text)"
     if value is None or (isinstance(value, str) and not value.strip()):
         return {}
     if isinstance(value, str):
         try:
             value = YAML(typ="safe", pure=True).load(value)  # JSON is YAML
         except YAMLError as exc:
-            raise ValueError(f"The 'overrides' parameter must be a mapping of dotted paths to "
-                             f"values, as JSON or YAML. Got text that does not parse "
-                             f"({str(exc).splitlines()[0]}).") from None
+            raise invalid_parameter("overrides", "overrides_from", rule, value,
+                                    got=f"text that does not parse "
+                                        f"({str(exc).splitlines()[0]})") from None
     if not isinstance(value, dict):
-        raise ValueError(f"The 'overrides' parameter must be a mapping of dotted paths to "
-                         f"values. Got {type(value).__name__} instead.")
+        article = "an" if type(value).__name__[:1] in "aeiou" else "a"
+        raise invalid_parameter("overrides", "overrides_from", rule, value,
+                                got=f"{article} {type(value).__name__}")
     return {str(k): v for k, v in value.items()}
 
 
@@ -127,7 +135,7 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
         raise AssumptionsError(source, [
             f"{source}: larger than {MAX_FILE_BYTES // 1024} KiB; a scenario file is a few KB"])
     try:
-        _check_shape(text, source)
+        lines = _check_shape(text, source)  # limits first, and every key's line
         data = YAML(typ="safe", pure=True).load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -155,7 +163,6 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        lines = _line_numbers(text)
         raise AssumptionsError(source, format_errors(exc, source, data, lines)) from None
 
 
@@ -165,14 +172,41 @@ def _first_line(exc: BaseException) -> str:
     return line if len(line) <= 120 else line[:117] + "..."
 
 
-def _check_shape(text: str, source: str) -> None:
-    """Refuse deep nesting, huge values and alias bombs from the event stream, before any
-    node is built or any alias expanded (the parser itself is iterative, not recursive)."""
+def line_numbers(text: str) -> dict[tuple[Any, ...], int]:
+    r"""The 1-based line of every key and list item of scenario YAML text, by path.
+
+    A path is a tuple of keys (as written) and 0-based list indexes, e.g.
+    ``("offers", 1, "pricing", "rate_per_hour")``. Keys under an alias are not listed (the
+    alias's own line stands for them). The text is checked as :func:`parse_scenario` checks it.
+
+    Raises
+    ------
+    AssumptionsError
+        When the text breaks a reading limit or is not YAML.
+
+    >>> lines = line_numbers("workload:\n  monthly_volume: 10\noffers:\n  - name: A\n")
+    >>> lines[("workload", "monthly_volume")], lines[("offers", 0)], lines[("offers", 0, "name")]
+    (2, 4, 4)
+    """
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return _check_shape(text, "<text>")
+    except YAMLError as exc:
+        raise AssumptionsError("<text>", [f"<text>: YAML error: {_first_line(exc)}"]) from None
+
+
+def _check_shape(text: str, source: str) -> dict[tuple[Any, ...], int]:
+    """Refuse long documents, alias bombs, deep nesting and huge values from the event stream,
+    before any node is built or any alias expanded (the parser itself is iterative, not
+    recursive). Returns the line of every key and list item by path (see :func:`line_numbers`).
+    """
     from ruamel.yaml import YAML
     from ruamel.yaml.events import (
         AliasEvent,
         CollectionEndEvent,
         CollectionStartEvent,
+        MappingStartEvent,
         ScalarEvent,
     )
 
@@ -181,18 +215,41 @@ def _check_shape(text: str, source: str) -> None:
         line = f":{mark.line + 1}" if mark is not None else ""
         return AssumptionsError(source, [f"{source}{line}: refused: {what}"])
 
+    lines: dict[tuple[Any, ...], int] = {}
     sizes: dict[str, int] = {}  # expanded size of every anchored node
-    stack: list[list[Any]] = []  # open collections: [anchor, expanded size so far]
+    # open collections: [anchor, expanded size so far, path or None, is a mapping,
+    #                    next node is a key, current key or next list index]
+    stack: list[list[Any]] = []
     total = 0
+    aliases = False
     for event in YAML(typ="safe", pure=True).parse(text):
+        starts = isinstance(event, (ScalarEvent, AliasEvent, CollectionStartEvent))
+        if starts:  # where the node sits: its path, and the line of its key or list item
+            if isinstance(event, AliasEvent):
+                aliases = True
+            path: tuple[Any, ...] | None = ()
+            if stack:
+                parent = stack[-1]
+                if parent[2] is None:
+                    path = None
+                elif parent[3] and parent[4]:  # a key
+                    parent[4] = False
+                    parent[5] = event.value if isinstance(event, ScalarEvent) else None
+                    if parent[5] is not None:
+                        lines[(*parent[2], parent[5])] = event.start_mark.line + 1
+                    path = None
+                elif parent[3]:  # the value of a key
+                    parent[4] = True
+                    path = None if parent[5] is None else (*parent[2], parent[5])
+                else:  # a list item
+                    path = (*parent[2], parent[5])
+                    lines[path] = event.start_mark.line + 1
+                    parent[5] += 1
         if isinstance(event, (ScalarEvent, AliasEvent)):
             if isinstance(event, AliasEvent):
                 size = sizes.get(event.anchor, 1)
             else:
                 size = 1
-                if len(event.value) > MAX_SCALAR_CHARS:
-                    raise refuse(event, f"a value of {len(event.value):,} characters (at most "
-                                        f"{MAX_SCALAR_CHARS:,})")
                 if event.anchor is not None:
                     sizes[event.anchor] = 1
             if stack:
@@ -200,11 +257,10 @@ def _check_shape(text: str, source: str) -> None:
             else:
                 total += size
         elif isinstance(event, CollectionStartEvent):
-            stack.append([event.anchor, 1])
-            if len(stack) > MAX_DEPTH:
-                raise refuse(event, f"nested more than {MAX_DEPTH} levels deep")
+            is_map = isinstance(event, MappingStartEvent)
+            stack.append([event.anchor, 1, path, is_map, is_map, None if is_map else 0])
         elif isinstance(event, CollectionEndEvent) and stack:
-            anchor, size = stack.pop()
+            anchor, size = stack.pop()[:2]
             if anchor is not None:
                 sizes[anchor] = size
             if stack:
@@ -213,11 +269,19 @@ def _check_shape(text: str, source: str) -> None:
                 total += size
         else:
             continue
-        expanded = total + sum(s for _, s in stack)
-        if expanded > MAX_EXPANDED_NODES:
-            raise refuse(event, f"the document would expand to more than "
-                                f"{MAX_EXPANDED_NODES:,} values (aliases repeat what they "
-                                f"point to); a scenario holds a few hundred")
+        expanded = total + sum(entry[1] for entry in stack)
+        if expanded > MAX_EXPANDED_NODES:  # the cheapest check first
+            what = (f"the document would expand to more than {MAX_EXPANDED_NODES:,} values "
+                    f"(aliases repeat what they point to)" if aliases else
+                    f"the document holds more than {MAX_EXPANDED_NODES:,} values")
+            raise refuse(event, f"{what}; a scenario holds a few hundred (is this the right "
+                                f"file?)")
+        if len(stack) > MAX_DEPTH:
+            raise refuse(event, f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(event, ScalarEvent) and len(event.value) > MAX_SCALAR_CHARS:
+            raise refuse(event, f"a value of {len(event.value):,} characters (at most "
+                                f"{MAX_SCALAR_CHARS:,})")
+    return lines
 
 
 def _yaml_kind(value: Any) -> str:
@@ -226,39 +290,6 @@ def _yaml_kind(value: Any) -> str:
     if isinstance(value, str):
         return "text"
     return type(value).__name__
-
-
-def _line_numbers(text: str) -> dict[tuple[Any, ...], int]:
-    """1-based line of every key and list item, by path, from a round-trip parse."""
-    from ruamel.yaml import YAML
-
-    try:
-        doc = YAML(typ="rt").load(text)
-    except Exception:  # line numbers are a courtesy; never fail on them
-        return {}
-    out: dict[tuple[Any, ...], int] = {}
-
-    def walk(node: Any, path: tuple[Any, ...]) -> None:
-        lc = getattr(node, "lc", None)
-        if isinstance(node, dict):
-            for key in node:
-                if lc is not None:
-                    try:
-                        out[(*path, key)] = lc.key(key)[0] + 1
-                    except (KeyError, TypeError):
-                        pass
-                walk(node[key], (*path, key))
-        elif isinstance(node, list):
-            for i, item in enumerate(node):
-                if lc is not None:
-                    try:
-                        out[(*path, i)] = lc.item(i)[0] + 1
-                    except (KeyError, TypeError, IndexError):
-                        pass
-                walk(item, (*path, i))
-
-    walk(doc, ())
-    return out
 
 
 def _clean_loc(loc: Sequence[Any]) -> tuple[Any, ...]:
@@ -355,9 +386,13 @@ def format_errors(exc: ValidationError, source: str, data: Any,
     problems: list[str] = []
     errors = exc.errors(include_url=False)
     extras = {_clean_loc(e["loc"]) for e in errors if e["type"] == "extra_forbidden"}
+    nested = [_clean_loc(e["loc"]) for e in errors]
     for err in errors:
         loc = _clean_loc(err["loc"])
         kind = err["type"]
+        if kind == "too_short" and any(len(n) > len(loc) and n[:len(loc)] == loc
+                                       for n in nested):
+            continue  # a list left short because one of its items failed: that item says why
         msg = str(err.get("msg", "")).removeprefix("Value error, ")
         relative, msg = error_location(msg)
         loc = (*loc, *relative)

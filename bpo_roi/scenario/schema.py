@@ -43,15 +43,19 @@ from pydantic import (
     model_validator,
 )
 
-from bpo_roi._validation import interval_text, invalid_parameter
+from bpo_roi._validation import interval_text, invalid_parameter, shown
 from bpo_roi.scenario.distributions import Distribution, check_distribution
 
 __all__ = [
     "PRICING_MODELS",
     "STAY_IN_HOUSE_NAMES",
+    "Actual",
+    "BaselinePricing",
+    "FxSharing",
     "Governance",
     "HourlyPricing",
     "InHouse",
+    "Indexation",
     "Offer",
     "PerSeatPricing",
     "PerTransactionPricing",
@@ -61,8 +65,17 @@ __all__ = [
     "Scenario",
     "ScenarioInfo",
     "ScenarioIsImmutableError",
+    "Schedule",
+    "Scope",
+    "SeatBand",
+    "ServiceCredits",
+    "StrandedCost",
+    "Tax",
+    "Termination",
+    "TerminationFee",
     "Tier",
     "Transition",
+    "TransitionCharge",
     "Workload",
     "error_location",
     "point",
@@ -240,11 +253,37 @@ class _Section(BaseModel):
         if name.startswith("_"):  # private state (the point-value memo) is the model's own
             super().__setattr__(name, value)
             return
+        import typing
+
+        # A section does not know where it sits, but its class does, from the schema: every
+        # path at which the schema holds this class ("<i>" for a list index).
+        def paths(model: type[BaseModel], prefix: str, seen: tuple[type, ...]) -> Any:
+            for field, info in model.model_fields.items():
+                stack = [(info.annotation, False)]
+                while stack:
+                    kind, listed = stack.pop()
+                    if isinstance(kind, type) and issubclass(kind, _Section):
+                        path = f"{prefix}{field}" + (".<i>" if listed else "")
+                        if kind is type(self):
+                            yield path
+                        if kind not in seen:
+                            yield from paths(kind, path + ".", (*seen, kind))
+                    elif typing.get_origin(kind) is not None:
+                        listed |= typing.get_origin(kind) in (list, tuple)
+                        stack += [(arg, listed) for arg in typing.get_args(kind)]
+
+        where = ([""] if type(self) is Scenario else
+                 list(dict.fromkeys(paths(Scenario, "", ()))))
+        examples = " or ".join(f"s.with_overrides({{'{w + '.' if w else ''}{name}': "
+                               f"{shown(value)}}})" for w in where[:3])
+        if not examples:  # not reachable from a scenario: say what the path ends with
+            examples = f"s.with_overrides({{'<path to the {type(self).__name__}>.{name}': ...}})"
+        if len(where) > 3:
+            examples += f" (or another of its {len(where)} places)"
+        index = " (<i>: the 0-based index in the list)" if "<i>" in examples else ""
         raise ScenarioIsImmutableError(
             f"Scenario inputs cannot be changed in place ({type(self).__name__}.{name} = "
-            f"{value!r}). Make a new scenario instead: scenario.with_overrides("
-            f"{{'section.{name}': {value!r}}}), e.g. "
-            f"s.with_overrides({{'in_house.salary_annual': 60000}}).")
+            f"{shown(value)}). Make a new scenario instead: {examples}{index}.")
 
     def __delattr__(self, name: str) -> None:
         raise ScenarioIsImmutableError(
@@ -259,6 +298,14 @@ class RiskAdjustment(_Section):
     cost_uplift: Fraction = 0.0
 
 
+class Tax(_Section):
+    """Corporate income tax, for the after-tax NPV: every cost is deductible when incurred, so
+    each month's saving is taxed at ``rate`` (``npv_after_tax = NPV × (1 - rate)``)."""
+
+    rate: _number(_Bounds(ge=0.0, lt=1.0, what="a tax rate", hint='e.g. 0.25 or "25%"'),
+                  percent=True)
+
+
 class ScenarioInfo(_Section):
     """Identity, currency, horizon and discounting of the scenario."""
 
@@ -271,6 +318,7 @@ class ScenarioInfo(_Section):
     horizon_months: Annotated[int, Field(ge=1, le=240)]
     discount_rate_annual: DiscountRate
     risk_adjustment: RiskAdjustment | None = None
+    tax: Tax | None = None
     materiality: _number(_Bounds(ge=0.0, le=1.0, what="a fraction"),
                          "a saving below this share of the in-house present cost is flagged as "
                          "not material", percent=True) = 0.02
@@ -373,6 +421,21 @@ class Workload(_Section):
         return value
 
 
+class Actual(_Section):
+    """Today's in-house figures, from payroll and the ledger (either or both)."""
+
+    fte: _number(_Bounds(gt=0.0, le=1e7, what="FTE"), "today's headcount, agents and "
+                 "supervisors") | None = None
+    annual_cost: _number(_Bounds(gt=0.0, le=1e12, what="an annual amount"),
+                         "today's fully loaded annual cost of the process") | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> Actual:
+        if self.fte is None and self.annual_cost is None:
+            raise ValueError("give fte, annual_cost or both")
+        return self
+
+
 class InHouse(_Section):
     """The status quo: the process run by the client's own staff."""
 
@@ -392,17 +455,80 @@ class InHouse(_Section):
     cost_inflation_annual: AnnualRate = 0.0
     error_rate: Fraction = 0.0
     rework_minutes: MinutesOrZero = 0.0
+    fixed_monthly_retained_share: Fraction = Field(
+        default=0.0, description="share of fixed_monthly that stays after outsourcing "
+        "(stranded: licences, premises)")
+    actual: Actual | None = Field(
+        default=None, description="today's figures from payroll and the ledger, shown beside "
+        "the modelled baseline")
+    calibrate: bool = Field(
+        default=False, description="scale in-house productivity so that month 1's modelled "
+        "FTE equals actual.fte")
     notes: Text | None = None
     source: Text | None = None
 
+    @model_validator(mode="after")
+    def _calibration(self) -> InHouse:
+        if self.calibrate and (self.actual is None or self.actual.fte is None):
+            raise _at("calibrate", "needs actual.fte, today's headcount, to calibrate to")
+        return self
+
+
+class SeatBand(_Section):
+    """One seat band of a per-seat price list (FTE bands), graduated like volume tiers."""
+
+    up_to_seats: Headcount | None = Field(
+        default=None, description="upper bound of the band (seats); null for the last")
+    rate_per_seat_month: Price
+
+
+def _check_bands(bounds: list[Any], field: str, key: str, noun: str) -> None:
+    """Bands (tiers) end with an open one (``null``) and their upper bounds increase."""
+    if bounds[-1] is not None:
+        raise _at(f"{field}.{len(bounds) - 1}.{key}",
+                  f"the last {noun} must have {key}: null (no upper bound)")
+    for j, b in enumerate(bounds[:-1]):
+        if b is None:
+            raise _at(f"{field}.{j}.{key}", f"only the last {noun} may have {key}: null")
+    points = [b.point if isinstance(b, Distribution) else b for b in bounds[:-1]]
+    for j, (b1, b2) in enumerate(itertools.pairwise(points), start=1):
+        if b2 <= b1:
+            raise _at(f"{field}.{j}.{key}",
+                      f"{noun} {key} bounds must increase (in order); got {points}")
+
 
 class PerSeatPricing(_Section):
-    """Billed per dedicated seat (FTE) per month; the client carries the productivity risk."""
+    """Billed per dedicated seat (FTE) per month; the client carries the productivity risk.
+
+    One flat ``rate_per_seat_month``, or ``rate_bands`` (FTE bands): each band's seats at that
+    band's rate, graduated like tax brackets.
+    """
 
     model: Literal["per_seat"]
-    rate_per_seat_month: Price
+    rate_per_seat_month: Price | None = None
+    rate_bands: tuple[SeatBand, ...] | None = Field(
+        default=None, description="FTE bands, graduated; instead of rate_per_seat_month")
     productive_hours_per_seat_month: HoursPerMonth
     minimum_seats: Headcount = 0.0
+
+    @property
+    def headline_rate(self) -> float:
+        """The price ``pricing.rate`` sets: the seat rate (of the first band, with bands)."""
+        if self.rate_bands is not None:
+            return float(point(self.rate_bands[0].rate_per_seat_month))
+        return float(point(self.rate_per_seat_month))
+
+    @model_validator(mode="after")
+    def _rate(self) -> PerSeatPricing:
+        if (self.rate_per_seat_month is None) == (self.rate_bands is None):
+            raise _at("rate_per_seat_month", "give exactly one of rate_per_seat_month (one "
+                      "rate) or rate_bands (FTE bands)")
+        if self.rate_bands is not None:
+            if not self.rate_bands:
+                raise _at("rate_bands", "needs at least one band")
+            _check_bands([b.up_to_seats for b in self.rate_bands], "rate_bands", "up_to_seats",
+                         "band")
+        return self
 
 
 class HourlyPricing(_Section):
@@ -412,6 +538,15 @@ class HourlyPricing(_Section):
     rate_per_hour: Price
     billable_utilisation: PositiveFraction
     minimum_hours_per_month: HoursOrZero = 0.0
+    billing: Literal["handled_hours", "staffed_hours"] = Field(
+        default="handled_hours", description="handled_hours: the vendor's work hours ÷ "
+        "billable_utilisation; staffed_hours (with a queue): the agent-hours its Erlang "
+        "sizing needs")
+
+    @property
+    def headline_rate(self) -> float:
+        """The price ``pricing.rate`` sets: the hourly rate."""
+        return float(point(self.rate_per_hour))
 
 
 class Tier(_Section):
@@ -434,28 +569,62 @@ class PerTransactionPricing(_Section):
     tier_mode: Literal["graduated", "all_units"] = "graduated"
     minimum_monthly_volume: VolumeOrZero = 0.0
 
+    @property
+    def headline_rate(self) -> float:
+        """The price ``pricing.rate`` sets: the first tier's rate."""
+        return float(point(self.tiers[0].rate_per_transaction))
+
     @model_validator(mode="after")
     def _tiers(self) -> PerTransactionPricing:
-        bounds = [t.up_to_volume for t in self.tiers]
-        if bounds[-1] is not None:
-            raise _at(f"tiers.{len(bounds) - 1}.up_to_volume",
-                      "the last tier must have up_to_volume: null (no upper bound)")
-        for j, b in enumerate(bounds[:-1]):
-            if b is None:
-                raise _at(f"tiers.{j}.up_to_volume",
-                          "only the last tier may have up_to_volume: null")
-        points = [b.point if isinstance(b, Distribution) else b for b in bounds[:-1]]
-        for j, (b1, b2) in enumerate(itertools.pairwise(points), start=1):
-            if b2 <= b1:
-                raise _at(f"tiers.{j}.up_to_volume",
-                          f"tier up_to_volume bounds must increase; got {points}")
+        _check_bands([t.up_to_volume for t in self.tiers], "tiers", "up_to_volume", "tier")
+        return self
+
+
+class BaselinePricing(_Section):
+    """A fixed fee for a baseline volume, with a deadband and additional / reduced resource
+    charges (ARC / RRC) outside it; the vendor carries the productivity risk.
+
+    Within ``[B(1 - d), B(1 + d)]`` the fee is ``baseline_fee_monthly``; above the band each
+    extra transaction pays ``arc_per_transaction``, below it each missing one (down to
+    ``floor_volume``) earns ``rrc_per_transaction`` back. ``arc_from``: ``band_edge`` (default)
+    counts extra or missing units from the band's edge, ``baseline`` from ``B`` once outside.
+    """
+
+    model: Literal["baseline"]
+    baseline_volume: Volume
+    baseline_fee_monthly: Price
+    deadband: _number(_Bounds(ge=0.0, lt=0.5, what="a fraction", hint='e.g. 0.05 or "5%"'),
+                      "half-width of the band around the baseline volume", percent=True) = 0.0
+    arc_per_transaction: Money
+    rrc_per_transaction: Money
+    floor_volume: VolumeOrZero = 0.0
+    arc_from: Literal["band_edge", "baseline"] = "band_edge"
+
+    @property
+    def headline_rate(self) -> float:
+        """The price ``pricing.rate`` sets: the baseline fee (ARC and RRC move with it)."""
+        return float(point(self.baseline_fee_monthly))
+
+    @model_validator(mode="after")
+    def _charges(self) -> BaselinePricing:
+        unit = point(self.baseline_fee_monthly) / point(self.baseline_volume)
+        rrc = point(self.rrc_per_transaction)
+        if rrc > unit * (1 + 1e-12):
+            raise _at("rrc_per_transaction",
+                      f"{rrc:,.6g} is above the baseline unit price (baseline_fee_monthly ÷ "
+                      f"baseline_volume = {unit:,.6g}): a lower volume would cost more than "
+                      f"the fee it removes; must be at most {unit:,.6g}")
+        if point(self.floor_volume) > point(self.baseline_volume) * (1 - point(self.deadband)):
+            raise _at("floor_volume", "must be at most the lower edge of the band, "
+                      "baseline_volume × (1 - deadband)")
         return self
 
 
 Pricing = Annotated[
-    PerSeatPricing | HourlyPricing | PerTransactionPricing, Field(discriminator="model")
+    PerSeatPricing | HourlyPricing | PerTransactionPricing | BaselinePricing,
+    Field(discriminator="model"),
 ]
-PRICING_MODELS = ("per_seat", "hourly", "per_transaction")
+PRICING_MODELS = ("per_seat", "hourly", "per_transaction", "baseline")
 
 
 class Ramp(_Section):
@@ -482,18 +651,161 @@ class Governance(_Section):
     contract_value_share: Fraction = 0.0
 
 
-class Transition(_Section):
-    """One-time costs of moving the process to the vendor, paid in month 0."""
+class Schedule(_Section):
+    """A one-time amount spread evenly over the months given (0 is the month before
+    operations start)."""
 
-    vendor_selection: Money = 0.0
-    contracting_legal: Money = 0.0
-    knowledge_transfer: Money = 0.0
-    travel: Money = 0.0
-    it_integration: Money = 0.0
+    amount: Money
+    months: Annotated[tuple[Annotated[int, Field(ge=0, le=240)], ...], Field(min_length=1)]
+
+    @field_validator("months")
+    @classmethod
+    def _distinct(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"months must not repeat; got {list(value)}")
+        return value
+
+
+def _one_time_amount(value: Any) -> Any:
+    """A number (month 0), a distribution, or ``{amount, months}`` (a schedule)."""
+    if isinstance(value, Schedule):
+        return value
+    if isinstance(value, Mapping) and "amount" in value:
+        return Schedule.model_validate(dict(value))
+    return value
+
+
+OneTime = Annotated[Money | Schedule, BeforeValidator(_one_time_amount)]
+"""A one-time amount: a number paid in month 0, or ``{amount, months: [..]}`` spread evenly."""
+
+
+class Transition(_Section):
+    """One-time costs of moving the process to the vendor: in month 0, or spread over the
+    months of a schedule (``{amount: 60000, months: [0, 1, 2]}``). Severance and retention are
+    paid per wave when its parallel run ends, on the FTE the wave displaces."""
+
+    vendor_selection: OneTime = 0.0
+    contracting_legal: OneTime = 0.0
+    knowledge_transfer: OneTime = 0.0
+    travel: OneTime = 0.0
+    it_integration: OneTime = 0.0
     severance_per_fte: Money = 0.0
     retention_bonus_per_fte: Money = 0.0
     redeployed_share: Fraction = Field(
         default=0.0, description="share of displaced staff redeployed (no severance)")
+
+
+class ServiceCredits(_Section):
+    """Service credits: a share of the monthly invoice at risk, earned back by the client in
+    the months the vendor misses its service levels (expected value, lowers cost)."""
+
+    at_risk_share: _number(_Bounds(ge=0.0, le=0.5, what="a fraction",
+                                   hint="typically 0.10-0.12"),
+                           "share of the monthly invoice at risk", percent=True)
+    miss_probability: Fraction | Literal["from_queue"] = Field(
+        description="chance of missing the service levels in a month; from_queue (with a "
+        "workload queue): the share of intervals the vendor misses while it ramps")
+
+
+class Indexation(_Section):
+    """Yearly price indexation from weighted labour and non-labour indices, capped and floored;
+    instead of a flat ``escalation_annual``."""
+
+    labour_share: Fraction
+    labour_index_annual: AnnualRate
+    other_index_annual: AnnualRate = 0.0
+    first_adjustment_month: Annotated[int, Field(ge=2, le=240)] = 13
+    cap_annual: AnnualRate = 1.0
+    floor_annual: AnnualRate = -0.5
+
+    @model_validator(mode="after")
+    def _cap(self) -> Indexation:
+        if point(self.cap_annual) < point(self.floor_annual):
+            raise _at("cap_annual", f"{point(self.cap_annual)} is below floor_annual "
+                      f"({point(self.floor_annual)}); the cap must be at least the floor")
+        return self
+
+
+class FxSharing(_Section):
+    """FX risk sharing: moves of the rate within ±``deadband`` of the offer's ``fx_rate`` are
+    the vendor's; the client bears ``client_share`` of the move beyond the band."""
+
+    deadband: _number(_Bounds(ge=0.0, lt=1.0, what="a fraction"), percent=True)
+    client_share: Fraction
+
+
+class TransitionCharge(_Section):
+    """The vendor's transition cost, financed by the vendor and recovered as a level monthly
+    charge (an annuity) over ``months``, in the vendor's currency."""
+
+    amount: Money
+    months: Annotated[int, Field(ge=1, le=240)]
+    financing_rate_annual: _number(_Bounds(ge=0.0, le=1.0, what="an annual rate"),
+                                   percent=True) = 0.0
+
+
+class TerminationFee(_Section):
+    """Termination fee payable when the client terminates in a month up to ``until_month``."""
+
+    until_month: Annotated[int, Field(ge=1, le=240)]
+    fee: Money
+
+
+class Termination(_Section):
+    """Termination for convenience: a fee schedule falling as the vendor's investment
+    amortises, plus (optionally) the unamortised part of a financed transition."""
+
+    fees: tuple[TerminationFee, ...] = ()
+    plus_unamortised_transition: bool = True
+
+    @model_validator(mode="after")
+    def _order(self) -> Termination:
+        months = [f.until_month for f in self.fees]
+        for j, (m1, m2) in enumerate(itertools.pairwise(months), start=1):
+            if m2 <= m1:
+                raise _at(f"fees.{j}.until_month",
+                          f"termination fees must be in month order; got until_month {months}")
+        return self
+
+
+class Wave(_Section):
+    """One migration wave: ``share`` of the volume moves to the vendor at ``go_live_month``."""
+
+    go_live_month: Annotated[int, Field(ge=1, le=240)]
+    share: Annotated[float, Field(gt=0.0, le=1.0)]
+
+
+class Scope(_Section):
+    """What moves to the vendor and when: waves in month order whose shares add up to at most
+    1 (the rest stays with a retained in-house team)."""
+
+    waves: Annotated[tuple[Wave, ...], Field(min_length=1, max_length=24)]
+
+    @model_validator(mode="after")
+    def _waves(self) -> Scope:
+        total = sum(w.share for w in self.waves)
+        if total > 1.0 + 1e-9:
+            raise _at(f"waves.{len(self.waves) - 1}.share",
+                      f"wave shares add up to {total:g}; they must add up to at most 1")
+        months = [w.go_live_month for w in self.waves]
+        for j, (m1, m2) in enumerate(itertools.pairwise(months), start=1):
+            if m2 <= m1:
+                raise _at(f"waves.{j}.go_live_month",
+                          f"waves must be in month order, each after the one before; got "
+                          f"go_live_month {months}")
+        return self
+
+
+class StrandedCost(_Section):
+    """A cost the decision leaves behind: paid on the outsourced side until ``until_month``."""
+
+    name: _name(120)
+    monthly: Money
+    until_month: Annotated[int, Field(ge=1, le=240, description="last month it is paid "
+                                       "(from month 1)")]
+    escalation_annual: AnnualRate = 0.0
+    notes: Text | None = None
+    source: Text | None = None
 
 
 class Offer(_Section):
@@ -512,9 +824,27 @@ class Offer(_Section):
     governance: Governance = Field(default_factory=Governance)
     transition: Transition = Field(default_factory=Transition)
     parallel_run_months: Annotated[int, Field(ge=0, le=36)] = 0
-    exit_cost: Money = 0.0
+    scope: Scope | None = None
+    exit_cost: Money = Field(default=0.0, description="exit or switching cost at the end of "
+                             "the term, in today's money (escalates with the vendor's prices)")
+    service_credits: ServiceCredits | None = None
+    indexation: Indexation | None = None
+    fx_sharing: FxSharing | None = None
+    transition_charge: TransitionCharge | None = None
+    termination: Termination | None = None
+    irrecoverable_tax_share: _number(
+        _Bounds(ge=0.0, le=0.5, what="a fraction", hint="e.g. 0.2 for VAT the client cannot "
+                "recover"), "share of the vendor's invoice paid as tax the client cannot "
+        "recover", percent=True) = 0.0
     notes: Text | None = None
     source: Text | None = None
+
+    @model_validator(mode="after")
+    def _mechanics(self) -> Offer:
+        if self.indexation is not None and point(self.escalation_annual) != 0.0:
+            raise _at("indexation", "give either escalation_annual (a flat yearly step) or "
+                      "indexation (a clause), not both")
+        return self
 
 
 class Correlation(_Section):
@@ -539,6 +869,9 @@ class Scenario(_Section):
     workload: Workload
     in_house: InHouse
     offers: Annotated[tuple[Offer, ...], Field(min_length=1, max_length=20)]
+    stranded_costs: tuple[StrandedCost, ...] | None = Field(
+        default=None, description="costs the decision leaves behind (leases, licences), paid "
+        "on the outsourced side of every offer")
     correlations: tuple[Correlation, ...] | None = Field(
         default=None, description="rank correlations between uncertain assumptions")
     notes: Text | None = None
@@ -563,7 +896,44 @@ class Scenario(_Section):
                 raise _at(f"offers.{index}.parallel_run_months",
                           f"{offer.parallel_run_months} exceeds scenario.horizon_months "
                           f"({self.scenario.horizon_months})")
+            horizon = self.scenario.horizon_months
+            ix = offer.indexation
+            if ix is not None and ix.first_adjustment_month > horizon:
+                raise _at(f"offers.{index}.indexation.first_adjustment_month",
+                          f"{ix.first_adjustment_month} is outside the horizon; must be from 2 "
+                          f"to scenario.horizon_months ({horizon})")
+            if offer.transition_charge is not None and offer.transition_charge.months > horizon:
+                raise _at(f"offers.{index}.transition_charge.months",
+                          f"{offer.transition_charge.months} exceeds scenario.horizon_months "
+                          f"({horizon})")
+            for j, wave in enumerate(offer.scope.waves if offer.scope else ()):
+                if wave.go_live_month > horizon:
+                    raise _at(f"offers.{index}.scope.waves.{j}.go_live_month",
+                              f"{wave.go_live_month} is outside the horizon; must be from 1 "
+                              f"to scenario.horizon_months ({horizon})")
+            for key in ("vendor_selection", "contracting_legal", "knowledge_transfer",
+                        "travel", "it_integration"):
+                item = getattr(offer.transition, key)
+                if isinstance(item, Schedule) and max(item.months) > horizon:
+                    raise _at(f"offers.{index}.transition.{key}.months",
+                              f"month {max(item.months)} is outside the horizon; months must "
+                              f"be from 0 to scenario.horizon_months ({horizon})")
+            p = offer.pricing
+            if getattr(p, "billing", None) == "staffed_hours" and self.workload.queue is None:
+                raise _at(f"offers.{index}.pricing.billing",
+                          "staffed_hours needs a workload.queue section (agent-hours come from "
+                          "Erlang sizing); use handled_hours")
+            credits = offer.service_credits
+            if (credits is not None and credits.miss_probability == "from_queue"
+                    and self.workload.queue is None):
+                raise _at(f"offers.{index}.service_credits.miss_probability",
+                          "from_queue needs a workload.queue section (a contact centre sized "
+                          "by Erlang C or A); give a probability instead")
             vendor_currency = offer.currency or self.scenario.currency
+            if offer.fx_sharing is not None and vendor_currency == self.scenario.currency:
+                raise _at(f"offers.{index}.fx_sharing",
+                          "FX sharing needs an offer priced in another currency (set currency "
+                          "and fx_rate)")
             if vendor_currency == self.scenario.currency and offer.fx_rate != 1.0:
                 raise _at(f"offers.{index}.fx_rate",
                           f"the offer is priced in the scenario currency "
@@ -603,7 +973,7 @@ class Scenario(_Section):
     def get(self, path: str) -> Any:
         """The value at a dotted path such as ``"offers.0.pricing.rate_per_hour"``."""
         node: Any = self
-        for part in _split(path):
+        for part in _split(path, "Scenario.get"):
             node = node[int(part)] if isinstance(node, tuple | list) else getattr(node, part)
         return node
 
@@ -669,7 +1039,7 @@ class Scenario(_Section):
         """Allowed range of the numeric field at ``path``: keys ``ge``, ``le``, ``gt``, ``lt``
         (``None`` where open), ``allowed`` (the rule in words) and ``percent`` (the field is a
         rate or fraction, shown as a percentage)."""
-        parts = _split(path)
+        parts = _split(path, "Scenario.field_bounds")
         if parts[-1].isdigit():  # an item of a list field (seasonality.3): the list's bounds
             parts = parts[:-1]
         parent = self.get(".".join(parts[:-1])) if len(parts) > 1 else self
@@ -722,15 +1092,20 @@ def _plain(value: Any) -> Any:
     return copy.copy(value)
 
 
-def _split(path: str) -> list[str]:
+def _split(path: str, function: str) -> list[str]:
+    """The parts of a dotted path; a bad one is an error of ``function``'s ``path`` parameter
+    (of its ``overrides`` keys, for :meth:`Scenario.with_overrides`)."""
     if not isinstance(path, str) or not path or any(p == "" for p in path.split(".")):
-        raise ValueError(f"The 'path' must be a dotted path like 'workload.monthly_volume'. "
-                         f"Got {path!r} instead.")
+        example = "like 'workload.monthly_volume'"
+        if function == "Scenario.with_overrides":
+            raise invalid_parameter("overrides", function, f"a mapping keyed by dotted paths "
+                                    f"{example}", path, got=f"the key {shown(path)}")
+        raise invalid_parameter("path", function, f"a dotted path {example}", path)
     return path.split(".")
 
 
 def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    parts = _split(path)
+    parts = _split(path, "Scenario.with_overrides")
     node: Any = data
     walked: list[str] = []
     for i, part in enumerate(parts):
@@ -764,29 +1139,45 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
             node = node[key]
 
 
+def _scale_in_proportion(items: list[dict[str, Any]], key: str, value: Any, what: str) -> None:
+    """Set the first item's ``key`` to ``value`` and scale the others in proportion."""
+    if len(items) == 1:
+        items[0][key] = value
+        return
+    if isinstance(value, (Mapping, Distribution)):
+        raise ValueError(
+            f"pricing.rate of a {what} takes a number (the others are scaled in proportion); "
+            f"give a distribution per item instead, at its own {key}")
+    first = items[0][key]
+    first = first.point if isinstance(first, Distribution) else float(first)
+    scale = float(value) / first
+    for item in items:
+        r = item[key]
+        item[key] = (r.point if isinstance(r, Distribution) else float(r)) * scale
+
+
 def _set_headline_rate(pricing: dict[str, Any], value: Any) -> None:
+    """``pricing.rate``: the headline price of any pricing model (see
+    :meth:`Scenario.with_overrides`)."""
     model = pricing["model"]
-    if model == "per_seat":
+    if model == "per_seat" and pricing.get("rate_bands"):
+        _scale_in_proportion(pricing["rate_bands"], "rate_per_seat_month", value,
+                             "banded seat price list")
+    elif model == "per_seat":
         pricing["rate_per_seat_month"] = value
     elif model == "hourly":
         pricing["rate_per_hour"] = value
+    elif model == "baseline":
+        # the fee and its ARC / RRC move together, so RRC stays below the unit price
+        charges = [{"x": pricing[k]} for k in ("baseline_fee_monthly", "arc_per_transaction",
+                                                 "rrc_per_transaction")]
+        _scale_in_proportion(charges, "x", value, "baseline fee")
+        for k, c in zip(("baseline_fee_monthly", "arc_per_transaction",
+                         "rrc_per_transaction"), charges, strict=True):
+            pricing[k] = c["x"]
     else:
-        tiers = pricing["tiers"]
-        if len(tiers) == 1:
-            tiers[0]["rate_per_transaction"] = value
-            return
-        if isinstance(value, (Mapping, Distribution)):
-            raise ValueError(
-                "pricing.rate of a tiered price list takes a number (the tiers are scaled in "
-                "proportion); give a distribution per tier instead, at "
-                "offers.N.pricing.tiers.J.rate_per_transaction")
-        first = tiers[0]["rate_per_transaction"]
-        first = first.point if isinstance(first, Distribution) else float(first)
-        scale = float(value) / first
-        for tier in tiers:
-            r = tier["rate_per_transaction"]
-            r = r.point if isinstance(r, Distribution) else float(r)
-            tier["rate_per_transaction"] = r * scale
+        _scale_in_proportion(pricing["tiers"], "rate_per_transaction", value,
+                             "tiered price list")
 
 
 def _collect_numeric(node: Any, prefix: str, out: list[str]) -> None:

@@ -21,12 +21,10 @@ over ``n = 1, 2, ...`` for all intervals together instead of looping over the in
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from numpy.typing import ArrayLike
 
-from bpo_roi._validation import invalid_parameter
+from bpo_roi._validation import interval_text, invalid_parameter
 
 __all__ = [
     "MAX_AGENTS",
@@ -62,12 +60,24 @@ def _as_float(value: ArrayLike, name: str, func: str, rule: str) -> np.ndarray:
 
 
 def _checked(
-    value: ArrayLike, name: str, func: str, rule: str, ok: Callable[[np.ndarray], np.ndarray]
+    value: ArrayLike, name: str, func: str, *, what: str = "a finite number",
+    ge: float | None = None, gt: float | None = None, le: float | None = None,
+    lt: float | None = None, whole: bool = False,
 ) -> np.ndarray:
-    """``value`` as a float array; ``ValueError`` naming the first element failing ``ok``."""
+    """``value`` as a float array of finite numbers within the bounds (whole numbers if
+    ``whole``); a ``ValueError`` naming the first element outside them, with the rule in
+    words made from the same bounds."""
+    rule = interval_text(ge=ge, gt=gt, le=le, lt=lt, what=what)
     array = _as_float(value, name, func, rule)
     with np.errstate(invalid="ignore"):
-        bad = ~ok(array)
+        ok = np.isfinite(array)
+        for bound, inside in ((ge, np.greater_equal), (gt, np.greater), (le, np.less_equal),
+                              (lt, np.less)):
+            if bound is not None:
+                ok &= inside(array, bound)
+        if whole:
+            ok &= array == np.floor(array)
+        bad = ~ok
     if np.any(bad):
         first = int(np.flatnonzero(bad)[0])
         got = repr(float(array.flat[first]))
@@ -81,35 +91,21 @@ def _checked(
 
 
 def _calls(value: ArrayLike, func: str) -> np.ndarray:
-    return _checked(
-        value,
-        "calls_per_interval",
-        func,
-        "a finite number >= 0",
-        lambda x: np.isfinite(x) & (x >= 0),
-    )
+    return _checked(value, "calls_per_interval", func, ge=0)
 
 
 def _positive(value: ArrayLike, name: str, func: str) -> np.ndarray:
-    return _checked(value, name, func, "a finite number > 0", lambda x: np.isfinite(x) & (x > 0))
+    return _checked(value, name, func, gt=0)
 
 
 def _agents(value: ArrayLike, func: str) -> np.ndarray:
-    rule = f"a whole number between 0 and {MAX_AGENTS:,}"
-    array = _checked(
-        value,
-        "agents",
-        func,
-        rule,
-        lambda x: np.isfinite(x) & (x >= 0) & (x <= MAX_AGENTS) & (x == np.floor(x)),
-    )
+    array = _checked(value, "agents", func, what="a whole number", ge=0, le=MAX_AGENTS,
+                     whole=True)
     return array.astype(np.int64)
 
 
 def _answer(value: ArrayLike, func: str) -> np.ndarray:
-    return _checked(
-        value, "answer_seconds", func, "a finite number >= 0", lambda x: np.isfinite(x) & (x >= 0)
-    )
+    return _checked(value, "answer_seconds", func, ge=0)
 
 
 def _out(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | np.generic:
@@ -461,21 +457,9 @@ def erlang_c_agents(
     [0, 14, 17]
     """
     func = "erlang_c_agents"
-    target = _checked(
-        service_level,
-        "service_level",
-        func,
-        "a fraction strictly between 0 and 1",
-        lambda x: (x > 0) & (x < 1),
-    )
+    target = _checked(service_level, "service_level", func, what="a fraction", gt=0, lt=1)
     t = _answer(answer_seconds, func)
-    cap = _checked(
-        max_occupancy,
-        "max_occupancy",
-        func,
-        "a fraction in the interval (0, 1]",
-        lambda x: (x > 0) & (x <= 1),
-    )
+    cap = _checked(max_occupancy, "max_occupancy", func, what="a fraction", gt=0, le=1)
     shape, traffic, aht, (target, t, cap) = _inputs(
         func, calls_per_interval, aht_seconds, interval_seconds, target, t, cap
     )

@@ -1,0 +1,137 @@
+"""Deal scope and timing: which share of the work the vendor has each month, what stays
+behind, and when one-time amounts are paid.
+
+Months ``t = 0..H`` (month 0 has no operations); arrays are ``(trials, H + 1)`` or a ``(1, H + 1)``
+row. For waves ``w`` going live in month ``g_w`` with volume share ``s_w`` (``Σ s_w ≤ 1``)::
+
+    vendor share      σ_t = Σ_w s_w × [t ≥ g_w]
+    in-house share    h_t = 1 - σ_t                       (months 1..H; volume is conserved)
+    parallel run      PR_t = Σ_w s_w × [g_w ≤ t < g_w + N] × in_house_t      (N months per wave)
+    severance month   m_w = g_w + N - 1 (the last month of its parallel run; g_w - 1 when N = 0)
+    displaced FTE     D_w = s_w × mean(FTE_t, t = g_w .. min(g_w + 11, H))   (a year, not a peak)
+    severance_{m_w}  += D_w × (1 - redeployed_share) × (severance_per_fte + retention_bonus_per_fte)
+    stranded_t        = Σ_i monthly_i × (1 + e_i)^floor((t - 1)/12) × [t ≤ until_i]
+                        + fixed_monthly_retained_share × fixed_monthly × c_t
+    scheduled amount  A spread evenly over its months: A / n in each of the n months listed
+
+One wave of share 1 going live in month 1 is the all-at-once cut-over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from bpo_roi.model.timeline import ArrayLike, annual_step_index, month_row, operating_months
+
+__all__ = [
+    "parallel_run_by_wave",
+    "scheduled_amount",
+    "severance_by_wave",
+    "severance_month",
+    "stranded_cost",
+    "vendor_share",
+    "wave_masks",
+]
+
+Waves = Sequence[tuple[int, float]]
+"""``(go_live_month, share)`` of each wave, in month order."""
+
+
+def wave_masks(waves: Waves, horizon_months: int) -> list[np.ndarray]:
+    """``[t ≥ g_w]`` for each wave, ``(1, H + 1)`` rows of 0.0 and 1.0.
+
+    >>> [m.tolist() for m in wave_masks([(1, 0.4), (3, 0.3)], 3)]
+    [[[0.0, 1.0, 1.0, 1.0]], [[0.0, 0.0, 0.0, 1.0]]]
+    """
+    t = month_row(horizon_months)
+    return [(t >= g).astype(float) for g, _ in waves]
+
+
+def vendor_share(waves: Waves, horizon_months: int) -> np.ndarray:
+    """Share of each month's volume the vendor works, ``σ_t`` (0 in month 0).
+
+    >>> vendor_share([(1, 0.4), (3, 0.3)], 3).tolist()
+    [[0.0, 0.4, 0.4, 0.7]]
+    """
+    share = np.zeros((1, horizon_months + 1))
+    for (_, s), mask in zip(waves, wave_masks(waves, horizon_months), strict=True):
+        share = share + s * mask
+    return share
+
+
+def parallel_run_by_wave(in_house_total: np.ndarray, waves: Waves,
+                         parallel_run_months: int) -> np.ndarray:
+    """In-house cost still paid for each wave's share during its first ``N`` live months.
+
+    >>> parallel_run_by_wave(np.array([[0.0, 10.0, 10.0, 10.0]]), [(1, 0.5), (2, 0.5)], 1)
+    array([[0., 5., 5., 0.]])
+    """
+    t = month_row(in_house_total.shape[-1] - 1)
+    share = sum(s * ((t >= g) & (t < g + parallel_run_months)) for g, s in waves)
+    return in_house_total * share
+
+
+def severance_month(go_live_month: int, parallel_run_months: int) -> int:
+    """When a wave's displaced staff leave: the last month of its parallel run.
+
+    >>> severance_month(1, 2), severance_month(7, 0)
+    (2, 6)
+    """
+    return go_live_month + parallel_run_months - 1
+
+
+def severance_by_wave(heads: np.ndarray, waves: Waves, parallel_run_months: int, *,
+                      redeployed_share: ArrayLike, severance_per_fte: ArrayLike,
+                      retention_bonus_per_fte: ArrayLike) -> np.ndarray:
+    """Severance and retention, per wave, on the FTE it displaces, when they leave.
+
+    ``heads`` are the status quo's FTE (agents and supervisors) by month, ``(trials, H + 1)``.
+
+    >>> heads = np.array([[0.0, 12.0, 8.0, 10.0]])
+    >>> severance_by_wave(heads, [(1, 1.0)], 2, redeployed_share=0.0, severance_per_fte=1.0,
+    ...                   retention_bonus_per_fte=0.0).tolist()
+    [[0.0, 0.0, 10.0, 0.0]]
+    """
+    horizon = heads.shape[-1] - 1
+    per_fte = np.asarray((1.0 - np.asarray(redeployed_share))
+                         * (np.asarray(severance_per_fte) + retention_bonus_per_fte),
+                         dtype=float).reshape(-1, 1)
+    out = np.zeros((max(heads.shape[0], per_fte.shape[0]), horizon + 1))
+    for g, s in waves:
+        year = heads[:, g:min(g + 12, horizon + 1)]
+        displaced = s * year.mean(axis=1, keepdims=True)
+        m = severance_month(g, parallel_run_months)
+        out[:, m:m + 1] = out[:, m:m + 1] + displaced * per_fte
+    return out
+
+
+def stranded_cost(items: Sequence[tuple[ArrayLike, int, ArrayLike]], *,
+                  retained_fixed_monthly: ArrayLike, cost_index: np.ndarray,
+                  horizon_months: int) -> np.ndarray:
+    """What outsourcing leaves behind: listed costs ``(monthly, until_month, escalation)``
+    and the retained share of the fixed costs, months ``1..H``.
+
+    >>> stranded_cost([(100.0, 2, 0.0)], retained_fixed_monthly=10.0,
+    ...               cost_index=np.ones((1, 4)), horizon_months=3).tolist()
+    [[0.0, 110.0, 110.0, 10.0]]
+    """
+    t = month_row(horizon_months)
+    total = retained_fixed_monthly * cost_index * operating_months(horizon_months)
+    for monthly, until, escalation in items:
+        index = annual_step_index(escalation, horizon_months)
+        total = total + np.where((t >= 1) & (t <= until), monthly * index, 0.0)
+    return total
+
+
+def scheduled_amount(amount: ArrayLike, months: Sequence[int], horizon_months: int
+                     ) -> np.ndarray:
+    """``amount`` spread evenly over ``months`` (0..H).
+
+    >>> scheduled_amount(60.0, [0, 1, 2], 3).tolist()
+    [[20.0, 20.0, 20.0, 0.0]]
+    """
+    t = month_row(horizon_months)
+    share = np.isin(t, list(months)).astype(float) / len(months)
+    return np.asarray(amount, dtype=float).reshape(-1, 1) * share
