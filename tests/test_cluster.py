@@ -39,9 +39,10 @@ def free_port() -> int:
 
 
 def start_worker(address: str, log: Path) -> subprocess.Popen[bytes]:
+    # in the log's folder: a worker's scratch space stays out of the repository
     return subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1",
                              "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"],
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=log.parent)
 
 
 def stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -65,7 +66,7 @@ def cluster(tmp_path_factory) -> Iterator[str]:
     procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port",
                                str(port), "--no-dashboard"],
                               stdout=(logs / "scheduler.log").open("ab"),
-                              stderr=subprocess.STDOUT)]
+                              stderr=subprocess.STDOUT, cwd=logs)]
     try:
         procs += [start_worker(address, logs / f"worker{i}.log") for i in (1, 2)]
         with distributed.Client(address, timeout=60, set_as_default=False) as client:

@@ -253,3 +253,16 @@ def test_without_the_dask_extra_the_error_says_how_to_install_it(monkeypatch):
         open_pool(2, "tcp://127.0.0.1:8786")
     assert "pip install 'bpo-roi[dask]'" in str(info.value)
     assert len(str(info.value).splitlines()) == 1
+
+
+def test_a_parquet_file_the_kit_did_not_write_is_never_replaced(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "o"
+    out.mkdir()
+    pq.write_table(pa.table({"mine": [1, 2]}), out / "sweep.parquet")  # a real Parquet file
+    before = (out / "sweep.parquet").read_bytes()
+    proc = sweep(str(AP), "--out", str(out))
+    assert proc.returncode == 2 and "sweep.parquet exists and was not written" in proc.stderr
+    assert (out / "sweep.parquet").read_bytes() == before

@@ -287,25 +287,21 @@ def write_sweep_table(table: Any, folder: str | os.PathLike[str]) -> list[Path]:
 
 def sweep_files_not_ours(folder: str | os.PathLike[str]) -> list[Path]:
     """The sweep files in ``folder`` that exist but were not written by the kit (a sweep never
-    replaces them)."""
-    found = []
-    for name in SWEEP_FILES:
-        path = Path(folder) / name
-        if not (path.exists() or path.is_symlink()):
-            continue
+    replaces them): see :func:`foreign_file`; the Parquet file is the kit's when its metadata
+    says ``generator: bpo-roi``."""
+    parquet, csv_path = (Path(folder) / name for name in SWEEP_FILES)
+    found = [csv_path] if foreign_file(csv_path, lambda head: head.startswith(_SWEEP_CSV_HEAD)) \
+        else []
+    if parquet.exists() or parquet.is_symlink():
         ours = False
-        if path.is_file() and not path.is_symlink():
-            try:
-                if name.endswith(".csv"):
-                    with path.open(encoding="utf-8", errors="replace") as fh:
-                        ours = fh.read(len(_SWEEP_CSV_HEAD)) == _SWEEP_CSV_HEAD
-                else:
-                    import pyarrow.parquet as pq
+        if parquet.is_file() and not parquet.is_symlink():
+            import pyarrow.parquet as pq
 
-                    meta = pq.read_schema(path).metadata or {}
-                    ours = meta.get(_SWEEP_PARQUET_KEY) == b"bpo-roi"
-            except Exception:  # unreadable or not Parquet: not ours
+            try:
+                ours = (pq.read_schema(parquet).metadata or {}).get(_SWEEP_PARQUET_KEY) \
+                    == b"bpo-roi"
+            except Exception:  # unreadable or not Parquet: not the kit's
                 ours = False
         if not ours:
-            found.append(path)
+            found.insert(0, parquet)
     return found
