@@ -266,3 +266,56 @@ def test_a_parquet_file_the_kit_did_not_write_is_never_replaced(tmp_path):
     proc = sweep(str(AP), "--out", str(out))
     assert proc.returncode == 2 and "sweep.parquet exists and was not written" in proc.stderr
     assert (out / "sweep.parquet").read_bytes() == before
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.add(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to list child processes")
+def test_sigterm_stops_the_workers_and_writes_nothing(tmp_path):
+    import signal
+    import time
+
+    volumes = ",".join(str(5000 + k) for k in range(3000))  # far longer than the test waits
+    proc = subprocess.Popen([str(BIN), "sweep", str(AP), str(HD), "--grid",
+                             f"workload.monthly_volume={volumes}", "--out", str(tmp_path),
+                             "--workers", "2", "--quiet"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        workers: set[int] = set()
+        while time.monotonic() < deadline and proc.poll() is None:
+            workers = {c for c in _children(proc.pid)
+                       if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()}
+            if len(workers) >= 2:
+                break
+            time.sleep(0.2)
+        assert len(workers) >= 2, "the sweep did not start its two workers"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 128 + signal.SIGTERM, err
+        assert "Interrupted (signal 15): workers stopped; nothing was written" in err
+        assert not (tmp_path / "sweep.csv").exists()
+        assert not (tmp_path / "sweep.parquet").exists()
+        time.sleep(1)
+        assert [w for w in workers if _alive(w)] == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
