@@ -6,6 +6,11 @@ For each scenario, in a worker process: evaluate it (``monthly.csv``, ``metrics.
 ``report.html``. Everything is written into a temporary folder inside ``--out`` that is renamed
 to ``--out/<slug>`` only when complete: a failing scenario leaves nothing half-written and
 never stops the others. The exit status is non-zero when any scenario failed.
+
+Where the work runs is :mod:`bpo_roi.cli.executors`: local worker processes (each keeps its
+notebook kernel from one scenario to the next, reset in between), or with ``--scheduler`` the
+workers of a Dask cluster, which get the scenario file and notebook as bytes and send the
+finished files back; they are written into ``--out`` here in the same atomic way.
 """
 
 from __future__ import annotations
