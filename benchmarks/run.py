@@ -291,8 +291,9 @@ def bench_sweep() -> None:
     from bpo_roi.cli.executors import open_pool
     from bpo_roi.cli.sweep import check_grid, run_sweep
 
-    print("sweep (3 shipped scenarios × a volume grid; evaluations = scenario × variant)")
     files = sorted(str(p) for p in (ROOT / "assumptions").glob("*.yaml"))
+    print(f"sweep ({len(files)} shipped scenarios × a volume grid; evaluations = scenario × "
+          f"variant)")
     scenarios = [(f, bpo_roi.load_scenario(f)) for f in files]
     grid = {"workload.monthly_volume": [6000 + 75 * k for k in range(400)]}
     resolved = check_grid(scenarios, grid)
