@@ -104,12 +104,10 @@ def inert_text(value: Any) -> Any:
     return value
 
 
-def write_monthly_csv(monthly: Any, target: str | os.PathLike[str]) -> None:
-    """Write the long monthly table as CSV (full float precision) atomically.
-
-    Text columns (the offer name) are written as inert text (:func:`inert_text`).
-    """
-    frame = monthly.copy()
+def write_table_csv(table: Any, target: str | os.PathLike[str]) -> None:
+    """Write a DataFrame as CSV (full float precision, no index) atomically; every text column
+    is written as inert text (:func:`inert_text`), numbers stay numbers."""
+    frame = table.copy()
     for column in frame.columns:
         if frame[column].dtype.kind not in "biufc":
             frame[column] = frame[column].map(inert_text)
@@ -117,10 +115,15 @@ def write_monthly_csv(monthly: Any, target: str | os.PathLike[str]) -> None:
         frame.to_csv(fh, index=False)
 
 
+def write_monthly_csv(monthly: Any, target: str | os.PathLike[str]) -> None:
+    """Write the long monthly table as ``monthly.csv`` (:func:`write_table_csv`)."""
+    write_table_csv(monthly, target)
+
+
 def write_annual_csv(annual: Any, target: str | os.PathLike[str]) -> None:
     """Write ``annual.csv`` (fiscal years; see
     :func:`bpo_roi.analysis.business_case.annual_table`) atomically, text inert."""
-    write_monthly_csv(annual, target)
+    write_table_csv(annual, target)
 
 
 DIFF_COLUMNS = ("offer", "input", "label", "old", "new", "npv_effect")
@@ -276,12 +279,7 @@ def write_sweep_table(table: Any, folder: str | os.PathLike[str]) -> list[Path]:
                                            _SWEEP_PARQUET_KEY: b"bpo-roi"})
     with atomic_path(parquet) as tmp:
         pq.write_table(arrow, tmp)
-    frame = table.copy()
-    for column in frame.columns:
-        if frame[column].dtype.kind not in "biufc":
-            frame[column] = frame[column].map(inert_text)
-    with atomic_path(csv_path) as tmp, _open_text(tmp) as fh:
-        frame.to_csv(fh, index=False)
+    write_table_csv(table, csv_path)
     return [parquet, csv_path]
 
 
