@@ -11,7 +11,8 @@ offer saves money.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,8 @@ import pandas as pd
 from bpo_roi.analysis.breakeven_search import breakeven_values
 from bpo_roi.analysis.termination import exit_table
 from bpo_roi.model import metrics
-from bpo_roi.model.flows import cash_flows, monthly_table, offer_summary_arrays
+from bpo_roi.model.in_house import IN_HOUSE_COMPONENTS
+from bpo_roi.model.flows import Flows, cash_flows, monthly_table, offer_summary_arrays
 from bpo_roi.model.timeline import monthly_rate
 from bpo_roi.scenario.schema import Scenario, point
 
@@ -52,11 +54,18 @@ METRIC_KEYS = (
 
 @dataclass
 class Evaluation:
-    """Result of :func:`evaluate`: the long monthly table and one row of metrics per offer."""
+    """Result of :func:`evaluate`: one row of metrics per offer and the long monthly table."""
 
     scenario: Scenario
-    monthly: pd.DataFrame
     metrics: pd.DataFrame
+    flows: Flows = field(repr=False)
+    """The model's arrays behind the tables (one trial)."""
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        """The long monthly table (:func:`bpo_roi.model.flows.monthly_table`), built when first
+        read: a sweep that keeps only the metrics never pays for it."""
+        return monthly_table(self.flows, self.scenario)
 
     @property
     def annual(self) -> pd.DataFrame:
@@ -254,8 +263,8 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
     ['pricing_model', 'npv', 'irr_annual']
     """
     flows = cash_flows(scenario)
-    monthly = monthly_table(flows, scenario)
-    require_finite_monthly(monthly, scenario)
+    if not _flows_are_finite(flows):
+        require_finite_monthly(monthly_table(flows, scenario), scenario)
     rows = []
     total_volume = float(flows.volume.sum())
     rate_m = float(monthly_rate(point(scenario.scenario.discount_rate_annual)))
@@ -267,12 +276,13 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
         disc_payback = int(arrays["discounted_payback_month"][0])
         total_in = float(flows.in_house.total.sum())
         total_out = float(offer.total.sum())
+        roots = metrics.irr_all(savings)
         row = {
             "offer": offer.name,
             "pricing_model": offer.pricing_model,
             "npv": float(arrays["npv"][0]),
-            "irr_annual": metrics.irr_annual(savings),
-            "irr_note": metrics.irr_note(savings),
+            "irr_annual": metrics.irr_annual(savings, roots=roots),
+            "irr_note": metrics.irr_note(savings, roots=roots),
             "mirr_annual": metrics.mirr_annual(savings, rate_m),
             "roi": float(arrays["roi"][0]),
             "payback_month": payback if payback >= 0 else None,
@@ -315,4 +325,19 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
         if key not in ("pricing_model", "irr_note", *whole):
             columns[key] = np.array([np.nan if v is None else v for v in columns[key]], float)
     table = pd.DataFrame(columns, index=pd.Index([row["offer"] for row in rows], name="offer"))
-    return Evaluation(scenario=scenario, monthly=monthly, metrics=table)
+    return Evaluation(scenario=scenario, metrics=table, flows=flows)
+
+
+def _flows_are_finite(flows: Flows) -> bool:
+    """Whether every figure the monthly table is built from (and the totals and running sums
+    it adds) is finite; when not, :func:`require_finite_monthly` names the culprit."""
+    arrays = [flows.volume, flows.in_house.total,
+              *(flows.in_house[c] for c in IN_HOUSE_COMPONENTS),
+              flows.in_house.agents, flows.in_house.supervisors]
+    for offer in flows.offers:
+        savings = flows.in_house.total - offer.total
+        arrays += [*offer.components.values(), offer.billed_units, savings.cumsum(axis=-1)]
+        if offer.vendor_volume is not None:
+            arrays.append(offer.vendor_volume)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return all(np.isfinite(np.sum(a)) for a in arrays)

@@ -92,10 +92,16 @@ def irr_all(values: Sequence[float] | np.ndarray) -> list[float]:
     """Every real internal rate of return of a series, per period, sorted.
 
     The IRRs are the rates ``r > −1`` with ``Σ_t values[t] / (1 + r)^t = 0``: with
-    ``x = 1 / (1 + r)`` the roots in ``x > 0`` of the polynomial ``Σ_t values[t]·x^t``, found as
-    the eigenvalues of its companion matrix (``numpy.roots``) and polished by Newton's method
-    on the NPV. By Descartes' rule there are at most as many as the series has sign changes;
-    with one sign change there is exactly one.
+    ``x = 1 / (1 + r)`` the roots in ``x > 0`` of the polynomial ``f(x) = Σ_t values[t]·x^t``.
+    By Descartes' rule there are at most as many as the series has sign changes (counted with
+    multiplicity, and fewer by an even number).
+
+    Fast path: ``f`` is evaluated on a log-spaced grid of ``x`` (rates from −90 % to +1,000 %
+    a period); each sign change between neighbours brackets a root, which Newton's method
+    polishes. When as many roots are found as the series has sign changes, Descartes' bound
+    certifies that there are no others. Otherwise (roots outside the grid, close pairs) every
+    root comes from the eigenvalues of the companion matrix (``numpy.roots``), polished the
+    same way.
 
     >>> irr_all([-1600.0, 10000.0, -10000.0])   # the classic pump: 25 % and 400 %
     [0.25, 4.0]
@@ -103,33 +109,70 @@ def irr_all(values: Sequence[float] | np.ndarray) -> list[float]:
     []
     """
     flows = np.trim_zeros(np.asarray(values, dtype=float), "b")
-    if flows.size < 2 or sign_changes(flows) == 0:
+    changes = sign_changes(flows)
+    if flows.size < 2 or changes == 0:
         return []
-    lead = np.flatnonzero(flows)[0]  # a zero first flow only shifts every x by a factor
-    poly = flows[lead:][::-1]  # highest power first
-    found: list[float] = []
-    t = np.arange(lead, lead + poly.size)
-    for x in np.roots(poly):
-        if abs(x.imag) > 1e-7 * max(abs(x), 1.0) or x.real <= 0:
-            continue
-        xr = float(x.real)
-        for _ in range(50):  # Newton on f(x) = Σ v_t x^t
-            f = float(np.sum(flows[lead:] * xr ** t))
-            df = float(np.sum(flows[lead:] * t * xr ** np.maximum(t - 1, 0)))
-            if df == 0:
-                break
-            step = f / df
-            xr -= step
-            if abs(step) < 1e-15 * max(abs(xr), 1.0):
-                break
-        if xr > 0:
-            rate = 1.0 / xr - 1.0
-            if not any(abs(rate - r) < 1e-9 * max(1.0, abs(r)) for r in found):
-                found.append(round(rate, 12) if abs(rate - round(rate, 12)) < 1e-13 else rate)
-    return sorted(found)
+    lead = int(np.flatnonzero(flows)[0])  # a zero first flow only shifts every x by a factor
+    coefficients = flows[lead:]
+    powers = np.arange(coefficients.size, dtype=float)
+    found = _irr_scan(coefficients, powers)
+    if found is None or len(found) != changes:
+        found = [x for x in (_polish(coefficients, powers, float(z.real))
+                             for z in np.roots(coefficients[::-1])
+                             if abs(z.imag) <= 1e-7 * max(abs(z), 1.0) and z.real > 0)
+                 if x is not None]
+    rates: list[float] = []
+    for x in found:
+        rate = 1.0 / x - 1.0
+        if not any(abs(rate - r) < 1e-9 * max(1.0, abs(r)) for r in rates):
+            rates.append(round(rate, 12) if abs(rate - round(rate, 12)) < 1e-13 else rate)
+    return sorted(rates)
 
 
-def irr_annual(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12) -> float | None:
+_SCAN_X = np.geomspace(1.0 / 11.0, 10.0, 512)  # x = 1 / (1 + r): r from +1,000 % to −90 %
+
+
+def _irr_scan(coefficients: np.ndarray, powers: np.ndarray) -> list[float] | None:
+    """Roots of ``Σ c_t x^t`` bracketed by sign changes on :data:`_SCAN_X`, polished; ``None``
+    when the polynomial overflows on the grid (then only the eigenvalues will do)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        f = np.power.outer(_SCAN_X, powers) @ coefficients
+    if not np.isfinite(f).all():
+        return None
+    found = []
+    exact = np.flatnonzero(f == 0)
+    found += [float(_SCAN_X[i]) for i in exact]
+    for i in np.flatnonzero(f[:-1] * f[1:] < 0):
+        a, b = _SCAN_X[i], _SCAN_X[i + 1]
+        start = a + (b - a) * f[i] / (f[i] - f[i + 1])  # false position inside the bracket
+        x = _polish(coefficients, powers, float(start))
+        if x is None or not a <= x <= b:
+            from scipy.optimize import brentq  # Newton left the bracket: bisect safely
+
+            x = brentq(lambda y: float(coefficients @ y ** powers), a, b, xtol=1e-15,
+                       rtol=4 * np.finfo(float).eps)
+        found.append(float(x))
+    return found
+
+
+def _polish(coefficients: np.ndarray, powers: np.ndarray, x: float) -> float | None:
+    """Newton's method on ``f(x) = Σ c_t x^t`` from ``x``; ``None`` when it leaves ``x > 0``."""
+    slopes = coefficients[1:] * powers[1:]
+    lower = powers[:-1]
+    for _ in range(50):
+        f = float(coefficients @ x ** powers)
+        df = float(slopes @ x ** lower)
+        if df == 0:
+            break
+        step = f / df
+        x -= step
+        if abs(step) < 1e-15 * max(abs(x), 1.0):
+            break
+    return x if x > 0 else None
+
+
+def irr_annual(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12, *,
+               roots: list[float] | None = None) -> float | None:
     """Annualised internal rate of return of a savings stream, or ``None`` if it is not unique.
 
     Reported only where the IRR is unique: the savings change sign exactly once (then one IRR
@@ -147,14 +190,17 @@ def irr_annual(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12
     flows = np.asarray(savings, dtype=float)
     if sign_changes(flows) != 1:
         return None
-    roots = irr_all(flows)
+    roots = irr_all(flows) if roots is None else roots
     if len(roots) != 1:
         return None
     return float((1.0 + roots[0]) ** periods_per_year - 1.0)
 
 
-def irr_note(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12) -> str | None:
+def irr_note(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12, *,
+             roots: list[float] | None = None) -> str | None:
     """Why there is no single IRR, in a sentence (``None`` when the IRR is unique).
+
+    ``roots`` (of :func:`irr_annual` too): the series' :func:`irr_all`, when already known.
 
     >>> note = irr_note([-1600.0, 10000.0, -10000.0], periods_per_year=1)
     >>> note.startswith("savings change sign 2 times"), "IRRs: 25.0 %, 400.0 % a year" in note
@@ -166,7 +212,8 @@ def irr_note(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12) 
         return None
     if changes == 0:
         return "savings never change sign, so there is no IRR"
-    roots = [(1.0 + r) ** periods_per_year - 1.0 for r in irr_all(flows)]
+    roots = [(1.0 + r) ** periods_per_year - 1.0
+             for r in (irr_all(flows) if roots is None else roots)]
     listed = ", ".join(f"{r * 100:,.1f} %" for r in roots) if roots else "none real"
     return (f"savings change sign {changes} times, so the IRR is not unique (IRRs: {listed} a "
             f"year); read NPV and MIRR instead")
