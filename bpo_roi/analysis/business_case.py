@@ -21,8 +21,7 @@ import pandas as pd
 from bpo_roi.analysis.breakeven_search import breakeven_values
 from bpo_roi.analysis.termination import exit_table
 from bpo_roi.model import metrics
-from bpo_roi.model.in_house import IN_HOUSE_COMPONENTS
-from bpo_roi.model.flows import Flows, cash_flows, monthly_table, offer_summary_arrays
+from bpo_roi.model.flows import Flows, cash_flows, monthly_table, summary_arrays
 from bpo_roi.model.timeline import monthly_rate
 from bpo_roi.scenario.schema import Scenario, point
 
@@ -265,79 +264,86 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
     flows = cash_flows(scenario)
     if not _flows_are_finite(flows):
         require_finite_monthly(monthly_table(flows, scenario), scenario)
-    rows = []
+    names = [offer.name for offer in flows.offers]
+    # one trial: every offer's figures at once, one row per offer
+    totals = np.vstack([offer.total[:1] for offer in flows.offers]) if names else \
+        np.zeros((0, flows.horizon_months + 1))
+    arrays = summary_arrays(flows, totals)
+    savings_rows = flows.in_house.total[:1] - totals
     total_volume = float(flows.volume.sum())
+    total_in = float(flows.in_house.total.sum())
     rate_m = float(monthly_rate(point(scenario.scenario.discount_rate_annual)))
     tax = scenario.scenario.tax
-    for k, offer in enumerate(flows.offers):
-        arrays = offer_summary_arrays(flows, offer)
-        savings = (flows.in_house.total - offer.total)[0]
-        payback = int(arrays["payback_month"][0])
-        disc_payback = int(arrays["discounted_payback_month"][0])
-        total_in = float(flows.in_house.total.sum())
-        total_out = float(offer.total.sum())
-        roots = metrics.irr_all(savings)
-        row = {
-            "offer": offer.name,
-            "pricing_model": offer.pricing_model,
-            "npv": float(arrays["npv"][0]),
-            "irr_annual": metrics.irr_annual(savings, roots=roots),
-            "irr_note": metrics.irr_note(savings, roots=roots),
-            "mirr_annual": metrics.mirr_annual(savings, rate_m),
-            "roi": float(arrays["roi"][0]),
-            "payback_month": payback if payback >= 0 else None,
-            "discounted_payback_month": disc_payback if disc_payback >= 0 else None,
-            "pv_in_house": float(arrays["pv_in_house"][0]),
-            "pv_outsourced": float(arrays["pv_outsourced"][0]),
-            "total_in_house": total_in,
-            "total_outsourced": total_out,
-            "one_time_cost": float(sum(offer.components[c][0].sum() for c in ONE_TIME)),
-            "savings_pct": float(arrays["npv"][0] / arrays["pv_in_house"][0])
-            if arrays["pv_in_house"][0] else None,
-            "cost_per_transaction_in_house": total_in / total_volume if total_volume else None,
-            "cost_per_transaction_outsourced": total_out / total_volume if total_volume else None,
-            "breakeven_monthly_volume": None,
-            "risk_adjusted_npv": float(arrays["risk_adjusted_npv"][0])
-            if "risk_adjusted_npv" in arrays else None,
-            "risk_adjusted_roi": float(arrays["risk_adjusted_roi"][0])
-            if "risk_adjusted_roi" in arrays else None,
-            # every cost is deductible when incurred: each month's saving is taxed at the rate
-            "npv_after_tax": float(arrays["npv"][0]) * (1.0 - float(point(tax.rate)))
-            if tax is not None else None,
-            "termination_breakeven_month":
-                exit_table(scenario, flows, offer, k).attrs["termination_breakeven_month"]
-                if scenario.offers[k].termination is not None else None,
-        }
-        rows.append(row)
+    npv = arrays["npv"]
+    pv_in = arrays["pv_in_house"]
+    columns: dict[str, Any] = {
+        "pricing_model": [offer.pricing_model for offer in flows.offers],
+        "npv": npv,
+        "irr_annual": [],
+        "irr_note": [],
+        "mirr_annual": [metrics.mirr_annual(row, rate_m) for row in savings_rows],
+        "roi": arrays["roi"],
+        "payback_month": _whole_months(arrays["payback_month"]),
+        "discounted_payback_month": _whole_months(arrays["discounted_payback_month"]),
+        "pv_in_house": pv_in,
+        "pv_outsourced": arrays["pv_outsourced"],
+        "total_in_house": np.full(len(names), total_in),
+        "total_outsourced": totals.sum(axis=1),
+        "one_time_cost": [float(sum(offer.components[c][0].sum() for c in ONE_TIME))
+                          for offer in flows.offers],
+        "savings_pct": [float(n / p) if p else None for n, p in zip(npv, pv_in, strict=True)],
+        "cost_per_transaction_in_house": [total_in / total_volume if total_volume else None]
+        * len(names),
+        "cost_per_transaction_outsourced": [float(t) / total_volume if total_volume else None
+                                            for t in totals.sum(axis=1)],
+        "breakeven_monthly_volume": [None] * len(names),
+        "risk_adjusted_npv": arrays.get("risk_adjusted_npv", [None] * len(names)),
+        "risk_adjusted_roi": arrays.get("risk_adjusted_roi", [None] * len(names)),
+        # every cost is deductible when incurred: each month's saving is taxed at the rate
+        "npv_after_tax": npv * (1.0 - float(point(tax.rate))) if tax is not None
+        else [None] * len(names),
+        "termination_breakeven_month": _whole_months([
+            exit_table(scenario, flows, offer, k).attrs["termination_breakeven_month"]
+            if scenario.offers[k].termination is not None else None
+            for k, offer in enumerate(flows.offers)]),
+    }
+    for row in savings_rows:
+        roots = metrics.irr_all(row)
+        columns["irr_annual"].append(metrics.irr_annual(row, roots=roots))
+        columns["irr_note"].append(metrics.irr_note(row, roots=roots))
     if breakeven:
         # a sane bracket for a business case: from 1 % of today's volume to 10 times it
         base_volume = float(point(scenario.workload.monthly_volume))
         found = breakeven_values(scenario, "workload.monthly_volume",
                                  low=max(base_volume / 100, 1e-6),
                                  high=min(base_volume * 10, 1e9), function="evaluate")
-        for row, b in zip(rows, found, strict=True):
-            row["breakeven_monthly_volume"] = b.value
-    columns: dict[str, Any] = {key: [row[key] for row in rows] for key in METRIC_KEYS}
-    whole = ("payback_month", "discounted_payback_month", "termination_breakeven_month")
-    for key in whole:
-        columns[key] = pd.array(columns[key], dtype="Int64")
+        columns["breakeven_monthly_volume"] = [b.value for b in found]
     for key in METRIC_KEYS:
-        if key not in ("pricing_model", "irr_note", *whole):
+        if key not in ("pricing_model", "irr_note", *_WHOLE_MONTHS):
             columns[key] = np.array([np.nan if v is None else v for v in columns[key]], float)
-    table = pd.DataFrame(columns, index=pd.Index([row["offer"] for row in rows], name="offer"))
+    table = pd.DataFrame({key: columns[key] for key in METRIC_KEYS},
+                         index=pd.Index(names, name="offer"))
     return Evaluation(scenario=scenario, metrics=table, flows=flows)
 
 
+_WHOLE_MONTHS = ("payback_month", "discounted_payback_month", "termination_breakeven_month")
+
+
+def _whole_months(months: Any) -> pd.arrays.IntegerArray:
+    """Month numbers as a nullable integer column: ``None`` (or -1, never) becomes missing."""
+    values = np.array([-1 if m is None else m for m in months], dtype=np.int64)
+    return pd.arrays.IntegerArray(values.clip(min=0), values < 0)
+
+
 def _flows_are_finite(flows: Flows) -> bool:
-    """Whether every figure the monthly table is built from (and the totals and running sums
-    it adds) is finite; when not, :func:`require_finite_monthly` names the culprit."""
-    arrays = [flows.volume, flows.in_house.total,
-              *(flows.in_house[c] for c in IN_HOUSE_COMPONENTS),
-              flows.in_house.agents, flows.in_house.supervisors]
+    """Whether every figure the monthly table is built from is finite; when not,
+    :func:`require_finite_monthly` names the culprit. A total is finite only when each of its
+    components is (``inf`` and ``nan`` survive a sum), so the totals stand for them."""
+    arrays = [flows.volume, flows.in_house.total, flows.in_house.agents,
+              flows.in_house.supervisors]
     for offer in flows.offers:
-        savings = flows.in_house.total - offer.total
-        arrays += [*offer.components.values(), offer.billed_units, savings.cumsum(axis=-1)]
+        arrays += [offer.total, offer.billed_units]
         if offer.vendor_volume is not None:
             arrays.append(offer.vendor_volume)
     with np.errstate(over="ignore", invalid="ignore"):
-        return all(np.isfinite(np.sum(a)) for a in arrays)
+        return bool(np.isfinite(sum(float(np.sum(a)) for a in arrays)))

@@ -42,6 +42,7 @@ __all__ = [
     "offer_npv",
     "offer_summary_arrays",
     "queue_shape",
+    "summary_arrays",
 ]
 
 OUTSOURCED_COMPONENTS = (
@@ -304,13 +305,19 @@ def _waves(offer: Any) -> list[tuple[int, float]]:
     return [(w.go_live_month, float(w.share)) for w in offer.scope.waves]
 
 
-def _one_time(inp: _Inputs, offer: Any, o: str, key: str, horizon: int) -> np.ndarray:
-    """A one-time transition amount: in month 0, or spread over its schedule's months."""
-    value = getattr(offer.transition, key)
-    if hasattr(value, "months"):
-        return scope.scheduled_amount(inp(f"{o}.transition.{key}.amount"), value.months,
-                                      horizon)
-    return scope.scheduled_amount(inp(f"{o}.transition.{key}"), [0], horizon)
+def _one_time(inp: _Inputs, offer: Any, o: str, keys: Sequence[str], horizon: int
+              ) -> np.ndarray:
+    """One-time transition amounts: in month 0, or spread over each one's schedule."""
+    at_start: Any = 0.0
+    scheduled = []
+    for key in keys:
+        value = getattr(offer.transition, key)
+        if hasattr(value, "months"):
+            scheduled.append(scope.scheduled_amount(inp(f"{o}.transition.{key}.amount"),
+                                                    value.months, horizon))
+        else:
+            at_start = at_start + inp(f"{o}.transition.{key}")
+    return sum(scheduled, scope.scheduled_amount(at_start, (0,), horizon))
 
 
 def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
@@ -357,7 +364,7 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
     else:
         steady_hours = pricing.vendor_work_hours(vendor_volume, aht, factor, 1.0)
         ramped_hours = steady_hours * slowdown
-        staffed = getattr(p, "billing", None) == "staffed_hours"
+        staffed = p.model == "hourly" and p.billing == "staffed_hours"
         if s.workload.queue is not None and (p.model == "per_seat" or staffed):
             ramped_hours, steady_hours = _queue_seat_hours(inp, vendor_volume, aht * factor,
                                                            slowdown)
@@ -427,11 +434,10 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
         "retained_in_house": _retained_in_house(inp, s, sh, share),
         "parallel_run": scope.parallel_run_by_wave(sh.cost_in.total, waves, parallel),
         "stranded": sh.stranded,
-        "search_contracting": _one_time(inp, offer, o, "vendor_selection", horizon)
-        + _one_time(inp, offer, o, "contracting_legal", horizon),
-        "transition": _one_time(inp, offer, o, "knowledge_transfer", horizon)
-        + _one_time(inp, offer, o, "travel", horizon)
-        + _one_time(inp, offer, o, "it_integration", horizon),
+        "search_contracting": _one_time(inp, offer, o, ("vendor_selection",
+                                                        "contracting_legal"), horizon),
+        "transition": _one_time(inp, offer, o, ("knowledge_transfer", "travel",
+                                                "it_integration"), horizon),
         "severance_retention": scope.severance_by_wave(
             sh.cost_in.agents + sh.cost_in.supervisors, waves, parallel,
             redeployed_share=inp(f"{o}.transition.redeployed_share"),
@@ -440,13 +446,15 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
         # stated in today's money, it moves with the vendor's prices to the end of the term
         "exit": hidden_costs.exit_cost(inp(f"{o}.exit_cost") * steps[:, -1:], horizon),
     }
-    shape = np.broadcast_shapes(*(np.shape(v) for v in components.values()))
-    components = {c: v if np.shape(v) == shape else np.broadcast_to(v, shape)
-                  for c, v in ((c, components[c]) for c in OUTSOURCED_COMPONENTS)}
-    return OfferFlows(offer.name, p.model, components, np.broadcast_to(billed, shape),
-                      np.broadcast_to(fx, (shape[0], horizon + 1)),
-                      np.broadcast_to(vendor_volume, shape),
-                      np.broadcast_to(steps, (shape[0], horizon + 1)))
+    # every component is a (1, H + 1) row or a (trials, H + 1) block
+    shape = (max(np.shape(v)[0] for v in components.values()), horizon + 1)
+
+    def full(v: np.ndarray) -> np.ndarray:
+        return v if np.shape(v) == shape else np.broadcast_to(v, shape)
+
+    return OfferFlows(offer.name, p.model,
+                      {c: full(components[c]) for c in OUTSOURCED_COMPONENTS}, full(billed),
+                      full(fx), full(vendor_volume), full(steps))
 
 
 def _retained_in_house(inp: _Inputs, s: Scenario, sh: _Shared, share: np.ndarray
@@ -552,15 +560,21 @@ def offer_summary_arrays(flows: Flows, offer: OfferFlows) -> dict[str, np.ndarra
     ``discounted_payback_month`` (-1 where it never pays back) and, when the scenario asks for a
     risk adjustment, ``risk_adjusted_npv`` and ``risk_adjusted_roi``.
     """
+    return summary_arrays(flows, offer.total)
+
+
+def summary_arrays(flows: Flows, outsourced_total: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`offer_summary_arrays` for outsourced totals given as rows: one trial's offers
+    stacked ``(offers, H + 1)`` against a one-trial in-house row, or one offer's trials."""
     rate_m = np.asarray(monthly_rate(flows.discount_rate_annual), dtype=float).reshape(-1)
     if rate_m.size == 1:
         rate_m = rate_m[0]
     else:
         rate_m = rate_m[:, None]
-    inhouse = np.broadcast_to(flows.in_house.total, offer.total.shape)
-    savings = inhouse - offer.total
+    inhouse = np.broadcast_to(flows.in_house.total, outsourced_total.shape)
+    savings = inhouse - outsourced_total
     pv_in = np.atleast_1d(metrics.present_value(inhouse, rate_m))
-    pv_out = np.atleast_1d(metrics.present_value(offer.total, rate_m))
+    pv_out = np.atleast_1d(metrics.present_value(outsourced_total, rate_m))
     npv = pv_in - pv_out
     with np.errstate(divide="ignore", invalid="ignore"):
         roi = np.where(pv_out > 0, npv / pv_out, np.nan)

@@ -19,6 +19,7 @@ discounted.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -129,23 +130,33 @@ def irr_all(values: Sequence[float] | np.ndarray) -> list[float]:
     return sorted(rates)
 
 
-_SCAN_X = np.geomspace(1.0 / 11.0, 10.0, 512)  # x = 1 / (1 + r): r from +1,000 % to −90 %
+_SCAN_X = np.geomspace(1.0 / 11.0, 10.0, 384)  # x = 1 / (1 + r): r from +1,000 % to −90 %
+
+
+@functools.lru_cache(maxsize=32)
+def _scan_powers(terms: int) -> np.ndarray:
+    """``x^t`` for every ``x`` of :data:`_SCAN_X` (rows) and ``t = 0..terms - 1`` (columns)."""
+    with np.errstate(over="ignore"):
+        table = np.power.outer(_SCAN_X, np.arange(terms, dtype=float))
+    table.flags.writeable = False
+    return table
 
 
 def _irr_scan(coefficients: np.ndarray, powers: np.ndarray) -> list[float] | None:
     """Roots of ``Σ c_t x^t`` bracketed by sign changes on :data:`_SCAN_X`, polished; ``None``
     when the polynomial overflows on the grid (then only the eigenvalues will do)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        f = np.power.outer(_SCAN_X, powers) @ coefficients
+        f = _scan_powers(coefficients.size) @ coefficients
     if not np.isfinite(f).all():
         return None
     found = []
     exact = np.flatnonzero(f == 0)
     found += [float(_SCAN_X[i]) for i in exact]
-    for i in np.flatnonzero(f[:-1] * f[1:] < 0):
+    sign = np.sign(f)
+    for i in np.flatnonzero(sign[:-1] * sign[1:] < 0):
         a, b = _SCAN_X[i], _SCAN_X[i + 1]
         start = a + (b - a) * f[i] / (f[i] - f[i + 1])  # false position inside the bracket
-        x = _polish(coefficients, powers, float(start))
+        x = _polish(coefficients, powers, float(start), converged_only=True)
         if x is None or not a <= x <= b:
             from scipy.optimize import brentq  # Newton left the bracket: bisect safely
 
@@ -155,19 +166,27 @@ def _irr_scan(coefficients: np.ndarray, powers: np.ndarray) -> list[float] | Non
     return found
 
 
-def _polish(coefficients: np.ndarray, powers: np.ndarray, x: float) -> float | None:
-    """Newton's method on ``f(x) = Σ c_t x^t`` from ``x``; ``None`` when it leaves ``x > 0``."""
+def _polish(coefficients: np.ndarray, powers: np.ndarray, x: float,
+            converged_only: bool = False) -> float | None:
+    """Newton's method on ``f(x) = Σ c_t x^t`` from ``x``; ``None`` when it leaves ``x > 0``,
+    ``f`` overflows there, or (``converged_only``) 50 steps do not settle it."""
     slopes = coefficients[1:] * powers[1:]
     lower = powers[:-1]
     for _ in range(50):
-        f = float(coefficients @ x ** powers)
-        df = float(slopes @ x ** lower)
+        with np.errstate(over="ignore", invalid="ignore"):
+            f = float(coefficients @ x ** powers)
+            df = float(slopes @ x ** lower)
+        if not (math.isfinite(f) and math.isfinite(df)):
+            return None  # beyond float range: no rate a finance reader could use
         if df == 0:
             break
         step = f / df
         x -= step
         if abs(step) < 1e-15 * max(abs(x), 1.0):
             break
+    else:
+        if converged_only:
+            return None
     return x if x > 0 else None
 
 

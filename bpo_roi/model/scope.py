@@ -19,6 +19,7 @@ One wave of share 1 going live in month 1 is the all-at-once cut-over.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -132,6 +133,13 @@ def scheduled_amount(amount: ArrayLike, months: Sequence[int], horizon_months: i
     >>> scheduled_amount(60.0, [0, 1, 2], 3).tolist()
     [[20.0, 20.0, 20.0, 0.0]]
     """
-    t = month_row(horizon_months)
-    share = np.isin(t, list(months)).astype(float) / len(months)
-    return np.asarray(amount, dtype=float).reshape(-1, 1) * share
+    return np.asarray(amount, dtype=float).reshape(-1, 1) * _schedule(tuple(months),
+                                                                      horizon_months)
+
+
+@functools.lru_cache(maxsize=256)
+def _schedule(months: tuple[int, ...], horizon_months: int) -> np.ndarray:
+    """The share of an amount paid in each month of ``months``, ``(1, H + 1)``, read-only."""
+    share = np.isin(month_row(horizon_months), months).astype(float) / len(months)
+    share.flags.writeable = False
+    return share

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 ArrayLike = float | np.ndarray
@@ -58,20 +60,36 @@ def fiscal_year(date: str, start_month: int = 1) -> int:
     return year + 1 if start_month > 1 and month >= start_month else year
 
 
+@functools.lru_cache(maxsize=64)
 def month_row(horizon_months: int) -> np.ndarray:
     """Month numbers ``0..H`` as a ``(1, H + 1)`` row, ready to broadcast against trials.
+
+    Read-only and shared (the model asks for it hundreds of times per run).
 
     >>> month_row(3).tolist()
     [[0.0, 1.0, 2.0, 3.0]]
     """
-    return np.arange(horizon_months + 1, dtype=float)[None, :]
+    return _read_only(np.arange(horizon_months + 1, dtype=float)[None, :])
 
 
+@functools.lru_cache(maxsize=64)
 def operating_months(horizon_months: int) -> np.ndarray:
-    """1.0 for months ``1..H`` and 0.0 for month 0, shaped ``(1, H + 1)``."""
+    """1.0 for months ``1..H`` and 0.0 for month 0, shaped ``(1, H + 1)`` (read-only)."""
     mask = np.ones((1, horizon_months + 1))
     mask[0, 0] = 0.0
-    return mask
+    return _read_only(mask)
+
+
+@functools.lru_cache(maxsize=64)
+def _years_elapsed(horizon_months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Whole years ``floor((t - 1) / 12)`` and years ``(t - 1) / 12`` since month 1 (0 before)."""
+    elapsed = np.maximum(month_row(horizon_months) - 1.0, 0.0) / 12.0
+    return _read_only(np.floor(elapsed)), _read_only(elapsed)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
 
 
 def monthly_rate(rate_annual: ArrayLike) -> ArrayLike:
@@ -91,13 +109,13 @@ def annual_step_index(rate_annual: ArrayLike, horizon_months: int) -> np.ndarray
     >>> annual_step_index(0.10, 25)[0, [0, 1, 12, 13, 25]].round(4).tolist()
     [1.0, 1.0, 1.0, 1.1, 1.21]
     """
-    years = np.floor(np.maximum(month_row(horizon_months) - 1.0, 0.0) / 12.0)
+    years = _years_elapsed(horizon_months)[0]
     return np.power(1.0 + np.asarray(rate_annual, dtype=float), years)
 
 
 def compound_index(rate_annual: ArrayLike, horizon_months: int) -> np.ndarray:
     """Index that drifts every month: ``(1 + r) ** ((t - 1) / 12)`` (1.0 in months 0 and 1)."""
-    elapsed_years = np.maximum(month_row(horizon_months) - 1.0, 0.0) / 12.0
+    elapsed_years = _years_elapsed(horizon_months)[1]
     return np.power(1.0 + np.asarray(rate_annual, dtype=float), elapsed_years)
 
 
