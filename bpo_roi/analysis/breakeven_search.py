@@ -15,6 +15,7 @@ allowed to be zero or negative, unless ``low``/``high`` are given.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -23,12 +24,14 @@ import numpy as np
 from bpo_roi._validation import invalid_parameter
 from bpo_roi.scenario.schema import Scenario, point
 
-__all__ = ["Breakeven", "breakeven", "breakeven_value", "breakeven_values"]
+__all__ = ["Breakeven", "breakeven", "breakeven_value", "breakeven_values", "search_grid"]
 
 _GRID = 33  # first, coarse grid over the whole range
-_REFINE = 8  # evenly spaced points per refinement round inside the bracket
+_LADDER = 10.0 ** -np.arange(1, 5)  # rungs either side of the secant point, × bracket width
+_SPACED = 3  # evenly spaced points per refinement round inside the bracket
+_STEP_POINTS = 11  # evenly spaced points per round once a bracket holds a step
 _ROUNDS = 8
-_XTOL = 1e-7  # relative width at which a bracket is narrow enough
+_XTOL = 1e-6  # relative width at which a bracket is narrow enough
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,10 @@ class Breakeven:
 def _npv_over(scenario: Scenario, path: str, offers: list[int], values: np.ndarray
               ) -> np.ndarray:
     """NPV of each offer (rows) at each candidate value (columns), in one batched model run."""
-    from bpo_roi.model.flows import cash_flows, offer_npv
+    from bpo_roi.model.flows import cash_flows, offers_npv
 
     flows = cash_flows(scenario, {path: values}, offers=offers)
-    return np.vstack([np.broadcast_to(offer_npv(flows, f), (len(values),))
-                      for f in flows.offers])
+    return np.broadcast_to(offers_npv(flows), (len(offers), len(values)))
 
 
 def _search_range(scenario: Scenario, path: str, current: float, low: float | None,
@@ -101,25 +103,47 @@ def breakeven_value(scenario: Scenario, path: str, offer: int | str | None = Non
                             function=function)[0]
 
 
-def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = None,
-                     low: float | None = None, high: float | None = None, *,
-                     function: str = "breakeven_values") -> list[Breakeven]:
-    """:func:`breakeven_value` for several offers at once (the model runs are shared).
+def search_grid(scenario: Scenario, path: str, low: float | None = None,
+                high: float | None = None, *, function: str = "breakeven_values"
+                ) -> tuple[float, float, float, np.ndarray]:
+    """Where the search starts: the current value, the range and the first, coarse grid of
+    candidate values over it (empty when the range is), as :func:`breakeven_values` uses them.
 
-    ``function`` is the public function named in error messages.
+    A caller that runs the model anyway can run it over this grid in the same batch and hand
+    the NPVs to :func:`breakeven_values` (``grid_npv``).
     """
     if path not in scenario.numeric_paths():
         raise invalid_parameter("path", function, "the dotted path of a numeric assumption of "
                                 "this scenario, such as 'workload.monthly_volume'", path)
-    offers = list(range(len(scenario.offers))) if offers is None else offers
-    names = [scenario.offers[k].name for k in offers]
     current = float(point(scenario.get(path)))
     lo, hi, log = _search_range(scenario, path, current, low, high, function)
     if not lo < hi:
-        return [Breakeven(path, n, current, None, lo, hi, "empty search range") for n in names]
+        return current, lo, hi, np.empty(0)
+    return current, lo, hi, _first_grid(lo, hi, log)
+
+
+@functools.lru_cache(maxsize=256)
+def _first_grid(lo: float, hi: float, log: bool) -> np.ndarray:
     grid = np.geomspace(lo, hi, _GRID) if log else np.linspace(lo, hi, _GRID)
-    queue = scenario.workload.queue is not None
-    npv = _npv_over(scenario, path, offers, grid)
+    grid.flags.writeable = False
+    return grid
+
+
+def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = None,
+                     low: float | None = None, high: float | None = None, *,
+                     function: str = "breakeven_values",
+                     grid_npv: np.ndarray | None = None) -> list[Breakeven]:
+    """:func:`breakeven_value` for several offers at once (the model runs are shared).
+
+    ``function`` is the public function named in error messages; ``grid_npv``, the NPV of each
+    offer (rows) at :func:`search_grid`'s values (columns) when the caller has it already.
+    """
+    offers = list(range(len(scenario.offers))) if offers is None else offers
+    names = [scenario.offers[k].name for k in offers]
+    current, lo, hi, grid = search_grid(scenario, path, low, high, function=function)
+    if grid.size == 0:
+        return [Breakeven(path, n, current, None, lo, hi, "empty search range") for n in names]
+    npv = _npv_over(scenario, path, offers, grid) if grid_npv is None else grid_npv
     results: dict[int, Breakeven] = {}
     brackets: dict[int, tuple[float, float, float, float]] = {}
     for j, name in enumerate(names):
@@ -137,27 +161,28 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
                         float(grid[i]), float(grid[i + 1]), float(npv[j, i]), float(npv[j, i + 1]))
                        for i in changes]
         brackets[j] = min(candidates)[1:]
+    jump = dict.fromkeys(brackets, False)  # the bracket holds a jump, not a sloped stretch
     for _ in range(_ROUNDS):
         open_ = [j for j, (a, b, _, _) in brackets.items()
                  if abs(b - a) > _XTOL * max(abs(a), abs(b), 1e-12)]
         if not open_:
             break
-        inner = np.concatenate([_candidates(*brackets[j]) for j in open_])
-        per = inner.size // len(open_)
-        if queue and len(open_) > 1:
+        parts = [_candidates(*brackets[j], jump=jump[j]) for j in open_]
+        if scenario.workload.queue is not None and len(open_) > 1:
             # each offer only at its own candidates: sizing a vendor queue costs as much as
             # the in-house one, so one run per offer sizes (1 + 1) × per instead of
             # (1 + offers) × offers × per (the same figures: trials are independent rows)
-            f_all = np.zeros((len(open_), inner.size))
-            for row, j in enumerate(open_):
-                part = slice(row * per, (row + 1) * per)
-                f_all[row, part] = _npv_over(scenario, path, [offers[j]], inner[part])[0]
+            values = [_npv_over(scenario, path, [offers[j]], part)[0]
+                      for j, part in zip(open_, parts, strict=True)]
         else:
+            inner = np.concatenate(parts)
             f_all = _npv_over(scenario, path, [offers[j] for j in open_], inner)
-        for row, j in enumerate(open_):
+            ends = np.cumsum([0] + [part.size for part in parts])
+            values = [f_all[row, ends[row]:ends[row + 1]] for row in range(len(open_))]
+        for j, part, f_part in zip(open_, parts, values, strict=True):
             a, b, fa, fb = brackets[j]
-            xs = np.concatenate([[a], inner[row * per:(row + 1) * per], [b]])
-            f = np.concatenate([[fa], f_all[row, row * per:(row + 1) * per], [fb]])
+            xs = np.concatenate([[a], part, [b]])
+            f = np.concatenate([[fa], f_part, [fb]])
             order = np.argsort(xs)
             xs, f = xs[order], f[order]
             zero = np.nonzero(f == 0)[0]
@@ -166,6 +191,9 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
                 brackets[j] = (x, x, 0.0, 0.0)
                 continue
             i = int(np.nonzero(np.sign(f[:-1]) * np.sign(f[1:]) < 0)[0][0])
+            # the ladder did no better than even spacing would have: NPV steps across zero
+            # here (whole seats, agents or tiers), so space the points evenly from now on
+            jump[j] = jump[j] or (xs[i + 1] - xs[i]) * (2 * _STEP_POINTS + 2) > (b - a)
             brackets[j] = (float(xs[i]), float(xs[i + 1]), float(f[i]), float(f[i + 1]))
     for j, (a, b, fa, fb) in brackets.items():
         root = a if a == b else a + (b - a) * fa / (fa - fb)
@@ -173,18 +201,28 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
     return [results[j] for j in range(len(names))]
 
 
-def _candidates(a: float, b: float, fa: float, fb: float) -> np.ndarray:
+def _candidates(a: float, b: float, fa: float, fb: float, *, jump: bool = False
+                ) -> np.ndarray:
     """Next points to try inside the bracket ``[a, b]``.
 
-    The false-position (secant) point and two points a hair either side of it: where NPV is
-    linear between ``a`` and ``b`` (most of the range, as costs are linear in most drivers)
-    these bracket the root at once. Evenly spaced points shrink the bracket otherwise (steps
-    from whole seats or volume tiers).
+    The false-position (secant) point, two points a hair either side of it, and a ladder of
+    points either side at a tenth, a hundredth, ... of the bracket: where NPV is linear between
+    ``a`` and ``b`` (costs are linear in most drivers) the hairs bracket the root at once; where
+    it is a fine staircase (whole agents or seats per interval) it is still nearly linear at the
+    bracket's scale, so the root lies close to the secant point and a rung of the ladder
+    brackets it, shrinking the bracket by orders of magnitude a round. A few evenly spaced
+    points guard against a secant point that a kink has thrown far off. Once the bracket holds
+    a single step across zero (``jump``), the secant says nothing and every point is spaced
+    evenly.
     """
+    if jump:
+        return np.linspace(a, b, _STEP_POINTS + 2)[1:-1]
     guess = a + (b - a) * fa / (fa - fb)
     hair = _XTOL * 0.25 * max(abs(guess), 1e-12)
-    spaced = np.linspace(a, b, _REFINE + 2)[1:-1]
-    return np.concatenate([[guess - hair, guess, guess + hair], spaced]).clip(a, b)
+    ladder = (b - a) * _LADDER
+    spaced = np.linspace(a, b, _SPACED + 2)[1:-1]
+    return np.concatenate([[guess - hair, guess, guess + hair], guess - ladder, guess + ladder,
+                           spaced]).clip(a, b)
 
 
 def breakeven(scenario: Scenario, path: str, offer: int | str | None = None,

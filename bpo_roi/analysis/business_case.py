@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi.analysis.breakeven_search import breakeven_values
+from bpo_roi.analysis.breakeven_search import breakeven_values, search_grid
 from bpo_roi.analysis.termination import exit_table
 from bpo_roi.model import metrics
-from bpo_roi.model.flows import Flows, cash_flows, monthly_table, summary_arrays
+from bpo_roi.model.flows import Flows, cash_flows, monthly_table, offers_npv, summary_arrays
 from bpo_roi.model.timeline import monthly_rate
 from bpo_roi.scenario.schema import Scenario, point
 
@@ -261,7 +261,24 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
     >>> list(ev.metrics.columns[:3])
     ['pricing_model', 'npv', 'irr_annual']
     """
-    flows = cash_flows(scenario)
+    volume_range = {}
+    grid_npv = None
+    if breakeven:
+        # a sane bracket for a business case: from 1 % of today's volume to 10 times it
+        base_volume = float(point(scenario.workload.monthly_volume))
+        volume_range = {"low": max(base_volume / 100, 1e-6), "high": min(base_volume * 10, 1e9)}
+    queue = scenario.workload.queue
+    if breakeven and (queue is None or queue.patience_seconds is None):
+        # the point run and the breakeven's first grid in one batch (trial 0 is the point;
+        # rows are independent, so its figures are those of a run on its own). Not under
+        # Erlang A: a big batch may size staff from an interpolated table there.
+        current, _, _, grid = search_grid(scenario, _VOLUME, **volume_range, function="evaluate")
+        batch = cash_flows(scenario, {_VOLUME: np.concatenate([[current], grid])})
+        flows = batch.trial(0)
+        if grid.size:
+            grid_npv = offers_npv(batch)[:, 1:]
+    else:
+        flows = cash_flows(scenario)
     if not _flows_are_finite(flows):
         require_finite_monthly(monthly_table(flows, scenario), scenario)
     names = [offer.name for offer in flows.offers]
@@ -312,11 +329,8 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
         columns["irr_annual"].append(metrics.irr_annual(row, roots=roots))
         columns["irr_note"].append(metrics.irr_note(row, roots=roots))
     if breakeven:
-        # a sane bracket for a business case: from 1 % of today's volume to 10 times it
-        base_volume = float(point(scenario.workload.monthly_volume))
-        found = breakeven_values(scenario, "workload.monthly_volume",
-                                 low=max(base_volume / 100, 1e-6),
-                                 high=min(base_volume * 10, 1e9), function="evaluate")
+        found = breakeven_values(scenario, _VOLUME, **volume_range, function="evaluate",
+                                 grid_npv=grid_npv)
         columns["breakeven_monthly_volume"] = [b.value for b in found]
     for key in METRIC_KEYS:
         if key not in ("pricing_model", "irr_note", *_WHOLE_MONTHS):
@@ -326,6 +340,7 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
     return Evaluation(scenario=scenario, metrics=table, flows=flows)
 
 
+_VOLUME = "workload.monthly_volume"
 _WHOLE_MONTHS = ("payback_month", "discounted_payback_month", "termination_breakeven_month")
 
 

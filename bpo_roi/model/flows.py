@@ -41,6 +41,7 @@ __all__ = [
     "monthly_table",
     "offer_npv",
     "offer_summary_arrays",
+    "offers_npv",
     "queue_shape",
     "summary_arrays",
 ]
@@ -132,6 +133,22 @@ class Flows:
     """Dotted paths of the assumptions read through the input reader (so they can be sampled
     per trial); anything else the model took straight from the scenario's structure."""
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def trial(self, i: int) -> Flows:
+        """The flows of trial ``i`` alone, every array ``(1, H + 1)`` (or a ``(1, 1)`` value): the
+        same figures a run with that trial's values alone gives, as rows are independent."""
+        def row(a: Any) -> Any:
+            return a[i:i + 1] if isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[0] > 1 \
+                else a
+
+        cost = in_house.InHouseCost({c: row(v) for c, v in self.in_house.items()})
+        cost.agents, cost.supervisors = row(self.in_house.agents), row(self.in_house.supervisors)
+        offers = [OfferFlows(o.name, o.pricing_model, {c: row(v) for c, v in o.components.items()},
+                             row(o.billed_units), row(o.fx_paid), row(o.vendor_volume),
+                             row(o.price_steps)) for o in self.offers]
+        return Flows(self.horizon_months, row(self.volume), cost, offers,
+                     row(self.discount_rate_annual), row(self.benefit_haircut),
+                     row(self.cost_uplift), self.inputs_read, dict(self.extras))
 
 
 def queue_shape(scenario: Scenario) -> QueueShape | None:
@@ -535,11 +552,24 @@ def _queue_seat_hours(inp: _Inputs, volume: np.ndarray, vendor_aht: Any,
     state is sized separately only for the ramp months.
     """
     queue = _queue_shape(inp, inp.scenario)
-    ramped = queue_agent_hours(volume, vendor_aht * slowdown, queue)
+    ramped_aht = np.asarray(vendor_aht * slowdown, dtype=float)
     ramping = np.any(np.atleast_2d(slowdown) > 1.0, axis=0)  # months in any trial's ramp
-    steady = np.array(ramped, dtype=float, copy=True)
-    if ramping.any():
-        steady[:, ramping] = queue_agent_hours(volume[:, ramping], vendor_aht, queue)
+    if not ramping.any():
+        ramped = queue_agent_hours(volume, ramped_aht, queue)
+        return ramped, ramped
+    # one sizing run for both: the ramp months once more at the steady handle time, as
+    # extra columns (every interval is sized on its own)
+    shape = np.broadcast_shapes(volume.shape, ramped_aht.shape, np.shape(vendor_aht))
+    extra = int(ramping.sum())
+    both = queue_agent_hours(
+        np.concatenate([np.broadcast_to(volume, shape),
+                        np.broadcast_to(volume, shape)[:, ramping]], axis=1),
+        np.concatenate([np.broadcast_to(ramped_aht, shape),
+                        np.broadcast_to(np.asarray(vendor_aht, dtype=float),
+                                        (shape[0], extra))], axis=1), queue)
+    ramped = both[:, :shape[1]]
+    steady = ramped.copy()
+    steady[:, ramping] = both[:, shape[1]:]
     return ramped, steady
 
 
@@ -548,9 +578,19 @@ def _queue_seat_hours(inp: _Inputs, volume: np.ndarray, vendor_aht: Any,
 
 def offer_npv(flows: Flows, offer: OfferFlows) -> np.ndarray:
     """NPV of one offer's savings, one value per trial (the root finders' fast path)."""
+    return offers_npv(flows, [offer])[0]
+
+
+def offers_npv(flows: Flows, offers: Sequence[OfferFlows] | None = None) -> np.ndarray:
+    """NPV of each offer's savings (rows; every offer by default), one column per trial:
+    ``Σ_t (in_house_t − outsourced_t) × (1 + r_m)^−t``."""
     factors = discount_factors(flows.discount_rate_annual, flows.horizon_months)
-    savings = flows.in_house.total - offer.total
-    return np.atleast_1d(np.sum(savings * factors, axis=-1))
+    chosen = flows.offers if offers is None else offers
+    trials = max([flows.in_house.total.shape[0], *(o.total.shape[0] for o in chosen)])
+    out = np.empty((len(chosen), trials))
+    for row, offer in enumerate(chosen):
+        out[row] = np.sum((flows.in_house.total - offer.total) * factors, axis=-1)
+    return out
 
 
 def offer_summary_arrays(flows: Flows, offer: OfferFlows) -> dict[str, np.ndarray]:

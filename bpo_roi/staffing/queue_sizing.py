@@ -32,10 +32,19 @@ import numpy as np
 
 from bpo_roi.staffing.abandonment import erlang_a_agents
 from bpo_roi.staffing.erlang import erlang_c_agents
+from bpo_roi.staffing.staffing_table import (
+    agents_from_tables,
+    has_staffing_table,
+    staffing_table,
+)
 
-__all__ = ["EXACT_LIMIT", "QueueShape", "interval_staffing", "queue_agent_hours"]
+__all__ = ["EXACT_LIMIT", "TABLE_MIN_INTERVALS", "QueueShape", "interval_staffing",
+           "queue_agent_hours"]
 
 EXACT_LIMIT = 200_000
+TABLE_MIN_INTERVALS = 512
+"""Intervals of one handle time from which Erlang C sizing reads a staffing table."""
+_TABLE_MAX_HANDLE_TIMES = 64  # beyond this many handle times, tables would not be reused
 _TARGETS = ("service_level", "answer_seconds", "max_occupancy", "patience_seconds",
             "max_abandon_rate")
 _GRID_VOLUME = 160
@@ -100,9 +109,51 @@ def _agent_hours_exact(q: dict[str, Any], daily_calls: np.ndarray,
         patience, max_abandon = abandonment
         agents = erlang_a_agents(calls, aht, q["interval_seconds"], sl, answer, patience,
                                  max_abandon, occupancy)
+    elif all(np.ndim(p) == 0 for p in params):
+        agents = _erlang_c_by_handle_time(calls, aht_minutes, daily_calls.shape, q, *params)
     else:
         agents = erlang_c_agents(calls, aht, q["interval_seconds"], sl, answer, occupancy)
     return agents.sum(axis=-1) * q["interval_hours"]
+
+
+def _erlang_c_by_handle_time(calls: np.ndarray, aht_minutes: Any, shape: tuple[int, ...],
+                             q: dict[str, Any], service_level: np.ndarray,
+                             answer_seconds: np.ndarray, max_occupancy: np.ndarray
+                             ) -> np.ndarray:
+    """Erlang C agents for ``calls`` ``(..., intervals)`` under one set of targets, grouped by
+    handle time: a group of :data:`TABLE_MIN_INTERVALS` intervals or more, or one whose table
+    exists already, is sized from its
+    :func:`~bpo_roi.staffing.staffing_table.staffing_table` (a lookup), the others together by
+    the search (the same agents; a table would cost more to build than it saves).
+    """
+    compact = np.asarray(aht_minutes, dtype=float)  # before broadcasting: few values to sort
+    handle = np.broadcast_to(compact, shape)
+    values, inverse, counts = np.unique(compact, return_inverse=True, return_counts=True)
+    counts = counts * (handle.size // max(compact.size, 1))
+    targets = (float(service_level), float(answer_seconds), float(max_occupancy))
+    per_day = calls.shape[-1]
+    interval = float(q["interval_seconds"])
+    tabled = [count * per_day >= TABLE_MIN_INTERVALS
+              or has_staffing_table(float(v) * 60.0, interval, *targets)
+              for v, count in zip(values, counts, strict=True)]
+    if all(tabled):
+        tables = [staffing_table(float(v) * 60.0, interval, *targets) for v in values]
+        if len(tables) == 1:
+            return tables[0].agents_for_calls(calls)
+        group = np.broadcast_to(inverse.reshape(compact.shape), shape)
+        traffic = calls * ((handle * 60.0) / interval)[..., None]
+        return agents_from_tables(traffic, np.broadcast_to(group[..., None], calls.shape),
+                                  tables)
+    agents = np.zeros(calls.shape, dtype=np.int64)
+    searched = np.ones(shape, dtype=bool)
+    for minutes in values[np.array(tabled)]:
+        mask = handle == minutes
+        searched &= ~mask
+        table = staffing_table(float(minutes) * 60.0, interval, *targets)
+        agents[mask] = table.agents_for_calls(calls[mask])
+    agents[searched] = erlang_c_agents(
+        calls[searched], handle[searched][:, None] * 60.0, interval, *targets)
+    return agents
 
 
 def _agent_hours_table(q: dict[str, Any], daily_calls: np.ndarray,
@@ -164,9 +215,7 @@ def queue_agent_hours(volume: np.ndarray, aht_minutes: Any, queue: QueueShape) -
         keys = np.hstack([daily, aht, *(np.broadcast_to(np.asarray(q[k], dtype=float)
                                                         .reshape(-1, 1), (daily.shape[0], 1))
                                         for k in per_trial)])
-        if not _may_repeat(keys):  # a Monte Carlo: every trial differs, nothing to share
-            return _per_day(q, daily, aht) * days / q["schedule_efficiency"]
-        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        first, inverse = _distinct_rows(keys)
         if first.size < daily.shape[0]:
             sub = dict(q)
             for k in per_trial:
@@ -176,13 +225,20 @@ def queue_agent_hours(volume: np.ndarray, aht_minutes: Any, queue: QueueShape) -
     return _per_day(q, daily, aht) * days / q["schedule_efficiency"]
 
 
-def _may_repeat(keys: np.ndarray) -> bool:
-    """Whether some rows of ``keys`` may be equal: ``False`` only when a weighted row sum
-    (a fingerprint, the same for equal rows) differs between every two rows. A cheap test
-    before the row-wise ``np.unique``, which sorts whole rows."""
+def _distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct row of ``keys`` and, for every row, which of those it
+    equals (``np.unique(keys, axis=0)``'s ``return_index`` and ``return_inverse``, in order of
+    a fingerprint). Rows are grouped by a weighted row sum (equal rows share it), and the
+    grouping is checked against the rows themselves; only when two different rows share a
+    fingerprint does the row-wise sort run."""
     weights = 1.0 + np.arange(keys.shape[1]) / keys.shape[1] * np.pi
     fingerprint = ((keys + 0.0) * weights).sum(axis=1)  # + 0.0: -0.0 and 0.0 alike
-    return np.unique(fingerprint).size < keys.shape[0]
+    _, first, inverse = np.unique(fingerprint, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if first.size == keys.shape[0] or np.array_equal(keys[first][inverse], keys):
+        return first, inverse
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
 
 
 def interval_staffing(daily_calls: float, aht_minutes: float, queue: QueueShape
@@ -219,6 +275,11 @@ def _per_day(q: dict[str, Any], daily: np.ndarray, aht: np.ndarray) -> np.ndarra
     """Agent-hours per open day: exact sizing, or the interpolated table for big batches."""
     big = daily.size * q["weights"].size > EXACT_LIMIT
     varying = [k for k in _TARGETS if q[k] is not None and np.size(q[k]) > 1]
+    if (big and not varying and q["patience_seconds"] is None
+            and np.unique(aht).size <= _TABLE_MAX_HANDLE_TIMES):
+        # a batch of what-ifs under one set of targets (a breakeven, a grid): few handle
+        # times, each sized exactly from its staffing table
+        return _agent_hours_exact(q, daily, aht)
     if big and not varying:
         return _agent_hours_table(q, daily, aht)
     if big and varying == ["patience_seconds"]:
