@@ -182,11 +182,10 @@ def simulate(scenario: Scenario, trials: int = 10_000, seed: int | None = None,
     for name in names:
         cols = {key.split("\0")[1]: np.concatenate(v) for key, v in collected.items()
                 if key.split("\0")[0] == name}
-        frame = pd.DataFrame({"trial": np.arange(trials), "offer": name, **cols})
         for col in ("payback_month", "discounted_payback_month"):
-            frame[col] = pd.array(np.where(frame[col] >= 0, frame[col], -1), dtype="Int64")
-            frame.loc[frame[col] < 0, col] = pd.NA
-        frames.append(frame)
+            months = np.asarray(cols[col]).astype(np.int64)  # -1: never pays back
+            cols[col] = pd.arrays.IntegerArray(np.maximum(months, 0), months < 0)
+        frames.append(pd.DataFrame({"trial": np.arange(trials), "offer": name, **cols}))
     table = pd.concat(frames, ignore_index=True)
     _require_finite_npv(table, pd.DataFrame(samples), scenario)
     summary = summarise(table, names)

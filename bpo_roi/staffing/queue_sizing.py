@@ -95,7 +95,7 @@ class QueueShape:
 
 
 def _agent_hours_exact(q: dict[str, Any], daily_calls: np.ndarray,
-                       aht_minutes: np.ndarray) -> np.ndarray:
+                       aht_minutes: np.ndarray, tables: bool = True) -> np.ndarray:
     calls = daily_calls[..., None] * q["weights"]
     aht = np.broadcast_to(aht_minutes, daily_calls.shape)[..., None] * 60.0
     names = ["service_level", "answer_seconds", "max_occupancy"]
@@ -109,7 +109,7 @@ def _agent_hours_exact(q: dict[str, Any], daily_calls: np.ndarray,
         patience, max_abandon = abandonment
         agents = erlang_a_agents(calls, aht, q["interval_seconds"], sl, answer, patience,
                                  max_abandon, occupancy)
-    elif all(np.ndim(p) == 0 for p in params):
+    elif tables and all(np.ndim(p) == 0 for p in params):
         agents = _erlang_c_by_handle_time(calls, aht_minutes, daily_calls.shape, q, *params)
     else:
         agents = erlang_c_agents(calls, aht, q["interval_seconds"], sl, answer, occupancy)
@@ -166,12 +166,15 @@ def _agent_hours_table(q: dict[str, Any], daily_calls: np.ndarray,
     aht = np.broadcast_to(aht_minutes, daily_calls.shape)
     a_lo, a_hi = float(aht.min()), float(aht.max())
     a_grid = np.array([a_lo]) if a_hi - a_lo < 1e-12 else np.linspace(a_lo, a_hi, _GRID_AHT)
+    # searched, not from staffing tables: a dozen handle times drawn for this run only
     table = _agent_hours_exact(q, d_grid[None, :].repeat(a_grid.size, 0),
-                               a_grid[:, None].repeat(d_grid.size, 1))
+                               a_grid[:, None].repeat(d_grid.size, 1), tables=False)
     # interpolate along volume (log-spaced grid: interpolate on log volume)
     x = np.log(np.maximum(daily_calls, d_grid[0]))
     xg = np.log(d_grid)
-    j = np.clip(np.searchsorted(xg, x) - 1, 0, xg.size - 2)
+    # the grid is even in log volume: each value's cell by arithmetic, not a binary search
+    step = (xg[-1] - xg[0]) / (xg.size - 1)
+    j = np.clip(((x - xg[0]) / step).astype(np.int64), 0, xg.size - 2)
     j1 = j + 1
     # gathers with np.take (flat indices for the table): the same values as fancy indexing,
     # faster over a (trials × months) batch
@@ -212,10 +215,9 @@ def queue_agent_hours(volume: np.ndarray, aht_minutes: Any, queue: QueueShape) -
     daily = np.broadcast_to(daily, aht.shape)
     if daily.ndim == 2 and daily.shape[0] > 1:
         per_trial = [k for k in _TARGETS if q[k] is not None and np.size(q[k]) > 1]
-        keys = np.hstack([daily, aht, *(np.broadcast_to(np.asarray(q[k], dtype=float)
-                                                        .reshape(-1, 1), (daily.shape[0], 1))
-                                        for k in per_trial)])
-        first, inverse = _distinct_rows(keys)
+        first, inverse = _distinct_rows([daily, aht, *(
+            np.broadcast_to(np.asarray(q[k], dtype=float).reshape(-1, 1), (daily.shape[0], 1))
+            for k in per_trial)])
         if first.size < daily.shape[0]:
             sub = dict(q)
             for k in per_trial:
@@ -225,17 +227,25 @@ def queue_agent_hours(volume: np.ndarray, aht_minutes: Any, queue: QueueShape) -
     return _per_day(q, daily, aht) * days / q["schedule_efficiency"]
 
 
-def _distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The first row of each distinct row of ``keys`` and, for every row, which of those it
-    equals (``np.unique(keys, axis=0)``'s ``return_index`` and ``return_inverse``, in order of
-    a fingerprint). Rows are grouped by a weighted row sum (equal rows share it), and the
-    grouping is checked against the rows themselves; only when two different rows share a
-    fingerprint does the row-wise sort run."""
-    weights = 1.0 + np.arange(keys.shape[1]) / keys.shape[1] * np.pi
-    fingerprint = ((keys + 0.0) * weights).sum(axis=1)  # + 0.0: -0.0 and 0.0 alike
+def _distinct_rows(blocks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct row of the ``blocks`` side by side, and for every row
+    which of those it equals (``np.unique(keys, axis=0)``'s ``return_index`` and
+    ``return_inverse``, in order of a fingerprint). Rows are grouped by a weighted row sum
+    (equal rows share it); only when some rows share one are the rows themselves compared, and
+    only when two different rows share one does the row-wise sort run."""
+    width = sum(b.shape[1] for b in blocks)
+    weights = 1.0 + np.arange(width) / width * np.pi
+    fingerprint = np.zeros(blocks[0].shape[0])
+    at = 0
+    for block in blocks:
+        fingerprint += ((block + 0.0) * weights[at:at + block.shape[1]]).sum(axis=1)  # -0.0 is 0.0
+        at += block.shape[1]
     _, first, inverse = np.unique(fingerprint, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
-    if first.size == keys.shape[0] or np.array_equal(keys[first][inverse], keys):
+    if first.size == fingerprint.size:
+        return first, inverse
+    keys = np.hstack(blocks)
+    if np.array_equal(keys[first][inverse], keys):
         return first, inverse
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     return first, inverse.reshape(-1)
