@@ -188,3 +188,24 @@ def test_flows_that_are_rounding_noise_add_no_rate_of_minus_100_percent():
     assert irr_all([-1.0, 0.0, 1.35e-28]) == []
     assert irr_all([-1.0, 0.0, 2.2e-309]) == []  # subnormal: no companion matrix overflow
     assert irr_all([-1.0, 0.0, 1.21]) == pytest.approx([0.1])
+
+
+def test_the_metrics_table_is_the_one_the_public_constructor_builds():
+    import pandas as pd
+
+    from bpo_roi.analysis.business_case import METRIC_KEYS
+
+    ev = bpo_roi.evaluate(bpo_roi.load_scenario("assumptions/claims_back_office.yaml"))
+    notes = ev.metrics.irr_note.tolist()
+    assert any(isinstance(n, str) for n in notes)  # text and missing notes side by side
+    columns = {}
+    for key in METRIC_KEYS:
+        values = ev.metrics[key].tolist()
+        if key in ("pricing_model", "irr_note"):
+            columns[key] = [None if v is None or v != v else v for v in values]  # inferred
+        elif str(ev.metrics[key].dtype) == "Int64":
+            columns[key] = pd.array([None if v is pd.NA else v for v in values], dtype="Int64")
+        else:
+            columns[key] = np.array(values, dtype=float)
+    public = pd.DataFrame(columns, index=pd.Index(list(ev.metrics.index), name="offer"))
+    pd.testing.assert_frame_equal(ev.metrics, public)

@@ -29,6 +29,7 @@ __all__ = ["Breakeven", "breakeven", "breakeven_value", "breakeven_values", "sea
 _GRID = 33  # first, coarse grid over the whole range
 _LADDER = 10.0 ** -np.arange(1, 5)  # rungs either side of the secant point, × bracket width
 _SPACED = 3  # evenly spaced points per refinement round inside the bracket
+_SPACED_AT = np.arange(1, _SPACED + 1) / (_SPACED + 1)
 _STEP_POINTS = 11  # evenly spaced points per round once a bracket holds a step
 _ROUNDS = 8
 _XTOL = 1e-6  # relative width at which a bracket is narrow enough
@@ -220,7 +221,7 @@ def _candidates(a: float, b: float, fa: float, fb: float, *, jump: bool = False
     guess = a + (b - a) * fa / (fa - fb)
     hair = _XTOL * 0.25 * max(abs(guess), 1e-12)
     ladder = (b - a) * _LADDER
-    spaced = np.linspace(a, b, _SPACED + 2)[1:-1]
+    spaced = a + (b - a) * _SPACED_AT
     return np.concatenate([[guess - hair, guess, guess + hair], guess - ladder, guess + ladder,
                            spaced]).clip(a, b)
 

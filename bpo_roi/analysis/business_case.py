@@ -335,12 +335,44 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
     for key in METRIC_KEYS:
         if key not in ("pricing_model", "irr_note", *_WHOLE_MONTHS):
             columns[key] = np.array([np.nan if v is None else v for v in columns[key]], float)
-    table = pd.DataFrame({key: columns[key] for key in METRIC_KEYS},
-                         index=pd.Index(names, name="offer"))
+    table = _metrics_frame([columns[key] for key in METRIC_KEYS], names)
     return Evaluation(scenario=scenario, metrics=table, flows=flows)
 
 
 _VOLUME = "workload.monthly_volume"
+_METRIC_COLUMNS = pd.Index(METRIC_KEYS)
+
+
+_TEXT = pd.Series(["text"]).dtype  # what pandas infers for a column of text
+
+
+def _text_array(values: list[Any]) -> Any:
+    """A text column as the public constructor infers it: the text dtype when any value is
+    text, objects (``None``) otherwise."""
+    if any(isinstance(v, str) for v in values):
+        return pd.array(values, dtype=_TEXT)
+    return np.array(values, dtype=object)
+
+
+def _metrics_frame(columns: list[Any], offers: list[str]) -> pd.DataFrame:
+    """The metrics table: one column per :data:`METRIC_KEYS`, one row per offer.
+
+    Built with pandas' own column-array constructor (``DataFrame._from_arrays``, what
+    ``DataFrame(dict)`` calls after checking its input, which is built right here), about
+    three times faster, which a sweep of thousands of evaluations notices; the public
+    constructor where that one is not available. ``tests/test_fast_paths.py`` checks that both
+    give the same table.
+    """
+    index = pd.Index(offers, name="offer")
+    build = getattr(pd.DataFrame, "_from_arrays", None)
+    if build is not None:
+        arrays = [c if isinstance(c, np.ndarray | pd.api.extensions.ExtensionArray)
+                  else _text_array(c) for c in columns]
+        try:
+            return build(arrays, columns=_METRIC_COLUMNS, index=index, verify_integrity=False)
+        except (TypeError, ValueError):  # a pandas whose private constructor differs
+            pass
+    return pd.DataFrame(dict(zip(METRIC_KEYS, columns, strict=True)), index=index)
 _WHOLE_MONTHS = ("payback_month", "discounted_payback_month", "termination_breakeven_month")
 
 

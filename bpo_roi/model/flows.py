@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bpo_roi.model import contract, hidden_costs, in_house, metrics, pricing, scope, workload
+from bpo_roi.model.in_house import add_up
 from bpo_roi.model.timeline import (
     annual_step_index,
     compound_index,
@@ -75,7 +76,7 @@ class _Inputs:
         self.trials = sizes.pop() if sizes else 1
         self._columns = {p: np.asarray(v, dtype=float).reshape(-1, 1)
                          for p, v in self.samples.items()}
-        self._points = scenario.point_values()
+        self._points = self.memo = scenario.point_values()
         self.read: set[str] = set()  # every path the model asked for (see Flows.inputs_read)
 
     def __call__(self, path: str) -> Any:
@@ -99,7 +100,8 @@ class _Inputs:
 
 @dataclass
 class OfferFlows:
-    """Outsourced cost of one offer by component, ``(trials, H + 1)`` each."""
+    """Outsourced cost of one offer by component: ``(trials, H + 1)`` each, or a ``(1, H + 1)``
+    row for a component that is the same in every trial (it broadcasts)."""
 
     name: str
     pricing_model: str
@@ -115,7 +117,7 @@ class OfferFlows:
     @cached_property
     def total(self) -> np.ndarray:
         """Sum of the components."""
-        return sum(self.components[c] for c in OUTSOURCED_COMPONENTS)
+        return add_up([self.components[c] for c in OUTSOURCED_COMPONENTS])
 
 
 @dataclass
@@ -337,29 +339,83 @@ def _one_time(inp: _Inputs, offer: Any, o: str, keys: Sequence[str], horizon: in
     return sum(scheduled, scope.scheduled_amount(at_start, (0,), horizon))
 
 
+@dataclass(frozen=True)
+class _OfferTerms:
+    """What an offer's cost takes from its own terms alone, whatever the workload: its waves,
+    price steps, exchange rate, ramp and the one-time amounts. Computed once per scenario and
+    kept (a scenario never changes) while no sampled input belongs to the offer."""
+
+    waves: list[tuple[int, float]]
+    masks: list[np.ndarray]
+    share: np.ndarray
+    steps: np.ndarray
+    fx: np.ndarray
+    index: np.ndarray
+    progress: list[np.ndarray]
+    slowdown: np.ndarray
+    search_contracting: np.ndarray
+    transition: np.ndarray
+    exit: np.ndarray
+    reads: frozenset[str]
+    """The assumptions read to make them (they count as read by every run that uses them)."""
+
+
+def _offer_terms(inp: _Inputs, s: Scenario, k: int) -> _OfferTerms:
+    o = f"offers.{k}"
+    kept = not any(path.startswith(o + ".") for path in inp.samples)
+    memo = inp.memo
+    key = f"\0terms {k}"
+    if kept and key in memo:
+        terms: _OfferTerms = memo[key]
+        inp.read |= terms.reads
+        return terms
+    offer = s.offers[k]
+    horizon = s.scenario.horizon_months
+    outer, inp.read = inp.read, set()
+    waves = _waves(offer)
+    masks = scope.wave_masks(waves, horizon)
+    share = scope.vendor_share(waves, horizon)
+    steps = _price_steps(inp, offer, o, horizon)
+    fx = _fx_paid(inp, offer, o, horizon)
+    start = inp(f"{o}.ramp.start_fraction")
+    productivity = [pricing.productivity_ramp(start, offer.ramp.months, horizon, g)
+                    for g, _ in waves]
+    # how much slower than steady the vendor's live volume is handled (1 after every ramp)
+    slow = sum(w_share * mask / prod for (_, w_share), mask, prod
+               in zip(waves, masks, productivity, strict=True))
+    terms = _OfferTerms(
+        waves=waves, masks=masks, share=share, steps=steps, fx=fx, index=steps * fx,
+        progress=[pricing.ramp_progress(offer.ramp.months, horizon, g) for g, _ in waves],
+        slowdown=np.where(share > 0, slow / np.where(share > 0, share, 1.0), 1.0),
+        search_contracting=_one_time(inp, offer, o, ("vendor_selection", "contracting_legal"),
+                                     horizon),
+        transition=_one_time(inp, offer, o, ("knowledge_transfer", "travel", "it_integration"),
+                             horizon),
+        # stated in today's money, it moves with the vendor's prices to the end of the term
+        exit=hidden_costs.exit_cost(inp(f"{o}.exit_cost") * steps[:, -1:], horizon),
+        reads=frozenset(inp.read))
+    inp.read = outer | inp.read
+    if kept:
+        for value in (terms.share, terms.steps, terms.fx, terms.index, terms.slowdown,
+                      terms.search_contracting, terms.transition, terms.exit, *terms.masks,
+                      *terms.progress):
+            value.flags.writeable = False  # shared by every later run of this scenario
+        memo[key] = terms
+    return terms
+
+
 def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
     offer = s.offers[k]
     o = f"offers.{k}"
     horizon = s.scenario.horizon_months
     p = offer.pricing
     volume, aht = sh.volume, sh.aht
-    waves = _waves(offer)
-    masks = scope.wave_masks(waves, horizon)
-    share = scope.vendor_share(waves, horizon)
+    terms = _offer_terms(inp, s, k)
+    waves, share, steps, fx, index = terms.waves, terms.share, terms.steps, terms.fx, terms.index
+    progress, slowdown = terms.progress, terms.slowdown
     vendor_volume = volume * share
-    contract_live = masks[0]  # the vendor bills (and its minimums apply) from the first go-live
-    steps = _price_steps(inp, offer, o, horizon)
-    fx = _fx_paid(inp, offer, o, horizon)
-    index = steps * fx
-    start = inp(f"{o}.ramp.start_fraction")
-    productivity = [pricing.productivity_ramp(start, offer.ramp.months, horizon, g)
-                    for g, _ in waves]
-    progress = [pricing.ramp_progress(offer.ramp.months, horizon, g) for g, _ in waves]
+    contract_live = terms.masks[0]  # the vendor bills (and its minimums apply) from go-live
     factor = inp(f"{o}.handle_time_factor")
-    # how much slower than steady the vendor's live volume is handled (1 after every ramp)
-    slow = sum(w_share * mask / prod for (_, w_share), mask, prod
-               in zip(waves, masks, productivity, strict=True))
-    slowdown = np.where(share > 0, slow / np.where(share > 0, share, 1.0), 1.0)
     if p.model == "per_transaction":
         fee, billed = pricing.per_transaction_fee(
             vendor_volume,
@@ -451,27 +507,18 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
         "retained_in_house": _retained_in_house(inp, s, sh, share),
         "parallel_run": scope.parallel_run_by_wave(sh.cost_in.total, waves, parallel),
         "stranded": sh.stranded,
-        "search_contracting": _one_time(inp, offer, o, ("vendor_selection",
-                                                        "contracting_legal"), horizon),
-        "transition": _one_time(inp, offer, o, ("knowledge_transfer", "travel",
-                                                "it_integration"), horizon),
+        "search_contracting": terms.search_contracting,
+        "transition": terms.transition,
         "severance_retention": scope.severance_by_wave(
             sh.cost_in.agents + sh.cost_in.supervisors, waves, parallel,
             redeployed_share=inp(f"{o}.transition.redeployed_share"),
             severance_per_fte=inp(f"{o}.transition.severance_per_fte"),
             retention_bonus_per_fte=inp(f"{o}.transition.retention_bonus_per_fte")),
-        # stated in today's money, it moves with the vendor's prices to the end of the term
-        "exit": hidden_costs.exit_cost(inp(f"{o}.exit_cost") * steps[:, -1:], horizon),
+        "exit": terms.exit,
     }
-    # every component is a (1, H + 1) row or a (trials, H + 1) block
-    shape = (max(np.shape(v)[0] for v in components.values()), horizon + 1)
-
-    def full(v: np.ndarray) -> np.ndarray:
-        return v if np.shape(v) == shape else np.broadcast_to(v, shape)
-
-    return OfferFlows(offer.name, p.model,
-                      {c: full(components[c]) for c in OUTSOURCED_COMPONENTS}, full(billed),
-                      full(fx), full(vendor_volume), full(steps))
+    # each a (1, H + 1) row where no trial differs, else a (trials, H + 1) block
+    return OfferFlows(offer.name, p.model, {c: components[c] for c in OUTSOURCED_COMPONENTS},
+                      billed, fx, vendor_volume, steps)
 
 
 def _retained_in_house(inp: _Inputs, s: Scenario, sh: _Shared, share: np.ndarray

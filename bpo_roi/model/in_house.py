@@ -33,7 +33,8 @@ import numpy as np
 
 from bpo_roi.model.timeline import ArrayLike, annual_step_index, operating_months
 
-__all__ = ["IN_HOUSE_COMPONENTS", "InHouseCost", "agents_from_work_hours", "in_house_cost",
+__all__ = ["IN_HOUSE_COMPONENTS", "InHouseCost", "add_up", "agents_from_work_hours",
+           "in_house_cost",
            "loaded_cost_per_productive_hour"]
 
 IN_HOUSE_COMPONENTS = ("salaries", "benefits", "supervision", "overhead", "attrition", "fixed",
@@ -49,7 +50,22 @@ class InHouseCost(dict[str, np.ndarray]):
     @cached_property
     def total(self) -> np.ndarray:
         """Sum of the components."""
-        return sum(self[name] for name in IN_HOUSE_COMPONENTS)
+        return add_up([self[name] for name in IN_HOUSE_COMPONENTS])
+
+
+def add_up(parts: list[np.ndarray]) -> np.ndarray:
+    """``0 + parts[0] + parts[1] + ...`` in that order (the figures of Python's ``sum``), into
+    one array instead of a new array per addition. Each part is a ``(1, n)`` row or a
+    ``(trials, n)`` block.
+
+    >>> add_up([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0], [5.0, 6.0]])]).tolist()
+    [[4.0, 6.0], [6.0, 8.0]]
+    """
+    # every part is a (1, H + 1) row or a (trials, H + 1) block
+    total = np.zeros((max(np.shape(p)[0] for p in parts), np.shape(parts[0])[-1]))
+    for part in parts:
+        total += part
+    return total
 
 
 def productive_hours_per_fte(

@@ -113,11 +113,16 @@ def irr_all(values: Sequence[float] | np.ndarray) -> list[float]:
     largest = float(np.max(np.abs(flows), initial=0.0))
     # flows below 1e-15 of the largest are rounding noise: they would only add roots at rates
     # of −100 % (and overflow the companion matrix)
-    flows = np.trim_zeros(np.where(np.abs(flows) > 1e-15 * largest, flows, 0.0), "b")
-    changes = sign_changes(flows)
-    if flows.size < 2 or changes == 0:
+    kept = np.flatnonzero(np.abs(flows) > 1e-15 * largest)
+    if kept.size < 2:
         return []
-    lead = int(np.flatnonzero(flows)[0])  # a zero first flow only shifts every x by a factor
+    flows = flows[:kept[-1] + 1]
+    if kept.size < flows.size:
+        flows = np.where(np.abs(flows) > 1e-15 * largest, flows, 0.0)
+    changes = sign_changes(flows)
+    if changes == 0:
+        return []
+    lead = int(kept[0])  # a zero first flow only shifts every x by a factor
     coefficients = flows[lead:] / largest  # the roots do not depend on the scale
     powers = np.arange(coefficients.size, dtype=float)
     found = _irr_scan(coefficients, powers)
@@ -181,21 +186,21 @@ def _polish(coefficients: np.ndarray, powers: np.ndarray, x: float,
     ``f`` overflows there, or (``converged_only``) 50 steps do not settle it."""
     slopes = coefficients[1:] * powers[1:]
     lower = powers[:-1]
-    for _ in range(50):
-        with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(50):
             f = float(coefficients @ x ** powers)
             df = float(slopes @ x ** lower)
-        if not (math.isfinite(f) and math.isfinite(df)):
-            return None  # beyond float range: no rate a finance reader could use
-        if df == 0:
-            break
-        step = f / df
-        x -= step
-        if abs(step) < 1e-15 * max(abs(x), 1.0):
-            break
-    else:
-        if converged_only:
-            return None
+            if not (math.isfinite(f) and math.isfinite(df)):
+                return None  # beyond float range: no rate a finance reader could use
+            if df == 0:
+                break
+            step = f / df
+            x -= step
+            if abs(step) < 1e-15 * max(abs(x), 1.0):
+                break
+        else:
+            if converged_only:
+                return None
     return x if x > 0 else None
 
 

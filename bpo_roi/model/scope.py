@@ -69,9 +69,19 @@ def parallel_run_by_wave(in_house_total: np.ndarray, waves: Waves,
     >>> parallel_run_by_wave(np.array([[0.0, 10.0, 10.0, 10.0]]), [(1, 0.5), (2, 0.5)], 1)
     array([[0., 5., 5., 0.]])
     """
-    t = month_row(in_house_total.shape[-1] - 1)
+    return in_house_total * _parallel_share(tuple(waves), parallel_run_months,
+                                            in_house_total.shape[-1] - 1)
+
+
+@functools.lru_cache(maxsize=256)
+def _parallel_share(waves: tuple[tuple[int, float], ...], parallel_run_months: int,
+                    horizon_months: int) -> np.ndarray:
+    """``Σ_w s_w × [g_w ≤ t < g_w + N]``, ``(1, H + 1)``, read-only."""
+    t = month_row(horizon_months)
     share = sum(s * ((t >= g) & (t < g + parallel_run_months)) for g, s in waves)
-    return in_house_total * share
+    share = np.asarray(share, dtype=float)
+    share.flags.writeable = False
+    return share
 
 
 def severance_month(go_live_month: int, parallel_run_months: int) -> int:

@@ -1039,6 +1039,13 @@ class Scenario(_Section):
         """Allowed range of the numeric field at ``path``: keys ``ge``, ``le``, ``gt``, ``lt``
         (``None`` where open), ``allowed`` (the rule in words) and ``percent`` (the field is a
         rate or fraction, shown as a percentage)."""
+        memo = self.point_values()  # a scenario never changes: its bounds neither
+        known = memo.get("\0bounds " + path)
+        if known is None:
+            known = memo["\0bounds " + path] = self._field_bounds(path)
+        return dict(known)
+
+    def _field_bounds(self, path: str) -> dict[str, Any]:
         parts = _split(path, "Scenario.field_bounds")
         if parts[-1].isdigit():  # an item of a list field (seasonality.3): the list's bounds
             parts = parts[:-1]
