@@ -163,12 +163,16 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
                        for i in changes]
         brackets[j] = min(candidates)[1:]
     jump = dict.fromkeys(brackets, False)  # the bracket holds a jump, not a sloped stretch
-    for _ in range(_ROUNDS):
+    # without a queue NPV is mostly linear in a driver between kinks: try the secant point
+    # and its two hairs alone first (cheap); a queue makes it a staircase of whole agents
+    hairs_first = scenario.workload.queue is None
+    for round_ in range(_ROUNDS):
         open_ = [j for j, (a, b, _, _) in brackets.items()
                  if abs(b - a) > _XTOL * max(abs(a), abs(b), 1e-12)]
         if not open_:
             break
-        parts = [_candidates(*brackets[j], jump=jump[j]) for j in open_]
+        parts = [_candidates(*brackets[j], jump=jump[j],
+                             hairs_only=hairs_first and round_ == 0) for j in open_]
         if scenario.workload.queue is not None and len(open_) > 1:
             # each offer only at its own candidates: sizing a vendor queue costs as much as
             # the in-house one, so one run per offer sizes (1 + 1) × per instead of
@@ -194,7 +198,8 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
             i = int(np.nonzero(np.sign(f[:-1]) * np.sign(f[1:]) < 0)[0][0])
             # the ladder did no better than even spacing would have: NPV steps across zero
             # here (whole seats, agents or tiers), so space the points evenly from now on
-            jump[j] = jump[j] or (xs[i + 1] - xs[i]) * (2 * _STEP_POINTS + 2) > (b - a)
+            jump[j] = jump[j] or ((round_ > 0 or not hairs_first) and (
+                (xs[i + 1] - xs[i]) * (2 * _STEP_POINTS + 2) > (b - a)))
             brackets[j] = (float(xs[i]), float(xs[i + 1]), float(f[i]), float(f[i + 1]))
     for j, (a, b, fa, fb) in brackets.items():
         root = a if a == b else a + (b - a) * fa / (fa - fb)
@@ -202,8 +207,8 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
     return [results[j] for j in range(len(names))]
 
 
-def _candidates(a: float, b: float, fa: float, fb: float, *, jump: bool = False
-                ) -> np.ndarray:
+def _candidates(a: float, b: float, fa: float, fb: float, *, jump: bool = False,
+                hairs_only: bool = False) -> np.ndarray:
     """Next points to try inside the bracket ``[a, b]``.
 
     The false-position (secant) point, two points a hair either side of it, and a ladder of
@@ -214,12 +219,15 @@ def _candidates(a: float, b: float, fa: float, fb: float, *, jump: bool = False
     brackets it, shrinking the bracket by orders of magnitude a round. A few evenly spaced
     points guard against a secant point that a kink has thrown far off. Once the bracket holds
     a single step across zero (``jump``), the secant says nothing and every point is spaced
-    evenly.
+    evenly. ``hairs_only``: the secant point and its hairs alone (a first try where NPV is
+    most likely linear).
     """
     if jump:
         return np.linspace(a, b, _STEP_POINTS + 2)[1:-1]
     guess = a + (b - a) * fa / (fa - fb)
     hair = _XTOL * 0.25 * max(abs(guess), 1e-12)
+    if hairs_only:
+        return np.array([guess - hair, guess, guess + hair]).clip(a, b)
     ladder = (b - a) * _LADDER
     spaced = a + (b - a) * _SPACED_AT
     return np.concatenate([[guess - hair, guess, guess + hair], guess - ladder, guess + ladder,

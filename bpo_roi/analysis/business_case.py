@@ -11,6 +11,7 @@ offer saves money.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -354,6 +355,12 @@ def _text_array(values: list[Any]) -> Any:
     return np.array(values, dtype=object)
 
 
+@functools.lru_cache(maxsize=256)
+def _offer_index(offers: tuple[str, ...]) -> pd.Index:
+    """The index of offer names (its values never change; copies share them)."""
+    return pd.Index(list(offers), name="offer")
+
+
 def _metrics_frame(columns: list[Any], offers: list[str]) -> pd.DataFrame:
     """The metrics table: one column per :data:`METRIC_KEYS`, one row per offer.
 
@@ -363,7 +370,7 @@ def _metrics_frame(columns: list[Any], offers: list[str]) -> pd.DataFrame:
     constructor where that one is not available. ``tests/test_fast_paths.py`` checks that both
     give the same table.
     """
-    index = pd.Index(offers, name="offer")
+    index = _offer_index(tuple(offers)).copy()  # its own name and metadata: a reader may set them
     build = getattr(pd.DataFrame, "_from_arrays", None)
     if build is not None:
         arrays = [c if isinstance(c, np.ndarray | pd.api.extensions.ExtensionArray)

@@ -61,10 +61,12 @@ def add_up(parts: list[np.ndarray]) -> np.ndarray:
     >>> add_up([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0], [5.0, 6.0]])]).tolist()
     [[4.0, 6.0], [6.0, 8.0]]
     """
-    # every part is a (1, H + 1) row or a (trials, H + 1) block
-    total = np.zeros((max(np.shape(p)[0] for p in parts), np.shape(parts[0])[-1]))
-    for part in parts:
-        total += part
+    total = parts[0] + 0.0  # = 0 + parts[0], bit for bit (-0.0 becomes 0.0 either way)
+    for part in parts[1:]:
+        if part.shape[0] > total.shape[0]:  # a block of trials after rows: widen once
+            total = total + part
+        else:
+            total += part
     return total
 
 
