@@ -219,11 +219,25 @@ def test_queue_sizing_matches_erlang_c_by_hand():
 
 
 def test_staffing_table_for_many_trials_is_close_to_exact():
+    # volume and handle time drawn per trial: past EXACT_LIMIT intervals the agent-hours come
+    # from a table over daily calls × handle time, interpolated
+    rng = np.random.default_rng(2)
+    volumes, handle = rng.uniform(100_000, 140_000, 400), rng.uniform(6.0, 7.5, 400)
+    flows_table = cash_flows(CC, {"workload.monthly_volume": volumes,
+                                  "workload.handle_time_minutes": handle})
+    exact = [cash_flows(CC.with_overrides({"workload.monthly_volume": v,
+                                           "workload.handle_time_minutes": h})).in_house.total[0]
+             for v, h in zip(volumes[:5], handle[:5], strict=True)]
+    np.testing.assert_allclose(flows_table.in_house.total[:5], np.vstack(exact), rtol=0.02)
+
+
+def test_a_batch_of_volumes_under_one_handle_time_is_sized_exactly():
+    # only the volume varies: few handle times, each interval looked up in its staffing table
     volumes = np.random.default_rng(2).uniform(100_000, 140_000, 400)
-    flows_table = cash_flows(CC, {"workload.monthly_volume": volumes})  # > EXACT_LIMIT
+    flows = cash_flows(CC, {"workload.monthly_volume": volumes})  # > EXACT_LIMIT intervals
     exact = [cash_flows(CC.with_overrides({"workload.monthly_volume": v})).in_house.total[0]
              for v in volumes[:5]]
-    np.testing.assert_allclose(flows_table.in_house.total[:5], np.vstack(exact), rtol=0.01)
+    np.testing.assert_allclose(flows.in_house.total[:5], np.vstack(exact), rtol=1e-12)
 
 
 @pytest.mark.parametrize("queue, message", [

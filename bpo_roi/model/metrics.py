@@ -293,10 +293,12 @@ def payback_month(savings: np.ndarray) -> np.ndarray:
     """
     cumulative = np.cumsum(savings, axis=-1)
     tolerance = 1e-9 * np.max(np.abs(savings), axis=-1, keepdims=True)
-    reached = cumulative >= -tolerance
-    stays = np.logical_and.accumulate(reached[..., ::-1], axis=-1)[..., ::-1]
-    first = np.argmax(stays, axis=-1)
-    return np.where(np.any(stays, axis=-1), first, -1)
+    behind = cumulative < -tolerance
+    # the month after the last one still behind (0 when none is); never when that is the last
+    periods = behind.shape[-1]
+    last_behind = periods - 1 - np.argmax(behind[..., ::-1], axis=-1)
+    first = np.where(np.any(behind, axis=-1), last_behind + 1, 0)
+    return np.where(first < periods, first, -1)
 
 
 def tei_summary(costs: Sequence[float] | np.ndarray, benefits: Sequence[float] | np.ndarray,

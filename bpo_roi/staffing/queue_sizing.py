@@ -47,7 +47,7 @@ TABLE_MIN_INTERVALS = 512
 _TABLE_MAX_HANDLE_TIMES = 64  # beyond this many handle times, tables would not be reused
 _TARGETS = ("service_level", "answer_seconds", "max_occupancy", "patience_seconds",
             "max_abandon_rate")
-_GRID_VOLUME = 160
+_GRID_VOLUME = 96
 _GRID_AHT = 12
 _GRID_PATIENCE = 9
 
@@ -169,35 +169,46 @@ def _agent_hours_table(q: dict[str, Any], daily_calls: np.ndarray,
     # searched, not from staffing tables: a dozen handle times drawn for this run only
     table = _agent_hours_exact(q, d_grid[None, :].repeat(a_grid.size, 0),
                                a_grid[:, None].repeat(d_grid.size, 1), tables=False)
-    # interpolate along volume (log-spaced grid: interpolate on log volume)
-    x = np.log(np.maximum(daily_calls, d_grid[0]))
-    xg = np.log(d_grid)
-    # the grid is even in log volume: each value's cell by arithmetic, not a binary search
-    step = (xg[-1] - xg[0]) / (xg.size - 1)
-    j = np.clip(((x - xg[0]) / step).astype(np.int64), 0, xg.size - 2)
-    j1 = j + 1
-    # gathers with np.take (flat indices for the table): the same values as fancy indexing,
-    # faster over a (trials × months) batch
-    x_lo = xg.take(j)
-    fx = np.clip((x - x_lo) / (xg.take(j1) - x_lo), 0.0, 1.0)
-    gx = 1 - fx
+    # both grids are even (in log volume, in handle time): each value's cell and its place in
+    # the cell by arithmetic, no search; in place where the arrays are big
+    x_lo = float(np.log(d_grid[0]))
+    x_step = (float(np.log(d_grid[-1])) - x_lo) / (d_grid.size - 1)
+    fx = np.log(np.maximum(daily_calls, d_grid[0]))
+    fx -= x_lo
+    fx /= x_step
+    j = fx.astype(np.int64)
+    np.clip(j, 0, d_grid.size - 2, out=j)
+    fx -= j
+    np.clip(fx, 0.0, 1.0, out=fx)
     if a_grid.size == 1:
-        rows = table[0]
-        out = rows.take(j) * gx + rows.take(j1) * fx
+        # value at the cell's start plus the slope across it
+        start = table[0, :-1]
+        out = start.take(j) + fx * (table[0, 1:] - start).take(j)
     else:
         # a handle time that is the same in every month of a trial (a view repeating one
         # column) is located in the grid once per trial; broadcasting gives the same figures
         if aht.ndim == 2 and aht.shape[1] > 1 and aht.strides[1] == 0:
             aht = aht[:, :1]
-        i = np.clip(np.searchsorted(a_grid, aht) - 1, 0, a_grid.size - 2)
-        fa = np.clip((aht - a_grid[i]) / (a_grid[i + 1] - a_grid[i]), 0.0, 1.0)
-        flat = table.ravel()
-        at = i * table.shape[1] + j
-        low = flat.take(at) * gx + flat.take(at + 1) * fx
-        at += table.shape[1]
-        high = flat.take(at) * gx + flat.take(at + 1) * fx
-        out = low * (1 - fa) + high * fa
-    return np.where(daily_calls > 0, out, 0.0)
+        fa = (aht - a_lo) / ((a_hi - a_lo) / (a_grid.size - 1))
+        i = fa.astype(np.int64)
+        np.clip(i, 0, a_grid.size - 2, out=i)
+        fa -= i
+        np.clip(fa, 0.0, 1.0, out=fa)
+        # bilinear, as a value and three slopes per cell: T + fx·Tx + fa·(Ta + fx·Txa)
+        base = table[:-1, :-1]
+        along_x = table[:-1, 1:] - base
+        along_a = table[1:, :-1] - base
+        twist = table[1:, 1:] - table[1:, :-1] - along_x
+        at = i * base.shape[1] + j  # flat index of each value's cell (gathers with take)
+        out = along_x.take(at)
+        out *= fx
+        out += base.take(at)
+        fx *= twist.take(at)
+        fx += along_a.take(at)
+        fx *= fa
+        out += fx
+    out[daily_calls <= 0] = 0.0
+    return out
 
 
 def queue_agent_hours(volume: np.ndarray, aht_minutes: Any, queue: QueueShape) -> np.ndarray:
@@ -233,6 +244,11 @@ def _distinct_rows(blocks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     ``return_inverse``, in order of a fingerprint). Rows are grouped by a weighted row sum
     (equal rows share it); only when some rows share one are the rows themselves compared, and
     only when two different rows share one does the row-wise sort run."""
+    # rows differing in a single column already are all distinct (a Monte Carlo's usually are)
+    probe = blocks[0][:, -1] + 0.0
+    if np.unique(probe).size == probe.size:
+        everyone = np.arange(probe.size)
+        return everyone, everyone
     width = sum(b.shape[1] for b in blocks)
     weights = 1.0 + np.arange(width) / width * np.pi
     fingerprint = np.zeros(blocks[0].shape[0])
@@ -286,7 +302,7 @@ def _per_day(q: dict[str, Any], daily: np.ndarray, aht: np.ndarray) -> np.ndarra
     big = daily.size * q["weights"].size > EXACT_LIMIT
     varying = [k for k in _TARGETS if q[k] is not None and np.size(q[k]) > 1]
     if (big and not varying and q["patience_seconds"] is None
-            and np.unique(aht).size <= _TABLE_MAX_HANDLE_TIMES):
+            and _few_values(aht, _TABLE_MAX_HANDLE_TIMES)):
         # a batch of what-ifs under one set of targets (a breakeven, a grid): few handle
         # times, each sized exactly from its staffing table
         return _agent_hours_exact(q, daily, aht)
@@ -295,6 +311,14 @@ def _per_day(q: dict[str, Any], daily: np.ndarray, aht: np.ndarray) -> np.ndarra
     if big and varying == ["patience_seconds"]:
         return _agent_hours_patience_table(q, daily, aht)
     return _agent_hours_exact(q, daily, aht)
+
+
+def _few_values(values: np.ndarray, most: int) -> bool:
+    """Whether ``values`` hold at most ``most`` distinct numbers; a first column with more
+    settles it without sorting the whole (a Monte Carlo's handle times differ by trial)."""
+    if values.ndim == 2 and np.unique(values[:, 0]).size > most:
+        return False
+    return np.unique(values).size <= most
 
 
 def _agent_hours_patience_table(q: dict[str, Any], daily: np.ndarray,
