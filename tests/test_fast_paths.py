@@ -21,8 +21,8 @@ from bpo_roi.model.flows import cash_flows, offers_npv
 from bpo_roi.model.metrics import irr_all, sign_changes
 from bpo_roi.scenario.distributions import beta_quantile
 from bpo_roi.staffing import erlang_c_agents
+from bpo_roi.staffing.agent_thresholds import StaffingTable, agents_from_tables
 from bpo_roi.staffing.queue_sizing import _distinct_rows
-from bpo_roi.staffing.staffing_table import StaffingTable, agents_from_tables
 
 targets = st.tuples(
     st.floats(30.0, 900.0),  # handle time, seconds

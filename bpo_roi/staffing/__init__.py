@@ -4,7 +4,7 @@ per month.
 :mod:`~bpo_roi.staffing.erlang` holds the Erlang C formulas (probability of waiting, service
 level, average speed of answer, the fewest agents meeting a target) and
 :mod:`~bpo_roi.staffing.abandonment` Erlang A's (callers who hang up), both vectorised over
-intervals; :mod:`~bpo_roi.staffing.staffing_table` the Erlang C agents as a step function of
+intervals; :mod:`~bpo_roi.staffing.agent_thresholds` the Erlang C agents as a step function of
 traffic (thresholds to look up, for batches of many intervals under one set of targets);
 :mod:`~bpo_roi.staffing.queue_sizing` spreads a month's volume over the open intervals of a day
 and turns agents per interval into agent-hours per month.
@@ -18,6 +18,7 @@ May import: numpy. No other bpo_roi layer (it is the bottom one, beside
 """
 
 from bpo_roi.staffing.abandonment import erlang_a, erlang_a_agents
+from bpo_roi.staffing.agent_thresholds import StaffingTable, staffing_table
 from bpo_roi.staffing.erlang import *  # noqa: F403
 from bpo_roi.staffing.erlang import __all__ as _erlang_all
 from bpo_roi.staffing.queue_sizing import (
@@ -26,7 +27,6 @@ from bpo_roi.staffing.queue_sizing import (
     interval_staffing,
     queue_agent_hours,
 )
-from bpo_roi.staffing.staffing_table import StaffingTable, staffing_table
 
 __all__ = [*_erlang_all, "EXACT_LIMIT", "QueueShape", "StaffingTable", "erlang_a",
            "erlang_a_agents", "interval_staffing", "queue_agent_hours", "staffing_table"]

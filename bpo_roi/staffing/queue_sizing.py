@@ -31,12 +31,12 @@ from typing import Any
 import numpy as np
 
 from bpo_roi.staffing.abandonment import erlang_a_agents
-from bpo_roi.staffing.erlang import erlang_c_agents
-from bpo_roi.staffing.staffing_table import (
+from bpo_roi.staffing.agent_thresholds import (
     agents_from_tables,
     has_staffing_table,
     staffing_table,
 )
+from bpo_roi.staffing.erlang import erlang_c_agents
 
 __all__ = ["EXACT_LIMIT", "TABLE_MIN_INTERVALS", "QueueShape", "interval_staffing",
            "queue_agent_hours"]
@@ -123,7 +123,7 @@ def _erlang_c_by_handle_time(calls: np.ndarray, aht_minutes: Any, shape: tuple[i
     """Erlang C agents for ``calls`` ``(..., intervals)`` under one set of targets, grouped by
     handle time: a group of :data:`TABLE_MIN_INTERVALS` intervals or more, or one whose table
     exists already, is sized from its
-    :func:`~bpo_roi.staffing.staffing_table.staffing_table` (a lookup), the others together by
+    :func:`~bpo_roi.staffing.agent_thresholds.staffing_table` (a lookup), the others together by
     the search (the same agents; a table would cost more to build than it saves).
     """
     compact = np.asarray(aht_minutes, dtype=float)  # before broadcasting: few values to sort
