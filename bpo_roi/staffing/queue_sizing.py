@@ -38,12 +38,15 @@ from bpo_roi.staffing.agent_thresholds import (
 )
 from bpo_roi.staffing.erlang import erlang_c_agents
 
-__all__ = ["EXACT_LIMIT", "TABLE_MIN_INTERVALS", "QueueShape", "interval_staffing",
+__all__ = ["EXACT_LIMIT", "TABLE_MIN_TRIALS", "QueueShape", "interval_staffing",
            "queue_agent_hours"]
 
 EXACT_LIMIT = 200_000
-TABLE_MIN_INTERVALS = 512
-"""Intervals of one handle time from which Erlang C sizing reads a staffing table."""
+TABLE_MIN_TRIALS = 8
+"""Trials in one sizing run from which Erlang C builds the staffing tables it needs (a breakeven's
+or a grid's candidates, each table used for every trial and every later round); a smaller run
+uses a table only when one exists already, else searches (building costs about as much as
+searching a few thousand intervals)."""
 _TABLE_MAX_HANDLE_TIMES = 64  # beyond this many handle times, tables would not be reused
 _TARGETS = ("service_level", "answer_seconds", "max_occupancy", "patience_seconds",
             "max_abandon_rate")
@@ -121,21 +124,17 @@ def _erlang_c_by_handle_time(calls: np.ndarray, aht_minutes: Any, shape: tuple[i
                              answer_seconds: np.ndarray, max_occupancy: np.ndarray
                              ) -> np.ndarray:
     """Erlang C agents for ``calls`` ``(..., intervals)`` under one set of targets, grouped by
-    handle time: a group of :data:`TABLE_MIN_INTERVALS` intervals or more, or one whose table
-    exists already, is sized from its
-    :func:`~bpo_roi.staffing.agent_thresholds.staffing_table` (a lookup), the others together by
-    the search (the same agents; a table would cost more to build than it saves).
+    handle time: in a run of :data:`TABLE_MIN_TRIALS` trials or more, or for a handle time whose
+    table exists already, from its :func:`~bpo_roi.staffing.agent_thresholds.staffing_table`
+    (a lookup), otherwise by the search (the same agents either way).
     """
     compact = np.asarray(aht_minutes, dtype=float)  # before broadcasting: few values to sort
     handle = np.broadcast_to(compact, shape)
-    values, inverse, counts = np.unique(compact, return_inverse=True, return_counts=True)
-    counts = counts * (handle.size // max(compact.size, 1))
+    values, inverse = np.unique(compact, return_inverse=True)
     targets = (float(service_level), float(answer_seconds), float(max_occupancy))
-    per_day = calls.shape[-1]
     interval = float(q["interval_seconds"])
-    tabled = [count * per_day >= TABLE_MIN_INTERVALS
-              or has_staffing_table(float(v) * 60.0, interval, *targets)
-              for v, count in zip(values, counts, strict=True)]
+    batch = len(shape) == 2 and shape[0] >= TABLE_MIN_TRIALS
+    tabled = [batch or has_staffing_table(float(v) * 60.0, interval, *targets) for v in values]
     if all(tabled):
         tables = [staffing_table(float(v) * 60.0, interval, *targets) for v in values]
         if len(tables) == 1:
