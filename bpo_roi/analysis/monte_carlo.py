@@ -163,7 +163,7 @@ def simulate(scenario: Scenario, trials: int = 10_000, seed: int | None = None,
     >>> sorted(sim.summary.columns)[:3]
     ['npv_mean', 'npv_p5', 'npv_p50']
     """
-    from bpo_roi.model.flows import cash_flows, offer_summary_arrays
+    from bpo_roi.model.flows import cash_flows, summary_arrays
 
     trials = _check_trials(trials)
     samples = sample_assumptions(scenario, trials, seed, correlations)
@@ -173,8 +173,10 @@ def simulate(scenario: Scenario, trials: int = 10_000, seed: int | None = None,
         stop = min(start + CHUNK, trials)
         # nothing uncertain: one deterministic run, broadcast to every trial below
         flows = cash_flows(scenario, {p: v[start:stop] for p, v in samples.items()})
+        pv_in = None  # the same for every offer: computed with the first
         for offer in flows.offers:
-            arrays = offer_summary_arrays(flows, offer)
+            arrays = summary_arrays(flows, offer.total, pv_in)
+            pv_in = arrays["pv_in_house"]
             for key, values in arrays.items():
                 collected.setdefault(f"{offer.name}\0{key}", []).append(
                     np.broadcast_to(values, (stop - start,)))

@@ -650,9 +650,12 @@ def offer_summary_arrays(flows: Flows, offer: OfferFlows) -> dict[str, np.ndarra
     return summary_arrays(flows, offer.total)
 
 
-def summary_arrays(flows: Flows, outsourced_total: np.ndarray) -> dict[str, np.ndarray]:
+def summary_arrays(flows: Flows, outsourced_total: np.ndarray,
+                   pv_in_house: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """:func:`offer_summary_arrays` for outsourced totals given as rows: one trial's offers
-    stacked ``(offers, H + 1)`` against a one-trial in-house row, or one offer's trials."""
+    stacked ``(offers, H + 1)`` against a one-trial in-house row, or one offer's trials.
+    ``pv_in_house``: the in-house present value per row, when known (it is the same for every
+    offer of a run)."""
     rate_m = np.asarray(monthly_rate(flows.discount_rate_annual), dtype=float).reshape(-1)
     if rate_m.size == 1:
         rate_m = rate_m[0]
@@ -660,7 +663,8 @@ def summary_arrays(flows: Flows, outsourced_total: np.ndarray) -> dict[str, np.n
         rate_m = rate_m[:, None]
     inhouse = np.broadcast_to(flows.in_house.total, outsourced_total.shape)
     savings = inhouse - outsourced_total
-    pv_in = np.atleast_1d(metrics.present_value(inhouse, rate_m))
+    pv_in = (np.atleast_1d(metrics.present_value(inhouse, rate_m)) if pv_in_house is None
+             else pv_in_house)
     pv_out = np.atleast_1d(metrics.present_value(outsourced_total, rate_m))
     npv = pv_in - pv_out
     with np.errstate(divide="ignore", invalid="ignore"):
