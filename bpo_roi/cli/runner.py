@@ -209,8 +209,10 @@ def _produce(task: dict[str, Any], folder: Path, file: str, notebook: str) -> di
 KERNEL_START_FAILURES = ("Kernel didn't respond", "Kernel died before replying")
 """Kernel start-up failures worth one retry: parallel start-ups can race (papermill #239)."""
 
-_RESET = "get_ipython().run_line_magic('reset', '-f'); get_ipython().execution_count = 1"
-"""Run before each notebook in a kept kernel: an empty namespace, cells numbered from 1."""
+_RESET = "get_ipython().reset(new_session=True)"
+"""Run before each notebook in a kept kernel: an empty namespace, a new history session (an
+empty ``In``), cells numbered from 1. (``%reset -f`` keeps the history session: cells numbered
+from 1 again then collide with the previous notebook's lines in the history database.)"""
 
 _KERNELS: dict[tuple[int, str], Any] = {}
 """Kernels kept by this worker process, one per thread and working folder (see
@@ -221,11 +223,12 @@ def _kept_kernel(cwd: str, start_timeout: int = 60) -> Any:
     """A kernel for notebooks run from ``cwd``, started once per worker thread and reused.
 
     Starting a kernel and importing pandas, plotly and the kit in it take about 2 s: more
-    than the notebook's own work. Each notebook gets the kernel with its namespace reset and
-    its cell numbers starting from 1 (:data:`_RESET`), so the executed notebook is the same as
-    in a fresh kernel. A kernel that died or timed out is replaced. The kernels are children
-    of the worker: they end with it (``init_local_worker`` kills them on SIGTERM; a finaliser
-    shuts them down when the pool closes; ipykernel also exits when its parent is gone).
+    than the notebook's own work. Each notebook gets the kernel with its namespace and history
+    reset and its cell numbers starting from 1 (:data:`_RESET`), so the executed notebook is
+    the same as in a fresh kernel. A kernel that died or timed out is replaced. The kernels
+    are children of the worker: they end with it (``init_local_worker`` kills them on SIGTERM;
+    a finaliser shuts them down when the pool closes; ipykernel also exits when its parent is
+    gone).
     """
     import threading
 
