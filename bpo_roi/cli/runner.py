@@ -199,10 +199,10 @@ def _produce(task: dict[str, Any], folder: Path, file: str, notebook: str) -> di
     parameters = {"assumptions_path": str(Path(file).resolve()),
                   "overrides": task["overrides"], **task["parameters"]}
     executed = folder / "business_case.ipynb"
-    _execute_notebook(notebook, executed, parameters,
-                      task.get("cell_timeout", DEFAULT_CELL_TIMEOUT),
-                      keep_kernel=bool(task.get("keep_kernel")))
-    render_report(executed, folder / "report.html", title=scenario.scenario.name)
+    nb = _execute_notebook(notebook, executed, parameters,
+                           task.get("cell_timeout", DEFAULT_CELL_TIMEOUT),
+                           keep_kernel=bool(task.get("keep_kernel")))
+    render_report(nb, folder / "report.html", title=scenario.scenario.name)
     return document
 
 
@@ -316,10 +316,15 @@ def _engine() -> str:
 
 
 def _execute_notebook(notebook: str, executed: Path, parameters: dict[str, Any],
-                      cell_timeout: int, keep_kernel: bool = False) -> None:
-    """Execute ``notebook`` into ``executed`` with papermill; retry once when the kernel did
-    not start. With ``keep_kernel`` the notebook runs in this worker's kept kernel
-    (:func:`_kept_kernel`), which is replaced after any failure."""
+                      cell_timeout: int, keep_kernel: bool = False) -> Any:
+    """Execute ``notebook`` into ``executed`` with papermill and return the executed notebook;
+    retry once when the kernel did not start. With ``keep_kernel`` the notebook runs in this
+    worker's kept kernel (:func:`_kept_kernel`), which is replaced after any failure.
+
+    ``executed`` is written once, when the notebook has run (or failed). Papermill would
+    otherwise write it before and after every cell, ≈50 times, most of them with plotly.js
+    (≈5 MB) embedded: over a second per scenario, for a file in a temporary folder that nobody
+    reads before the scenario is complete."""
     import papermill as pm
 
     cwd = str(Path(notebook).parent)
@@ -329,11 +334,11 @@ def _execute_notebook(notebook: str, executed: Path, parameters: dict[str, Any],
             extra = {"engine_name": _engine(), "km": _kept_kernel(cwd)}
         try:
             with contextlib.redirect_stderr(io.StringIO()):
-                pm.execute_notebook(
+                return pm.execute_notebook(
                     str(notebook), str(executed), parameters=parameters,
                     kernel_name="python3", cwd=cwd, execution_timeout=cell_timeout,
-                    progress_bar=False, log_output=False, **extra)
-            return
+                    progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                    **extra)
         except Exception as exc:
             if keep_kernel:  # a timed-out or failed notebook may leave the kernel busy
                 import threading
