@@ -174,21 +174,52 @@ def _produce(task: dict[str, Any], folder: Path, file: str, notebook: str) -> di
     ``file`` and ``notebook`` are the paths to read here (on a cluster worker: local copies);
     the ``run`` block names ``task["file"]``, the file the user gave. Returns the
     ``metrics.json`` document.
+
+    The data files (``monthly.csv``, ``annual.csv``, ``metrics.json``, ``results.xlsx``) are
+    written on a helper thread while this one executes the notebook, which mostly waits for
+    its kernel. When both fail, the data files' error is the one raised, as when they were
+    written first. The helper is given absolute paths: papermill changes the process's working
+    directory while it runs a notebook in a new kernel.
     """
-    from bpo_roi.analysis.advice import advise
-    from bpo_roi.analysis.business_case import evaluate
-    from bpo_roi.analysis.monte_carlo import simulate
-    from bpo_roi.analysis.sensitivity import tornado
-    from bpo_roi.reporting.files import write_annual_csv, write_metrics_json, write_monthly_csv
+    from concurrent.futures import ThreadPoolExecutor
+
     from bpo_roi.reporting.html_report import render_report
-    from bpo_roi.reporting.workbook import write_results_xlsx
     from bpo_roi.scenario.reading import load_scenario
 
     if task.get("keep_kernel"):  # start it now: it boots and imports while we work here
         _kept_kernel(str(Path(notebook).parent))
     scenario = load_scenario(file).with_overrides(task["overrides"])
+    risk = _risk_parameters(task, notebook)  # imports papermill: once, not on both threads
+    parameters = {"assumptions_path": str(Path(file).resolve()),
+                  "overrides": task["overrides"], **task["parameters"]}
+    executed = folder / "business_case.ipynb"
+    with ThreadPoolExecutor(1, thread_name_prefix="bpo-roi-data-files") as helper:
+        data_files = helper.submit(_write_data_files, scenario, task, folder.resolve(),
+                                   str(Path(file).resolve()), *risk)
+        try:
+            nb = _execute_notebook(notebook, executed, parameters,
+                                   task.get("cell_timeout", DEFAULT_CELL_TIMEOUT),
+                                   keep_kernel=bool(task.get("keep_kernel")))
+            render_report(nb, folder / "report.html", title=scenario.scenario.name)
+        except BaseException:
+            data_files.result()  # its error, if any, comes first
+            raise
+        return data_files.result()
+
+
+def _write_data_files(scenario: Any, task: dict[str, Any], folder: Path, file: str,
+                      trials: int, seed: int) -> dict[str, Any]:
+    """Evaluate ``scenario`` and its Monte Carlo; write ``monthly.csv``, ``annual.csv``,
+    ``metrics.json`` and ``results.xlsx`` into ``folder``; return the ``metrics.json``
+    document (whose ``run`` block names ``task["file"]``)."""
+    from bpo_roi.analysis.advice import advise
+    from bpo_roi.analysis.business_case import evaluate
+    from bpo_roi.analysis.monte_carlo import simulate
+    from bpo_roi.analysis.sensitivity import tornado
+    from bpo_roi.reporting.files import write_annual_csv, write_metrics_json, write_monthly_csv
+    from bpo_roi.reporting.workbook import write_results_xlsx
+
     evaluation = evaluate(scenario)
-    trials, seed = _risk_parameters(task, notebook)
     simulation = simulate(scenario, trials=trials, seed=seed)
     document = evaluation.to_metrics_dict(advise(evaluation, simulation))
     document["run"] = run_record(file, task["overrides"], trials, seed)
@@ -198,13 +229,6 @@ def _produce(task: dict[str, Any], folder: Path, file: str, notebook: str) -> di
     write_metrics_json(document, folder / "metrics.json")
     write_results_xlsx(evaluation, folder / "results.xlsx", simulation=simulation,
                        tornado=tornado(scenario), run=document["run"])
-    parameters = {"assumptions_path": str(Path(file).resolve()),
-                  "overrides": task["overrides"], **task["parameters"]}
-    executed = folder / "business_case.ipynb"
-    nb = _execute_notebook(notebook, executed, parameters,
-                           task.get("cell_timeout", DEFAULT_CELL_TIMEOUT),
-                           keep_kernel=bool(task.get("keep_kernel")))
-    render_report(nb, folder / "report.html", title=scenario.scenario.name)
     return document
 
 
@@ -381,9 +405,10 @@ def _execute_notebook(notebook: str, executed: Path, parameters: dict[str, Any],
             extra = {"engine_name": _engine(), "kept": _kept_kernel(cwd)}
         try:
             with contextlib.redirect_stderr(io.StringIO()):
-                return pm.execute_notebook(
+                return pm.execute_notebook(  # a kept kernel runs in cwd already: no chdir
                     str(notebook), str(executed), parameters=parameters,
-                    kernel_name="python3", cwd=cwd, execution_timeout=cell_timeout,
+                    kernel_name="python3", cwd=None if keep_kernel else cwd,
+                    execution_timeout=cell_timeout,
                     progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                     **extra)
         except Exception as exc:
