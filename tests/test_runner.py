@@ -235,7 +235,8 @@ def test_a_kept_kernel_runs_each_notebook_as_a_fresh_one_would(tmp_path):
     nb = nbformat.read(ROOT / "notebooks" / "business_case.ipynb", as_version=4)
     first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
     nb.cells.insert(first_code + 1, nbformat.v4.new_code_cell(
-        "assert 'leak_marker' not in dir(), 'state leaked from the previous notebook'"))
+        "assert 'leak_marker' not in dir(), 'state leaked from the previous notebook'\n"
+        "assert not any(i.startswith('leak_marker') for i in In), 'input history leaked'"))
     nb.cells.append(nbformat.v4.new_code_cell("leak_marker = 1"))
     nb_path = ROOT / "notebooks" / f".kept-{tmp_path.name}.ipynb"
     nbformat.write(nb, nb_path)
@@ -249,3 +250,8 @@ def test_a_kept_kernel_runs_each_notebook_as_a_fresh_one_would(tmp_path):
         executed = nbformat.read(Path(r.folder) / "business_case.ipynb", as_version=4)
         counts = [c.execution_count for c in executed.cells if c.cell_type == "code"]
         assert counts == list(range(1, len(counts) + 1))
+        # its own history session, as in a fresh kernel: numbering lines from 1 again in the
+        # previous notebook's session prints "ERROR! Session/line number was not unique"
+        streams = [o.text for c in executed.cells if c.cell_type == "code"
+                   for o in c.outputs if o.output_type == "stream"]
+        assert not streams, streams

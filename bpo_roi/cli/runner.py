@@ -174,19 +174,52 @@ def _produce(task: dict[str, Any], folder: Path, file: str, notebook: str) -> di
     ``file`` and ``notebook`` are the paths to read here (on a cluster worker: local copies);
     the ``run`` block names ``task["file"]``, the file the user gave. Returns the
     ``metrics.json`` document.
+
+    The data files (``monthly.csv``, ``annual.csv``, ``metrics.json``, ``results.xlsx``) are
+    written on a helper thread while this one executes the notebook, which mostly waits for
+    its kernel. When both fail, the data files' error is the one raised, as when they were
+    written first. The helper is given absolute paths: papermill changes the process's working
+    directory while it runs a notebook in a new kernel.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bpo_roi.reporting.html_report import render_report
+    from bpo_roi.scenario.reading import load_scenario
+
+    if task.get("keep_kernel"):  # start it now: it boots and imports while we work here
+        _kept_kernel(str(Path(notebook).parent))
+    scenario = load_scenario(file).with_overrides(task["overrides"])
+    risk = _risk_parameters(task, notebook)  # imports papermill: once, not on both threads
+    parameters = {"assumptions_path": str(Path(file).resolve()),
+                  "overrides": task["overrides"], **task["parameters"]}
+    executed = folder / "business_case.ipynb"
+    with ThreadPoolExecutor(1, thread_name_prefix="bpo-roi-data-files") as helper:
+        data_files = helper.submit(_write_data_files, scenario, task, folder.resolve(),
+                                   str(Path(file).resolve()), *risk)
+        try:
+            nb = _execute_notebook(notebook, executed, parameters,
+                                   task.get("cell_timeout", DEFAULT_CELL_TIMEOUT),
+                                   keep_kernel=bool(task.get("keep_kernel")))
+            render_report(nb, folder / "report.html", title=scenario.scenario.name)
+        except BaseException:
+            data_files.result()  # its error, if any, comes first
+            raise
+        return data_files.result()
+
+
+def _write_data_files(scenario: Any, task: dict[str, Any], folder: Path, file: str,
+                      trials: int, seed: int) -> dict[str, Any]:
+    """Evaluate ``scenario`` and its Monte Carlo; write ``monthly.csv``, ``annual.csv``,
+    ``metrics.json`` and ``results.xlsx`` into ``folder``; return the ``metrics.json``
+    document (whose ``run`` block names ``task["file"]``)."""
     from bpo_roi.analysis.advice import advise
     from bpo_roi.analysis.business_case import evaluate
     from bpo_roi.analysis.monte_carlo import simulate
     from bpo_roi.analysis.sensitivity import tornado
     from bpo_roi.reporting.files import write_annual_csv, write_metrics_json, write_monthly_csv
-    from bpo_roi.reporting.html_report import render_report
     from bpo_roi.reporting.workbook import write_results_xlsx
-    from bpo_roi.scenario.reading import load_scenario
 
-    scenario = load_scenario(file).with_overrides(task["overrides"])
     evaluation = evaluate(scenario)
-    trials, seed = _risk_parameters(task, notebook)
     simulation = simulate(scenario, trials=trials, seed=seed)
     document = evaluation.to_metrics_dict(advise(evaluation, simulation))
     document["run"] = run_record(file, task["overrides"], trials, seed)
@@ -196,68 +229,113 @@ def _produce(task: dict[str, Any], folder: Path, file: str, notebook: str) -> di
     write_metrics_json(document, folder / "metrics.json")
     write_results_xlsx(evaluation, folder / "results.xlsx", simulation=simulation,
                        tornado=tornado(scenario), run=document["run"])
-    parameters = {"assumptions_path": str(Path(file).resolve()),
-                  "overrides": task["overrides"], **task["parameters"]}
-    executed = folder / "business_case.ipynb"
-    _execute_notebook(notebook, executed, parameters,
-                      task.get("cell_timeout", DEFAULT_CELL_TIMEOUT),
-                      keep_kernel=bool(task.get("keep_kernel")))
-    render_report(executed, folder / "report.html", title=scenario.scenario.name)
     return document
 
 
 KERNEL_START_FAILURES = ("Kernel didn't respond", "Kernel died before replying")
 """Kernel start-up failures worth one retry: parallel start-ups can race (papermill #239)."""
 
-_RESET = "get_ipython().run_line_magic('reset', '-f'); get_ipython().execution_count = 1"
-"""Run before each notebook in a kept kernel: an empty namespace, cells numbered from 1."""
+_RESET = "get_ipython().reset(new_session=True)"
+"""Run before each notebook in a kept kernel: an empty namespace, a new history session (an
+empty ``In``), cells numbered from 1. (``%reset -f`` keeps the history session: cells numbered
+from 1 again then collide with the previous notebook's lines in the history database.)"""
 
-_KERNELS: dict[tuple[int, str], Any] = {}
+WARM_UP = """\
+try:
+    import bpo_roi.cli.runner, bpo_roi.reporting.charts, bpo_roi.reporting.html_report
+    import plotly.graph_objects, plotly.io._renderers
+except Exception:
+    pass
+"""
+"""Sent to a kept kernel as soon as it starts: the imports of every business-case notebook
+(pandas, plotly and its renderers, the kit: about 1.5 s), made while the worker evaluates the
+scenario and writes its workbook. Silent and outside the history; the reset before each
+notebook (:data:`_RESET`) empties the namespace, so only ``sys.modules`` keeps them, as it
+keeps a previous notebook's imports."""
+
+
+class _KeptKernel:
+    """A kernel of this worker and the one client that talks to it, kept from one notebook to
+    the next: the client's channels stay open, so a notebook does not wait for a new client to
+    connect (a new client waits ≥ 0.2 s for its IOPub channel)."""
+
+    def __init__(self, cwd: str) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self.km = AsyncKernelManager(kernel_name="python3")
+        run_sync(self.km.start_kernel)(cwd=cwd)  # returns once the process is launched
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.allow_stdin = False
+        self.kc.execute(WARM_UP, silent=True, store_history=False)
+        self.ready = False
+
+    def client(self, timeout: float) -> Any:
+        """The connected client, once the kernel answers (the first time: after the warm-up
+        imports); raises ``RuntimeError("Kernel didn't respond ...")`` after ``timeout`` s."""
+        from jupyter_core.utils import run_sync
+
+        if not self.ready:
+            run_sync(self.kc.wait_for_ready)(timeout=timeout)
+            self.ready = True
+        return self.kc
+
+    def is_alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        try:
+            return bool(run_sync(self.km.is_alive)())
+        except Exception:
+            return False
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        with contextlib.suppress(Exception):
+            self.kc.stop_channels()
+        with contextlib.suppress(Exception):
+            run_sync(self.km.shutdown_kernel)(now=True)
+
+
+_KERNELS: dict[tuple[int, str], _KeptKernel] = {}
 """Kernels kept by this worker process, one per thread and working folder (see
 :func:`_kept_kernel`)."""
 
 
-def _kept_kernel(cwd: str, start_timeout: int = 60) -> Any:
+def _kept_kernel(cwd: str) -> _KeptKernel:
     """A kernel for notebooks run from ``cwd``, started once per worker thread and reused.
 
-    Starting a kernel and importing pandas, plotly and the kit in it take about 2 s: more
-    than the notebook's own work. Each notebook gets the kernel with its namespace reset and
-    its cell numbers starting from 1 (:data:`_RESET`), so the executed notebook is the same as
-    in a fresh kernel. A kernel that died or timed out is replaced. The kernels are children
-    of the worker: they end with it (``init_local_worker`` kills them on SIGTERM; a finaliser
-    shuts them down when the pool closes; ipykernel also exits when its parent is gone).
+    Starting a kernel and importing pandas, plotly and the kit in it take about 2.5 s: more
+    than the notebook's own work. The kernel is started at the beginning of the worker's first
+    scenario (:func:`_produce`) and makes its imports (:data:`WARM_UP`) while the worker
+    evaluates the scenario. Each notebook gets the kernel with its namespace and history
+    reset and its cell numbers starting from 1 (:data:`_RESET`), so the executed notebook is
+    the same as in a fresh kernel. A kernel that died or timed out is replaced. The kernels
+    are children of the worker: they end with it (``init_local_worker`` kills them on SIGTERM;
+    a finaliser shuts them down when the pool closes; ipykernel also exits when its parent is
+    gone).
     """
     import threading
 
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-
     key = (threading.get_ident(), cwd)
-    km = _KERNELS.get(key)
-    if km is not None:
-        try:
-            if run_sync(km.is_alive)():
-                return km
-        except Exception:
-            pass
+    kept = _KERNELS.get(key)
+    if kept is not None:
+        if kept.is_alive():
+            return kept
         _drop_kernel(key)
     if not _KERNELS:
         import multiprocessing.util
 
         multiprocessing.util.Finalize(None, _drop_all_kernels, exitpriority=10)
-    km = AsyncKernelManager(kernel_name="python3")
-    run_sync(km.start_kernel)(cwd=cwd)
-    _KERNELS[key] = km
-    return km
+    kept = _KERNELS[key] = _KeptKernel(cwd)
+    return kept
 
 
 def _drop_kernel(key: tuple[int, str]) -> None:
-    from jupyter_core.utils import run_sync
-
-    km = _KERNELS.pop(key, None)
-    if km is not None:
-        with contextlib.suppress(Exception):
-            run_sync(km.shutdown_kernel)(now=True)
+    kept = _KERNELS.pop(key, None)
+    if kept is not None:
+        kept.shutdown()
 
 
 def _drop_all_kernels() -> None:
@@ -267,8 +345,8 @@ def _drop_all_kernels() -> None:
 
 def _engine() -> str:
     """Register (once) and name the papermill engine that runs a notebook in a kept kernel:
-    papermill's own nbclient engine, given the kernel manager, resetting the kernel first and
-    closing its client's channels after."""
+    papermill's own nbclient engine, given the kept kernel's manager and client, resetting the
+    kernel first and leaving the client connected after."""
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.log import logger
@@ -293,44 +371,46 @@ def _engine() -> str:
                                      stderr_file: Any = None, start_timeout: int = 60,
                                      execution_timeout: int | None = None,
                                      **kwargs: Any) -> Any:
-            km = kwargs.pop("km")
+            kept = kwargs.pop("kept")
             kwargs = remove_args(["input_path"], **kwargs)
             safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
             final_kwargs = merge_kwargs(
                 safe_kwargs, timeout=execution_timeout or kwargs.get("timeout"),
                 startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
                 log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
-            client = KeptKernelClient(nb_man, km=km, **final_kwargs)
-            try:
-                return client.execute()
-            finally:
-                if client.kc is not None:
-                    with contextlib.suppress(Exception):
-                        client.kc.stop_channels()
+            client = KeptKernelClient(nb_man, km=kept.km, **final_kwargs)
+            client.kc = kept.client(start_timeout)  # nbclient uses it and leaves it open
+            return client.execute()
 
     papermill_engines.register(name, KeptKernelEngine)
     return name
 
 
 def _execute_notebook(notebook: str, executed: Path, parameters: dict[str, Any],
-                      cell_timeout: int, keep_kernel: bool = False) -> None:
-    """Execute ``notebook`` into ``executed`` with papermill; retry once when the kernel did
-    not start. With ``keep_kernel`` the notebook runs in this worker's kept kernel
-    (:func:`_kept_kernel`), which is replaced after any failure."""
+                      cell_timeout: int, keep_kernel: bool = False) -> Any:
+    """Execute ``notebook`` into ``executed`` with papermill and return the executed notebook;
+    retry once when the kernel did not start. With ``keep_kernel`` the notebook runs in this
+    worker's kept kernel (:func:`_kept_kernel`), which is replaced after any failure.
+
+    ``executed`` is written once, when the notebook has run (or failed). Papermill would
+    otherwise write it before and after every cell, ≈50 times, most of them with plotly.js
+    (≈5 MB) embedded: over a second per scenario, for a file in a temporary folder that nobody
+    reads before the scenario is complete."""
     import papermill as pm
 
     cwd = str(Path(notebook).parent)
     for attempt in (1, 2):
         extra: dict[str, Any] = {}
         if keep_kernel:
-            extra = {"engine_name": _engine(), "km": _kept_kernel(cwd)}
+            extra = {"engine_name": _engine(), "kept": _kept_kernel(cwd)}
         try:
             with contextlib.redirect_stderr(io.StringIO()):
-                pm.execute_notebook(
+                return pm.execute_notebook(  # a kept kernel runs in cwd already: no chdir
                     str(notebook), str(executed), parameters=parameters,
-                    kernel_name="python3", cwd=cwd, execution_timeout=cell_timeout,
-                    progress_bar=False, log_output=False, **extra)
-            return
+                    kernel_name="python3", cwd=None if keep_kernel else cwd,
+                    execution_timeout=cell_timeout,
+                    progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                    **extra)
         except Exception as exc:
             if keep_kernel:  # a timed-out or failed notebook may leave the kernel busy
                 import threading
