@@ -209,3 +209,14 @@ def test_the_metrics_table_is_the_one_the_public_constructor_builds():
             columns[key] = np.array(values, dtype=float)
     public = pd.DataFrame(columns, index=pd.Index(list(ev.metrics.index), name="offer"))
     pd.testing.assert_frame_equal(ev.metrics, public)
+
+
+def test_the_simulation_summary_is_the_one_its_trials_table_gives():
+    # simulate summarises from its arrays; summarise reads the same figures from the table
+    import pandas as pd
+
+    from bpo_roi.analysis.monte_carlo import summarise
+
+    s = bpo_roi.load_scenario("assumptions/claims_back_office.yaml")
+    sim = bpo_roi.simulate(s, trials=3000, seed=11)
+    pd.testing.assert_frame_equal(sim.summary, summarise(sim.trials, list(sim.summary.index)))

@@ -180,17 +180,22 @@ def simulate(scenario: Scenario, trials: int = 10_000, seed: int | None = None,
             for key, values in arrays.items():
                 collected.setdefault(f"{offer.name}\0{key}", []).append(
                     np.broadcast_to(values, (stop - start,)))
-    frames = []
+    frames, rows = [], []
     for name in names:
         cols = {key.split("\0")[1]: np.concatenate(v) for key, v in collected.items()
                 if key.split("\0")[0] == name}
+        months = np.asarray(cols["payback_month"]).astype(np.int64)  # -1: never pays back
+        # the summary from the arrays themselves (what summarise reads back from the table)
+        rows.append(_summary_row(name, np.asarray(cols["npv"], dtype=float),
+                                 np.asarray(cols["roi"], dtype=float),
+                                 np.where(months >= 0, months, np.nan)))
         for col in ("payback_month", "discounted_payback_month"):
-            months = np.asarray(cols[col]).astype(np.int64)  # -1: never pays back
+            months = np.asarray(cols[col]).astype(np.int64)
             cols[col] = pd.arrays.IntegerArray(np.maximum(months, 0), months < 0)
         frames.append(pd.DataFrame({"trial": np.arange(trials), "offer": name, **cols}))
     table = pd.concat(frames, ignore_index=True)
     _require_finite_npv(table, pd.DataFrame(samples), scenario)
-    summary = summarise(table, names)
+    summary = pd.DataFrame(rows).set_index("offer")
     return Simulation(scenario=scenario, trials=table, summary=summary,
                       samples=pd.DataFrame(samples), seed=seed)
 
@@ -216,20 +221,25 @@ def summarise(table: pd.DataFrame, offers: Sequence[str]) -> pd.DataFrame:
     rows = []
     for name in offers:
         t = table[table.offer == name]
-        npv = t.npv.to_numpy(dtype=float)
-        roi = t.roi.to_numpy(dtype=float)
-        p5, p50, p95 = np.percentile(npv, [5, 50, 95])
-        r5, r50, r95 = np.nanpercentile(roi, [5, 50, 95]) if np.isfinite(roi).any() else (
-            np.nan,) * 3
-        paid = t.payback_month.notna().to_numpy()
-        rows.append({
-            "offer": name, "trials": len(t),
-            "npv_mean": float(npv.mean()), "npv_p5": p5, "npv_p50": p50, "npv_p95": p95,
-            "roi_mean": float(np.nanmean(roi)) if np.isfinite(roi).any() else np.nan,
-            "roi_p5": r5, "roi_p50": r50, "roi_p95": r95,
-            "prob_npv_positive": float((npv > 0).mean()),
-            "prob_payback_within_horizon": float(paid.mean()),
-            "payback_month_p50": float(np.median(t.payback_month.dropna().to_numpy(float)))
-            if paid.any() else np.nan,
-        })
+        rows.append(_summary_row(name, t.npv.to_numpy(dtype=float),
+                                 t.roi.to_numpy(dtype=float),
+                                 t.payback_month.to_numpy(dtype=float, na_value=np.nan)))
     return pd.DataFrame(rows).set_index("offer")
+
+
+def _summary_row(name: str, npv: np.ndarray, roi: np.ndarray, payback: np.ndarray
+                 ) -> dict[str, Any]:
+    """One offer's summary from its trials' NPV, ROI and payback month (NaN: never)."""
+    p5, p50, p95 = np.percentile(npv, [5, 50, 95])
+    r5, r50, r95 = np.nanpercentile(roi, [5, 50, 95]) if np.isfinite(roi).any() else (
+        np.nan,) * 3
+    paid = ~np.isnan(payback)
+    return {
+        "offer": name, "trials": len(npv),
+        "npv_mean": float(npv.mean()), "npv_p5": p5, "npv_p50": p50, "npv_p95": p95,
+        "roi_mean": float(np.nanmean(roi)) if np.isfinite(roi).any() else np.nan,
+        "roi_p5": r5, "roi_p50": r50, "roi_p95": r95,
+        "prob_npv_positive": float((npv > 0).mean()),
+        "prob_payback_within_horizon": float(paid.mean()),
+        "payback_month_p50": float(np.median(payback[paid])) if paid.any() else np.nan,
+    }

@@ -26,6 +26,7 @@ from bpo_roi.model.timeline import (
     month_dates,
     month_row,
     monthly_rate,
+    zero_row,
 )
 from bpo_roi.scenario.schema import Scenario, point
 from bpo_roi.staffing.queue_sizing import QueueShape, queue_agent_hours
@@ -488,11 +489,11 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
     parallel = offer.parallel_run_months
     # vendor errors are reworked in-house, but not while the in-house team still does the
     # same work in a wave's parallel run (it is paid in full then)
-    rework = sum(
+    rework = add_up([
         w_share * (t >= g + parallel) * hidden_costs.vendor_rework_cost(
             volume, hidden_costs.vendor_error_rate(error, ramp_multiplier, prog),
             rework_minutes, sh.hourly_cost)
-        for (g, w_share), prog in zip(waves, progress, strict=True))
+        for (g, w_share), prog in zip(waves, progress, strict=True)])
     components = {
         "vendor_fee": steady_fee,
         "ramp": fee - steady_fee,
@@ -529,7 +530,7 @@ def _retained_in_house(inp: _Inputs, s: Scenario, sh: _Shared, share: np.ndarray
     kept = 1.0 - share
     kept[:, 0] = 0.0
     if not kept.any():
-        return np.zeros_like(sh.volume)
+        return zero_row(sh.volume.shape[-1] - 1)
     volume = sh.volume * kept
     if s.workload.queue is not None:
         agents = _in_house_agents(inp, s, volume, workload.work_hours(volume, sh.aht)) \
@@ -572,7 +573,7 @@ def _invoice(inp: _Inputs, offer: Any, o: str, fee: np.ndarray, fx: np.ndarray,
     fee (``miss_share``: the queue's monthly miss share, for ``from_queue``), the financed
     transition (converted like the fee, not indexed) and the irrecoverable tax on what is
     invoiced."""
-    zero = np.zeros_like(fee)
+    zero = zero_row(horizon)  # a clause the contract does not have costs nothing in any trial
     credits = zero
     if offer.service_credits is not None:
         miss = (miss_share if miss_share is not None
@@ -585,7 +586,8 @@ def _invoice(inp: _Inputs, offer: Any, o: str, fee: np.ndarray, fx: np.ndarray,
         charge = fx * contract.transition_charge(
             inp(f"{o}.transition_charge.amount"), tc.months,
             inp(f"{o}.transition_charge.financing_rate_annual"), horizon)
-    tax = inp(f"{o}.irrecoverable_tax_share") * (fee + credits + charge)
+    share = inp(f"{o}.irrecoverable_tax_share")
+    tax = zero if np.ndim(share) == 0 and share == 0 else share * (fee + credits + charge)
     return {"service_credits": credits, "transition_charge": charge,
             "irrecoverable_tax": tax}
 

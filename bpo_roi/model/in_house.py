@@ -61,8 +61,12 @@ def add_up(parts: list[np.ndarray]) -> np.ndarray:
     >>> add_up([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0], [5.0, 6.0]])]).tolist()
     [[4.0, 6.0], [6.0, 8.0]]
     """
-    total = parts[0] + 0.0  # = 0 + parts[0], bit for bit (-0.0 becomes 0.0 either way)
+    if len(parts) == 1:
+        return parts[0] + 0.0  # = 0 + parts[0], bit for bit (-0.0 becomes 0.0 either way)
+    total = parts[0] + 0.0
     for part in parts[1:]:
+        if part.shape[0] == 1 and part.shape[0] < total.shape[0] and not part.any():
+            continue  # a row of zeros adds nothing to a block (and the total is never -0.0)
         if part.shape[0] > total.shape[0]:  # a block of trials after rows: widen once
             total = total + part
         else:

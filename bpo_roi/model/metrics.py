@@ -297,7 +297,9 @@ def payback_month(savings: np.ndarray) -> np.ndarray:
     # the month after the last one still behind (0 when none is); never when that is the last
     periods = behind.shape[-1]
     last_behind = periods - 1 - np.argmax(behind[..., ::-1], axis=-1)
-    first = np.where(np.any(behind, axis=-1), last_behind + 1, 0)
+    # argmax is 0 both for "the last month is behind" and "no month is": tell them apart
+    still = np.take_along_axis(behind, last_behind[..., None], axis=-1)[..., 0]
+    first = np.where(still, last_behind + 1, 0)
     return np.where(first < periods, first, -1)
 
 

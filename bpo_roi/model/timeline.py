@@ -29,6 +29,7 @@ __all__ = [
     "monthly_rate",
     "operating_months",
     "period_discount_factors",
+    "zero_row",
 ]
 
 
@@ -70,6 +71,13 @@ def month_row(horizon_months: int) -> np.ndarray:
     [[0.0, 1.0, 2.0, 3.0]]
     """
     return _read_only(np.arange(horizon_months + 1, dtype=float)[None, :])
+
+
+@functools.lru_cache(maxsize=64)
+def zero_row(horizon_months: int) -> np.ndarray:
+    """0.0 for months ``0..H``, shaped ``(1, H + 1)`` (read-only): a cost that is nothing in
+    every trial, which broadcasts instead of filling a block of zeros."""
+    return _read_only(np.zeros((1, horizon_months + 1)))
 
 
 @functools.lru_cache(maxsize=64)
