@@ -220,3 +220,16 @@ def test_the_simulation_summary_is_the_one_its_trials_table_gives():
     s = bpo_roi.load_scenario("assumptions/claims_back_office.yaml")
     sim = bpo_roi.simulate(s, trials=3000, seed=11)
     pd.testing.assert_frame_equal(sim.summary, summarise(sim.trials, list(sim.summary.index)))
+
+
+def test_editing_one_metrics_table_leaves_the_next_evaluation_alone():
+    # tables share their text columns and offer index with later ones (read-only in effect)
+    s = bpo_roi.load_scenario("assumptions/ap_invoice_processing.yaml")
+    first = bpo_roi.evaluate(s, breakeven=False)
+    name = first.metrics.index[0]
+    model = first.metrics.loc[name, "pricing_model"]
+    first.metrics.loc[name, "pricing_model"] = "edited"
+    first.metrics.index.name = "edited"
+    again = bpo_roi.evaluate(s, breakeven=False)
+    assert again.metrics.loc[name, "pricing_model"] == model
+    assert again.metrics.index.name == "offer"
