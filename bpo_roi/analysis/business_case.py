@@ -351,17 +351,12 @@ def _text_array(values: list[Any]) -> Any:
     """A text column as the public constructor infers it: the text dtype when any value is
     text, objects (``None``) otherwise."""
     if any(isinstance(v, str) for v in values):
-        # pandas 3 copies a column before writing into it (copy-on-write): tables can share one
-        return _text(tuple(values)) if _COPY_ON_WRITE else pd.array(values, dtype=_TEXT)
+        # a new array for every table: a table built from arrays writes into them in place
+        return pd.array(values, dtype=_TEXT)
     return np.array(values, dtype=object)
 
 
-@functools.lru_cache(maxsize=1024)
-def _text(values: tuple[Any, ...]) -> Any:
-    return pd.array(list(values), dtype=_TEXT)
 
-
-_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
 
 
 @functools.lru_cache(maxsize=256)
