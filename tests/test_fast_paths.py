@@ -233,3 +233,13 @@ def test_editing_one_metrics_table_leaves_the_next_evaluation_alone():
     again = bpo_roi.evaluate(s, breakeven=False)
     assert again.metrics.loc[name, "pricing_model"] == model
     assert again.metrics.index.name == "offer"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(cents, min_size=3, max_size=3), min_size=1, max_size=4),
+       st.floats(0.0, 0.05))
+def test_mirr_of_many_rows_at_once_is_each_rows_mirr(rows, rate):
+    from bpo_roi.model.metrics import mirr_annual, mirr_annual_rows
+
+    savings = np.array(rows, dtype=float)
+    assert mirr_annual_rows(savings, rate) == [mirr_annual(row, rate) for row in savings]

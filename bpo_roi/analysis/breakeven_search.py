@@ -164,15 +164,20 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
         brackets[j] = min(candidates)[1:]
     jump = dict.fromkeys(brackets, False)  # the bracket holds a jump, not a sloped stretch
     # without a queue NPV is mostly linear in a driver between kinks: try the secant point
-    # and its two hairs alone first (cheap); a queue makes it a staircase of whole agents
+    # and its two hairs alone first (cheap), with the slopes at both ends of the bracket; a
+    # queue makes it a staircase of whole agents
     hairs_first = scenario.workload.queue is None
+    hint: dict[int, float] = {}  # where two straight pieces meeting at one kink cross zero
     for round_ in range(_ROUNDS):
         open_ = [j for j, (a, b, _, _) in brackets.items()
                  if abs(b - a) > _XTOL * max(abs(a), abs(b), 1e-12)]
         if not open_:
             break
-        parts = [_candidates(*brackets[j], jump=jump[j],
-                             hairs_only=hairs_first and round_ == 0) for j in open_]
+        first = hairs_first and round_ == 0
+        hinted = {j: hint.pop(j) for j in open_ if j in hint}
+        parts = [_first_try(*brackets[j]) if first
+                 else _hairs(hinted[j], *brackets[j][:2]) if j in hinted
+                 else _candidates(*brackets[j], jump=jump[j]) for j in open_]
         if scenario.workload.queue is not None and len(open_) > 1:
             # each offer only at its own candidates: sizing a vendor queue costs as much as
             # the in-house one, so one run per offer sizes (1 + 1) × per instead of
@@ -198,13 +203,58 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
             i = int(np.nonzero(np.sign(f[:-1]) * np.sign(f[1:]) < 0)[0][0])
             # the ladder did no better than even spacing would have: NPV steps across zero
             # here (whole seats, agents or tiers), so space the points evenly from now on
-            jump[j] = jump[j] or ((round_ > 0 or not hairs_first) and (
+            jump[j] = jump[j] or (not first and j not in hinted and (
                 (xs[i + 1] - xs[i]) * (2 * _STEP_POINTS + 2) > (b - a)))
             brackets[j] = (float(xs[i]), float(xs[i + 1]), float(f[i]), float(f[i + 1]))
+            if first:
+                guess = _kinked_root(a, b, fa, fb, part, f_part, *brackets[j][:2])
+                if guess is not None:
+                    hint[j] = guess
     for j, (a, b, fa, fb) in brackets.items():
         root = a if a == b else a + (b - a) * fa / (fa - fb)
         results[j] = Breakeven(path, names[j], current, root, lo, hi)
     return [results[j] for j in range(len(names))]
+
+
+def _hairs(x: float, a: float, b: float) -> np.ndarray:
+    """``x`` and a point a hair either side of it, inside ``[a, b]``."""
+    hair = _XTOL * 0.25 * max(abs(x), 1e-12)
+    return np.array([x - hair, x, x + hair]).clip(a, b)
+
+
+def _first_try(a: float, b: float, fa: float, fb: float) -> np.ndarray:
+    """The secant point with its hairs, and a point a hair inside each end of the bracket:
+    the root where NPV is straight across the bracket, and otherwise the slopes from which
+    :func:`_kinked_root` finds it where two straight pieces meet at one kink."""
+    guess = a + (b - a) * fa / (fa - fb)
+    return np.concatenate([_hairs(guess, a, b), [a + _XTOL * 0.25 * max(abs(a), 1e-12),
+                                                 b - _XTOL * 0.25 * max(abs(b), 1e-12)]])
+
+
+def _kinked_root(a: float, b: float, fa: float, fb: float, part: np.ndarray, f_part: np.ndarray,
+                 lo: float, hi: float) -> float | None:
+    """Where NPV crosses zero if it is two straight pieces meeting at one kink (a volume tier,
+    a minimum) between the secant point and the end of the bracket ``[lo, hi]`` now holds.
+
+    ``part``/``f_part`` are :func:`_first_try`'s points and NPVs: the slope at the secant point
+    ``g`` and at the bracket's ends. The pieces through ``g`` and through the far end ``q``
+    meet at ``k``; the root is on the piece whose side of ``k`` changes sign. ``None`` when the
+    slopes say nothing (equal, or the root falls outside ``[lo, hi]``).
+    """
+    g, fg = float(part[1]), float(f_part[1])
+    width = float(part[2] - part[0])
+    if not (width > 0 and part[3] > a and part[4] < b):
+        return None
+    slope_g = float(f_part[2] - f_part[0]) / width
+    q, fq, slope_q = ((b, fb, (fb - float(f_part[4])) / (b - float(part[4]))) if hi > g
+                      else (a, fa, (float(f_part[3]) - fa) / (float(part[3]) - a)))
+    if slope_g == slope_q or slope_g == 0 or slope_q == 0:
+        return None
+    kink = (fq - fg + slope_g * g - slope_q * q) / (slope_g - slope_q)
+    for root, near, far in ((g - fg / slope_g, g, kink), (q - fq / slope_q, kink, q)):
+        if min(near, far) <= root <= max(near, far) and lo < root < hi:
+            return root
+    return None
 
 
 def _candidates(a: float, b: float, fa: float, fb: float, *, jump: bool = False,

@@ -299,7 +299,7 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
         "npv": npv,
         "irr_annual": [],
         "irr_note": [],
-        "mirr_annual": [metrics.mirr_annual(row, rate_m) for row in savings_rows],
+        "mirr_annual": metrics.mirr_annual_rows(savings_rows, rate_m),
         "roi": arrays["roi"],
         "payback_month": _whole_months(arrays["payback_month"]),
         "discounted_payback_month": _whole_months(arrays["discounted_payback_month"]),

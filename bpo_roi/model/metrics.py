@@ -34,6 +34,7 @@ __all__ = [
     "irr_annual",
     "irr_note",
     "mirr_annual",
+    "mirr_annual_rows",
     "npv",
     "payback_month",
     "present_value",
@@ -275,6 +276,29 @@ def mirr_annual(savings: Sequence[float] | np.ndarray, rate_per_period: float,
     if not math.isfinite(rate):
         return None
     return float((1.0 + rate) ** periods_per_year - 1.0)
+
+
+def mirr_annual_rows(savings: np.ndarray, rate_per_period: float,
+                     periods_per_year: int = 12) -> list[float | None]:
+    """:func:`mirr_annual` of each row of ``savings`` at once (numpy-financial's ``mirr``
+    formula, row by row: the same figures).
+
+    >>> mirr_annual_rows(np.array([[-100.0, 60.0, 60.0], [10.0, 5.0, 1.0]]), 0.10, 1)[1] is None
+    True
+    """
+    flows = np.asarray(savings, dtype=float)
+    n = flows.shape[-1]
+    pos, neg = flows > 0, flows < 0
+    factors = (1 + rate_per_period) ** np.arange(0, n)
+    numer = np.abs((flows * pos / factors).sum(axis=-1))
+    denom = np.abs((flows * neg / factors).sum(axis=-1))
+    out: list[float | None] = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = (numer / denom) ** (1 / (n - 1)) * (1 + rate_per_period) - 1
+    for rate, both in zip(rates, pos.any(axis=-1) & neg.any(axis=-1), strict=True):
+        ok = bool(both) and math.isfinite(float(rate))
+        out.append(float((1.0 + float(rate)) ** periods_per_year - 1.0) if ok else None)
+    return out
 
 
 def payback_month(savings: np.ndarray) -> np.ndarray:
