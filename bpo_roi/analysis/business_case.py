@@ -275,9 +275,9 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
         # Erlang A: a big batch may size staff from an interpolated table there.
         current, _, _, grid = search_grid(scenario, _VOLUME, **volume_range, function="evaluate")
         batch = cash_flows(scenario, {_VOLUME: np.concatenate([[current], grid])})
-        flows = batch.trial(0)
         if grid.size:
-            grid_npv = offers_npv(batch)[:, 1:]
+            grid_npv = offers_npv(batch)[:, 1:]  # adds up the totals trial 0 then reuses
+        flows = batch.trial(0)
     else:
         flows = cash_flows(scenario)
     if not _flows_are_finite(flows):

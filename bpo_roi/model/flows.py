@@ -149,6 +149,10 @@ class Flows:
         offers = [OfferFlows(o.name, o.pricing_model, {c: row(v) for c, v in o.components.items()},
                              row(o.billed_units), row(o.fx_paid), row(o.vendor_volume),
                              row(o.price_steps)) for o in self.offers]
+        # totals already added up for the batch are that trial's totals (element by element)
+        for whole, part in ((self.in_house, cost), *zip(self.offers, offers, strict=True)):
+            if "total" in whole.__dict__:
+                part.__dict__["total"] = row(whole.__dict__["total"])
         return Flows(self.horizon_months, row(self.volume), cost, offers,
                      row(self.discount_rate_annual), row(self.benefit_haircut),
                      row(self.cost_uplift), self.inputs_read, dict(self.extras))
