@@ -157,24 +157,24 @@ def _erlang_c_by_handle_time(calls: np.ndarray, aht_minutes: Any, shape: tuple[i
 
 def _agent_hours_table(q: dict[str, Any], daily_calls: np.ndarray,
                        aht_minutes: np.ndarray) -> np.ndarray:
-    """Bilinear interpolation in a staffing table over daily calls × handle time."""
-    positive = daily_calls[daily_calls > 0]
-    if positive.size == 0:
+    """Bilinear interpolation in a staffing table over daily calls × handle time (evenly
+    spaced in both: a run's draws span a narrow range of each)."""
+    busy = daily_calls > 0
+    if not busy.any():
         return np.zeros_like(daily_calls)
-    d_grid = np.geomspace(positive.min() * 0.999, positive.max() * 1.001, _GRID_VOLUME)
+    top = float(daily_calls.max())
+    low = float(np.min(daily_calls, where=busy, initial=top))
+    d_grid = np.linspace(low * 0.999, top * 1.001, _GRID_VOLUME)
     aht = np.broadcast_to(aht_minutes, daily_calls.shape)
     a_lo, a_hi = float(aht.min()), float(aht.max())
     a_grid = np.array([a_lo]) if a_hi - a_lo < 1e-12 else np.linspace(a_lo, a_hi, _GRID_AHT)
     # searched, not from staffing tables: a dozen handle times drawn for this run only
     table = _agent_hours_exact(q, d_grid[None, :].repeat(a_grid.size, 0),
                                a_grid[:, None].repeat(d_grid.size, 1), tables=False)
-    # both grids are even (in log volume, in handle time): each value's cell and its place in
+    # both grids are even (in daily calls, in handle time): each value's cell and its place in
     # the cell by arithmetic, no search; in place where the arrays are big
-    x_lo = float(np.log(d_grid[0]))
-    x_step = (float(np.log(d_grid[-1])) - x_lo) / (d_grid.size - 1)
-    fx = np.log(np.maximum(daily_calls, d_grid[0]))
-    fx -= x_lo
-    fx /= x_step
+    fx = daily_calls - d_grid[0]
+    fx /= (d_grid[-1] - d_grid[0]) / (d_grid.size - 1)
     j = fx.astype(np.int64)
     np.clip(j, 0, d_grid.size - 2, out=j)
     fx -= j
@@ -206,7 +206,7 @@ def _agent_hours_table(q: dict[str, Any], daily_calls: np.ndarray,
         fx += along_a.take(at)
         fx *= fa
         out += fx
-    out[daily_calls <= 0] = 0.0
+    out[~busy] = 0.0
     return out
 
 
