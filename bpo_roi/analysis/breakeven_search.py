@@ -275,13 +275,12 @@ def _candidates(a: float, b: float, fa: float, fb: float, *, jump: bool = False,
     if jump:
         return np.linspace(a, b, _STEP_POINTS + 2)[1:-1]
     guess = a + (b - a) * fa / (fa - fb)
-    hair = _XTOL * 0.25 * max(abs(guess), 1e-12)
+    hairs = _hairs(guess, a, b)
     if hairs_only:
-        return np.array([guess - hair, guess, guess + hair]).clip(a, b)
+        return hairs
     ladder = (b - a) * _LADDER
     spaced = a + (b - a) * _SPACED_AT
-    return np.concatenate([[guess - hair, guess, guess + hair], guess - ladder, guess + ladder,
-                           spaced]).clip(a, b)
+    return np.concatenate([hairs, guess - ladder, guess + ladder, spaced]).clip(a, b)
 
 
 def breakeven(scenario: Scenario, path: str, offer: int | str | None = None,

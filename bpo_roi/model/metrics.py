@@ -24,7 +24,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-import numpy_financial as npf
 
 from bpo_roi.model.timeline import period_discount_factors
 
@@ -269,25 +268,22 @@ def mirr_annual(savings: Sequence[float] | np.ndarray, rate_per_period: float,
     >>> mirr_annual([10.0, 5.0], 0.01) is None
     True
     """
-    flows = np.asarray(savings, dtype=float)
-    if not (np.any(flows > 0) and np.any(flows < 0)):
-        return None
-    rate = float(npf.mirr(flows, float(rate_per_period), float(rate_per_period)))
-    if not math.isfinite(rate):
-        return None
-    return float((1.0 + rate) ** periods_per_year - 1.0)
+    flows = np.asarray(savings, dtype=float).reshape(1, -1)
+    return mirr_annual_rows(flows, float(rate_per_period), periods_per_year)[0]
 
 
 def mirr_annual_rows(savings: np.ndarray, rate_per_period: float,
                      periods_per_year: int = 12) -> list[float | None]:
-    """:func:`mirr_annual` of each row of ``savings`` at once (numpy-financial's ``mirr``
-    formula, row by row: the same figures).
+    """:func:`mirr_annual` of each row of ``savings`` at once: numpy-financial's ``mirr``
+    formula row by row (the same figures; tested against it).
 
     >>> mirr_annual_rows(np.array([[-100.0, 60.0, 60.0], [10.0, 5.0, 1.0]]), 0.10, 1)[1] is None
     True
     """
     flows = np.asarray(savings, dtype=float)
     n = flows.shape[-1]
+    if n < 2:  # one flow cannot have both signs
+        return [None] * flows.shape[0]
     pos, neg = flows > 0, flows < 0
     factors = (1 + rate_per_period) ** np.arange(0, n)
     numer = np.abs((flows * pos / factors).sum(axis=-1))
