@@ -19,6 +19,7 @@ import bpo_roi
 from bpo_roi import evaluate, exit_analysis
 from bpo_roi.analysis.contract_terms import contract_effects
 from bpo_roi.model import contract
+from bpo_roi.model.pricing import baseline_fee
 from bpo_roi.scenario.schema import Scenario
 
 CLAIMS = ROOT / "assumptions" / "claims_back_office.yaml"
@@ -78,10 +79,10 @@ def test_baseline_fee_is_continuous_and_non_decreasing_in_volume(
     floor = floor_share * baseline * (1 - d)
 
     def fee(v):
-        return contract.baseline_fee(np.array([[0.0, v]]), baseline_volume=baseline,
-                                     baseline_fee_monthly=unit * baseline, deadband=d,
-                                     arc_per_transaction=arc, rrc_per_transaction=rrc,
-                                     floor_volume=floor)[0, 1]
+        return baseline_fee(np.array([[0.0, v]]), baseline_volume=baseline,
+                            baseline_fee_monthly=unit * baseline, deadband=d,
+                            arc_per_transaction=arc, rrc_per_transaction=rrc,
+                            floor_volume=floor)[0, 1]
 
     low, high = sorted((v1, v2))
     scale = unit * baseline
@@ -360,9 +361,13 @@ def test_both_escalation_and_indexation_is_refused():
 
 def test_the_template_documents_every_contract_key():
     from bpo_roi.scenario import schema
+    from bpo_roi.scenario.pricing import PRICING
+    from bpo_roi.scenario.pricing.per_seat import SeatBand
+    from bpo_roi.scenario.pricing.per_transaction import Tier
 
     text = (ROOT / "templates" / "assumptions.yaml").read_text()
-    sections = [schema.BaselinePricing, schema.SeatBand, schema.ServiceCredits,
+    # every pricing model of the registry, and every clause section
+    sections = [*PRICING.values(), SeatBand, Tier, schema.ServiceCredits,
                 schema.Indexation, schema.FxSharing, schema.TransitionCharge,
                 schema.Termination, schema.TerminationFee, schema.Tax]
     keys = {k for cls in sections for k in cls.model_fields} | {

@@ -166,12 +166,12 @@ def annual_table(monthly: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     start = s.fiscal_year_start_month
     frame = monthly.copy()
     frame["fiscal_year"] = [fiscal_year(d, start) for d in frame.date]
-    models = {o.name: o.pricing.model for o in scenario.offers}
     paid = float(point(scenario.in_house.paid_hours_per_month))
-    per_model = frame.offer.map(models)
-    frame["vendor_fte"] = np.where(per_model == "per_seat", frame.vendor_billed_units,
-                                   np.where(per_model == "hourly",
-                                            frame.vendor_billed_units / paid, np.nan))
+    # a seat is one FTE, billed hours are FTE at the in-house paid hours, other units are none
+    hours_per_fte = {"seats": 1.0, "hours": paid}
+    per_fte = frame.offer.map({o.name: hours_per_fte.get(type(o.pricing).billed_unit, np.nan)
+                               for o in scenario.offers})
+    frame["vendor_fte"] = frame.vendor_billed_units / per_fte.to_numpy(dtype=float)
     frame["one_time"] = frame[[f"outsourced.{c}" for c in ONE_TIME]].sum(axis=1)
     operating = frame[frame.month >= 1]
     sums = frame.groupby(["offer", "fiscal_year"], sort=False)[

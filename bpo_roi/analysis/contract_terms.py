@@ -8,9 +8,10 @@ the client). "Without the clause" means:
 =========================  ==================================================================
 clause                     counterfactual
 =========================  ==================================================================
-baseline, deadband, ARC    every transaction at the baseline unit price
-                           (``baseline_fee_monthly ÷ baseline_volume``, per-transaction)
-FTE bands                  every seat at the first band's rate
+built into a pricing       the model's own counterfactual (its ``clause_counterfactuals``):
+model                      for a baseline with deadband and ARC / RRC, every transaction at
+                           the baseline unit price; for FTE bands, every seat at the first
+                           band's rate
 service credits            no credits
 indexation                 flat prices (no yearly step)
 FX sharing                 the client bears every move of the rate
@@ -26,35 +27,29 @@ from typing import Any
 import pandas as pd
 
 from bpo_roi.model.flows import cash_flows, offer_npv
+from bpo_roi.scenario.pricing import PRICING
 from bpo_roi.scenario.schema import Scenario, point
 
 __all__ = ["CLAUSE_LABELS", "contract_effects"]
 
 CLAUSE_LABELS = {
-    "baseline": "Baseline fee with deadband and ARC / RRC (vs the baseline unit price)",
-    "rate_bands": "FTE bands (vs every seat at the first band's rate)",
+    **{clause: label for model in PRICING.values() for clause, label in
+       model.clause_labels.items()},
     "service_credits": "Service credits (expected)",
     "indexation": "Indexation clause (vs flat prices)",
     "fx_sharing": "FX sharing (vs the client bearing every move)",
     "transition_charge": "Financed transition charge",
     "irrecoverable_tax": "Irrecoverable tax on the invoice",
 }
+"""Each clause's label: those built into a pricing model (its ``clause_labels``), then the
+offer's own clauses."""
 
 
 def _without(scenario: Scenario, k: int) -> dict[str, dict[str, Any]]:
     """Overrides that take each clause of offer ``k`` out, by clause."""
     offer = scenario.offers[k]
     o = f"offers.{k}"
-    p = offer.pricing
-    out: dict[str, dict[str, Any]] = {}
-    if p.model == "baseline":
-        unit = float(point(p.baseline_fee_monthly)) / float(point(p.baseline_volume))
-        out["baseline"] = {f"{o}.pricing": {
-            "model": "per_transaction", "tiers": [{"rate_per_transaction": unit}]}}
-    if p.model == "per_seat" and p.rate_bands is not None:
-        out["rate_bands"] = {f"{o}.pricing.rate_bands": None,
-                             f"{o}.pricing.rate_per_seat_month":
-                                 p.rate_bands[0].rate_per_seat_month}
+    out = dict(offer.pricing.clause_counterfactuals(o))
     for clause in ("service_credits", "indexation", "fx_sharing", "transition_charge"):
         if getattr(offer, clause) is not None:
             out[clause] = {f"{o}.{clause}": None}

@@ -43,11 +43,10 @@ from typing import Any
 import numpy as np
 import numpy_financial as npf
 
-from bpo_roi.model.timeline import ArrayLike, month_row, monthly_rate, operating_months
+from bpo_roi.model.timeline import ArrayLike, month_row, monthly_rate
 from bpo_roi.staffing.queue_sizing import QueueShape
 
 __all__ = [
-    "baseline_fee",
     "fx_shared_rate",
     "indexation_index",
     "queue_miss_share",
@@ -57,58 +56,6 @@ __all__ = [
     "transition_payment",
     "unamortised_transition",
 ]
-
-
-def baseline_fee(volume: np.ndarray, *, baseline_volume: ArrayLike,
-                 baseline_fee_monthly: ArrayLike, deadband: ArrayLike,
-                 arc_per_transaction: ArrayLike, rrc_per_transaction: ArrayLike,
-                 floor_volume: ArrayLike = 0.0, arc_from: str = "band_edge") -> np.ndarray:
-    """Monthly fee of a baseline contract with a deadband and ARC / RRC, before indexation.
-
-    Parameters
-    ----------
-    volume : ndarray
-        Transactions per month, ``(trials, H + 1)``.
-    baseline_volume, baseline_fee_monthly : float or ndarray
-        ``B`` and the fixed fee paid for any volume within the band.
-    deadband : float or ndarray
-        Half-width ``d`` of the band, a fraction of ``B``.
-    arc_per_transaction, rrc_per_transaction : float or ndarray
-        Charge per transaction above the band, credit per transaction below it.
-    floor_volume : float or ndarray
-        Volume below which no further RRC is earned.
-    arc_from : {"band_edge", "baseline"}
-        Count extra or missing units from the band's edge or from ``B``.
-
-    Returns
-    -------
-    ndarray
-        Fee per month; 0 in month 0.
-
-    Examples
-    --------
-    Baseline 10,000 transactions for 50,000 a month, ±10 %, ARC 4.50, RRC 3.00:
-
-    >>> v = np.array([[0.0, 10_500.0, 12_000.0, 8_000.0]])
-    >>> baseline_fee(v, baseline_volume=10_000, baseline_fee_monthly=50_000, deadband=0.1,
-    ...              arc_per_transaction=4.5, rrc_per_transaction=3.0).tolist()
-    [[0.0, 50000.0, 54500.0, 47000.0]]
-    >>> baseline_fee(v, baseline_volume=10_000, baseline_fee_monthly=50_000, deadband=0.1,
-    ...              arc_per_transaction=4.5, rrc_per_transaction=3.0,
-    ...              arc_from="baseline").tolist()
-    [[0.0, 50000.0, 59000.0, 44000.0]]
-    """
-    upper = baseline_volume * (1.0 + np.asarray(deadband))
-    lower = baseline_volume * (1.0 - np.asarray(deadband))
-    counted = np.maximum(volume, floor_volume)
-    if arc_from == "baseline":
-        above = np.where(volume > upper, volume - baseline_volume, 0.0)
-        below = np.where(counted < lower, baseline_volume - counted, 0.0)
-    else:
-        above = np.maximum(volume - upper, 0.0)
-        below = np.maximum(lower - counted, 0.0)
-    fee = baseline_fee_monthly + arc_per_transaction * above - rrc_per_transaction * below
-    return fee * operating_months(volume.shape[-1] - 1)
 
 
 def service_credits(invoice: np.ndarray, at_risk_share: ArrayLike,

@@ -421,58 +421,13 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
     vendor_volume = volume * share
     contract_live = terms.masks[0]  # the vendor bills (and its minimums apply) from go-live
     factor = inp(f"{o}.handle_time_factor")
-    if p.model == "per_transaction":
-        fee, billed = pricing.per_transaction_fee(
-            vendor_volume,
-            [inp(f"{o}.pricing.tiers.{j}.up_to_volume") if t.up_to_volume is not None else None
-             for j, t in enumerate(p.tiers)],
-            [inp(f"{o}.pricing.tiers.{j}.rate_per_transaction") for j in range(len(p.tiers))],
-            p.tier_mode, inp(f"{o}.pricing.minimum_monthly_volume"), index)
-        steady_fee = fee
-    elif p.model == "baseline":
-        fee = index * contract.baseline_fee(
-            vendor_volume, baseline_volume=inp(f"{o}.pricing.baseline_volume"),
-            baseline_fee_monthly=inp(f"{o}.pricing.baseline_fee_monthly"),
-            deadband=inp(f"{o}.pricing.deadband"),
-            arc_per_transaction=inp(f"{o}.pricing.arc_per_transaction"),
-            rrc_per_transaction=inp(f"{o}.pricing.rrc_per_transaction"),
-            floor_volume=inp(f"{o}.pricing.floor_volume"), arc_from=p.arc_from)
-        billed = vendor_volume
-        steady_fee = fee
-    else:
-        steady_hours = pricing.vendor_work_hours(vendor_volume, aht, factor, 1.0)
-        ramped_hours = steady_hours * slowdown
-        staffed = p.model == "hourly" and p.billing == "staffed_hours"
-        if s.workload.queue is not None and (p.model == "per_seat" or staffed):
-            ramped_hours, steady_hours = _queue_seat_hours(inp, vendor_volume, aht * factor,
-                                                           slowdown)
-        if p.model == "per_seat":
-            seat_hours = inp(f"{o}.pricing.productive_hours_per_seat_month")
-            minimum = inp(f"{o}.pricing.minimum_seats")
-            bands: dict[str, Any] = {}
-            if p.rate_bands is not None:
-                bands = {"band_upper_seats": [
-                    inp(f"{o}.pricing.rate_bands.{j}.up_to_seats")
-                    if b.up_to_seats is not None else None for j, b in enumerate(p.rate_bands)],
-                    "band_rates": [inp(f"{o}.pricing.rate_bands.{j}.rate_per_seat_month")
-                                   for j in range(len(p.rate_bands))]}
-                rate = None
-            else:
-                rate = inp(f"{o}.pricing.rate_per_seat_month")
-            fee, billed = pricing.per_seat_fee(ramped_hours, seat_hours, minimum, rate, index,
-                                               **bands)
-            steady_fee, _ = pricing.per_seat_fee(steady_hours, seat_hours, minimum, rate, index,
-                                                 **bands)
-        else:
-            # staffed hours are billed as staffed; handled hours ÷ billable utilisation
-            utilisation = 1.0 if staffed else inp(f"{o}.pricing.billable_utilisation")
-
-            def bill(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-                return pricing.hourly_fee(h, utilisation,
-                                          inp(f"{o}.pricing.minimum_hours_per_month"),
-                                          inp(f"{o}.pricing.rate_per_hour"), index)
-            fee, billed = bill(ramped_hours)
-            steady_fee, _ = bill(steady_hours)
+    queue_hours = None
+    if s.workload.queue is not None:
+        def queue_hours() -> tuple[np.ndarray, np.ndarray]:
+            return _queue_seat_hours(inp, vendor_volume, aht * factor, slowdown)
+    fee, steady_fee, billed = pricing.FEES[p.model].bill(p, pricing.BillingInputs(
+        read=lambda field: inp(f"{o}.pricing.{field}"), volume=vendor_volume,
+        handle_minutes=aht * factor, slowdown=slowdown, index=index, queue_hours=queue_hours))
     fee, steady_fee = fee * contract_live, steady_fee * contract_live
     billed = billed * contract_live
     miss = None
@@ -480,8 +435,7 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
     if credits is not None and credits.miss_probability == "from_queue":
         # a vendor paid per seat or hour is paid to staff for its ramp; one paid per
         # transaction staffs for its steady handle time and misses while it is slower
-        planned = aht * factor * (1.0 if p.model in ("per_transaction", "baseline")
-                                  else slowdown)
+        planned = aht * factor * (slowdown if type(p).staffs_for_ramp else 1.0)
         miss = contract.queue_miss_share(vendor_volume, planned, aht * factor * slowdown,
                                          _queue_shape(inp, s))
     invoice = _invoice(inp, offer, o, fee, fx, horizon, miss)

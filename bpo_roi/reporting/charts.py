@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from bpo_roi.model.flows import OPTIONAL_COMPONENTS
-from bpo_roi.reporting.formatting import COMPONENT_LABELS, month_text, pct
+from bpo_roi.reporting.formatting import COMPONENT_LABELS, month_text, pct, pricing_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -50,8 +50,6 @@ _LEGEND_AT_FOOT = {"orientation": "h", "yref": "container", "y": 0.0, "yanchor":
                    "x": 0.0, "xanchor": "left"}
 """A legend on the figure's bottom edge, below an x-axis title (never over it)."""
 
-PRICING_LABELS = {"per_seat": "per seat", "hourly": "hourly", "per_transaction": "per transaction",
-                  "baseline": "baseline + deadband"}
 
 
 def _go() -> Any:
@@ -169,7 +167,7 @@ def unit_cost(ev: Evaluation, fig: go.Figure | None = None) -> go.Figure:
     go = _go()
     cur = _currency(ev)
     mt = ev.metrics
-    labels = ["In-house"] + [f"{_esc(o)}<br>({PRICING_LABELS[p]})" for o, p in
+    labels = ["In-house"] + [f"{_esc(o)}<br>({pricing_label(p)})" for o, p in
                              zip(mt.index, mt.pricing_model, strict=True)]
     values = [float(mt.cost_per_transaction_in_house.iloc[0]),
               *mt.cost_per_transaction_outsourced.astype(float)]
@@ -190,7 +188,7 @@ def offers_table(ev: Evaluation) -> go.Figure:
     cur = _currency(ev)
     mt = ev.metrics
     rows = [
-        ("Pricing model", [PRICING_LABELS[p] for p in mt.pricing_model]),
+        ("Pricing model", [pricing_label(p) for p in mt.pricing_model]),
         (f"NPV ({cur})", [f"{v:,.0f}" for v in mt.npv]),
         ("ROI (TEI)", [pct(v) for v in mt.roi]),
         ("MIRR (annual)", [pct(v) for v in mt.mirr_annual]),

@@ -14,20 +14,17 @@ from typing import Any
 from bpo_roi._validation import invalid_parameter
 from bpo_roi.analysis.business_case import Evaluation, evaluate
 from bpo_roi.reporting import charts, html_report
+from bpo_roi.scenario.pricing import PRICING
 from bpo_roi.scenario.reading import load_scenario
 from bpo_roi.scenario.schema import point
 
 __all__ = ["Explorer"]
 
-_HEADLINE_RATE = {
-    "per_seat": "Seat rate / month",
-    "hourly": "Rate / hour",
-    "per_transaction": "Unit price (tier 1)",
-    "baseline": "Baseline fee / month",
-}
-"""Label of the vendor-rate slider by pricing model; it sets ``pricing.rate``, the headline
-price (see :meth:`Scenario.with_overrides`)."""
-
+_MODEL_SLIDERS = tuple({sl.field: sl for model in PRICING.values() for sl in model.sliders}
+                       .values())
+"""Every pricing model's own sliders (one control per field, shown for the offers that have
+it); the vendor-rate slider sets ``pricing.rate``, the headline price (see
+:meth:`Scenario.with_overrides`), and is labelled by the offer's model."""
 
 class Explorer:
     """Scenario picker, sliders and live charts for one scenario at a time.
@@ -81,9 +78,10 @@ class Explorer:
                                         step=0.005, readout_format=".1%"),
             "ramp_months": slider(w.IntSlider, "Ramp (months)", min=0, max=24),
             "parallel_run_months": slider(w.IntSlider, "Parallel run (months)", min=0, max=12),
-            # contract clauses: shown only for an offer that has them
-            "deadband": slider(w.FloatSlider, "Deadband ±", min=0.0, max=0.3, step=0.005,
-                               readout_format=".1%"),
+            # a pricing model's own fields and contract clauses: shown only for an offer that
+            # has them
+            **{sl.field: slider(w.FloatSlider, sl.description, min=sl.low, max=sl.high,
+                                step=sl.step, readout_format=".1%") for sl in _MODEL_SLIDERS},
             "credit_share": slider(w.FloatSlider, "Invoice at risk (credits)", min=0.0,
                                    max=0.5, step=0.005, readout_format=".1%"),
             "discount_rate_annual": slider(w.FloatSlider, "Discount rate / yr", min=0.0,
@@ -145,7 +143,8 @@ class Explorer:
         c.value = value
 
     _OFFER_CONTROLS = ("vendor_rate", "vendor_error_rate", "ramp_months",
-                       "parallel_run_months", "deadband", "credit_share")
+                       "parallel_run_months", *(sl.field for sl in _MODEL_SLIDERS),
+                       "credit_share")
 
     def _offer_controls(self) -> None:
         """Set the offer's controls: the edits made to it earlier, else the file's values."""
@@ -155,7 +154,7 @@ class Explorer:
         edits = self.offer_edits.get(k, {})
         self.controls["vendor_rate"].description = (
             "Seat rate, band 1" if getattr(offer.pricing, "rate_bands", None)
-            else _HEADLINE_RATE[offer.pricing.model])
+            else type(offer.pricing).rate_label)
         self._set("vendor_rate", edits.get("vendor_rate", rate), rate * 0.3, rate * 2.5,
                   max(rate / 200, 0.01))
         self.controls["vendor_error_rate"].value = edits.get(
@@ -163,8 +162,9 @@ class Explorer:
         self.controls["ramp_months"].value = edits.get("ramp_months", offer.ramp.months)
         self.controls["parallel_run_months"].value = edits.get(
             "parallel_run_months", offer.parallel_run_months)
-        clauses = {"deadband": float(point(offer.pricing.deadband))
-                   if offer.pricing.model == "baseline" else None,
+        own = {sl.field for sl in type(offer.pricing).sliders}
+        clauses = {**{sl.field: float(point(getattr(offer.pricing, sl.field)))
+                      if sl.field in own else None for sl in _MODEL_SLIDERS},
                    "credit_share": float(point(offer.service_credits.at_risk_share))
                    if offer.service_credits is not None else None}
         for name, value in clauses.items():
@@ -205,8 +205,8 @@ class Explorer:
                         f"{o}.quality.error_rate": edits["vendor_error_rate"],
                         f"{o}.ramp.months": edits["ramp_months"],
                         f"{o}.parallel_run_months": edits["parallel_run_months"]})
-            if offer.pricing.model == "baseline":
-                out[f"{o}.pricing.deadband"] = edits["deadband"]
+            for sl in type(offer.pricing).sliders:
+                out[f"{o}.pricing.{sl.field}"] = edits[sl.field]
             if offer.service_credits is not None:
                 out[f"{o}.service_credits.at_risk_share"] = edits["credit_share"]
         return out

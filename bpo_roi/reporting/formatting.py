@@ -18,6 +18,7 @@ import html
 from typing import Any
 
 from bpo_roi.scenario.labels import input_label
+from bpo_roi.scenario.pricing import PRICING, pricing_label
 
 __all__ = [
     "COMPONENT_LABELS",
@@ -30,6 +31,7 @@ __all__ = [
     "money",
     "month_text",
     "pct",
+    "pricing_label",
 ]
 
 COMPONENT_LABELS = {
@@ -50,8 +52,8 @@ COMPONENT_LABELS = {
 }
 """Outsourced cost components, in the order of the monthly table, with their labels."""
 
-PRICING_LABELS = {"per_seat": "per-seat", "hourly": "hourly", "per_transaction":
-                  "per-transaction", "baseline": "baseline + deadband"}
+PRICING_LABELS = {name: model.label for name, model in PRICING.items()}
+"""Each pricing model's name for a person, from the registry (:mod:`bpo_roi.scenario.pricing`)."""
 
 
 def input_value_text(value: Any, percent: bool = False, path: str = "",
@@ -94,7 +96,7 @@ def input_value_text(value: Any, percent: bool = False, path: str = "",
     if isinstance(value, int | float):
         return pct(value) if percent else f"{value:,.6g}"
     if path.endswith("pricing.model"):
-        return PRICING_LABELS.get(str(value), str(value))
+        return pricing_label(value)
     return str(value)
 
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from bpo_roi.model.flows import CONTRACT_COMPONENTS, OPTIONAL_COMPONENTS
 from bpo_roi.reporting.formatting import (
     COMPONENT_LABELS,
-    PRICING_LABELS,
     esc,
     input_label,
     input_leaves,
@@ -24,6 +23,7 @@ from bpo_roi.reporting.formatting import (
     money,
     month_text,
     pct,
+    pricing_label,
 )
 from bpo_roi.resources import resource_path
 
@@ -215,7 +215,7 @@ def executive_summary_html(ev: Evaluation) -> str:
     if best in mt.index:
         row = mt.loc[best]
         sentence = (
-            f"<strong>Outsource to {esc(best)}</strong> ({PRICING_LABELS[row.pricing_model]} "
+            f"<strong>Outsource to {esc(best)}</strong> ({pricing_label(row.pricing_model)} "
             f"pricing): it saves {money(row.npv, cur)} in today's money over {horizon} months "
             f"({pct(row.savings_pct)} of the in-house cost), returns {pct(row.roi)} on every "
             f"cost of outsourcing, and pays back in {payback_text(ev, row.payback_month)}.")
@@ -269,7 +269,7 @@ def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
     for offer, r in ev.metrics.iterrows():
         mark = ' class="bpo-best"' if offer == ev.recommendation else ""
         rows.append(
-            f"<tr{mark}><td>{esc(offer)}</td><td>{PRICING_LABELS[r.pricing_model]}</td>"
+            f"<tr{mark}><td>{esc(offer)}</td><td>{pricing_label(r.pricing_model)}</td>"
             f"<td>{money(r.npv, cur)}</td><td>{payback_text(ev, r.payback_month)}</td>"
             f"<td>{pct(r.mirr_annual)}</td><td>{pct(r.roi)}</td><td>{pct(r.savings_pct)}</td>"
             f"<td>{money(r.one_time_cost, cur)}</td>"

@@ -43,9 +43,9 @@ from bpo_roi.model.flows import OPTIONAL_COMPONENTS, OUTSOURCED_COMPONENTS
 from bpo_roi.model.timeline import fiscal_year, month_dates
 from bpo_roi.reporting.formatting import (
     COMPONENT_LABELS,
-    PRICING_LABELS,
     input_label,
     input_leaves,
+    pricing_label,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -253,7 +253,7 @@ class _Writer:
                 elif isinstance(point, tuple | list):
                     ws.write_string(row, 2, ", ".join(f"{v:,.6g}" for v in point), f["text"])
                 else:
-                    ws.write_string(row, 2, PRICING_LABELS.get(str(point), str(point))
+                    ws.write_string(row, 2, pricing_label(point)
                                     if path.endswith("pricing.model") else str(point), f["text"])
                 ws.write_string(row, 3, unit, f["unit"])
                 if isinstance(value, Distribution):
@@ -487,7 +487,7 @@ class _Writer:
                 return f"{c}{row_of[key] + 1}"
 
             ws.write_string(row_of["pricing_model"], k,
-                            PRICING_LABELS.get(str(m.pricing_model), str(m.pricing_model)))
+                            pricing_label(m.pricing_model))
             cells = [
                 ("npv", f"=SUM({rng('Discounted savings')})", "money", m.npv),
                 ("pv_in_house", f"=SUMPRODUCT({rng('In-house total')},{rng('Discount factor')})",
@@ -750,7 +750,7 @@ class _Writer:
 
 _MONEY_WORDS = ("salary", "cost", "rate_per", "fee", "overhead", "fixed_monthly", "selection",
                 "legal", "transfer", "travel", "integration", "severance", "bonus", "exit",
-                "per_transaction", "amount")
+                "amount")
 _UNIT_WORDS = (("minutes", "minutes"), ("seconds", "seconds"), ("hours", "hours"),
                ("days", "days"), ("volume", "transactions"), ("months", "months"),
                ("month", "month"), ("fte", "FTE"), ("seats", "seats"), ("factor", "×"),
@@ -778,6 +778,6 @@ def _unit(path: str, percent: bool, currency: str) -> str:
         return "a year" if "annual" in name.split("_") else ""
     if name == "fiscal_year_start_month":
         return "month of the year"
-    if any(k in name for k in _MONEY_WORDS):
+    if any(k in name for k in _MONEY_WORDS) or name.endswith("_per_transaction"):
         return currency
     return next((unit for key, unit in _UNIT_WORDS if key in name), "")

@@ -36,29 +36,56 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
     field_validator,
     model_validator,
 )
 
-from bpo_roi._validation import interval_text, invalid_parameter, shown
-from bpo_roi.scenario.distributions import Distribution, check_distribution
+from bpo_roi._validation import invalid_parameter, shown
+from bpo_roi.scenario.distributions import Distribution
+from bpo_roi.scenario.fields import (
+    STAY_IN_HOUSE_NAMES,
+    AnnualRate,
+    AttritionRate,
+    DiscountRate,
+    Factor,
+    Fraction,
+    FractionBelowOne,
+    FxRate,
+    Headcount,
+    HoursPerMonth,
+    Minutes,
+    MinutesOrZero,
+    Money,
+    Multiplier,
+    PositiveFraction,
+    SalaryAnnual,
+    ScenarioIsImmutableError,
+    SeasonalFactor,
+    Seconds,
+    Text,
+    Volume,
+    _at,
+    _Bounds,
+    _name,
+    _number,
+    _Section,
+    error_location,
+    point,
+    set_root_section,
+)
+from bpo_roi.scenario.pricing import PRICING, PRICING_MODELS, Pricing
 
 __all__ = [
     "PRICING_MODELS",
     "STAY_IN_HOUSE_NAMES",
     "Actual",
-    "BaselinePricing",
     "FxSharing",
     "Governance",
-    "HourlyPricing",
     "InHouse",
     "Indexation",
     "Offer",
-    "PerSeatPricing",
-    "PerTransactionPricing",
     "Quality",
     "Ramp",
     "RiskAdjustment",
@@ -67,13 +94,11 @@ __all__ = [
     "ScenarioIsImmutableError",
     "Schedule",
     "Scope",
-    "SeatBand",
     "ServiceCredits",
     "StrandedCost",
     "Tax",
     "Termination",
     "TerminationFee",
-    "Tier",
     "Transition",
     "TransitionCharge",
     "Workload",
@@ -81,214 +106,7 @@ __all__ = [
     "point",
 ]
 
-_PERCENT = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)\s*%\s*$")
-
-
-def _parse_percent(value: Any, allowed: bool = True) -> Any:
-    """Read ``"8%"`` as ``0.08`` where a percentage is allowed; leave every other value for
-    pydantic to check."""
-    if isinstance(value, str):
-        match = _PERCENT.match(value)
-        if match and not allowed:
-            raise ValueError("a percentage is allowed only for rates and fractions; write the "
-                             "number itself")
-        if match:
-            return float(match.group(1)) / 100.0
-    if isinstance(value, bool):
-        # YAML 1.1 habits (``NO``, ``yes``) must not slip into a number as 0 or 1.
-        raise ValueError("a number is required, not a yes/no value")
-    return value
-
-
-class _Bounds:
-    """Allowed range of a numeric field, used for numbers and distribution parameters alike.
-
-    ``allowed``, the rule in words, is made from the bounds (:func:`interval_text`) with an
-    optional ``hint``; it is never typed by hand.
-    """
-
-    def __init__(self, ge: float | None = None, le: float | None = None,
-                 gt: float | None = None, lt: float | None = None, what: str = "a number",
-                 hint: str = "") -> None:
-        self.ge, self.le, self.gt, self.lt = ge, le, gt, lt
-        self.allowed = interval_text(ge=ge, gt=gt, le=le, lt=lt, what=what) + (
-            f" ({hint})" if hint else "")
-
-    def check(self, x: float) -> None:
-        if not math.isfinite(x):
-            raise ValueError(f"must be a finite number ({self.allowed})")
-        if (self.ge is not None and x < self.ge) or (self.gt is not None and x <= self.gt) or (
-            self.le is not None and x > self.le) or (self.lt is not None and x >= self.lt):
-            raise ValueError(f"must be {self.allowed}")
-
-
-def _number(bounds: _Bounds, description: str = "", percent: bool = False) -> Any:
-    """A numeric field type: a finite float within ``bounds``, or a distribution over it.
-
-    ``percent``: the field is a rate or fraction, so ``"8%"`` may be written for ``0.08``.
-    """
-
-    def _validate(value: Any) -> Any:
-        value = _parse_percent(value, percent)
-        if isinstance(value, Mapping) or isinstance(value, Distribution):
-            dist = value if isinstance(value, Distribution) else Distribution.model_validate(
-                dict(value))
-            check_distribution(dist, bounds.check)
-            return dist
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise ValueError(f"must be a number ({bounds.allowed}); text is not allowed")\
-                    from None
-        if not isinstance(value, (int, float)):
-            raise ValueError(f"must be a number ({bounds.allowed})")
-        try:
-            x = float(value)
-        except OverflowError:  # an integer of hundreds of digits
-            raise ValueError(f"is far too large: must be {bounds.allowed}") from None
-        bounds.check(x)
-        return x
-
-    return Annotated[
-        float | Distribution,
-        BeforeValidator(_validate),
-        Field(description=description or bounds.allowed, json_schema_extra={
-            "allowed": bounds.allowed, "percent": percent,
-            "bounds": {"ge": bounds.ge, "le": bounds.le, "gt": bounds.gt, "lt": bounds.lt}}),
-    ]
-
-
-Money = _number(_Bounds(ge=0.0, le=1e10, what="an amount"))
-SalaryAnnual = _number(_Bounds(ge=0.0, le=1e8, what="an annual amount"))
-Price = _number(_Bounds(gt=0.0, le=1e8, what="a price"))
-Volume = _number(_Bounds(gt=0.0, le=1e9, what="transactions a month"))
-VolumeOrZero = _number(_Bounds(ge=0.0, le=1e9, what="transactions a month"))
-Minutes = _number(_Bounds(gt=0.0, le=10_000.0, what="minutes"))
-MinutesOrZero = _number(_Bounds(ge=0.0, le=10_000.0, what="minutes"))
-Seconds = _number(_Bounds(ge=0.0, le=86_400.0, what="seconds"))
-Headcount = _number(_Bounds(ge=0.0, le=1e7, what="seats or FTE"))
-HoursOrZero = _number(_Bounds(ge=0.0, le=1e9, what="hours"))
-FxRate = _number(_Bounds(ge=1e-6, le=1e6, what="a rate"))
-SeasonalFactor = _number(_Bounds(gt=0.0, le=12.0, what="a factor"))
-Fraction = _number(_Bounds(ge=0.0, le=1.0, what="a fraction", hint='e.g. 0.3 or "30%"'),
-                   percent=True)
-FractionBelowOne = _number(_Bounds(ge=0.0, lt=1.0, what="a fraction"),
-                           percent=True)
-PositiveFraction = _number(_Bounds(gt=0.0, le=1.0, what="a fraction"),
-                           percent=True)
-AnnualRate = _number(_Bounds(ge=-0.5, le=1.0, what="an annual rate", hint='e.g. 0.03 or "3%"'),
-                     percent=True)
-DiscountRate = _number(_Bounds(ge=0.0, le=1.0, what="an annual rate", hint="e.g. 0.08"),
-                       percent=True)
-AttritionRate = _number(_Bounds(ge=0.0, le=3.0, what="an annual rate", hint="3 is 300 %"),
-                        percent=True)
-HoursPerMonth = _number(_Bounds(ge=1.0, le=744.0, what="hours per month"))
-Multiplier = _number(_Bounds(ge=1.0, le=10.0, what="a multiplier"))
-Factor = _number(_Bounds(gt=0.0, le=10.0, what="a factor"))
-
-STAY_IN_HOUSE_NAMES = frozenset({"stay in-house", "stay in house", "in-house", "in house",
-                                 "status quo"})
-"""Offer names that would read as the "stay in-house" recommendation."""
-
-
-def _clean_text(value: Any, *, multiline: bool) -> Any:
-    """Strip surrounding spaces, NFC-normalise, refuse control characters."""
-    if not isinstance(value, str):
-        return value
-    text = unicodedata.normalize("NFC", value).strip()
-    allowed = "\n\t" if multiline else ""
-    for i, ch in enumerate(text):
-        if unicodedata.category(ch) == "Cc" and ch not in allowed:
-            where = "" if multiline else " (names are one line)"
-            raise ValueError(f"must not contain control characters{where}; found "
-                             f"U+{ord(ch):04X} at character {i + 1}")
-    return text
-
-
-def _name(max_length: int) -> Any:
-    return Annotated[str, BeforeValidator(lambda v: _clean_text(v, multiline=False)),
-                     Field(min_length=1, max_length=max_length)]
-
-
-Text = Annotated[str, BeforeValidator(lambda v: _clean_text(v, multiline=True)),
-                 Field(max_length=5000)]
-
 _OFFER_BY_NAME = re.compile(r"^offers\[(.+?)\](\..+)?$")
-_LOC = re.compile(r"^\[at ([^\]]+)\] ")
-
-
-def _at(path: str, message: str) -> ValueError:
-    """A cross-field error located at a field (relative to the model that raises it), so the
-    file error can name that field and its line: ``_at("offers.0.fx_rate", "...")``."""
-    return ValueError(f"[at {path}] {message}")
-
-
-def error_location(message: str) -> tuple[tuple[str | int, ...], str]:
-    """Split a message made by :func:`_at` into its relative location and its text."""
-    match = _LOC.match(message)
-    if not match:
-        return (), message
-    loc = tuple(int(p) if p.isdigit() else p for p in match.group(1).split("."))
-    return loc, message[match.end():]
-
-
-
-
-class ScenarioIsImmutableError(TypeError):
-    """A scenario (or one of its sections) was assigned to in place."""
-
-
-class _Section(BaseModel):
-    """Base of every section: unknown keys rejected, NaN/inf rejected, values re-checked.
-
-    Sections are immutable (lists are tuples too): a changed input is a new scenario, made by
-    :meth:`Scenario.with_overrides`, so no result computed from the old one can be mistaken for
-    the new one's.
-    """
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name.startswith("_"):  # private state (the point-value memo) is the model's own
-            super().__setattr__(name, value)
-            return
-        import typing
-
-        # A section does not know where it sits, but its class does, from the schema: every
-        # path at which the schema holds this class ("<i>" for a list index).
-        def paths(model: type[BaseModel], prefix: str, seen: tuple[type, ...]) -> Any:
-            for field, info in model.model_fields.items():
-                stack = [(info.annotation, False)]
-                while stack:
-                    kind, listed = stack.pop()
-                    if isinstance(kind, type) and issubclass(kind, _Section):
-                        path = f"{prefix}{field}" + (".<i>" if listed else "")
-                        if kind is type(self):
-                            yield path
-                        if kind not in seen:
-                            yield from paths(kind, path + ".", (*seen, kind))
-                    elif typing.get_origin(kind) is not None:
-                        listed |= typing.get_origin(kind) in (list, tuple)
-                        stack += [(arg, listed) for arg in typing.get_args(kind)]
-
-        where = ([""] if type(self) is Scenario else
-                 list(dict.fromkeys(paths(Scenario, "", ()))))
-        examples = " or ".join(f"s.with_overrides({{'{w + '.' if w else ''}{name}': "
-                               f"{shown(value)}}})" for w in where[:3])
-        if not examples:  # not reachable from a scenario: say what the path ends with
-            examples = f"s.with_overrides({{'<path to the {type(self).__name__}>.{name}': ...}})"
-        if len(where) > 3:
-            examples += f" (or another of its {len(where)} places)"
-        index = " (<i>: the 0-based index in the list)" if "<i>" in examples else ""
-        raise ScenarioIsImmutableError(
-            f"Scenario inputs cannot be changed in place ({type(self).__name__}.{name} = "
-            f"{shown(value)}). Make a new scenario instead: {examples}{index}.")
-
-    def __delattr__(self, name: str) -> None:
-        raise ScenarioIsImmutableError(
-            f"Scenario inputs cannot be deleted ({type(self).__name__}.{name}); use "
-            f"scenario.with_overrides(...) to make a changed copy.")
 
 
 class RiskAdjustment(_Section):
@@ -474,157 +292,6 @@ class InHouse(_Section):
         return self
 
 
-class SeatBand(_Section):
-    """One seat band of a per-seat price list (FTE bands), graduated like volume tiers."""
-
-    up_to_seats: Headcount | None = Field(
-        default=None, description="upper bound of the band (seats); null for the last")
-    rate_per_seat_month: Price
-
-
-def _check_bands(bounds: list[Any], field: str, key: str, noun: str) -> None:
-    """Bands (tiers) end with an open one (``null``) and their upper bounds increase."""
-    if bounds[-1] is not None:
-        raise _at(f"{field}.{len(bounds) - 1}.{key}",
-                  f"the last {noun} must have {key}: null (no upper bound)")
-    for j, b in enumerate(bounds[:-1]):
-        if b is None:
-            raise _at(f"{field}.{j}.{key}", f"only the last {noun} may have {key}: null")
-    points = [b.point if isinstance(b, Distribution) else b for b in bounds[:-1]]
-    for j, (b1, b2) in enumerate(itertools.pairwise(points), start=1):
-        if b2 <= b1:
-            raise _at(f"{field}.{j}.{key}",
-                      f"{noun} {key} bounds must increase (in order); got {points}")
-
-
-class PerSeatPricing(_Section):
-    """Billed per dedicated seat (FTE) per month; the client carries the productivity risk.
-
-    One flat ``rate_per_seat_month``, or ``rate_bands`` (FTE bands): each band's seats at that
-    band's rate, graduated like tax brackets.
-    """
-
-    model: Literal["per_seat"]
-    rate_per_seat_month: Price | None = None
-    rate_bands: tuple[SeatBand, ...] | None = Field(
-        default=None, description="FTE bands, graduated; instead of rate_per_seat_month")
-    productive_hours_per_seat_month: HoursPerMonth
-    minimum_seats: Headcount = 0.0
-
-    @property
-    def headline_rate(self) -> float:
-        """The price ``pricing.rate`` sets: the seat rate (of the first band, with bands)."""
-        if self.rate_bands is not None:
-            return float(point(self.rate_bands[0].rate_per_seat_month))
-        return float(point(self.rate_per_seat_month))
-
-    @model_validator(mode="after")
-    def _rate(self) -> PerSeatPricing:
-        if (self.rate_per_seat_month is None) == (self.rate_bands is None):
-            raise _at("rate_per_seat_month", "give exactly one of rate_per_seat_month (one "
-                      "rate) or rate_bands (FTE bands)")
-        if self.rate_bands is not None:
-            if not self.rate_bands:
-                raise _at("rate_bands", "needs at least one band")
-            _check_bands([b.up_to_seats for b in self.rate_bands], "rate_bands", "up_to_seats",
-                         "band")
-        return self
-
-
-class HourlyPricing(_Section):
-    """Billed per billable hour; the client carries the productivity risk."""
-
-    model: Literal["hourly"]
-    rate_per_hour: Price
-    billable_utilisation: PositiveFraction
-    minimum_hours_per_month: HoursOrZero = 0.0
-    billing: Literal["handled_hours", "staffed_hours"] = Field(
-        default="handled_hours", description="handled_hours: the vendor's work hours ÷ "
-        "billable_utilisation; staffed_hours (with a queue): the agent-hours its Erlang "
-        "sizing needs")
-
-    @property
-    def headline_rate(self) -> float:
-        """The price ``pricing.rate`` sets: the hourly rate."""
-        return float(point(self.rate_per_hour))
-
-
-class Tier(_Section):
-    """One volume band of a per-transaction price list."""
-
-    up_to_volume: Volume | None = Field(
-        default=None, description="upper bound of the band (monthly volume); null for the last")
-    rate_per_transaction: Price
-
-
-class PerTransactionPricing(_Section):
-    """Billed per transaction with volume tiers and a take-or-pay minimum; vendor carries risk.
-
-    ``tier_mode``: ``graduated`` prices each band's units at that band's rate (like tax
-    brackets); ``all_units`` prices every unit at the rate of the band the month's volume falls in.
-    """
-
-    model: Literal["per_transaction"]
-    tiers: Annotated[tuple[Tier, ...], Field(min_length=1)]
-    tier_mode: Literal["graduated", "all_units"] = "graduated"
-    minimum_monthly_volume: VolumeOrZero = 0.0
-
-    @property
-    def headline_rate(self) -> float:
-        """The price ``pricing.rate`` sets: the first tier's rate."""
-        return float(point(self.tiers[0].rate_per_transaction))
-
-    @model_validator(mode="after")
-    def _tiers(self) -> PerTransactionPricing:
-        _check_bands([t.up_to_volume for t in self.tiers], "tiers", "up_to_volume", "tier")
-        return self
-
-
-class BaselinePricing(_Section):
-    """A fixed fee for a baseline volume, with a deadband and additional / reduced resource
-    charges (ARC / RRC) outside it; the vendor carries the productivity risk.
-
-    Within ``[B(1 - d), B(1 + d)]`` the fee is ``baseline_fee_monthly``; above the band each
-    extra transaction pays ``arc_per_transaction``, below it each missing one (down to
-    ``floor_volume``) earns ``rrc_per_transaction`` back. ``arc_from``: ``band_edge`` (default)
-    counts extra or missing units from the band's edge, ``baseline`` from ``B`` once outside.
-    """
-
-    model: Literal["baseline"]
-    baseline_volume: Volume
-    baseline_fee_monthly: Price
-    deadband: _number(_Bounds(ge=0.0, lt=0.5, what="a fraction", hint='e.g. 0.05 or "5%"'),
-                      "half-width of the band around the baseline volume", percent=True) = 0.0
-    arc_per_transaction: Money
-    rrc_per_transaction: Money
-    floor_volume: VolumeOrZero = 0.0
-    arc_from: Literal["band_edge", "baseline"] = "band_edge"
-
-    @property
-    def headline_rate(self) -> float:
-        """The price ``pricing.rate`` sets: the baseline fee (ARC and RRC move with it)."""
-        return float(point(self.baseline_fee_monthly))
-
-    @model_validator(mode="after")
-    def _charges(self) -> BaselinePricing:
-        unit = point(self.baseline_fee_monthly) / point(self.baseline_volume)
-        rrc = point(self.rrc_per_transaction)
-        if rrc > unit * (1 + 1e-12):
-            raise _at("rrc_per_transaction",
-                      f"{rrc:,.6g} is above the baseline unit price (baseline_fee_monthly ÷ "
-                      f"baseline_volume = {unit:,.6g}): a lower volume would cost more than "
-                      f"the fee it removes; must be at most {unit:,.6g}")
-        if point(self.floor_volume) > point(self.baseline_volume) * (1 - point(self.deadband)):
-            raise _at("floor_volume", "must be at most the lower edge of the band, "
-                      "baseline_volume × (1 - deadband)")
-        return self
-
-
-Pricing = Annotated[
-    PerSeatPricing | HourlyPricing | PerTransactionPricing | BaselinePricing,
-    Field(discriminator="model"),
-]
-PRICING_MODELS = ("per_seat", "hourly", "per_transaction", "baseline")
 
 
 class Ramp(_Section):
@@ -1126,8 +793,8 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
         elif isinstance(node, dict):
             key = part
             if key not in node:
-                if key == "rate" and last and node.get("model") in PRICING_MODELS:
-                    _set_headline_rate(node, value)
+                if key == "rate" and last and node.get("model") in PRICING:
+                    PRICING[node["model"]].set_headline_rate(node, value)
                     return
                 known = ", ".join(sorted(node))
                 raise ValueError(
@@ -1146,47 +813,6 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
             node = node[key]
 
 
-def _scale_in_proportion(items: list[dict[str, Any]], key: str, value: Any, what: str) -> None:
-    """Set the first item's ``key`` to ``value`` and scale the others in proportion."""
-    if len(items) == 1:
-        items[0][key] = value
-        return
-    if isinstance(value, (Mapping, Distribution)):
-        raise ValueError(
-            f"pricing.rate of a {what} takes a number (the others are scaled in proportion); "
-            f"give a distribution per item instead, at its own {key}")
-    first = items[0][key]
-    first = first.point if isinstance(first, Distribution) else float(first)
-    scale = float(value) / first
-    for item in items:
-        r = item[key]
-        item[key] = (r.point if isinstance(r, Distribution) else float(r)) * scale
-
-
-def _set_headline_rate(pricing: dict[str, Any], value: Any) -> None:
-    """``pricing.rate``: the headline price of any pricing model (see
-    :meth:`Scenario.with_overrides`)."""
-    model = pricing["model"]
-    if model == "per_seat" and pricing.get("rate_bands"):
-        _scale_in_proportion(pricing["rate_bands"], "rate_per_seat_month", value,
-                             "banded seat price list")
-    elif model == "per_seat":
-        pricing["rate_per_seat_month"] = value
-    elif model == "hourly":
-        pricing["rate_per_hour"] = value
-    elif model == "baseline":
-        # the fee and its ARC / RRC move together, so RRC stays below the unit price
-        charges = [{"x": pricing[k]} for k in ("baseline_fee_monthly", "arc_per_transaction",
-                                                 "rrc_per_transaction")]
-        _scale_in_proportion(charges, "x", value, "baseline fee")
-        for k, c in zip(("baseline_fee_monthly", "arc_per_transaction",
-                         "rrc_per_transaction"), charges, strict=True):
-            pricing[k] = c["x"]
-    else:
-        _scale_in_proportion(pricing["tiers"], "rate_per_transaction", value,
-                             "tiered price list")
-
-
 def _collect_numeric(node: Any, prefix: str, out: list[str]) -> None:
     if isinstance(node, Distribution) or (isinstance(node, float) and not isinstance(node, bool)):
         out.append(prefix)
@@ -1198,6 +824,4 @@ def _collect_numeric(node: Any, prefix: str, out: list[str]) -> None:
             _collect_numeric(item, f"{prefix}.{i}", out)
 
 
-def point(value: Any) -> Any:
-    """The deterministic value of a field: the number itself or a distribution's point value."""
-    return value.point if isinstance(value, Distribution) else value
+set_root_section(Scenario)
