@@ -83,8 +83,9 @@ def input_value_text(value: Any, percent: bool = False, path: str = "",
     --------
     >>> input_value_text(0.08, percent=True), input_value_text(12000)
     ('8.0 %', '12,000')
-    >>> input_value_text("per_transaction", path="offers.1.pricing.model")
-    'per-transaction'
+    >>> all(input_value_text(name, path="offers.1.pricing.model") == model.label
+    ...     for name, model in PRICING.items())
+    True
     """
     describe = getattr(value, "describe", None)
     if callable(describe):

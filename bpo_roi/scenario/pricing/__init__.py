@@ -8,8 +8,6 @@ table, the report, charts, workbook, explorer and sweep all iterate over :data:`
 
 >>> [m.name() for m in PRICING.values()] == list(PRICING)
 True
->>> PRICING["hourly"].label
-'hourly'
 """
 
 from __future__ import annotations
@@ -51,8 +49,10 @@ Pricing = Annotated[Union[tuple(PRICING.values())], Field(discriminator="model")
 def pricing_label(name: str) -> str:
     """A pricing model's name for a person (the name itself when not registered).
 
-    >>> pricing_label("per_transaction"), pricing_label("barter")
-    ('per-transaction', 'barter')
+    >>> pricing_label(PRICING_MODELS[0]) == PRICING[PRICING_MODELS[0]].label
+    True
+    >>> pricing_label("barter")
+    'barter'
     """
     cls = PRICING.get(str(name))
     return cls.label if cls is not None else str(name)

@@ -54,6 +54,8 @@ class PricingModel(_Section):
         service levels for it;
     ``sliders``
         extra explorer sliders for the model's own fraction fields;
+    ``example``
+        a small valid pricing section (plain data) for tests and documentation;
     ``order``
         where the model comes in lists a person reads (the template, error messages);
     ``clause_labels``
@@ -63,6 +65,7 @@ class PricingModel(_Section):
 
     label: ClassVar[str] = ""
     order: ClassVar[int] = 100
+    example: ClassVar[dict[str, Any]] = {}
     rate_label: ClassVar[str] = "Vendor rate"
     rate_fields: ClassVar[tuple[str, ...]] = ()
     billed_unit: ClassVar[str] = "transactions"

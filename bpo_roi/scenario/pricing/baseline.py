@@ -36,6 +36,14 @@ class BaselinePricing(PricingModel):
 
     label: ClassVar[str] = "baseline + deadband"
     order: ClassVar[int] = 40
+    example: ClassVar[dict[str, Any]] = {
+        "model": "baseline",
+        "baseline_volume": 6000,
+        "baseline_fee_monthly": 30000,
+        "deadband": 0.05,
+        "arc_per_transaction": 4.5,
+        "rrc_per_transaction": 4.0,
+    }
     rate_label: ClassVar[str] = "Baseline fee / month"
     # the fee and its ARC / RRC move together, so RRC stays below the unit price
     rate_fields: ClassVar[tuple[str, ...]] = ("baseline_fee_monthly", "arc_per_transaction",

@@ -3,7 +3,7 @@ risk. The fee formula is in :mod:`bpo_roi.model.pricing.hourly`."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -18,6 +18,11 @@ class HourlyPricing(PricingModel):
 
     label: ClassVar[str] = "hourly"
     order: ClassVar[int] = 20
+    example: ClassVar[dict[str, Any]] = {
+        "model": "hourly",
+        "rate_per_hour": 30,
+        "billable_utilisation": 0.85,
+    }
     rate_label: ClassVar[str] = "Rate / hour"
     rate_fields: ClassVar[tuple[str, ...]] = ("rate_per_hour",)
     billed_unit: ClassVar[str] = "hours"

@@ -50,6 +50,12 @@ class OutcomePricing(PricingModel):
 
     label: ClassVar[str] = "outcome-based"
     order: ClassVar[int] = 50
+    example: ClassVar[dict[str, Any]] = {
+        "model": "outcome",
+        "rate_per_outcome": 7.0,
+        "outcome_rate": 0.75,
+        "kpi": {"expected": 0.9, "target": 0.88, "bonus_per_point": 0.01, "malus_per_point": 0.02},
+    }
     rate_label: ClassVar[str] = "Price / outcome"
     rate_fields: ClassVar[tuple[str, ...]] = ("rate_per_outcome",)
     billed_unit: ClassVar[str] = "outcomes"

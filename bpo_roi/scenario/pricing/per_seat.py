@@ -39,6 +39,11 @@ class PerSeatPricing(PricingModel):
 
     label: ClassVar[str] = "per-seat"
     order: ClassVar[int] = 10
+    example: ClassVar[dict[str, Any]] = {
+        "model": "per_seat",
+        "rate_per_seat_month": 4000,
+        "productive_hours_per_seat_month": 125,
+    }
     rate_label: ClassVar[str] = "Seat rate / month"
     rate_fields: ClassVar[tuple[str, ...]] = ("rate_per_seat_month",)
     billed_unit: ClassVar[str] = "seats"

@@ -31,6 +31,11 @@ class PerTransactionPricing(PricingModel):
 
     label: ClassVar[str] = "per-transaction"
     order: ClassVar[int] = 30
+    example: ClassVar[dict[str, Any]] = {
+        "model": "per_transaction",
+        "tiers": [{"up_to_volume": 5000, "rate_per_transaction": 5.5},
+                  {"up_to_volume": None, "rate_per_transaction": 5.0}],
+    }
     rate_label: ClassVar[str] = "Unit price (tier 1)"
 
     model: Literal["per_transaction"]
