@@ -28,6 +28,7 @@ from bpo_roi.model.timeline import (
     monthly_rate,
     zero_row,
 )
+from bpo_roi.scenario.memo import scenario_memo
 from bpo_roi.scenario.schema import Scenario, point
 from bpo_roi.staffing.queue_sizing import QueueShape, queue_agent_hours
 
@@ -77,7 +78,7 @@ class _Inputs:
         self.trials = sizes.pop() if sizes else 1
         self._columns = {p: np.asarray(v, dtype=float).reshape(-1, 1)
                          for p, v in self.samples.items()}
-        self._points = self.memo = scenario.point_values()
+        self._points = scenario_memo(scenario, "point_values")
         self.read: set[str] = set()  # every path the model asked for (see Flows.inputs_read)
 
     def __call__(self, path: str) -> Any:
@@ -151,8 +152,8 @@ class Flows:
                              row(o.price_steps)) for o in self.offers]
         # totals already added up for the batch are that trial's totals (element by element)
         for whole, part in ((self.in_house, cost), *zip(self.offers, offers, strict=True)):
-            if "total" in whole.__dict__:
-                part.__dict__["total"] = row(whole.__dict__["total"])
+            if "total" in vars(whole):  # the cached_property has been computed
+                part.total = row(whole.total)
         return Flows(self.horizon_months, row(self.volume), cost, offers,
                      row(self.discount_rate_annual), row(self.benefit_haircut),
                      row(self.cost_uplift), self.inputs_read, dict(self.extras))
@@ -368,8 +369,8 @@ class _OfferTerms:
 def _offer_terms(inp: _Inputs, s: Scenario, k: int) -> _OfferTerms:
     o = f"offers.{k}"
     kept = not any(path.startswith(o + ".") for path in inp.samples)
-    memo = inp.memo
-    key = f"\0terms {k}"
+    memo = scenario_memo(s, "offer_terms")
+    key = k
     if kept and key in memo:
         terms: _OfferTerms = memo[key]
         inp.read |= terms.reads

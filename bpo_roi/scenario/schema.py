@@ -37,7 +37,6 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     Field,
-    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -75,6 +74,7 @@ from bpo_roi.scenario.fields import (
     point,
     set_root_section,
 )
+from bpo_roi.scenario.memo import scenario_memo
 from bpo_roi.scenario.pricing import PRICING, PRICING_MODELS, Pricing
 
 __all__ = [
@@ -623,19 +623,7 @@ class Scenario(_Section):
                               f"distribution can be correlated")
         return self
 
-    _points: dict[str, Any] = PrivateAttr(default_factory=dict)
-
     # -- paths --------------------------------------------------------------------------------
-
-    def point_values(self) -> dict[str, Any]:
-        """Memo of deterministic values by path, filled by the model as it reads them.
-
-        Safe because a scenario is never changed in place (:meth:`with_overrides` makes a new
-        one); a copy made with ``model_copy`` starts a memo of its own.
-        """
-        if self._points.get("\0owner") != id(self):
-            self._points = {"\0owner": id(self)}
-        return self._points
 
     def get(self, path: str) -> Any:
         """The value at a dotted path such as ``"offers.0.pricing.rate_per_hour"``."""
@@ -706,10 +694,10 @@ class Scenario(_Section):
         """Allowed range of the numeric field at ``path``: keys ``ge``, ``le``, ``gt``, ``lt``
         (``None`` where open), ``allowed`` (the rule in words) and ``percent`` (the field is a
         rate or fraction, shown as a percentage)."""
-        memo = self.point_values()  # a scenario never changes: its bounds neither
-        known = memo.get("\0bounds " + path)
+        memo = scenario_memo(self, "field_bounds")  # a scenario never changes: its bounds neither
+        known = memo.get(path)
         if known is None:
-            known = memo["\0bounds " + path] = self._field_bounds(path)
+            known = memo[path] = self._field_bounds(path)
         return dict(known)
 
     def _field_bounds(self, path: str) -> dict[str, Any]:
@@ -748,12 +736,12 @@ class Scenario(_Section):
 
     def numeric_paths(self) -> list[str]:
         """Dotted paths of every numeric assumption (numbers and distributions), in file order."""
-        memo = self.point_values()
-        cached = memo.get("\0numeric_paths")
+        memo = scenario_memo(self, "numeric_paths")
+        cached = memo.get("paths")
         if cached is None:
             cached = []
             _collect_numeric(self, "", cached)
-            memo["\0numeric_paths"] = cached
+            memo["paths"] = cached
         return list(cached)
 
 
