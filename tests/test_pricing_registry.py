@@ -51,6 +51,7 @@ def test_every_registered_model_is_complete():
         assert set(model.clause_labels) <= set(CLAUSE_LABELS)
         assert model.model_validate(model.example).model == name
         assert model.__doc__ and FEES[name].__doc__ and "Excel" in FEES[name].__doc__
+        assert callable(FEES[name].bill) and callable(FEES[name].excel_fee)
 
 
 @pytest.fixture(params=list(PRICING), ids=list(PRICING))
@@ -136,6 +137,10 @@ def bill(p, x):
     months = operating_months(x.volume.shape[-1] - 1)
     fee = x.read("fee_monthly") * months * x.index
     return Bill(fee, fee, months + 0.0 * x.volume)
+
+
+def excel_fee(p, name, month):
+    return f"={name('fee_monthly')}*{month.index}"
 '''
 
 

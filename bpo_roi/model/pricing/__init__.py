@@ -25,7 +25,7 @@ import pkgutil
 from types import ModuleType
 
 from bpo_roi.model.pricing.baseline import baseline_fee
-from bpo_roi.model.pricing.billing import Bill, BillingInputs
+from bpo_roi.model.pricing.billing import Bill, BillingInputs, ExcelMonth
 from bpo_roi.model.pricing.hourly import hourly_fee
 from bpo_roi.model.pricing.per_seat import per_seat_fee
 from bpo_roi.model.pricing.per_transaction import per_transaction_fee
@@ -37,6 +37,7 @@ __all__ = [
     "FEES",
     "Bill",
     "BillingInputs",
+    "ExcelMonth",
     "baseline_fee",
     "hourly_fee",
     "per_seat_fee",

@@ -17,9 +17,11 @@ Excel, for one month::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from bpo_roi.model.pricing.billing import Bill, BillingInputs
+from bpo_roi.model.pricing.billing import Bill, BillingInputs, ExcelMonth
 from bpo_roi.model.timeline import ArrayLike, operating_months
 from bpo_roi.scenario.pricing.baseline import BaselinePricing
 
@@ -89,3 +91,16 @@ def baseline_fee(volume: np.ndarray, *, baseline_volume: ArrayLike,
         below = np.maximum(lower - counted, 0.0)
     fee = baseline_fee_monthly + arc_per_transaction * above - rrc_per_transaction * below
     return fee * operating_months(volume.shape[-1] - 1)
+
+
+def excel_fee(p: BaselinePricing, name: Callable[[str], str], month: ExcelMonth) -> str:
+    """The month's fee as an Excel formula, equal to :func:`bill`'s."""
+    v, b, d = month.volume, name("baseline_volume"), name("deadband")
+    fee, arc, rrc = (name("baseline_fee_monthly"), name("arc_per_transaction"),
+                     name("rrc_per_transaction"))
+    counted = f"MAX({v},{name('floor_volume')})"
+    if p.arc_from == "baseline":
+        return (f"=({fee}+IF({v}>{b}*(1+{d}),{arc}*({v}-{b}),0)"
+                f"-IF({counted}<{b}*(1-{d}),{rrc}*({b}-{counted}),0))*{month.index}")
+    return (f"=({fee}+{arc}*MAX({v}-{b}*(1+{d}),0)-{rrc}*MAX({b}*(1-{d})-{counted},0))"
+            f"*{month.index}")

@@ -1,7 +1,9 @@
 """What a pricing model's fee formula is given, and what it returns.
 
 Every model module under :mod:`bpo_roi.model.pricing` defines ``SCHEMA`` (its schema class in
-:mod:`bpo_roi.scenario.pricing`) and ``bill(pricing, inputs) -> Bill``. Amounts are in the
+:mod:`bpo_roi.scenario.pricing`), ``bill(pricing, inputs) -> Bill`` (numpy) and
+``excel_fee(pricing, name, month) -> str``, the same fee as an Excel formula for one month's
+row (``name(field)`` gives the cell or defined name of ``pricing.<field>``). Amounts are in the
 vendor's currency converted at the offer's FX (``index`` carries the yearly price steps and the
 FX), positive, shaped ``(trials, H + 1)`` or ``(1, H + 1)``, month 0 zero; the engine then keeps
 them to the months the contract is live.
@@ -17,7 +19,7 @@ import numpy as np
 
 from bpo_roi.model.pricing.vendor_hours import vendor_work_hours
 
-__all__ = ["Bill", "BillingInputs"]
+__all__ = ["Bill", "BillingInputs", "ExcelMonth"]
 
 
 class Bill(NamedTuple):
@@ -31,6 +33,16 @@ class Bill(NamedTuple):
     fee: np.ndarray
     steady_fee: np.ndarray
     billed: np.ndarray
+
+
+class ExcelMonth(NamedTuple):
+    """The cells of one month's row that a fee formula reads (Excel references such as
+    ``D5``): the vendor's volume, its hours of work (ramped; handled, or staffed under a
+    queue) and the price index (price steps × FX)."""
+
+    volume: str
+    hours: str
+    index: str
 
 
 @dataclass(frozen=True)

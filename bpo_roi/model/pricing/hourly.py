@@ -16,13 +16,15 @@ Excel, for one month::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from bpo_roi.model.pricing.billing import Bill, BillingInputs
+from bpo_roi.model.pricing.billing import Bill, BillingInputs, ExcelMonth
 from bpo_roi.model.timeline import ArrayLike, operating_months
 from bpo_roi.scenario.pricing.hourly import HourlyPricing
 
-__all__ = ["SCHEMA", "bill", "hourly_fee"]
+__all__ = ["SCHEMA", "bill", "excel_fee", "hourly_fee"]
 
 SCHEMA = HourlyPricing
 
@@ -54,3 +56,11 @@ def hourly_fee(vendor_hours: np.ndarray, billable_utilisation: ArrayLike,
     billable = np.maximum(vendor_hours / billable_utilisation, minimum_hours_per_month)
     billable = billable * operating_months(vendor_hours.shape[-1] - 1)
     return billable * rate_per_hour * index, billable
+
+
+def excel_fee(p: HourlyPricing, name: Callable[[str], str], month: ExcelMonth) -> str:
+    """The month's fee as an Excel formula (``month.hours``: the handled or staffed hours),
+    equal to :func:`bill`'s ramped fee."""
+    utilisation = "1" if p.billing == "staffed_hours" else name("billable_utilisation")
+    return (f"=MAX({month.hours}/{utilisation},{name('minimum_hours_per_month')})"
+            f"*{name('rate_per_hour')}*{month.index}")

@@ -30,13 +30,15 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from bpo_roi.model.pricing.billing import Bill, BillingInputs
+from bpo_roi.model.pricing.billing import Bill, BillingInputs, ExcelMonth
 from bpo_roi.model.timeline import ArrayLike, operating_months
 from bpo_roi.scenario.pricing.outcome import OutcomePricing
 
-__all__ = ["SCHEMA", "bill", "kpi_adjustment", "outcome_fee"]
+__all__ = ["SCHEMA", "bill", "excel_fee", "kpi_adjustment", "outcome_fee"]
 
 SCHEMA = OutcomePricing
 
@@ -76,3 +78,14 @@ def bill(p: OutcomePricing, x: BillingInputs) -> Bill:
     fee, outcomes = outcome_fee(x.volume, x.read("outcome_rate"), x.read("rate_per_outcome"),
                                 x.index, adjustment)
     return Bill(fee, fee, outcomes)
+
+
+def excel_fee(p: OutcomePricing, name: Callable[[str], str], month: ExcelMonth) -> str:
+    """The month's fee as an Excel formula, equal to :func:`bill`'s."""
+    base = f"{month.volume}*{name('outcome_rate')}*{name('rate_per_outcome')}"
+    if p.kpi is None:
+        return f"={base}*{month.index}"
+    gap = f"({name('kpi.expected')}-{name('kpi.target')})/{_POINT!r}"
+    cap = name("kpi.cap")
+    return (f"={base}*(1+MIN({name('kpi.bonus_per_point')}*MAX({gap},0),{cap})"
+            f"-MIN({name('kpi.malus_per_point')}*MAX(-{gap},0),{cap}))*{month.index}")

@@ -19,17 +19,17 @@ the offer's inputs)::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from bpo_roi.model.pricing.billing import Bill, BillingInputs
-from bpo_roi.model.pricing.tiers import tiered_amount
+from bpo_roi.model.pricing.billing import Bill, BillingInputs, ExcelMonth
+from bpo_roi.model.pricing.tiers import graduated_formula, tiered_amount
 from bpo_roi.model.timeline import ArrayLike, operating_months
 from bpo_roi.scenario.pricing.per_seat import PerSeatPricing
 
-__all__ = ["SCHEMA", "bill", "per_seat_fee"]
+__all__ = ["SCHEMA", "bill", "excel_fee", "per_seat_fee"]
 
 SCHEMA = PerSeatPricing
 
@@ -82,3 +82,15 @@ def per_seat_fee(vendor_hours: np.ndarray, productive_hours_per_seat_month: Arra
     if band_rates is not None:
         return tiered_amount(seats, band_upper_seats, band_rates) * index, seats
     return seats * rate_per_seat_month * index, seats
+
+
+def excel_fee(p: PerSeatPricing, name: Callable[[str], str], month: ExcelMonth) -> str:
+    """The month's fee as an Excel formula (``name(field)``: the cell or defined name of
+    ``pricing.<field>``; ``month``: the row's cells), equal to :func:`bill`'s ramped fee."""
+    seats = (f"MAX(CEILING({month.hours}/{name('productive_hours_per_seat_month')}"
+             f"-{_SEAT_TOLERANCE:.0E},1),{name('minimum_seats')})")
+    if p.rate_bands is None:
+        return f"={seats}*{name('rate_per_seat_month')}*{month.index}"
+    amount = graduated_formula(seats, p.rate_bands, "up_to_seats", "rate_per_seat_month",
+                               "rate_bands", name)
+    return f"=({amount})*{month.index}"

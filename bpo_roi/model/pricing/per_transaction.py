@@ -18,16 +18,16 @@ Excel, for one month with one tier::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from bpo_roi.model.pricing.billing import Bill, BillingInputs
-from bpo_roi.model.pricing.tiers import tiered_amount
+from bpo_roi.model.pricing.billing import Bill, BillingInputs, ExcelMonth
+from bpo_roi.model.pricing.tiers import graduated_formula, tiered_amount
 from bpo_roi.model.timeline import ArrayLike, operating_months
 from bpo_roi.scenario.pricing.per_transaction import PerTransactionPricing
 
-__all__ = ["SCHEMA", "bill", "per_transaction_fee"]
+__all__ = ["SCHEMA", "bill", "excel_fee", "per_transaction_fee"]
 
 SCHEMA = PerTransactionPricing
 
@@ -64,3 +64,23 @@ def per_transaction_fee(volume: np.ndarray, tier_upper_bounds: Sequence[ArrayLik
     billed = np.maximum(volume, minimum_monthly_volume) * operating_months(volume.shape[-1] - 1)
     amount = tiered_amount(billed, tier_upper_bounds, tier_rates, tier_mode)
     return amount * index, billed
+
+
+def excel_fee(p: PerTransactionPricing, name: Callable[[str], str], month: ExcelMonth) -> str:
+    """The month's fee as an Excel formula, equal to :func:`bill`'s."""
+    billed = f"MAX({month.volume},{name('minimum_monthly_volume')})"
+    if p.tier_mode == "graduated":
+        amount = graduated_formula(billed, p.tiers, "up_to_volume", "rate_per_transaction",
+                                   "tiers", name)
+    else:
+        terms, lower = [], "0"
+        for j, tier in enumerate(p.tiers):
+            rate = name(f"tiers.{j}.rate_per_transaction")
+            if tier.up_to_volume is None:
+                terms.append(f"IF({billed}>{lower},{rate}*{billed},0)")
+            else:
+                upper = name(f"tiers.{j}.up_to_volume")
+                terms.append(f"IF(AND({billed}>{lower},{billed}<={upper}),{rate}*{billed},0)")
+                lower = upper
+        amount = "+".join(terms)
+    return f"=({amount})*{month.index}"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from bpo_roi.model.timeline import ArrayLike
 
-__all__ = ["tiered_amount"]
+__all__ = ["graduated_formula", "tiered_amount"]
 
 
 def tiered_amount(quantity: np.ndarray, upper_bounds: Sequence[ArrayLike | None],
@@ -37,3 +38,26 @@ def tiered_amount(quantity: np.ndarray, upper_bounds: Sequence[ArrayLike | None]
             amount = amount + np.where(in_band, rate * quantity, 0.0)
         lower = top
     return amount
+
+
+def graduated_formula(quantity: str, bands: Sequence[Any], upper_field: str, rate_field: str,
+                      list_field: str, name: Callable[[str], str]) -> str:
+    """A graduated banded amount as an Excel expression: ``Σ_j rate_j × MIN(MAX(q − lower_j,
+    0), upper_j − lower_j)`` (the open last band without the ``MIN``), the Excel side of
+    :func:`tiered_amount`. ``name(f"{list_field}.{j}.{field}")`` gives each band's cells.
+
+    >>> graduated_formula("Q", [{"up": 10}, {"up": None}], "up", "rate", "bands",
+    ...                   lambda f: f.replace(".", "_"))
+    'bands_0_rate*MIN(MAX(Q-0,0),bands_0_up-0)+bands_1_rate*MAX(Q-bands_0_up,0)'
+    """
+    terms, lower = [], "0"
+    for j, band in enumerate(bands):
+        rate = name(f"{list_field}.{j}.{rate_field}")
+        upper = band[upper_field] if isinstance(band, dict) else getattr(band, upper_field)
+        if upper is None:
+            terms.append(f"{rate}*MAX({quantity}-{lower},0)")
+        else:
+            top = name(f"{list_field}.{j}.{upper_field}")
+            terms.append(f"{rate}*MIN(MAX({quantity}-{lower},0),{top}-{lower})")
+            lower = top
+    return "+".join(terms)
