@@ -606,6 +606,8 @@ class Scenario(_Section):
                           f"the offer is priced in the scenario currency "
                           f"{self.scenario.currency}; set currency to the vendor's currency or "
                           f"fx_rate to 1")
+        if self.workload.queue is not None:
+            _check_queue_size(self)
         for j, c in enumerate(self.correlations or []):
             a, b = c.between
             if a == b:
@@ -743,6 +745,48 @@ class Scenario(_Section):
             _collect_numeric(self, "", cached)
             memo["paths"] = cached
         return list(cached)
+
+
+MAX_INTERVAL_TRAFFIC = 50_000.0
+"""Most erlangs (calls × handle time ÷ interval) queue sizing accepts in one interval: a team
+of about 57,000 agents answering at once, ten times the largest contact-centre sites."""
+
+
+def _largest(value: Any) -> float:
+    """The largest value a field can take: the number, or its distribution's upper end."""
+    return float(value.support()[1]) if isinstance(value, Distribution) else float(value)
+
+
+def _smallest(value: Any) -> float:
+    """The smallest value a field can take."""
+    return float(value.support()[0]) if isinstance(value, Distribution) else float(value)
+
+
+def _check_queue_size(s: Scenario) -> None:
+    """Refuse a queue whose busiest interval is beyond what Erlang sizing can staff.
+
+    An upper bound on the traffic of the busiest interval: the largest volume, at its peak
+    season, grown to the last year, on the fewest open days and hours, in the busiest interval
+    of the intraday profile, at the longest handle time (the vendor's too).
+    """
+    w, q = s.workload, s.workload.queue
+    season = max((_largest(f) for f in w.seasonality), default=1.0) if w.seasonality else 1.0
+    growth = (1.0 + max(_largest(w.annual_growth), 0.0)) ** (s.scenario.horizon_months / 12.0)
+    volume = _largest(w.monthly_volume) * season * growth
+    intervals = max(_smallest(q.hours_open_per_day) * 60.0 / q.interval_minutes, 1.0)
+    profile = q.intraday_profile
+    busiest = max(profile) / sum(profile) if profile else 1.0 / intervals
+    factor = max([1.0, *(_largest(o.handle_time_factor) for o in s.offers)])
+    seconds = _largest(w.handle_time_minutes) * 60.0 * factor
+    traffic = volume / _smallest(q.days_open_per_month) * busiest * seconds / (
+        q.interval_minutes * 60.0)
+    if traffic > MAX_INTERVAL_TRAFFIC:
+        raise _at("workload.queue", (
+            f"the busiest interval would carry up to {traffic:,.0f} erlangs (calls × handle "
+            f"time ÷ interval, needing at least as many agents at once); queue sizing staffs "
+            f"at most {MAX_INTERVAL_TRAFFIC:,.0f}: check workload.monthly_volume, "
+            f"handle_time_minutes, queue.days_open_per_month and hours_open_per_day, or size "
+            f"the process by work hours (remove workload.queue)"))
 
 
 def _plain(value: Any) -> Any:

@@ -32,6 +32,8 @@ import numpy as np
 __all__ = ["StaffingTable", "agents_from_tables", "has_staffing_table", "staffing_table"]
 
 _BISECTIONS = 64  # halves [0, n] to below one float step for any n up to 1e6
+_MAX_BUCKETS_PER_THRESHOLD = 64
+"""Bucket index size bound, in buckets per threshold (about 20 at the usual targets)."""
 
 
 class StaffingTable:
@@ -78,10 +80,20 @@ class StaffingTable:
 
     def _index(self) -> None:
         """Buckets narrower than the closest two thresholds: at most one threshold in each, so
-        counting the thresholds below a traffic takes two gathers instead of a binary search."""
+        counting the thresholds below a traffic takes two gathers instead of a binary search.
+
+        Strict targets (a service level near 1, no answer time) bring two thresholds very
+        close: the buckets would then outnumber the thresholds by millions (a service level of
+        0.999999 asked for a billion of them). Past :data:`_MAX_BUCKETS_PER_THRESHOLD` buckets
+        a threshold the table counts by binary search instead, with the same result."""
         gaps = np.diff(np.concatenate([[0.0], self.thresholds]))
         positive = gaps[gaps > 0]
         self.width = float(positive.min()) / 2.0 if positive.size else 1.0
+        needed = self.thresholds[-1] / self.width + 2 if self.thresholds.size else 2
+        if needed > _MAX_BUCKETS_PER_THRESHOLD * max(self.thresholds.size, 64):
+            self.below, self.inside = np.zeros(1, dtype=np.int64), np.full(1, np.inf)
+            self.unique_buckets = False
+            return
         buckets = np.floor(self.thresholds / self.width).astype(np.int64)
         size = int(buckets[-1]) + 2
         self.below = np.searchsorted(buckets, np.arange(size), side="left")

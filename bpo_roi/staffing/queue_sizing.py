@@ -38,8 +38,8 @@ from bpo_roi.staffing.agent_thresholds import (
 )
 from bpo_roi.staffing.erlang import erlang_c_agents
 
-__all__ = ["EXACT_LIMIT", "TABLE_MIN_TRIALS", "QueueShape", "interval_staffing",
-           "queue_agent_hours"]
+__all__ = ["EXACT_LIMIT", "TABLE_MAX_TRAFFIC", "TABLE_MIN_TRIALS", "QueueShape",
+           "interval_staffing", "queue_agent_hours"]
 
 EXACT_LIMIT = 200_000
 TABLE_MIN_TRIALS = 8
@@ -47,6 +47,10 @@ TABLE_MIN_TRIALS = 8
 or a grid's candidates, each table used for every trial and every later round); a smaller run
 uses a table only when one exists already, else searches (building costs about as much as
 searching a few thousand intervals)."""
+TABLE_MAX_TRAFFIC = 4096.0
+"""Erlangs in one interval above which Erlang C searches instead of building a staffing table
+(a table of 4,096 erlangs, about 4,700 agents, builds in about 0.3 s; one of 300,000 took
+minutes)."""
 _TABLE_MAX_HANDLE_TIMES = 64  # beyond this many handle times, tables would not be reused
 _TARGETS = ("service_level", "answer_seconds", "max_occupancy", "patience_seconds",
             "max_abandon_rate")
@@ -126,7 +130,9 @@ def _erlang_c_by_handle_time(calls: np.ndarray, aht_minutes: Any, shape: tuple[i
     """Erlang C agents for ``calls`` ``(..., intervals)`` under one set of targets, grouped by
     handle time: in a run of :data:`TABLE_MIN_TRIALS` trials or more, or for a handle time whose
     table exists already, from its :func:`~bpo_roi.staffing.agent_thresholds.staffing_table`
-    (a lookup), otherwise by the search (the same agents either way).
+    (a lookup), otherwise by the search (the same agents either way). Traffic above
+    :data:`TABLE_MAX_TRAFFIC` in any interval is always searched: tables grow with the traffic
+    they cover, and one of a hundred thousand agents took minutes to build.
     """
     compact = np.asarray(aht_minutes, dtype=float)  # before broadcasting: few values to sort
     handle = np.broadcast_to(compact, shape)
@@ -134,6 +140,9 @@ def _erlang_c_by_handle_time(calls: np.ndarray, aht_minutes: Any, shape: tuple[i
     targets = (float(service_level), float(answer_seconds), float(max_occupancy))
     interval = float(q["interval_seconds"])
     batch = len(shape) == 2 and shape[0] >= TABLE_MIN_TRIALS
+    top = float(np.max(calls, initial=0.0)) * float(values.max(initial=0.0)) * 60.0 / interval
+    if top > TABLE_MAX_TRAFFIC:  # a table that large costs more than the search it saves
+        return erlang_c_agents(calls, handle[..., None] * 60.0, interval, *targets)
     tabled = [batch or has_staffing_table(float(v) * 60.0, interval, *targets) for v in values]
     if all(tabled):
         tables = [staffing_table(float(v) * 60.0, interval, *targets) for v in values]
