@@ -88,7 +88,8 @@ def advise(ev: Evaluation, simulation: Any = None) -> Advice:
             f"it may not be worth the disruption of outsourcing.")
     if len(ranked) >= 2 and ranked.iloc[0] > 0:
         gap = float(ranked.iloc[0] - ranked.iloc[1])
-        if gap < threshold:
+        # an exact tie (twin offers) is a tie even when materiality is set to 0
+        if gap < threshold or gap <= 1e-9 * abs(float(ranked.iloc[0])):
             flags.append(
                 f"{ranked.index[0]} and {ranked.index[1]} are within materiality of each other "
                 f"({_money(gap, cur)} apart, under {_money(threshold, cur)}): treat them as tied "

@@ -48,6 +48,7 @@ __all__ = [
     "VolumeOrZero",
     "error_location",
     "point",
+    "same_name_key",
     "set_root_section",
 ]
 
@@ -172,18 +173,41 @@ STAY_IN_HOUSE_NAMES = frozenset({"stay in-house", "stay in house", "in-house", "
 """Offer names that would read as the "stay in-house" recommendation."""
 
 
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Characters that reorder the text around them: a name with one prints differently from
+what it is (``Vendor \u202egnp.exe`` prints as ``Vendor exe.png``)."""
+
+
 def _clean_text(value: Any, *, multiline: bool) -> Any:
-    """Strip surrounding spaces, NFC-normalise, refuse control characters."""
+    """Strip surrounding spaces, NFC-normalise, refuse control characters; in names (one
+    line) also invisible format characters (zero-width spaces and joiners, bidi controls),
+    in notes the bidi controls."""
     if not isinstance(value, str):
         return value
     text = unicodedata.normalize("NFC", value).strip()
     allowed = "\n\t" if multiline else ""
     for i, ch in enumerate(text):
-        if unicodedata.category(ch) == "Cc" and ch not in allowed:
+        category = unicodedata.category(ch)
+        if category == "Cc" and ch not in allowed:
             where = "" if multiline else " (names are one line)"
             raise ValueError(f"must not contain control characters{where}; found "
                              f"U+{ord(ch):04X} at character {i + 1}")
+        if ch in _BIDI_CONTROLS or (category == "Cf" and not multiline):
+            what = ("a bidirectional control, which makes text print in another order"
+                    if ch in _BIDI_CONTROLS else "an invisible format character")
+            raise ValueError(f"must not contain invisible or reordering characters; found "
+                             f"U+{ord(ch):04X} ({what}) at character {i + 1}")
     return text
+
+
+def same_name_key(name: str) -> str:
+    """How two names are compared for uniqueness: compatibility-normalised (NFKC: full-width
+    and other look-alike forms fold to one), without case.
+
+    >>> same_name_key("Ｖｅｎｄｏｒ Ａ") == same_name_key("vendor a")
+    True
+    """
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def _name(max_length: int) -> Any:

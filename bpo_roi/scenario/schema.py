@@ -72,6 +72,7 @@ from bpo_roi.scenario.fields import (
     _Section,
     error_location,
     point,
+    same_name_key,
     set_root_section,
 )
 from bpo_roi.scenario.memo import scenario_memo
@@ -148,8 +149,11 @@ class ScenarioInfo(_Section):
     @classmethod
     def _month(cls, value: Any) -> str:
         if isinstance(value, _dt.date):
-            return f"{value.year:04d}-{value.month:02d}"
+            value = f"{value.year:04d}-{value.month:02d}"
         if isinstance(value, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
+            year = int(value.strip()[:4])
+            if not 1900 <= year <= 2199:
+                raise ValueError(f"must be a month from 1900-01 to 2199-12; got year {year}")
             return value.strip()
         raise ValueError("must be a month written YYYY-MM, e.g. 2027-01")
 
@@ -547,7 +551,7 @@ class Scenario(_Section):
     def _cross_checks(self) -> Scenario:
         first_index: dict[str, int] = {}
         for index, offer in enumerate(self.offers):
-            key = offer.name.casefold()
+            key = same_name_key(offer.name)
             if key in STAY_IN_HOUSE_NAMES:
                 raise _at(f"offers.{index}.name",
                           f"{offer.name!r} reads as the \"stay in-house\" recommendation; "
@@ -556,7 +560,7 @@ class Scenario(_Section):
                 raise _at(f"offers.{index}.name",
                           f"offer names must be unique within a scenario; {offer.name!r} "
                           f"repeats offer {first_index[key] + 1} (names are compared without "
-                          f"surrounding spaces, case or Unicode form)")
+                          f"surrounding spaces, case, Unicode form or look-alike widths)")
             first_index[key] = index
         for index, offer in enumerate(self.offers):
             if offer.parallel_run_months > self.scenario.horizon_months:
@@ -685,9 +689,9 @@ class Scenario(_Section):
         match = _OFFER_BY_NAME.match(path) if isinstance(path, str) else None
         if match is None:
             return path
-        wanted = unicodedata.normalize("NFC", match.group(1)).strip().casefold()
+        wanted = same_name_key(unicodedata.normalize("NFC", match.group(1)).strip())
         for k, offer in enumerate(self.offers):
-            if offer.name.casefold() == wanted:
+            if same_name_key(offer.name) == wanted:
                 return f"offers.{k}{match.group(2) or ''}"
         raise ValueError(f"Unknown path {path!r}: no offer is named {match.group(1)!r}; the "
                          f"offers are {[o.name for o in self.offers]}.")
