@@ -187,8 +187,25 @@ class Explorer:
         self.update()
 
     def overrides(self) -> dict[str, Any]:
-        """The dotted-path overrides the controls stand for: the shared ones, the current
-        offer's controls, and the edits kept for every other offer."""
+        """The dotted-path overrides of the controls the user moved away from the file's
+        values (the shared ones, the current offer's, and those kept for every other offer).
+
+        A control left where the file put it overrides nothing, so an input the file gives as
+        a distribution keeps it: the explorer's risk band is the report's until a slider moves.
+        """
+        return {path: value for path, value in self._control_values().items()
+                if not self._is_file_value(path, value)}
+
+    def _is_file_value(self, path: str, value: Any) -> bool:
+        if path.endswith(".pricing.rate"):
+            k = int(path.split(".")[1])
+            original = self.base.offers[k].pricing.headline_rate
+        else:
+            original = float(point(self.base.get(path)))
+        return abs(float(value) - original) <= 1e-12 * max(abs(original), 1.0)
+
+    def _control_values(self) -> dict[str, Any]:
+        """Every path the controls stand for, with the control's value."""
         c = {name: control.value for name, control in self.controls.items()}
         k = self.offer_picker.value or 0
         out = {
