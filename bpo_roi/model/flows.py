@@ -9,7 +9,7 @@ same code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -286,12 +286,15 @@ def cash_flows(scenario: Scenario, samples: Mapping[str, np.ndarray] | None = No
         hourly_cost = np.where(hours > 0, (cost_in["salaries"] + cost_in["benefits"]) / hours,
                                0.0)
     retained_share = inp("in_house.fixed_monthly_retained_share")
-    stranded = scope.stranded_cost(
-        [(inp(f"stranded_costs.{i}.monthly"), item.until_month,
-          inp(f"stranded_costs.{i}.escalation_annual"))
-         for i, item in enumerate(s.stranded_costs or ())],
-        retained_fixed_monthly=retained_share * fixed, cost_index=cost_index,
-        horizon_months=horizon)
+    stranded_items = [(inp(f"stranded_costs.{i}.monthly"), item.until_month,
+                       inp(f"stranded_costs.{i}.escalation_annual"))
+                      for i, item in enumerate(s.stranded_costs or ())]
+
+    def stranded(first_go_live: int) -> np.ndarray:
+        return scope.stranded_cost(stranded_items, retained_fixed_monthly=retained_share * fixed,
+                                   cost_index=cost_index, horizon_months=horizon,
+                                   first_go_live=first_go_live)
+
     shared = _Shared(volume=volume, aht=aht, agents=agents, cost_in=cost_in,
                      hourly_cost=hourly_cost, wage_index=wage_index, stranded=stranded,
                      going_fixed=(1.0 - retained_share) * fixed, calibration=factor)
@@ -317,7 +320,8 @@ class _Shared:
     cost_in: in_house.InHouseCost
     hourly_cost: np.ndarray
     wage_index: np.ndarray
-    stranded: np.ndarray
+    stranded: Callable[[int], np.ndarray]
+    """The stranded costs of an offer whose first wave goes live in the month given."""
     going_fixed: Any
     """The share of ``fixed_monthly`` that outsourcing can remove."""
     calibration: Any = 1.0
@@ -458,15 +462,17 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
         "ramp": fee - steady_fee,
         **invoice,
         "rework": rework,
+        # the retained organisation manages a vendor from its first go-live (before it the
+        # transition costs carry the project)
         "governance": hidden_costs.governance_cost(
             retained_fte=inp(f"{o}.governance.retained_fte"),
             cost_per_fte_annual=inp(f"{o}.governance.cost_per_fte_annual"),
             wage_index=sh.wage_index,
             contract_value_share=inp(f"{o}.governance.contract_value_share"),
-            vendor_fees=steady_fee),
+            vendor_fees=steady_fee) * contract_live,
         "retained_in_house": _retained_in_house(inp, s, sh, share),
         "parallel_run": scope.parallel_run_by_wave(sh.cost_in.total, waves, parallel),
-        "stranded": sh.stranded,
+        "stranded": sh.stranded(waves[0][0]),
         "search_contracting": terms.search_contracting,
         "transition": terms.transition,
         "severance_retention": scope.severance_by_wave(

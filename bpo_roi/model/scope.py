@@ -121,19 +121,28 @@ def severance_by_wave(heads: np.ndarray, waves: Waves, parallel_run_months: int,
 
 def stranded_cost(items: Sequence[tuple[ArrayLike, int, ArrayLike]], *,
                   retained_fixed_monthly: ArrayLike, cost_index: np.ndarray,
-                  horizon_months: int) -> np.ndarray:
-    """What outsourcing leaves behind: listed costs ``(monthly, until_month, escalation)``
-    and the retained share of the fixed costs, months ``1..H``.
+                  horizon_months: int, first_go_live: int = 1) -> np.ndarray:
+    """What outsourcing leaves behind: the retained share of the fixed costs, months
+    ``1..H``, and listed costs ``(monthly, until_month, escalation)`` from the first go-live
+    to their last month.
+
+    Before the first go-live the in-house team still works the whole process, and its cost
+    (the retained in-house component) already holds the listed costs in its overhead and
+    fixed costs: they become stranded only when work leaves.
 
     >>> stranded_cost([(100.0, 2, 0.0)], retained_fixed_monthly=10.0,
     ...               cost_index=np.ones((1, 4)), horizon_months=3).tolist()
     [[0.0, 110.0, 110.0, 10.0]]
+    >>> stranded_cost([(100.0, 2, 0.0)], retained_fixed_monthly=10.0,
+    ...               cost_index=np.ones((1, 4)), horizon_months=3, first_go_live=2).tolist()
+    [[0.0, 10.0, 110.0, 10.0]]
     """
     t = month_row(horizon_months)
     total = retained_fixed_monthly * cost_index * operating_months(horizon_months)
     for monthly, until, escalation in items:
         index = annual_step_index(escalation, horizon_months)
-        total = total + np.where((t >= 1) & (t <= until), monthly * index, 0.0)
+        total = total + np.where((t >= max(first_go_live, 1)) & (t <= until),
+                                 monthly * index, 0.0)
     return total
 
 
