@@ -45,3 +45,28 @@ def test_npv_by_hand_with_a_late_go_live():
     # savings: -50,000 (month 0); 0 in months 1-3; 75,610 - 136,610 = -61,000 in month 4;
     # 75,610 - 42,600 = 33,010 in months 5-8; 35,010 in months 9-11; 25,010 in month 12
     assert m.npv == pytest.approx(-50_000 - 61_000 + 4 * 33_010 + 3 * 35_010 + 25_010)
+
+
+def test_a_financed_transition_is_recovered_from_the_first_go_live():
+    # 12,000 over 3 months at 0 %: 4,000 in months 4, 5 and 6, and the unamortised balance
+    # owed on termination is the whole 12,000 until the first payment (the table starts at 1)
+    s = tiny(offers__0__scope={"waves": [{"go_live_month": 4, "share": 1.0}]},
+             offers__0__transition_charge={"amount": 12_000, "months": 3},
+             offers__0__termination={"fees": []})
+    from bpo_roi import exit_analysis
+
+    ev = evaluate(s)
+    charge = monthly_column(ev, "outsourced.transition_charge")
+    assert charge.tolist() == pytest.approx([0, 0, 0, 0, 4_000, 4_000, 4_000] + [0] * 6)
+    table = exit_analysis(s, "Seats")
+    owed = table.set_index("month").unamortised_transition
+    assert owed.loc[[1, 3, 4, 5, 6, 7]].tolist() == pytest.approx(
+        [12_000, 12_000, 8_000, 4_000, 0, 0])
+
+
+def test_a_financed_transition_must_end_within_the_horizon_from_the_first_go_live(tmp_path):
+    from conftest import assert_refused_in_one_line, tiny_dict
+
+    data = tiny_dict(offers__0__scope={"waves": [{"go_live_month": 4, "share": 1.0}]},
+                     offers__0__transition_charge={"amount": 12_000, "months": 10})
+    assert_refused_in_one_line(tmp_path, data, "transition_charge.months", "at most 9")

@@ -26,6 +26,7 @@ import pandas as pd
 
 from bpo_roi.model import contract
 from bpo_roi.model.flows import Flows, OfferFlows, cash_flows
+from bpo_roi.model.scope import first_go_live
 from bpo_roi.model.timeline import discount_factors, month_dates
 from bpo_roi.scenario.schema import Scenario, point
 
@@ -54,7 +55,8 @@ def exit_table(scenario: Scenario, flows: Flows, offer_flows: OfferFlows,
         tc = offer.transition_charge
         if term.plus_unamortised_transition and tc is not None:
             unamortised = fx * contract.unamortised_transition(
-                point(tc.amount), tc.months, point(tc.financing_rate_annual), horizon)[0]
+                point(tc.amount), tc.months, point(tc.financing_rate_annual), horizon,
+                first_go_live(offer))[0]
     steps = (offer_flows.price_steps[0] if offer_flows.price_steps is not None
              else np.ones(horizon + 1))
     re_transition = float(point(offer.exit_cost)) * steps  # today's money, indexed like prices

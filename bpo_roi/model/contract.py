@@ -193,28 +193,33 @@ def transition_payment(amount: ArrayLike, months: int,
 
 
 def transition_charge(amount: ArrayLike, months: int, financing_rate_annual: ArrayLike,
-                      horizon_months: int) -> np.ndarray:
-    """The financed transition in months ``1..months`` (at most the horizon).
+                      horizon_months: int, first_month: int = 1) -> np.ndarray:
+    """The financed transition in the ``months`` months from ``first_month`` (the first
+    go-live: the vendor recovers it from its first invoice on), within the horizon.
 
     >>> transition_charge(300.0, 3, 0.0, 4).tolist()
     [[0.0, 100.0, 100.0, 100.0, 0.0]]
+    >>> transition_charge(300.0, 3, 0.0, 4, first_month=2).tolist()
+    [[0.0, 0.0, 100.0, 100.0, 100.0]]
     """
     t = month_row(horizon_months)
     payment = np.asarray(transition_payment(amount, months, financing_rate_annual),
                          dtype=float).reshape(-1, 1)
-    return np.where((t >= 1) & (t <= months), payment, 0.0)
+    return np.where((t >= first_month) & (t < first_month + months), payment, 0.0)
 
 
 def unamortised_transition(amount: ArrayLike, months: int, financing_rate_annual: ArrayLike,
-                           horizon_months: int) -> np.ndarray:
-    """Principal still owed on the financed transition after the payment of month ``k``
-    (``amount`` in month 0, 0 from month ``months``).
+                           horizon_months: int, first_month: int = 1) -> np.ndarray:
+    """Principal still owed on the financed transition after the payment of month ``t``
+    (``amount`` until the first payment in ``first_month``, 0 after the last).
 
     >>> unamortised_transition(300.0, 3, 0.0, 4).round(6).tolist()
     [[300.0, 200.0, 100.0, 0.0, 0.0]]
+    >>> unamortised_transition(300.0, 3, 0.0, 4, first_month=2).round(6).tolist()
+    [[300.0, 300.0, 200.0, 100.0, 0.0]]
     """
     rate = np.asarray(monthly_rate(financing_rate_annual), dtype=float).reshape(-1, 1)
-    k = np.minimum(month_row(horizon_months), months)
+    k = np.clip(month_row(horizon_months) - (first_month - 1), 0, months)
     with np.errstate(divide="ignore", invalid="ignore"):  # r = 0: numpy-financial's own branch
         balance = -npf.fv(rate, k, -np.asarray(transition_payment(amount, months,
                                                                   financing_rate_annual),

@@ -550,7 +550,8 @@ def _invoice(inp: _Inputs, offer: Any, o: str, fee: np.ndarray, fx: np.ndarray,
     if tc is not None:
         charge = fx * contract.transition_charge(
             inp(f"{o}.transition_charge.amount"), tc.months,
-            inp(f"{o}.transition_charge.financing_rate_annual"), horizon)
+            inp(f"{o}.transition_charge.financing_rate_annual"), horizon,
+            scope.first_go_live(offer))
     share = inp(f"{o}.irrecoverable_tax_share")
     tax = zero if np.ndim(share) == 0 and share == 0 else share * (fee + credits + charge)
     return {"service_credits": credits, "transition_charge": charge,

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from bpo_roi.model.timeline import ArrayLike, annual_step_index, month_row, operating_months
 
 __all__ = [
+    "first_go_live",
     "parallel_run_by_wave",
     "scheduled_amount",
     "severance_by_wave",
@@ -117,6 +119,12 @@ def severance_by_wave(heads: np.ndarray, waves: Waves, parallel_run_months: int,
         m = severance_month(g, parallel_run_months)
         out[:, m:m + 1] = out[:, m:m + 1] + displaced * per_fte
     return out
+
+
+def first_go_live(offer: Any) -> int:
+    """The month the offer's first wave goes live (1 without a ``scope``): its contract,
+    minimums, governance, financed transition and stranded costs start then."""
+    return offer.scope.waves[0].go_live_month if offer.scope is not None else 1
 
 
 def stranded_cost(items: Sequence[tuple[ArrayLike, int, ArrayLike]], *,

@@ -573,10 +573,13 @@ class Scenario(_Section):
                 raise _at(f"offers.{index}.indexation.first_adjustment_month",
                           f"{ix.first_adjustment_month} is outside the horizon; must be from 2 "
                           f"to scenario.horizon_months ({horizon})")
-            if offer.transition_charge is not None and offer.transition_charge.months > horizon:
+            first = offer.scope.waves[0].go_live_month if offer.scope is not None else 1
+            tc = offer.transition_charge
+            if tc is not None and first + tc.months - 1 > horizon:
                 raise _at(f"offers.{index}.transition_charge.months",
-                          f"{offer.transition_charge.months} exceeds scenario.horizon_months "
-                          f"({horizon})")
+                          f"{tc.months} months from the first go-live (month {first}) end "
+                          f"after scenario.horizon_months ({horizon}); the vendor recovers its "
+                          f"transition from its first invoice, so at most {horizon - first + 1}")
             for j, wave in enumerate(offer.scope.waves if offer.scope else ()):
                 if wave.go_live_month > horizon:
                     raise _at(f"offers.{index}.scope.waves.{j}.go_live_month",
