@@ -102,12 +102,14 @@ class Evaluation:
 
 
 MAX_MONTHLY_AMOUNT = 1e15
-"""Largest amount in one month that a real process can reach: when a result is not finite,
-the first component beyond it is named as the cause."""
+"""Largest amount in one month that a real process can reach: no figure beyond it (nor
+``inf`` or ``NaN``) is ever written; the scenario is refused, naming the first component
+beyond it as the cause."""
 
 
 class NonFiniteResultError(ValueError):
-    """The model produced ``inf`` or ``NaN``: never a figure in a report."""
+    """The model produced ``inf``, ``NaN`` or an amount beyond :data:`MAX_MONTHLY_AMOUNT`:
+    never a figure in a report."""
 
 
 def require_finite_monthly(monthly: pd.DataFrame, scenario: Scenario) -> None:
@@ -120,8 +122,10 @@ def require_finite_monthly(monthly: pd.DataFrame, scenario: Scenario) -> None:
     between an overflow and a report.
     """
     numeric = monthly.select_dtypes("number")
-    if np.isfinite(numeric.to_numpy(dtype=float)).all():
-        return
+    values = numeric.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        if np.isfinite(values).all() and not (np.abs(values) > MAX_MONTHLY_AMOUNT).any():
+            return
     # components first: they point at the input; totals and savings only follow from them
     numeric = numeric[sorted(numeric.columns, key=lambda c: ("." not in str(c), 0))]
     values = numeric.to_numpy(dtype=float)
@@ -394,9 +398,10 @@ def _whole_months(months: Any) -> pd.arrays.IntegerArray:
 
 
 def _flows_are_finite(flows: Flows) -> bool:
-    """Whether every figure the monthly table is built from is finite; when not,
-    :func:`require_finite_monthly` names the culprit. A total is finite only when each of its
-    components is (``inf`` and ``nan`` survive a sum), so the totals stand for them."""
+    """Whether every figure the monthly table is built from is finite and at most
+    :data:`MAX_MONTHLY_AMOUNT`; when not, :func:`require_finite_monthly` names the culprit.
+    Costs are positive, so a total bounds its components (and ``inf`` and ``nan`` survive a
+    sum): the totals stand for them."""
     arrays = [flows.volume, flows.in_house.total, flows.in_house.agents,
               flows.in_house.supervisors]
     for offer in flows.offers:
@@ -404,4 +409,5 @@ def _flows_are_finite(flows: Flows) -> bool:
         if offer.vendor_volume is not None:
             arrays.append(offer.vendor_volume)
     with np.errstate(over="ignore", invalid="ignore"):
-        return bool(np.isfinite(sum(float(np.sum(a)) for a in arrays)))
+        largest = max(float(np.max(np.abs(a), initial=0.0)) for a in arrays)
+    return largest <= MAX_MONTHLY_AMOUNT  # False for inf and nan too

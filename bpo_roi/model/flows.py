@@ -59,6 +59,9 @@ credits, financed transition, irrecoverable tax on it), the hidden costs, and wh
 in-house (the work not or not yet with the vendor, the stranded costs)."""
 CONTRACT_COMPONENTS = ("service_credits", "transition_charge", "irrecoverable_tax")
 """Components that exist only when an offer's contract has the clause (zero otherwise)."""
+ROI_MIN_COST_SHARE = 1e-9
+"""ROI is reported only when the outsourced present cost is above this share of the in-house
+present cost (else ``null``): a ratio to a cost of nearly nothing says nothing."""
 SCOPE_COMPONENTS = ("retained_in_house", "stranded")
 """Components that exist only with a partial scope, waves or stranded costs."""
 OPTIONAL_COMPONENTS = CONTRACT_COMPONENTS + SCOPE_COMPONENTS
@@ -636,7 +639,8 @@ def summary_arrays(flows: Flows, outsourced_total: np.ndarray,
     pv_out = np.atleast_1d(metrics.present_value(outsourced_total, rate_m))
     npv = pv_in - pv_out
     with np.errstate(divide="ignore", invalid="ignore"):
-        roi = np.where(pv_out > 0, npv / pv_out, np.nan)
+        # no ROI without outsourced costs to speak of: a ratio to nearly nothing is absurd
+        roi = np.where(pv_out > ROI_MIN_COST_SHARE * np.abs(pv_in), npv / pv_out, np.nan)
     out = {
         "npv": npv,
         "roi": roi,

@@ -613,6 +613,7 @@ class Scenario(_Section):
                           f"the offer is priced in the scenario currency "
                           f"{self.scenario.currency}; set currency to the vendor's currency or "
                           f"fx_rate to 1")
+        _check_magnitudes(self)
         if self.workload.queue is not None:
             _check_queue_size(self)
         for j, c in enumerate(self.correlations or []):
@@ -767,6 +768,52 @@ def _largest(value: Any) -> float:
 def _smallest(value: Any) -> float:
     """The smallest value a field can take."""
     return float(value.support()[0]) if isinstance(value, Distribution) else float(value)
+
+
+MIN_PRODUCTIVE_HOURS = 1.0
+"""Fewest productive hours an in-house FTE may give a month (paid hours × (1 − shrinkage) ×
+occupancy × schedule efficiency); below it a few transactions would need millions of staff."""
+MIN_VENDOR_EFFICIENCY = 0.01
+"""Smallest share of a billed hour the vendor may spend on the work at the start of its ramp
+(ramp.start_fraction × billable_utilisation): below it the fee is a hundred times the work."""
+MIN_MONTHLY_VOLUME = 1.0
+"""Fewest transactions a month the workload may have (its low end too): per-transaction figures
+of a process with less are meaningless."""
+
+
+def _check_magnitudes(s: Scenario) -> None:
+    """Refuse inputs each within its own range whose product makes the figures absurd: the
+    small factors that divide the work (occupancy, shrinkage, schedule efficiency, the
+    vendor's ramp start and billable utilisation) and a volume of less than one transaction."""
+    ih, q = s.in_house, s.workload.queue
+    factors = {"in_house.paid_hours_per_month": _smallest(ih.paid_hours_per_month),
+               "1 - in_house.shrinkage": 1.0 - _largest(ih.shrinkage),
+               "in_house.occupancy": _smallest(ih.occupancy)}
+    if q is not None:
+        factors["workload.queue.schedule_efficiency"] = _smallest(q.schedule_efficiency)
+    hours = 1.0
+    for value in factors.values():
+        hours *= value
+    if hours < MIN_PRODUCTIVE_HOURS:
+        shown_factors = " × ".join(f"{k} ({v:.3g})" for k, v in factors.items())
+        raise _at("in_house.occupancy", (
+            f"an in-house FTE would give {hours:.3g} productive hours a month ({shown_factors}); "
+            f"must be at least {MIN_PRODUCTIVE_HOURS:g}, or the staff needed is absurd"))
+    volume = _smallest(s.workload.monthly_volume)
+    season = min((_smallest(f) for f in s.workload.seasonality), default=1.0) \
+        if s.workload.seasonality else 1.0
+    if volume * season < MIN_MONTHLY_VOLUME:
+        raise _at("workload.monthly_volume", (
+            f"the quietest month would have {volume * season:.3g} transactions; must be at "
+            f"least {MIN_MONTHLY_VOLUME:g} (per-transaction figures of less are meaningless)"))
+    for index, offer in enumerate(s.offers):
+        utilisation = getattr(offer.pricing, "billable_utilisation", 1.0)
+        efficiency = _smallest(offer.ramp.start_fraction) * _smallest(utilisation)
+        if efficiency < MIN_VENDOR_EFFICIENCY:
+            raise _at(f"offers.{index}.ramp.start_fraction", (
+                f"ramp.start_fraction × billable_utilisation is {efficiency:.3g}: the vendor "
+                f"would bill {1 / efficiency:,.3g} hours for each hour of work; must be at "
+                f"least {MIN_VENDOR_EFFICIENCY:g}"))
 
 
 def _check_queue_size(s: Scenario) -> None:
