@@ -12,7 +12,8 @@ import nbformat
 import openpyxl
 import pytest
 
-from bpo_roi.cli.runner import ParameterError, parse_parameters, run_scenarios
+from bpo_roi.cli.parameters import ParameterError, parse_parameters
+from bpo_roi.cli.runner import run_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "bpo-roi"
