@@ -58,7 +58,7 @@ def test_the_appendix_reads_like_a_person_wrote_it():
 
 
 def test_the_appendix_closes_with_this_run():
-    from bpo_roi.cli.runner import run_record
+    from bpo_roi.reporting.case import run_record
 
     s = bpo_roi.load_scenario(HD)
     run = run_record(str(HD), {"workload.monthly_volume": 20000}, 500, 7)

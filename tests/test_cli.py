@@ -97,8 +97,8 @@ def test_evaluate_refuses_an_empty_out_and_writes_nothing(tmp_path):
         r = run("evaluate", str(ROOT / "assumptions" / "it_helpdesk.yaml"), "--out", blank,
                 cwd=tmp_path)
         assert r.returncode == 2
-        assert r.stderr.strip() == ("--out: The 'out' option must be a folder path; got an "
-                                    "empty string")
+        assert r.stderr.strip() == ("--out: The 'out' parameter of bpo-roi evaluate must be a "
+                                    "folder path. Got an empty string instead.")
         assert list(tmp_path.iterdir()) == [] and r.stdout == ""
 
 

@@ -373,8 +373,8 @@ def test_cli_out_must_be_a_folder_path_and_a_users_file_is_never_overwritten(tmp
         proc = subprocess.run([str(BIN), "diff", str(HD), str(HD), "--out", blank],
                               capture_output=True, text=True, timeout=60, cwd=tmp_path)
         assert proc.returncode == 2 and proc.stdout == ""
-        assert proc.stderr.strip() == ("--out: The 'out' option must be a folder path; got an "
-                                       "empty string")
+        assert proc.stderr.strip() == ("--out: The 'out' parameter of bpo-roi diff must be a "
+                                       "folder path. Got an empty string instead.")
         assert list(tmp_path.iterdir()) == []
     out = tmp_path / "d"
     out.mkdir()

@@ -12,7 +12,8 @@ import nbformat
 import openpyxl
 import pytest
 
-from bpo_roi.cli.runner import ParameterError, parse_parameters, run_scenarios
+from bpo_roi.cli.parameters import ParameterError, parse_parameters
+from bpo_roi.cli.runner import run_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "bpo-roi"
@@ -137,17 +138,15 @@ def test_user_text_is_escaped_and_slug_stays_inside(run_dir):
 def test_a_notebook_failure_leaves_no_partial_folder(tmp_path):
     broken = nbformat.read(ROOT / "notebooks" / "business_case.ipynb", as_version=4)
     broken.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('chart server down')"))
-    nb_path = ROOT / "notebooks" / f".broken-{tmp_path.name}.ipynb"
+    nb_path = tmp_path / "nb" / "broken.ipynb"  # never written into the repo's notebooks/
+    nb_path.parent.mkdir()
     nbformat.write(broken, nb_path)
-    try:
-        results = run_scenarios([str(AP)], tmp_path, notebook=nb_path, progress=False,
-                                parameters={"trials": 20})
-    finally:
-        nb_path.unlink()
-    (r,) = results
+    out = tmp_path / "out"
+    (r,) = run_scenarios([str(AP)], out, notebook=nb_path, progress=False,
+                         parameters={"trials": 20})
     assert not r.ok and "RuntimeError: chart server down" in r.error
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".bpo-roi.lock", "summary.csv",
-                                                          "summary.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".bpo-roi.lock", "summary.csv",
+                                                     "summary.html"]
 
 
 def test_parameters_are_typed_and_checked():
@@ -168,6 +167,11 @@ def test_parameters_are_typed_and_checked():
     (["run", str(AP), "--out", "{tmp}/file/o"], "cannot be written"),
     (["run", str(AP), "--out", "{tmp}/o", "-p", "trials=many"], "must be an int"),
     (["run", str(AP), "--out", "{tmp}/o", "-p", "workload.volume=5"], "override rejected"),
+    (["run", str(AP), "--out", "{tmp}/o", "--workers", "0"],
+     "--workers: The 'workers' parameter of bpo-roi run must be an int ≥ 1. Got 0 instead."),
+    (["run", str(AP), "--out", " "],
+     "--out: The 'out' parameter of bpo-roi run must be a folder path. Got an empty string"),
+    (["run", str(AP), "--out", "{tmp}/o", "-p", "case_path=x.pickle"], "cannot be set here"),
 ])
 def test_run_input_errors_are_one_line_without_traceback(tmp_path, args, message):
     (tmp_path / "file").write_text("x")
@@ -238,13 +242,11 @@ def test_a_kept_kernel_runs_each_notebook_as_a_fresh_one_would(tmp_path):
         "assert 'leak_marker' not in dir(), 'state leaked from the previous notebook'\n"
         "assert not any(i.startswith('leak_marker') for i in In), 'input history leaked'"))
     nb.cells.append(nbformat.v4.new_code_cell("leak_marker = 1"))
-    nb_path = ROOT / "notebooks" / f".kept-{tmp_path.name}.ipynb"
+    nb_path = tmp_path / "nb" / "kept.ipynb"  # never written into the repo's notebooks/
+    nb_path.parent.mkdir()
     nbformat.write(nb, nb_path)
-    try:
-        results = run_scenarios([str(AP), str(HD)], tmp_path / "out", notebook=nb_path,
-                                progress=False, parameters={"trials": 20}, workers=1)
-    finally:
-        nb_path.unlink()
+    results = run_scenarios([str(AP), str(HD)], tmp_path / "out", notebook=nb_path,
+                            progress=False, parameters={"trials": 20}, workers=1)
     assert [r.ok for r in results] == [True, True], [r.error for r in results]
     for r in results:
         executed = nbformat.read(Path(r.folder) / "business_case.ipynb", as_version=4)
@@ -255,3 +257,129 @@ def test_a_kept_kernel_runs_each_notebook_as_a_fresh_one_would(tmp_path):
         streams = [o.text for c in executed.cells if c.cell_type == "code"
                    for o in c.outputs if o.output_type == "stream"]
         assert not streams, streams
+
+
+# -- compute once: the worker computes each scenario once; the notebook shows those results --
+
+COUNTING = """\
+import json as _json
+import bpo_roi.analysis.business_case as _bc
+import bpo_roi.analysis.monte_carlo as _mc
+import bpo_roi.analysis.sensitivity as _se
+import bpo_roi.reporting.case as _case
+_calls = {}
+_originals = []
+for _module, _name in ((_bc, "evaluate"), (_mc, "simulate"), (_se, "tornado"),
+                       (_case, "run_record")):
+    def _counted(*args, _f=getattr(_module, _name), _n=_name, **kwargs):
+        _calls[_n] = _calls.get(_n, 0) + 1
+        return _f(*args, **kwargs)
+    _originals.append((_module, _name, getattr(_module, _name)))
+    setattr(_module, _name, _counted)
+"""
+REPORT_CALLS = """\
+for _module, _name, _f in _originals:
+    setattr(_module, _name, _f)
+print(_json.dumps({"calls": _calls, "run": run}))
+"""
+
+
+def counting_notebook(tmp_path: Path) -> Path:
+    """The shipped notebook with the engine's entry points counted from before its setup cell
+    (in a copy in ``tmp_path``); its last cell prints the counts and the notebook's run
+    record."""
+    nb = nbformat.read(ROOT / "notebooks" / "business_case.ipynb", as_version=4)
+    parameters = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get(
+        "tags", []))
+    nb.cells.insert(parameters + 1, nbformat.v4.new_code_cell(COUNTING))
+    nb.cells.append(nbformat.v4.new_code_cell(REPORT_CALLS))
+    path = tmp_path / "nb" / "counting.ipynb"
+    path.parent.mkdir(exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def printed(notebook: Path) -> dict:
+    nb = nbformat.read(notebook, as_version=4)
+    (text,) = [o.text for o in nb.cells[-1].outputs if o.output_type == "stream"]
+    return json.loads(text)
+
+
+def test_a_run_computes_each_scenario_once_and_report_and_metrics_share_one_record(tmp_path):
+    notebook = counting_notebook(tmp_path)
+    (r,) = run_scenarios([str(HD)], tmp_path / "out", notebook=notebook, progress=False,
+                         parameters={"trials": 30},
+                         overrides={"workload.monthly_volume": 20000})
+    assert r.ok, r.error
+    folder = Path(r.folder)
+    seen = printed(folder / "business_case.ipynb")
+    assert seen["calls"] == {}  # no evaluate, simulate, tornado or run record in the notebook
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert seen["run"] == metrics["run"]  # the one record, "at" included
+    assert metrics["run"]["file"] == str(HD) and metrics["run"]["trials"] == 30
+    assert metrics["run"]["overrides"] == {"workload.monthly_volume": 20000}
+    assert metrics["risk"]["trials"] == 30
+    # the worker's hand-over to the notebook is gone from the installed folder
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [".bpo-roi", "annual.csv", "business_case.ipynb", "metrics.json", "monthly.csv",
+         "report.html", "results.xlsx"])
+    # and the report shows that record
+    from bpo_roi.reporting.html_report import run_table_html
+
+    shown = run_table_html(metrics["run"]).replace("'", '"')  # nbconvert writes " quotes
+    assert shown in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_notebook_computes_its_case_itself_under_plain_papermill(tmp_path):
+    """The counting is not vacuous: without a worker's results the notebook computes once."""
+    import papermill as pm
+
+    notebook = counting_notebook(tmp_path)
+    executed = tmp_path / "executed.ipynb"
+    pm.execute_notebook(str(notebook), str(executed), kernel_name="python3",
+                        parameters={"assumptions_path": str(AP), "trials": 25},
+                        cwd=str(notebook.parent), execution_timeout=300, progress_bar=False)
+    seen = printed(executed)
+    assert {name: seen["calls"].get(name) for name in ("simulate", "run_record")} == {
+        "simulate": 1, "run_record": 1}
+    assert seen["calls"].get("evaluate", 0) >= 1 and seen["calls"].get("tornado", 0) >= 1
+    assert seen["run"]["trials"] == 25 and seen["run"]["seed"] == 2026  # the notebook's seed
+
+
+def test_risk_parameters_come_from_the_notebook_parameters_cell(tmp_path):
+    import papermill as pm
+
+    from bpo_roi.cli.parameters import risk_parameters
+    from bpo_roi.reporting.case import DEFAULT_SEED, DEFAULT_TRIALS
+
+    nb = nbformat.read(ROOT / "notebooks" / "business_case.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    cell.source = (cell.source.replace("trials: int = 1000", "trials: int = 77")
+                   .replace("seed: int = 2026", "seed: int = 5"))
+    own = tmp_path / "own.ipynb"
+    nbformat.write(nb, own)
+    assert risk_parameters({}, own) == (77, 5)
+    assert risk_parameters({"trials": 9}, own) == (9, 5)
+    cell.source = "assumptions_path = 'x.yaml'"  # a notebook that takes neither
+    bare = tmp_path / "bare.ipynb"
+    nbformat.write(nb, bare)
+    assert risk_parameters({}, bare) == (DEFAULT_TRIALS, DEFAULT_SEED)
+    # the kit's constants are the shipped notebook's defaults
+    shipped = pm.inspect_notebook(str(ROOT / "notebooks" / "business_case.ipynb"))
+    assert (int(shipped["trials"]["default"]), int(shipped["seed"]["default"])) == (
+        DEFAULT_TRIALS, DEFAULT_SEED)
+
+
+def test_the_kept_kernel_engine_is_registered_through_papermills_public_api():
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    from bpo_roi.cli.kernel_engine import ENGINE_NAME, KeptKernelEngine
+
+    assert papermill_engines.get_engine(ENGINE_NAME) is KeptKernelEngine
+    assert issubclass(KeptKernelEngine, NBClientEngine)
+    # no private papermill name anywhere in the package
+    import re
+
+    for path in (ROOT / "bpo_roi").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"papermill[\w.]*\._\w", text), path

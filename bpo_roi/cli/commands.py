@@ -19,12 +19,11 @@ from bpo_roi.cli.console import (
     diff_table,
     headline_table,
 )
-from bpo_roi.cli.runner import add_run_parser
+from bpo_roi.cli.options import OptionError, check_out, check_workers
 from bpo_roi.cli.sweep import add_sweep_parser
 from bpo_roi.resources import NOTEBOOKS, ResourceNotFoundError, notebook_path, resource_path
 
-__all__ = ["main"]
-
+__all__ = ["build_parser", "main"]
 
 
 def _err(message: str) -> None:
@@ -65,8 +64,9 @@ _KIT_FILES = {
 }
 
 
-def _check_out(value: str, names: Sequence[str]) -> str | None:
-    """Why ``--out`` cannot take ``names`` (one line), or None: checked before any work.
+def _check_out(value: str, names: Sequence[str], command: str) -> str | None:
+    """Why ``--out`` of ``command`` cannot take ``names`` (one line), or None: checked before
+    any work.
 
     ``--out`` must be a non-empty path to a folder (or to nothing yet, under a folder), and a
     file of one of ``names`` already in it is replaced only when the kit wrote it (it begins
@@ -76,8 +76,10 @@ def _check_out(value: str, names: Sequence[str]) -> str | None:
 
     from bpo_roi.reporting.files import foreign_file, written_by_kit
 
-    if not value.strip():
-        return "--out: The 'out' option must be a folder path; got an empty string"
+    try:
+        check_out(value, command)
+    except OptionError as exc:
+        return str(exc)
     out = Path(value)
     if out.exists() and not out.is_dir():
         return f"{out}: --out must be a folder; this is a file"
@@ -121,7 +123,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from bpo_roi.analysis.business_case import evaluate
     from bpo_roi.reporting.files import write_annual_csv, write_metrics_json, write_monthly_csv
 
-    if args.out is not None and (problem := _check_out(args.out, EVALUATE_FILES)):
+    if args.out is not None and (
+            problem := _check_out(args.out, EVALUATE_FILES, "bpo-roi evaluate")):
         _err(problem)
         return EXIT_BAD_INPUT
     loaded, bad = _load_all([args.file])
@@ -134,7 +137,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         _err(f"{file}: cannot be evaluated: {str(exc).splitlines()[0]}")
         return EXIT_BAD_INPUT
     from bpo_roi.analysis.advice import advise
-    from bpo_roi.cli.runner import run_record
+    from bpo_roi.reporting.case import run_record
 
     document = result.to_metrics_dict(advise(result))
     document["run"] = run_record(file, {}, None, None)
@@ -152,6 +155,106 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         wrote.append(f"Wrote monthly.csv, annual.csv and metrics.json in {out}")
     _emit(headline_table(document), *wrote)
     return EXIT_OK
+
+
+def add_run_parser(sub: Any) -> None:
+    """The ``run`` sub-command (:func:`cmd_run`)."""
+    from bpo_roi.cli.parameters import NOTEBOOK
+    from bpo_roi.cli.tasks import DEFAULT_CELL_TIMEOUT
+
+    p = sub.add_parser(
+        "run", help="execute the business-case notebook per scenario: report.html, "
+                    "results.xlsx, monthly.csv, metrics.json, and a portfolio summary")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="parallel worker processes (default 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="render the notebooks on the Dask cluster at tcp://HOST:PORT (default: "
+                        "$DASK_SCHEDULER_ADDRESS, else on this machine); the files come back "
+                        "here")
+    p.add_argument("-p", dest="params", action="append", default=[], metavar="NAME=VALUE",
+                   help="notebook parameter (trials=2000, seed=7) or scenario override "
+                        "(workload.monthly_volume=90000); repeatable")
+    p.add_argument("--cell-timeout", type=int, default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
+                   help=f"time limit per notebook cell (default {DEFAULT_CELL_TIMEOUT})")
+    p.add_argument("--notebook", default=str(NOTEBOOK), metavar="PATH",
+                   help="the business-case notebook to execute per scenario (default: the "
+                        "shipped notebooks/business_case.ipynb)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print report.pdf with a headless Chrome-family browser")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``bpo-roi run``: every check before any work, then
+    :func:`~bpo_roi.cli.runner.run_scenarios`; each scenario's headline table, the summary."""
+    import signal
+    import uuid
+
+    from bpo_roi.cli.executors import ExecutorUnavailable, RunInterrupted, scheduler_address
+    from bpo_roi.cli.parameters import ParameterError, parse_parameters
+    from bpo_roi.cli.runner import run_scenarios
+    from bpo_roi.reporting.files import OutputBusyError
+
+    try:
+        check_workers(args.workers, "bpo-roi run")
+        check_out(args.out, "bpo-roi run")
+    except OptionError as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    browser = None
+    if args.pdf:  # checked before any work starts
+        from bpo_roi.reporting.pdf import NoBrowserError, find_browser
+
+        try:
+            browser = find_browser()
+        except NoBrowserError as exc:
+            _err(str(exc))
+            return EXIT_BAD_INPUT
+    notebook = Path(args.notebook)
+    if not notebook.is_file():
+        _err(f"--notebook: {notebook}: notebook not found")
+        return EXIT_BAD_INPUT
+    try:
+        params, overrides = parse_parameters(args.params, notebook)
+    except ParameterError as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{uuid.uuid4().hex[:8]}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        _err(f"{out}: output folder cannot be written ({exc.strerror or exc})")
+        return EXIT_BAD_INPUT
+    try:
+        results = run_scenarios(list(args.files), out, workers=args.workers, parameters=params,
+                                overrides=overrides, progress=not args.quiet,
+                                notebook=notebook, cell_timeout=args.cell_timeout,
+                                pdf_browser=browser,
+                                scheduler=scheduler_address(args.scheduler))
+    except (OutputBusyError, FileExistsError, ExecutorUnavailable) as exc:
+        _err(str(exc))
+        return EXIT_BAD_INPUT
+    except RunInterrupted as exc:
+        name = "SIGINT" if exc.signum == signal.SIGINT else f"signal {exc.signum}"
+        _err(f"\nInterrupted ({name}): workers stopped; {out / 'summary.html'} lists what "
+             f"finished")
+        return 128 + exc.signum
+    for r in results:
+        if r.ok and r.metrics is not None:
+            print()
+            print(headline_table(r.metrics))
+            print(f"Report: {Path(r.folder or '') / 'report.html'}  ({r.seconds:.1f} s)")
+        else:
+            _err(f"FAILED {r.file}: {r.error}")
+    print(f"\nSummary: {out / 'summary.html'} ({sum(r.ok for r in results)} of "
+          f"{len(args.files)} scenarios ok)")
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -188,7 +291,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from bpo_roi.reporting.bridge import write_bridge_html
     from bpo_roi.reporting.files import write_diff_csv
 
-    if args.out is not None and (problem := _check_out(args.out, DIFF_FILES)):
+    if args.out is not None and (problem := _check_out(args.out, DIFF_FILES, "bpo-roi diff")):
         _err(problem)
         return EXIT_BAD_INPUT
     loaded, bad = _load_all([args.old, args.new])

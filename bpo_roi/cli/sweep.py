@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from bpo_roi.reporting.case import DEFAULT_SEED
 
 __all__ = ["MAX_VARIANTS", "GridError", "add_sweep_parser", "check_grid", "parse_grid",
            "plan_batches", "run_sweep", "sweep_table"]
@@ -32,8 +33,6 @@ MAX_VARIANTS = 1_000_000
 """Largest sweep accepted (scenario files × grid variants)."""
 BATCH_MAX = 64
 """Most variants in one task: about a second of work, so a lost worker costs little."""
-DEFAULT_SEED = 2026
-"""Seed of the Monte Carlo when ``--trials`` is given without ``--seed`` (the notebook's)."""
 
 _OFFER_NUMBER = re.compile(r"^offers\[\s*(\d+)\s*\](\..+)?$")
 
@@ -304,7 +303,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     import os
     import signal
 
-    from bpo_roi.analysis.monte_carlo import MAX_TRIALS
     from bpo_roi.cli.executors import (
         ExecutorUnavailable,
         RunInterrupted,
@@ -312,7 +310,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         scheduler_address,
         signals_interrupt_the_run,
     )
-    from bpo_roi.cli.runner import MAX_SEED
+    from bpo_roi.cli.options import OptionError, check_out, check_seed, check_trials, check_workers
     from bpo_roi.reporting.files import (
         OutputBusyError,
         output_lock,
@@ -322,19 +320,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from bpo_roi.scenario.reading import AssumptionsError, load_scenario
 
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
-    if workers < 1:
-        _err(f"--workers: The 'workers' option must be an int ≥ 1. Got {workers} instead.")
-        return EXIT_BAD_INPUT
-    if args.trials is not None and not 1 <= args.trials <= MAX_TRIALS:
-        _err(f"--trials: The 'trials' option must be an int from 1 to {MAX_TRIALS:,}. Got "
-             f"{args.trials} instead.")
-        return EXIT_BAD_INPUT
-    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
-        _err(f"--seed: The 'seed' option must be an int from 0 to {MAX_SEED:,}. Got "
-             f"{args.seed} instead.")
-        return EXIT_BAD_INPUT
-    if not args.out.strip():
-        _err("--out: The 'out' option must be a folder path; got an empty string")
+    try:
+        for check, value in ((check_workers, workers), (check_trials, args.trials),
+                             (check_seed, args.seed), (check_out, args.out)):
+            check(value, "bpo-roi sweep")
+    except OptionError as exc:
+        _err(str(exc))
         return EXIT_BAD_INPUT
     try:
         grid = parse_grid(args.grid)

@@ -30,6 +30,8 @@ __all__ = [
     "FORMULA_TRIGGERS",
     "KIT_MARKER",
     "LOCK_NAME",
+    "SUMMARY_COLUMNS",
+    "SUMMARY_STABLE_COLUMNS",
     "SWEEP_FILES",
     "OutputBusyError",
     "atomic_path",
@@ -45,6 +47,7 @@ __all__ = [
     "write_kit_marker",
     "write_metrics_json",
     "write_monthly_csv",
+    "write_summary_csv",
     "write_sweep_table",
     "written_by_kit",
 ]
@@ -124,6 +127,33 @@ def write_annual_csv(annual: Any, target: str | os.PathLike[str]) -> None:
     """Write ``annual.csv`` (fiscal years; see
     :func:`bpo_roi.analysis.business_case.annual_table`) atomically, text inert."""
     write_table_csv(annual, target)
+
+
+SUMMARY_COLUMNS = ("scenario", "file", "status", "offer", "pricing_model", "npv", "roi",
+                   "irr_annual", "payback_month", "savings_pct", "one_time_cost",
+                   "cost_per_transaction_in_house", "cost_per_transaction_outsourced",
+                   "recommendation", "currency", "report", "error", "mirr_annual", "p_best",
+                   "p_npv_positive", "flags", "overrides", "trials", "seed", "file_sha256",
+                   "run_at", "this_run", "version")
+"""Columns of a run's ``summary.csv``, in order (later kit versions only add columns)."""
+SUMMARY_STABLE_COLUMNS = 17
+"""``"scenario"`` to ``"error"``: the header of the first kit version's ``summary.csv``."""
+
+
+def write_summary_csv(rows: list[dict[str, Any]], target: str | os.PathLike[str]) -> None:
+    """Write a run's ``summary.csv`` atomically: :data:`SUMMARY_COLUMNS`, one row per
+    scenario × offer (see :func:`bpo_roi.reporting.summary.summary_rows`); a missing value
+    is an empty cell, text is inert (:func:`inert_text`)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else inert_text(row.get(k)))
+                         for k in SUMMARY_COLUMNS})
+    atomic_write_text(target, buffer.getvalue())
 
 
 DIFF_COLUMNS = ("offer", "input", "label", "old", "new", "npv_effect")

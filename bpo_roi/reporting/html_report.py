@@ -365,7 +365,7 @@ def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = No
         The scenario file as read, before this run's overrides: every input the run changed is
         marked with its value in the file.
     run : dict, optional
-        What the run was given (:func:`bpo_roi.cli.runner.run_record`: file, sha256, version,
+        What the run was given (:func:`bpo_roi.reporting.case.run_record`: file, sha256, version,
         at, trials, seed, overrides): shown as a closing "This run" table.
 
     Returns
@@ -429,7 +429,7 @@ def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = No
 def run_table_html(run: dict[str, Any]) -> str:
     """"This run": the audit trail of a report (scenario file name and SHA-256 of its bytes,
     bpo-roi version, when it ran, Monte Carlo trials and seed, overrides), from a
-    :func:`bpo_roi.cli.runner.run_record`."""
+    :func:`bpo_roi.reporting.case.run_record`."""
     from pathlib import PurePath
 
     overrides = run.get("overrides") or {}

@@ -1,0 +1,58 @@
+"""Checks of the command-line options that every command shares (``--workers``, ``--trials``,
+``--seed``, ``--out``), each failing with the kit's one sentence
+(:func:`bpo_roi._validation.invalid_parameter`) after the option's name:
+
+>>> check_workers(0, "bpo-roi run")
+Traceback (most recent call last):
+...
+bpo_roi.cli.options.OptionError: --workers: The 'workers' parameter of bpo-roi run must be an int ≥ 1. Got 0 instead.
+"""  # noqa: E501
+
+from __future__ import annotations
+
+from typing import Any
+
+from bpo_roi._validation import interval_text, invalid_parameter
+
+__all__ = ["OptionError", "check_out", "check_seed", "check_trials", "check_workers",
+           "option_error"]
+
+
+class OptionError(ValueError):
+    """A command-line option the command cannot take (the message is one line)."""
+
+
+def option_error(option: str, command: str, rule: str, value: Any, *,
+                 got: str | None = None) -> OptionError:
+    """``--OPTION: The 'OPTION' parameter of COMMAND must be RULE. Got VALUE instead.``"""
+    sentence = invalid_parameter(option.replace("-", "_"), command, rule, value, got=got)
+    return OptionError(f"--{option}: {sentence}")
+
+
+def check_workers(workers: int, command: str) -> None:
+    """``--workers`` is at least 1."""
+    if workers < 1:
+        raise option_error("workers", command, interval_text(ge=1, what="an int"), workers)
+
+
+def check_trials(trials: int | None, command: str) -> None:
+    """``--trials``, when given, is an allowed number of Monte Carlo trials."""
+    from bpo_roi.analysis.monte_carlo import MAX_TRIALS, TRIALS_RULE
+
+    if trials is not None and not 1 <= trials <= MAX_TRIALS:
+        raise option_error("trials", command, TRIALS_RULE, trials)
+
+
+def check_seed(seed: int | None, command: str) -> None:
+    """``--seed``, when given, is an allowed Monte Carlo seed."""
+    from bpo_roi.cli.parameters import MAX_SEED
+
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise option_error("seed", command, interval_text(ge=0, le=MAX_SEED, what="an int"),
+                           seed)
+
+
+def check_out(out: str, command: str) -> None:
+    """``--out`` is not empty (where it points is checked by each command)."""
+    if not out.strip():
+        raise option_error("out", command, "a folder path", out, got="an empty string")

@@ -1,0 +1,170 @@
+"""One scenario's business case, computed once, and the record of what its run was given.
+
+:func:`compute_case` evaluates a scenario, runs its Monte Carlo and its tornado, and advises:
+everything the business-case notebook shows and every data file of a run is made from it.
+``bpo-roi run`` calls it once per scenario in its worker and hands the result to the notebook
+as a pickle in the scenario's temporary folder (:func:`save_case`, the notebook's
+``case_path`` parameter, :func:`load_case`); a notebook run by plain papermill or in
+JupyterLab has no ``case_path`` and calls :func:`compute_case` itself. Either way the report
+and ``metrics.json`` carry the same run record (:func:`run_record`).
+
+The pickle is the worker's own file, written and read on one machine within one run; it is
+removed before the scenario's folder is installed (:data:`CASE_FILE` starts with a dot, so a
+cluster worker never sends it back either).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import pickle
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from bpo_roi.analysis.advice import Advice
+    from bpo_roi.analysis.business_case import Evaluation
+    from bpo_roi.analysis.monte_carlo import Simulation
+    from bpo_roi.scenario.schema import Scenario
+
+__all__ = ["CASE_FILE", "DEFAULT_SEED", "DEFAULT_TRIALS", "BusinessCase", "compute_case",
+           "load_case", "run_record", "save_case"]
+
+DEFAULT_TRIALS = 1000
+"""Monte Carlo trials of a business case when neither ``-p trials`` nor the notebook says
+(the shipped notebook's ``trials`` default; a test keeps the two equal)."""
+DEFAULT_SEED = 2026
+"""Seed of a business case's Monte Carlo when neither ``-p seed`` nor the notebook says (the
+shipped notebook's ``seed`` default; ``bpo-roi sweep --trials`` uses it too)."""
+CASE_FILE = ".business-case.pickle"
+"""Name of the pickle a run's worker writes for the notebook, in the scenario's temporary
+folder (removed before the folder is installed)."""
+
+
+@dataclass(frozen=True)
+class BusinessCase:
+    """Everything a business-case report and a run's data files show, computed once.
+
+    Attributes
+    ----------
+    original : Scenario
+        The scenario file as read, before overrides.
+    scenario : Scenario
+        The scenario with this run's overrides: the one evaluated.
+    evaluation : Evaluation
+        :func:`bpo_roi.analysis.business_case.evaluate` of ``scenario``.
+    simulation : Simulation
+        :func:`bpo_roi.analysis.monte_carlo.simulate` of ``scenario`` (``trials``, ``seed``).
+    advice : Advice
+        :func:`bpo_roi.analysis.advice.advise` of the evaluation and simulation.
+    tornado : pandas.DataFrame
+        :func:`bpo_roi.analysis.sensitivity.tornado` of ``scenario``.
+    run : dict
+        What the run was given (:func:`run_record`): the ``run`` block of ``metrics.json`` and
+        the report's "This run" table.
+    """
+
+    original: Scenario
+    scenario: Scenario
+    evaluation: Evaluation
+    simulation: Simulation
+    advice: Advice
+    tornado: pd.DataFrame
+    run: dict[str, Any]
+
+    def metrics_document(self) -> dict[str, Any]:
+        """The ``metrics.json`` document: the evaluation's metrics, the advice and the run
+        record (the same dict as :attr:`run`)."""
+        document = self.evaluation.to_metrics_dict(self.advice)
+        document["run"] = self.run
+        return document
+
+
+def compute_case(assumptions_path: str | os.PathLike[str], overrides: Any, trials: int,
+                 seed: int, *, shown_file: str | None = None) -> BusinessCase:
+    """Load, override, evaluate, simulate, run the tornado and advise, once.
+
+    Parameters
+    ----------
+    assumptions_path : str or path
+        The scenario file to read.
+    overrides : mapping, str or None
+        Dotted path → value, or that mapping as JSON/YAML text
+        (:func:`bpo_roi.scenario.reading.overrides_from`).
+    trials, seed : int
+        Monte Carlo trials and seed.
+    shown_file : str, optional
+        The file name the run record gives (the path the user typed, where
+        ``assumptions_path`` is a copy on a cluster worker); by default ``assumptions_path``.
+
+    Returns
+    -------
+    BusinessCase
+    """
+    from bpo_roi.analysis.advice import advise
+    from bpo_roi.analysis.business_case import evaluate
+    from bpo_roi.analysis.monte_carlo import simulate
+    from bpo_roi.analysis.sensitivity import tornado
+    from bpo_roi.scenario.reading import load_scenario, overrides_from
+
+    original = load_scenario(assumptions_path)
+    changes = overrides_from(overrides)
+    scenario = original.with_overrides(changes)
+    run = run_record(str(assumptions_path), changes, trials, seed)
+    if shown_file is not None:
+        run["file"] = str(shown_file)
+    evaluation = evaluate(scenario)
+    simulation = simulate(scenario, trials=trials, seed=seed)
+    return BusinessCase(original=original, scenario=scenario, evaluation=evaluation,
+                        simulation=simulation, advice=advise(evaluation, simulation),
+                        tornado=tornado(scenario), run=run)
+
+
+def save_case(case: BusinessCase, target: str | os.PathLike[str]) -> Path:
+    """Pickle ``case`` into ``target`` (for :func:`load_case` in the notebook's kernel)."""
+    path = Path(target)
+    with path.open("wb") as fh:
+        pickle.dump(case, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def load_case(source: str | os.PathLike[str]) -> BusinessCase:
+    """The :class:`BusinessCase` a run's worker saved with :func:`save_case`.
+
+    Only for the pickle the kit's own worker wrote for this notebook run: unpickling runs
+    code, so never point it at a file from elsewhere.
+
+    Raises
+    ------
+    TypeError
+        When ``source`` holds something other than a business case.
+    """
+    with Path(source).open("rb") as fh:
+        case = pickle.load(fh)  # the worker's own file, see above
+    if not isinstance(case, BusinessCase):
+        raise TypeError(f"{source}: not a business case saved by bpo-roi run")
+    return case
+
+
+def run_record(file: str, overrides: Mapping[str, Any], trials: int | None,
+               seed: int | None) -> dict[str, Any]:
+    """What a run was given: the ``run`` block of ``metrics.json`` (file name, SHA-256 of its
+    bytes, overrides, Monte Carlo trials and seed, package version, time)."""
+    from bpo_roi import __version__
+
+    return {"file": str(file), "sha256": _sha256(file), "overrides": dict(overrides),
+            "trials": trials, "seed": seed, "version": __version__,
+            "at": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
