@@ -1,0 +1,94 @@
+"""Resource bounds (issue 29): local workers capped by cores and memory, a sweep's size said
+before any work and confirmed past a threshold, diff coalitions bounded, a dead worker costing
+only its own scenario, and kept kernels writing no IPython history under ``$HOME``."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import bpo_roi.cli.executors as executors
+from bpo_roi.cli.commands import main
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent / "bpo-roi"
+HD = ROOT / "assumptions" / "it_helpdesk.yaml"
+
+
+# -- 1. --workers capped by cores and memory, with a note --------------------------------------
+
+
+def test_workers_are_capped_by_memory_as_well_as_cores(monkeypatch):
+    monkeypatch.setattr(executors, "usable_cores", lambda: 2)
+    monkeypatch.setattr(executors, "available_memory", lambda: 1000 * 2**20)
+    cap = executors.local_worker_cap(per_worker=600 * 2**20)
+    assert cap.workers == 1  # 1000 MB holds one 600 MB worker, though there are 2 cores
+    assert cap.note(1) is None
+    note = cap.note(64)
+    assert note is not None and "\n" not in note and "--workers 64: using 1 local" in note
+
+
+def test_asking_for_64_workers_runs_with_at_most_the_cap_and_says_so(tmp_path):
+    cap = executors.local_worker_cap(executors.SWEEP_WORKER_BYTES).workers
+    proc = subprocess.run([str(BIN), "sweep", str(HD), "--grid",
+                           "workload.monthly_volume=8000,9000", "--out", str(tmp_path / "out"),
+                           "--workers", "64", "--quiet"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    notes = [line for line in proc.stderr.splitlines() if line.startswith("note: --workers 64")]
+    assert len(notes) == 1 and f"using {cap} local worker" in notes[0]
+    used = re.search(r"on (\d+) local worker process", proc.stdout)
+    assert used is not None and int(used.group(1)) <= cap <= os.cpu_count()
+
+
+# -- 2. a sweep's size is said before any work; past a threshold only with --yes -------------
+
+
+def _no_pool(*args, **kwargs):
+    raise AssertionError("a worker pool was opened")
+
+
+def test_a_large_sweep_is_refused_without_yes_before_any_worker_starts(tmp_path, monkeypatch,
+                                                                       capsys):
+    import bpo_roi.cli.sweep as sweep
+
+    monkeypatch.setattr(sweep, "CONFIRM_ABOVE", 5)  # 2 variants × 3 offers = 6 evaluations
+    monkeypatch.setattr(executors, "open_pool", _no_pool)
+    out = tmp_path / "out"
+    code = main(["sweep", str(HD), "--grid", "workload.monthly_volume=8000,9000", "--out",
+                 str(out), "--workers", "1", "--quiet"])
+    printed = capsys.readouterr()
+    err = printed.err.splitlines()
+    assert code == 2
+    assert printed.out.startswith("Sweep: 1 file × 2 variants: 6 evaluations")
+    refusal = [line for line in err if line.startswith("--yes:")]
+    assert len(refusal) == 1 and "more than the 5" in refusal[0]
+    assert not (out / "sweep.csv").exists()
+
+
+def test_a_large_sweep_runs_with_yes(tmp_path, monkeypatch, capsys):
+    import bpo_roi.cli.sweep as sweep
+
+    monkeypatch.setattr(sweep, "CONFIRM_ABOVE", 5)
+    monkeypatch.setattr(executors, "open_pool", lambda *a, **k: executors.WorkPool(
+        cf.ThreadPoolExecutor(1), 1, "a test thread"))
+    out = tmp_path / "out"
+    code = main(["sweep", str(HD), "--grid", "workload.monthly_volume=8000,9000", "--out",
+                 str(out), "--workers", "1", "--quiet", "--yes"])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert "6 evaluations" in printed.out and "--yes:" not in printed.err
+    assert len(pd.read_csv(out / "sweep.csv")) == 6
+
+
+def test_yes_is_in_the_sweeps_help():
+    proc = subprocess.run([str(BIN), "sweep", "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert "--yes" in proc.stdout
