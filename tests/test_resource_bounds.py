@@ -92,3 +92,94 @@ def test_yes_is_in_the_sweeps_help():
     proc = subprocess.run([str(BIN), "sweep", "--help"], capture_output=True, text=True,
                           timeout=60)
     assert "--yes" in proc.stdout
+
+
+# -- 3. diff coalitions bounded: exact up to 12 changes, sampled above, always adding up -----
+
+
+def _changed(old, n: int, skip: tuple[str, ...] = ()) -> dict:
+    """``n`` numeric inputs of ``old``, each moved by 1 % (up where the bound allows), leaving
+    out paths that start with ``skip``."""
+    overrides = {}
+    for p in old.numeric_paths():
+        if len(overrides) == n:
+            break
+        value = old.get(p)
+        point = value.point if hasattr(value, "point") else value
+        if point and "seasonality" not in p and not p.startswith(skip):
+            overrides[p] = point * 1.01 if old.field_bounds(p)["le"] in (None, 1e10, 1e9, 1e8) \
+                else point * 0.99
+    assert len(overrides) == n
+    return overrides
+
+
+def _npvs(scenario) -> dict[str, float]:
+    from bpo_roi import evaluate
+
+    return dict(evaluate(scenario).metrics.npv)
+
+
+def _adds_up(result, old, new) -> None:
+    before, after = _npvs(old), _npvs(new)
+    for offer in result.npv.index:
+        total = result.effects[result.effects.offer == offer].npv_effect.sum()
+        assert total == pytest.approx(after[offer] - before[offer], rel=1e-9, abs=1e-6)
+
+
+def test_a_diff_of_16_changes_is_sampled_adds_up_exactly_and_says_so(monkeypatch):
+    import bpo_roi.analysis.version_diff as version_diff
+    from bpo_roi import diff, load_scenario
+    from bpo_roi.cli.console import diff_table
+
+    old = load_scenario(HD)
+    new = old.with_overrides(_changed(old, 16))
+    result = diff(old, new)
+    assert len(result.changes) == 16 and not result.grouped  # one effect per input
+    assert result.sampled and result.permutations == version_diff.SAMPLED_PERMUTATIONS
+    _adds_up(result, old, new)
+    assert "sampled over 256 orders" in diff_table(result, "old.yaml", "new.yaml")
+    assert diff(old, new).effects.equals(result.effects)  # a fixed seed: the same every run
+    # the sample is close to the exact values (2^16 coalitions when the bound allows them)
+    monkeypatch.setattr(version_diff, "MAX_EXACT_PLAYERS", 16)
+    exact = diff(old, new)
+    assert not exact.sampled
+    scale = exact.effects.npv_effect.abs().sum()
+    gap = (result.effects.npv_effect - exact.effects.npv_effect).abs().max()
+    assert gap <= 0.02 * scale
+
+
+def test_at_the_bound_the_diff_is_exact_and_equals_the_shapley_formula():
+    from itertools import permutations
+
+    from bpo_roi import diff, load_scenario
+    from bpo_roi.analysis.version_diff import MAX_EXACT_PLAYERS
+
+    old = load_scenario(HD)
+    at_bound = diff(old, old.with_overrides(_changed(old, MAX_EXACT_PLAYERS)))
+    assert not at_bound.sampled and len(at_bound.changes) == MAX_EXACT_PLAYERS
+    assert "sampled" not in __import__("bpo_roi.cli.console", fromlist=["diff_table"]
+                                       ).diff_table(at_bound, "a", "b")
+    # below it, the effects are the Shapley formula's, from NPVs computed independently
+    changes = _changed(old, 3, skip=("scenario.",))
+    new = old.with_overrides(changes)
+    result = diff(old, new)
+    value = {}
+    for order in permutations(changes):
+        applied: dict = {}
+        for p in order:
+            key_before = frozenset(applied)
+            applied[p] = changes[p]
+            key_after = frozenset(applied)
+            for key, ov in ((key_before, {q: changes[q] for q in key_before}),
+                            (key_after, {q: changes[q] for q in key_after})):
+                if key not in value:
+                    value[key] = _npvs(old.with_overrides(ov))
+    for offer in result.npv.index:
+        for p in changes:
+            expected = sum(
+                value[frozenset(order[:order.index(p) + 1])][offer]
+                - value[frozenset(order[:order.index(p)])][offer]
+                for order in permutations(changes)) / 6
+            got = result.effects[(result.effects.offer == offer)
+                                 & (result.effects.input == p)].npv_effect.item()
+            assert got == pytest.approx(expected, rel=1e-9, abs=1e-6)
