@@ -183,3 +183,20 @@ def test_at_the_bound_the_diff_is_exact_and_equals_the_shapley_formula():
             got = result.effects[(result.effects.offer == offer)
                                  & (result.effects.input == p)].npv_effect.item()
             assert got == pytest.approx(expected, rel=1e-9, abs=1e-6)
+
+
+# -- 5. a run leaves nothing outside --out: no IPython history or profile under $HOME --------
+
+
+@pytest.mark.xdist_group("kernels")
+def test_a_run_with_kept_kernels_creates_nothing_under_home(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("IPYTHONDIR", None)
+    proc = subprocess.run([str(BIN), "run", str(HD), "--out", str(tmp_path / "out"),
+                           "-p", "trials=50", "--quiet"], capture_output=True, text=True,
+                          timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "summary.html").exists()
+    assert sorted(str(p.relative_to(home)) for p in home.rglob("*")) == []
