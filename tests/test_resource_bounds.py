@@ -200,3 +200,48 @@ def test_a_run_with_kept_kernels_creates_nothing_under_home(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "summary.html").exists()
     assert sorted(str(p.relative_to(home)) for p in home.rglob("*")) == []
+
+
+# -- 4. a dead worker costs only its own scenario ----------------------------------------------
+
+DIE_HOOK = '''\
+import os
+
+if os.environ.get("BPO_ROI_TEST_WORKER_DIES_FOR"):  # this test's processes only
+    import bpo_roi.cli.runner as _runner
+
+    _run_one = _runner.run_one
+
+    def run_one(task):
+        if os.path.basename(task.file) == os.environ["BPO_ROI_TEST_WORKER_DIES_FOR"]:
+            os._exit(1)  # as the OOM killer would leave it: no result, no clean-up
+        return _run_one(task)
+
+    _runner.run_one = run_one
+'''
+
+
+@pytest.mark.xdist_group("kernels")
+def test_a_worker_that_dies_fails_only_its_own_scenario(tmp_path):
+    """The spawned workers are made to die on one file by a ``sitecustomize`` of this test
+    (in ``tmp_path``, first on their ``PYTHONPATH``): no hook in the package."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(DIE_HOOK)
+    dies = tmp_path / "dies.yaml"
+    dies.write_text(HD.read_text().replace("  name: IT service desk", "  name: Dies"))
+    env = {**os.environ, "BPO_ROI_TEST_WORKER_DIES_FOR": "dies.yaml",
+           "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT),
+                                          os.environ.get("PYTHONPATH", "")])}
+    out = tmp_path / "out"
+    proc = subprocess.run([str(BIN), "run", str(dies), str(HD), str(ROOT / "assumptions" /
+                           "ap_invoice_processing.yaml"), "--out", str(out), "--workers", "2",
+                           "-p", "trials=50", "--quiet"], capture_output=True, text=True,
+                          timeout=600, env=env)
+    assert proc.returncode == 1, proc.stderr
+    failed = [line for line in proc.stderr.splitlines() if line.startswith("FAILED")]
+    assert len(failed) == 1 and str(dies) in failed[0]
+    assert "the worker process running it died (exit code 1)" in failed[0]
+    assert "2 of 3 scenarios ok" in proc.stdout
+    assert len(list(out.glob("*/metrics.json"))) == 2  # the other two, retried, are complete
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".workers.")]
