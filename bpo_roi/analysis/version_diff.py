@@ -20,10 +20,22 @@ its marginal effect averaged over every order of applying the ``k`` changes: the
 up exactly to ``v(N) − v(∅)``, an input that moves nothing gets 0, and the order in which the
 changes are listed does not matter. All ``2^k`` coalitions are evaluated as one batched model
 run over the trials axis (numeric inputs take their old or new value per trial; structural ones
-are applied by building the few scenarios they need). Exact for ``k ≤ 16``; above that the
-inputs are grouped by section (the scenario, workload, in-house, and each offer) and the bridge
-says so. ``method="sequential"`` applies the changes one after another in the new file's order,
-as a hand-made variance bridge does (its result depends on that order).
+are applied by building the few scenarios they need). Above 16 changed inputs they are
+grouped by section (the scenario, workload, in-house, and each offer) and the bridge says so.
+
+**Bounded work.** The exact sum needs ``2^k`` coalitions: fine for the ``k ≤``
+:data:`MAX_EXACT_PLAYERS` (12) inputs or groups, 8 million for 23. Above the bound the Shapley
+values are *sampled*: :data:`SAMPLED_PERMUTATIONS` (256) orders of the ``k`` players are drawn
+with a fixed seed (:data:`SAMPLING_SEED`; 128 random orders, each with its reverse), and each
+player's effect is the mean of its marginal effect ``v(S ∪ {i}) − v(S)`` over them, ``S`` the
+players before it. Each order's marginal effects telescope to ``v(N) − v(∅)``, so their mean
+does too: the effects still add up exactly to the NPV change, and a player that moves nothing
+still gets 0; only the split between the inputs is an estimate (the same on every run). It
+costs at most ``256 · (k − 1) + 2`` coalitions. ``ScenarioDiff.permutations`` says how many
+orders were sampled (0: exact).
+
+``method="sequential"`` applies the changes one after another in the new file's order, as a
+hand-made variance bridge does (its result depends on that order).
 
 **Order.** The changes are listed, and applied by ``"sequential"``, in the order they appear
 in the new file: pass its line numbers as ``new_lines`` (what
@@ -52,11 +64,20 @@ from bpo_roi.scenario.distributions import Distribution
 from bpo_roi.scenario.schema import Scenario
 from bpo_roi.staffing.queue_sizing import EXACT_LIMIT
 
-__all__ = ["MAX_EXACT_INPUTS", "METHODS", "Change", "ScenarioDiff", "changed_inputs", "diff"]
+__all__ = ["MAX_EXACT_INPUTS", "MAX_EXACT_PLAYERS", "METHODS", "SAMPLED_PERMUTATIONS",
+           "SAMPLING_SEED", "Change", "ScenarioDiff", "changed_inputs", "diff"]
 
 METHODS = ("shapley", "sequential")
 MAX_EXACT_INPUTS = 16
 """Most changed inputs attributed one by one; above it, inputs are grouped by section."""
+MAX_EXACT_PLAYERS = 12
+"""Most inputs (or groups) whose Shapley values are exact (``2^12`` coalitions); above it they
+are sampled over :data:`SAMPLED_PERMUTATIONS` orders."""
+SAMPLED_PERMUTATIONS = 256
+"""Orders of the changes averaged above :data:`MAX_EXACT_PLAYERS` (128 random, each with its
+reverse)."""
+SAMPLING_SEED = 0
+"""Seed of the sampled orders: the same diff gives the same bridge on every run."""
 _TEXT_FIELDS = frozenset({"name", "notes", "source"})
 _CHUNK = 4096
 
@@ -96,6 +117,13 @@ class ScenarioDiff:
     removed_npv: dict[str, float] = field(default_factory=dict)
     grouped: bool = False
     currency: str = ""
+    permutations: int = 0
+    """Orders of the changes sampled for the Shapley values (0: exact over every coalition)."""
+
+    @property
+    def sampled(self) -> bool:
+        """True when the Shapley values were sampled (see the module docstring)."""
+        return self.permutations > 0
 
     @property
     def recommendation_changed(self) -> bool:
@@ -299,6 +327,31 @@ def _shapley(values: np.ndarray, k: int) -> np.ndarray:
     return phi
 
 
+def _orders(k: int, n: int = SAMPLED_PERMUTATIONS, seed: int = SAMPLING_SEED) -> np.ndarray:
+    """``n`` orders of ``k`` players, shape ``(n, k)``: ``n // 2`` drawn with ``seed``, each
+    followed by its reverse (antithetic pairs: lower variance for the same work)."""
+    rng = np.random.default_rng(seed)
+    half = np.array([rng.permutation(k) for _ in range(n // 2)], dtype=np.int64)
+    return np.stack([half, half[:, ::-1]], axis=1).reshape(-1, k)
+
+
+def _sampled_shapley(old: Scenario, players: Sequence[Sequence[Change]],
+                     batchable: frozenset[str]) -> tuple[np.ndarray, int]:
+    """Shapley values averaged over sampled orders (see the module docstring): each order's
+    marginal effects, ``v`` of its prefixes differenced, add up to ``v(N) − v(∅)``."""
+    k = len(players)
+    orders = _orders(k)
+    prefixes = np.zeros((orders.shape[0], k + 1), dtype=np.int64)
+    prefixes[:, 1:] = np.cumsum(np.left_shift(np.int64(1), orders), axis=1)
+    masks, where = np.unique(prefixes, return_inverse=True)
+    values = _coalition_npvs(old, players, masks, batchable)  # (offers, coalitions)
+    marginal = np.diff(values[:, where.reshape(prefixes.shape)], axis=2)  # (offers, n, k)
+    phi = np.zeros((values.shape[0], k))
+    for j in range(k):
+        np.add.at(phi, (slice(None), orders[:, j]), marginal[:, :, j])
+    return phi / orders.shape[0], orders.shape[0]
+
+
 # -- the diff -----------------------------------------------------------------------------------
 
 
@@ -311,7 +364,11 @@ def diff(old_scenario: Scenario, new_scenario: Scenario, method: str = "shapley"
     old_scenario, new_scenario : Scenario
     method : {"shapley", "sequential"}
         Shapley values (default; independent of the order of the changes) or a sequential
-        bridge, applying the changes in the order they appear in the new file.
+        bridge, applying the changes in the order they appear in the new file. Shapley values
+        are exact for up to :data:`MAX_EXACT_PLAYERS` (12) changed inputs or groups; above
+        that they are the mean over :data:`SAMPLED_PERMUTATIONS` (256) orders drawn with the
+        fixed seed :data:`SAMPLING_SEED`, and ``permutations`` of the result says so. Either
+        way each offer's effects add up exactly to its NPV change.
     new_lines : mapping, optional
         The new file's line of every key and list item, by path, as
         :func:`bpo_roi.scenario.reading.line_numbers` gives it. It sets the order the changes
@@ -349,10 +406,13 @@ def diff(old_scenario: Scenario, new_scenario: Scenario, method: str = "shapley"
     players = _players(changes, grouped, old)
     k = len(players)
     rows: list[dict[str, Any]] = []
+    permutations = 0
     if names and k:
         batchable = cash_flows(old).inputs_read | cash_flows(new).inputs_read
         groups = [[changes[j] for j in members] for _, members in players]
-        if method == "shapley":
+        if method == "shapley" and k > MAX_EXACT_PLAYERS:
+            effects, permutations = _sampled_shapley(old, groups, batchable)
+        elif method == "shapley":
             masks = np.arange(1 << k, dtype=np.int64)
             values = _coalition_npvs(old, groups, masks, batchable)
             effects = _shapley(values, k)
@@ -386,7 +446,7 @@ def diff(old_scenario: Scenario, new_scenario: Scenario, method: str = "shapley"
         recommendation_old=base_old, recommendation_new=base_new, offers_added=added,
         offers_removed=removed, added_npv={n: new_npv[n] for n in added},
         removed_npv={n: old_npv[n] for n in removed}, grouped=grouped,
-        currency=new_scenario.scenario.currency)
+        currency=new_scenario.scenario.currency, permutations=permutations)
 
 
 def recommend_of(scenario: Scenario) -> str:

@@ -19,7 +19,7 @@ from bpo_roi.cli.console import (
     diff_table,
     headline_table,
 )
-from bpo_roi.cli.options import OptionError, check_out, check_workers
+from bpo_roi.cli.options import OptionError, cap_workers, check_out, check_workers
 from bpo_roi.cli.sweep import add_sweep_parser
 from bpo_roi.resources import NOTEBOOKS, ResourceNotFoundError, notebook_path, resource_path
 
@@ -168,7 +168,8 @@ def add_run_parser(sub: Any) -> None:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--workers", type=int, default=1, metavar="N",
-                   help="parallel worker processes (default 1)")
+                   help="parallel worker processes (default 1; at most the cores and what "
+                        "the memory takes, with a note when fewer)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="render the notebooks on the Dask cluster at tcp://HOST:PORT (default: "
                         "$DASK_SCHEDULER_ADDRESS, else on this machine); the files come back "
@@ -204,6 +205,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     except OptionError as exc:
         _err(str(exc))
         return EXIT_BAD_INPUT
+    workers, scheduler = args.workers, scheduler_address(args.scheduler)
+    if scheduler is None:  # local workers: no more than the cores and memory take
+        workers, note = cap_workers(workers)
+        if note:
+            _err(note)
     browser = None
     if args.pdf:  # checked before any work starts
         from bpo_roi.reporting.pdf import NoBrowserError, find_browser
@@ -232,11 +238,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         _err(f"{out}: output folder cannot be written ({exc.strerror or exc})")
         return EXIT_BAD_INPUT
     try:
-        results = run_scenarios(list(args.files), out, workers=args.workers, parameters=params,
+        results = run_scenarios(list(args.files), out, workers=workers, parameters=params,
                                 overrides=overrides, progress=not args.quiet,
                                 notebook=notebook, cell_timeout=args.cell_timeout,
-                                pdf_browser=browser,
-                                scheduler=scheduler_address(args.scheduler))
+                                pdf_browser=browser, scheduler=scheduler)
     except (OutputBusyError, FileExistsError, ExecutorUnavailable) as exc:
         _err(str(exc))
         return EXIT_BAD_INPUT

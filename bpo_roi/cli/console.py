@@ -69,8 +69,11 @@ def diff_table(d: Any, old_file: str, new_file: str) -> str:
     import textwrap
 
     cur = d.currency
+    permutations = getattr(d, "permutations", 0)
+    sampled = (f", sampled over {permutations} orders of the changes (fixed seed; the effects "
+               f"still add up exactly)" if permutations else "")
     lines = [d.headline(), f"Old: {old_file}   New: {new_file}   "
-             f"(attribution: {d.method}{', grouped by section' if d.grouped else ''})"]
+             f"(attribution: {d.method}{', grouped by section' if d.grouped else ''}{sampled})"]
     lines += [f"Offer added: {n} (NPV {_fmt_money(d.added_npv.get(n), cur)})"
               for n in d.offers_added]
     lines += [f"Offer removed: {n} (NPV was {_fmt_money(d.removed_npv.get(n), cur)})"

@@ -28,15 +28,79 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CONNECT_TIMEOUT", "SCHEDULER_ENV", "ExecutorUnavailable", "RunInterrupted",
-           "WorkPool", "init_local_worker", "open_pool", "scheduler_address",
-           "signals_interrupt_the_run"]
+__all__ = ["CONNECT_TIMEOUT", "RUN_WORKER_BYTES", "SCHEDULER_ENV", "SWEEP_WORKER_BYTES",
+           "ExecutorUnavailable", "RunInterrupted", "WorkPool", "WorkerCap", "available_memory",
+           "init_local_worker", "local_worker_cap", "open_pool", "scheduler_address",
+           "signals_interrupt_the_run", "usable_cores"]
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 """Environment variable read when ``--scheduler`` is not given."""
 
 CONNECT_TIMEOUT = 5.0
 """Seconds to wait for a Dask scheduler to answer before giving up with one line."""
+
+
+RUN_WORKER_BYTES = 600 * 2**20
+"""Estimated memory of one local worker of ``bpo-roi run``: the worker process and its kept
+notebook kernel (pandas, plotly and the kit imported in both; ``--workers 8`` measured about
+4 GB for 18 processes)."""
+
+SWEEP_WORKER_BYTES = 300 * 2**20
+"""Estimated memory of one local worker of ``bpo-roi sweep`` (no kernel)."""
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform says, else
+    :func:`os.cpu_count`), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to start new processes without swapping (``MemAvailable`` of
+    ``/proc/meminfo``; else free pages from :func:`os.sysconf`), or ``None`` when unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class WorkerCap:
+    """How many local workers this machine takes, and why (:func:`local_worker_cap`)."""
+
+    workers: int
+    cores: int
+    memory: int | None
+    per_worker: int
+
+    def note(self, asked: int, option: str = "--workers") -> str | None:
+        """One line when ``asked`` is above the cap, else ``None``."""
+        if asked <= self.workers:
+            return None
+        why = [f"{self.cores} core{'s' if self.cores != 1 else ''}"]
+        if self.memory is not None:
+            why.append(f"{self.memory / 2**30:.1f} GB of memory available at about "
+                       f"{self.per_worker / 2**20:.0f} MB a worker")
+        return (f"note: {option} {asked}: using {self.workers} local worker process"
+                f"{'es' if self.workers != 1 else ''} ({' and '.join(why)})")
+
+
+def local_worker_cap(per_worker: int = RUN_WORKER_BYTES) -> WorkerCap:
+    """The most local workers worth starting: no more than the usable cores, and no more than
+    the available memory holds at ``per_worker`` bytes each (at least 1)."""
+    cores = usable_cores()
+    memory = available_memory()
+    by_memory = cores if memory is None else max(1, memory // max(1, per_worker))
+    return WorkerCap(max(1, min(cores, by_memory)), cores, memory, per_worker)
 
 
 class ExecutorUnavailable(RuntimeError):
@@ -234,13 +298,18 @@ class WorkPool:
 
 
 def open_pool(workers: int = 1, scheduler: str | None = None, *,
-              connect_timeout: float = CONNECT_TIMEOUT) -> WorkPool:
+              connect_timeout: float = CONNECT_TIMEOUT,
+              per_worker: int = RUN_WORKER_BYTES) -> WorkPool:
     """A :class:`WorkPool`: ``workers`` local processes, or the Dask cluster at ``scheduler``.
 
     Parameters
     ----------
     workers : int
-        Local worker processes (ignored on a cluster, whose size its workers decide).
+        Local worker processes (ignored on a cluster, whose size its workers decide), capped
+        at :func:`local_worker_cap` (the commands print the note:
+        :func:`bpo_roi.cli.options.cap_workers`).
+    per_worker : int
+        Estimated bytes of one local worker, for the cap.
     scheduler : str, optional
         Address of a Dask scheduler (``tcp://HOST:PORT``); see :func:`scheduler_address`.
     connect_timeout : float
@@ -255,7 +324,7 @@ def open_pool(workers: int = 1, scheduler: str | None = None, *,
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
-        n = max(1, int(workers))
+        n = min(max(1, int(workers)), local_worker_cap(per_worker).workers)
         pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=context,
                                       initializer=init_local_worker, initargs=(os.getpid(),))
         return WorkPool(pool, n, f"{n} local worker process{'es' if n != 1 else ''}")

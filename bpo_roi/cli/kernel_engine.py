@@ -26,8 +26,8 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from papermill.engines import NBClientEngine, papermill_engines
 
-__all__ = ["ENGINE_NAME", "KERNEL_START_FAILURES", "RESET", "WARM_UP", "KeptKernel",
-           "KeptKernelEngine", "drop_kernel", "execute_notebook", "kept_kernel"]
+__all__ = ["ENGINE_NAME", "KERNEL_ARGUMENTS", "KERNEL_START_FAILURES", "RESET", "WARM_UP",
+           "KeptKernel", "KeptKernelEngine", "drop_kernel", "execute_notebook", "kept_kernel"]
 
 ENGINE_NAME = "bpo-roi-kept-kernel"
 """Name of :class:`KeptKernelEngine` in papermill's engine registry."""
@@ -82,14 +82,43 @@ class KeptKernelManager(AsyncKernelManager):
         return self._kept_client
 
 
+KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False",)
+"""Added to a kept kernel's command line: no IPython history database (by default
+``~/.ipython/profile_default/history.sqlite``). The kernel's IPython folder (its profile,
+``startup/``, ``pid/``) is also a temporary folder of the worker, removed with the kernel, so a
+run writes nothing under ``$HOME``."""
+
+
+@contextlib.contextmanager
+def _ipython_dir(folder: str) -> Any:
+    """``$IPYTHONDIR`` is ``folder`` inside the block (the kernel inherits it)."""
+    import os
+
+    before = os.environ.get("IPYTHONDIR")
+    os.environ["IPYTHONDIR"] = folder
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("IPYTHONDIR", None)
+        else:
+            os.environ["IPYTHONDIR"] = before
+
+
 class KeptKernel:
     """A kernel of this worker and its one client, kept from one notebook to the next."""
 
     def __init__(self, cwd: str) -> None:
+        import tempfile
+
         from jupyter_core.utils import run_sync
 
+        self.ipython_dir = tempfile.mkdtemp(prefix="bpo-roi-ipython-")
         self.km = KeptKernelManager(kernel_name="python3", client_factory=KeptKernelClient)
-        run_sync(self.km.start_kernel)(cwd=cwd)  # returns once the process is launched
+        with _ipython_dir(self.ipython_dir):  # finding the kernel spec makes ~/.ipython too
+            run_sync(self.km.start_kernel)(  # returns once the process is launched
+                cwd=cwd, extra_arguments=[*KERNEL_ARGUMENTS,
+                                          f"--ipython-dir={self.ipython_dir}"])
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.allow_stdin = False
@@ -129,6 +158,9 @@ class KeptKernel:
             self.kc.stop_channels()
         with contextlib.suppress(Exception):
             run_sync(self.km.shutdown_kernel)(now=True)
+        import shutil
+
+        shutil.rmtree(self.ipython_dir, ignore_errors=True)
 
 
 _KERNELS: dict[tuple[int, str], KeptKernel] = {}

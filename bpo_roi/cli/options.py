@@ -14,7 +14,7 @@ from typing import Any
 
 from bpo_roi._validation import interval_text, invalid_parameter
 
-__all__ = ["OptionError", "check_out", "check_seed", "check_trials", "check_workers",
+__all__ = ["OptionError", "cap_workers", "check_out", "check_seed", "check_trials", "check_workers",
            "option_error"]
 
 
@@ -56,3 +56,17 @@ def check_out(out: str, command: str) -> None:
     """``--out`` is not empty (where it points is checked by each command)."""
     if not out.strip():
         raise option_error("out", command, "a folder path", out, got="an empty string")
+
+
+def cap_workers(workers: int, per_worker: int | None = None) -> tuple[int, str | None]:
+    """``--workers`` capped at the cores and memory of this machine
+    (:func:`bpo_roi.cli.executors.local_worker_cap`): the number of local workers to start and
+    the one note line to print when fewer than asked, else ``None``.
+
+    ``per_worker`` is the estimated bytes of one worker (default: a ``run`` worker with its
+    kernel, :data:`bpo_roi.cli.executors.RUN_WORKER_BYTES`).
+    """
+    from bpo_roi.cli.executors import RUN_WORKER_BYTES, local_worker_cap
+
+    cap = local_worker_cap(RUN_WORKER_BYTES if per_worker is None else per_worker)
+    return min(workers, cap.workers), cap.note(workers)

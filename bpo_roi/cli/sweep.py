@@ -9,6 +9,11 @@ the risk figures. A variant that fails is a row with its ``error``.
 
 Everything the user typed is checked before any work starts: grid syntax, every path in every
 scenario, every value on its own. Each problem is one line on standard error and exit status 2.
+
+Before any worker starts, the sweep says how big it is: the number of evaluations (scenario
+files × variants × offers) and the time they should take, from a timing of one variant here
+(:func:`estimate_sweep`). Above :data:`CONFIRM_ABOVE` evaluations it refuses in one line unless
+``--yes`` is given.
 """
 
 from __future__ import annotations
@@ -20,17 +25,23 @@ import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import as_completed
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from bpo_roi.reporting.case import DEFAULT_SEED
 
-__all__ = ["MAX_VARIANTS", "GridError", "add_sweep_parser", "check_grid", "parse_grid",
-           "plan_batches", "run_sweep", "sweep_table"]
+__all__ = ["CONFIRM_ABOVE", "MAX_VARIANTS", "GridError", "SweepEstimate", "add_sweep_parser",
+           "check_grid", "estimate_sweep", "parse_grid", "plan_batches", "run_sweep",
+           "sweep_table"]
 
 MAX_VARIANTS = 1_000_000
 """Largest sweep accepted (scenario files × grid variants)."""
+CONFIRM_ABOVE = 100_000
+"""Evaluations (scenario files × variants × offers) above which a sweep runs only with
+``--yes``: about a minute of work on two cores at the measured 20,000–30,000 evaluations a
+minute (far more with ``--trials`` or ``--breakeven``)."""
 BATCH_MAX = 64
 """Most variants in one task: about a second of work, so a lost worker costs little."""
 
@@ -190,6 +201,63 @@ def _run_batch(scenario: Any, variants: list[dict[str, Any]], trials: int | None
     return evaluate_batch(scenario, variants, trials=trials, seed=seed, breakeven=breakeven)
 
 
+@dataclass(frozen=True)
+class SweepEstimate:
+    """How big a sweep is (:func:`estimate_sweep`)."""
+
+    files: int
+    variants: int
+    evaluations: int
+    seconds_each: float
+    workers: int | None
+
+    @property
+    def seconds(self) -> float:
+        """Estimated seconds of work, shared among ``workers`` (one when not known)."""
+        return self.evaluations * self.seconds_each / max(1, self.workers or 1)
+
+    def line(self) -> str:
+        """One line: the evaluations and the time they should take."""
+        where = (f"on {self.workers} local worker{'s' if self.workers != 1 else ''}"
+                 if self.workers else "of work for one worker, shared by the cluster's")
+        return (f"Sweep: {self.files:,} file{'s' if self.files != 1 else ''} × "
+                f"{self.variants:,} variant{'s' if self.variants != 1 else ''}: "
+                f"{self.evaluations:,} evaluations (variant × offer), about "
+                f"{_duration(self.seconds)} {where} ({self.seconds_each * 1000:,.1f} ms each "
+                f"here)")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(seconds, 0.1):.1f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:,.0f} min"
+    return f"{seconds / 3600:,.1f} h"
+
+
+def estimate_sweep(scenarios: Sequence[tuple[str, Any]], grid: dict[str, list[Any]],
+                   resolved: dict[str, dict[str, str]], workers: int | None, *,
+                   trials: int | None = None, seed: int | None = None,
+                   breakeven: bool = False) -> SweepEstimate:
+    """The sweep's size: scenario files × variants × offers evaluations, and their time from
+    one timed evaluation here of the first file's first variant (as a worker would evaluate
+    it), divided by its offers. ``workers`` is the number of local workers (``None`` on a
+    cluster, whose size is not known yet)."""
+    from bpo_roi.analysis.portfolio import evaluate_batch
+
+    n_variants = math.prod(len(v) for v in grid.values())
+    evaluations = n_variants * sum(len(s.offers) for _, s in scenarios)
+    file, scenario = scenarios[0]
+    first = {resolved[file][p]: values[0] for p, values in grid.items()}
+    start = time.perf_counter()
+    try:
+        evaluate_batch(scenario, [first], trials=trials, seed=seed, breakeven=breakeven)
+    except Exception:  # its error is the variant's row later; the timing still counts
+        pass
+    each = (time.perf_counter() - start) / max(1, len(scenario.offers))
+    return SweepEstimate(len(scenarios), n_variants, evaluations, each, workers)
+
+
 def sweep_table(rows: list[dict[str, Any]], grid_paths: Sequence[str]) -> Any:
     """The tidy table: columns ``scenario, file, variant``, the grid paths, then
     :data:`bpo_roi.analysis.portfolio.ROW_KEYS`; numbers as float (months as nullable int)."""
@@ -287,11 +355,16 @@ def add_sweep_parser(sub: Any) -> None:
     p.add_argument("--breakeven", action="store_true",
                    help="also solve each offer's breakeven monthly volume (slower)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="local worker processes (default: the number of cores)")
+                   help="local worker processes (default: the number of cores; at most the "
+                        "cores and what the memory takes, with a note when fewer)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on the Dask cluster at tcp://HOST:PORT (default: "
                         "$DASK_SCHEDULER_ADDRESS, else on this machine)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--yes", action="store_true",
+                   help=f"run a sweep of more than {CONFIRM_ABOVE:,} evaluations (files × "
+                        f"variants × offers); without it such a sweep only prints its size "
+                        f"and estimated time")
     p.set_defaults(func=cmd_sweep)
 
 
@@ -300,17 +373,25 @@ def _err(message: str) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    import os
     import signal
 
     from bpo_roi.cli.executors import (
+        SWEEP_WORKER_BYTES,
         ExecutorUnavailable,
         RunInterrupted,
         open_pool,
         scheduler_address,
         signals_interrupt_the_run,
+        usable_cores,
     )
-    from bpo_roi.cli.options import OptionError, check_out, check_seed, check_trials, check_workers
+    from bpo_roi.cli.options import (
+        OptionError,
+        cap_workers,
+        check_out,
+        check_seed,
+        check_trials,
+        check_workers,
+    )
     from bpo_roi.reporting.files import (
         OutputBusyError,
         output_lock,
@@ -319,7 +400,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     )
     from bpo_roi.scenario.reading import AssumptionsError, load_scenario
 
-    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    workers = args.workers if args.workers is not None else usable_cores()
     try:
         for check, value in ((check_workers, workers), (check_trials, args.trials),
                              (check_seed, args.seed), (check_out, args.out)):
@@ -327,6 +408,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except OptionError as exc:
         _err(str(exc))
         return EXIT_BAD_INPUT
+    address = scheduler_address(args.scheduler)
+    if address is None:  # local workers: no more than the cores and memory take
+        workers, note = cap_workers(workers, SWEEP_WORKER_BYTES)
+        if note:
+            _err(note)
     try:
         grid = parse_grid(args.grid)
     except GridError as exc:
@@ -355,14 +441,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except GridError as exc:
         _err(str(exc))
         return EXIT_BAD_INPUT
+    seed = (args.seed if args.seed is not None else DEFAULT_SEED) if args.trials else None
+    size = estimate_sweep(scenarios, grid, resolved, workers if address is None else None,
+                          trials=args.trials, seed=seed, breakeven=args.breakeven)
+    print(size.line(), flush=True)
+    if size.evaluations > CONFIRM_ABOVE and not args.yes:
+        _err(f"--yes: {size.evaluations:,} evaluations is more than the {CONFIRM_ABOVE:,} a "
+             f"sweep runs without --yes; nothing was started. Add --yes to run it, or make "
+             f"the grid smaller")
+        return EXIT_BAD_INPUT
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         _err(f"{out}: output folder cannot be written ({exc.strerror or exc})")
         return EXIT_BAD_INPUT
-    seed = (args.seed if args.seed is not None else DEFAULT_SEED) if args.trials else None
-    address = scheduler_address(args.scheduler)
     start = time.perf_counter()
     try:
         with output_lock(out):
@@ -370,7 +463,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 _err(f"{path} exists and was not written by bpo-roi; nothing was changed. "
                      f"Move it or choose another --out")
                 return EXIT_BAD_INPUT
-            pool = open_pool(workers, address)
+            pool = open_pool(workers, address, per_worker=SWEEP_WORKER_BYTES)
             try:
                 with signals_interrupt_the_run():
                     table = run_sweep(scenarios, grid, resolved, pool, trials=args.trials,
