@@ -138,6 +138,9 @@ def test_a_diff_of_16_changes_is_sampled_adds_up_exactly_and_says_so(monkeypatch
     assert result.sampled and result.permutations == version_diff.SAMPLED_PERMUTATIONS
     _adds_up(result, old, new)
     assert "sampled over 256 orders" in diff_table(result, "old.yaml", "new.yaml")
+    from bpo_roi.reporting.bridge import summary_html
+
+    assert "256 sampled orders" in summary_html(result, "old.yaml", "new.yaml")
     assert diff(old, new).effects.equals(result.effects)  # a fixed seed: the same every run
     # the sample is close to the exact values (2^16 coalitions when the bound allows them)
     monkeypatch.setattr(version_diff, "MAX_EXACT_PLAYERS", 16)

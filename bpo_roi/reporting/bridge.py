@@ -58,8 +58,11 @@ def bridge_figure(d: ScenarioDiff, offer: str) -> go.Figure:
 
 def summary_html(d: ScenarioDiff, old_label: str, new_label: str) -> str:
     """The recommendations, the method, added and removed offers and the table of changes."""
-    method = ("Shapley values: each input's effect averaged over every order of applying the "
-              "changes, so the effects add up exactly to the NPV change"
+    method = ("Shapley values: each input's effect averaged over "
+              + (f"{d.permutations:,} sampled orders (a fixed seed) of applying the changes, "
+                 "too many to try every order" if d.permutations else
+                 "every order of applying the changes")
+              + ", so the effects add up exactly to the NPV change"
               if d.method == "shapley" else
               "a sequential bridge, applying the changes in the order of the file (another "
               "order gives other effects)")
