@@ -460,3 +460,19 @@ def test_with_an_offer_removed_paths_and_labels_keep_the_old_files_numbering():
     assert change.label.startswith(f"Offer 3 ({old.offers[2].name})")
     effect = result.effects[result.effects.offer == old.offers[2].name].iloc[0]
     assert effect.input == "offers.2.pricing.rate_per_hour" and effect.npv_effect < 0
+
+
+def test_a_diff_of_the_discount_rate_with_the_risk_adjustment_adds_up():
+    # only the discount rate differs between the coalitions of one batch: the NPVs must still
+    # be one per coalition (this raised a broadcast error)
+    import bpo_roi
+
+    old = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml")
+    new = old.with_overrides({"scenario.discount_rate_annual": 0.1,
+                              "scenario.risk_adjustment.benefit_haircut": 0.1})
+    d = bpo_roi.diff(old, new)
+    npv_old = bpo_roi.evaluate(old, breakeven=False).metrics.npv
+    npv_new = bpo_roi.evaluate(new, breakeven=False).metrics.npv
+    for offer in npv_old.index:
+        total = d.effects.loc[d.effects.offer == offer, "npv_effect"].sum()
+        assert total == pytest.approx(npv_new[offer] - npv_old[offer], rel=1e-9)

@@ -604,7 +604,9 @@ def offers_npv(flows: Flows, offers: Sequence[OfferFlows] | None = None) -> np.n
     ``Σ_t (in_house_t − outsourced_t) × (1 + r_m)^−t``."""
     factors = discount_factors(flows.discount_rate_annual, flows.horizon_months)
     chosen = flows.offers if offers is None else offers
-    trials = max([flows.in_house.total.shape[0], *(o.total.shape[0] for o in chosen)])
+    # the discount rate may be the only input that differs between trials
+    trials = max([flows.in_house.total.shape[0], np.atleast_2d(factors).shape[0],
+                  *(o.total.shape[0] for o in chosen)])
     out = np.empty((len(chosen), trials))
     for row, offer in enumerate(chosen):
         out[row] = np.sum((flows.in_house.total - offer.total) * factors, axis=-1)
