@@ -105,6 +105,17 @@ def test_new_validate_evaluate_run_and_papermill_from_an_empty_folder(installed)
         "assumptions", "ev", "executed.ipynb", "out"]  # nothing written anywhere else here
 
 
+def test_the_installed_explorer_offers_the_users_scenarios_not_the_examples(installed):
+    _, _, work, env = installed
+    mine = work.parent / "my_folder"
+    mine.mkdir()
+    _run(["bpo-roi", "new", "payroll"], mine, env)
+    shown = _run(["python", "-c", "from bpo_roi.reporting.explorer import Explorer; "
+                  "ex = Explorer(); print([v for _, v in ex.picker.options])"],
+                 mine, dict(env, PWD=str(mine))).stdout
+    assert shown.strip() == str([str((mine / "assumptions" / "payroll.yaml").resolve())])
+
+
 def _shipped_files() -> list[str]:
     """Every file pyproject.toml's package-data names, as a path from the repository's top."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
