@@ -78,6 +78,10 @@ PLOT_DATA = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .map(p => (p.data || []).map(t => Array.from(t.y || [])))"""
 
 
+def plots_unchanged(page) -> bool:
+    return page.evaluate(f"() => JSON.stringify(({PLOT_DATA})()) === window.__before")
+
+
 def test_explorer_runs_in_jupyterlab_and_a_slider_moves_the_charts(lab, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api")
     errors: list[str] = []
@@ -112,10 +116,19 @@ def test_explorer_runs_in_jupyterlab_and_a_slider_moves_the_charts(lab, tmp_path
         tiles_before = page.inner_text(".bpo-tiles")
         assert page.get_by_text("official Jupyter news").count() == 0  # no pop-up over charts
         page.screenshot(path=str(tmp_path / "explorer-before.png"))
-        readout = page.locator(".widget-readout").first  # monthly volume
-        readout.click()
+        box = page.locator(".widget-text input").first  # monthly volume, beside its slider
+        shown = box.input_value()
+        # a value below the slider's range is refused where the user sees it, not clamped
+        box.click()
         page.keyboard.press("Control+A")
-        volume = float(readout.inner_text().replace(",", "")) * 1.8
+        page.keyboard.type("1")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=is outside this slider's range", timeout=60_000)
+        assert box.input_value() == shown
+        assert plots_unchanged(page)
+        box.click()
+        page.keyboard.press("Control+A")
+        volume = float(shown.replace(",", "")) * 1.8
         page.keyboard.type(f"{volume:.0f}")
         page.keyboard.press("Enter")
         page.wait_for_function(f"() => JSON.stringify(({PLOT_DATA})()) !== window.__before",

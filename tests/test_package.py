@@ -105,6 +105,78 @@ def test_new_validate_evaluate_run_and_papermill_from_an_empty_folder(installed)
         "assumptions", "ev", "executed.ipynb", "out"]  # nothing written anywhere else here
 
 
+def test_the_installed_explorer_offers_the_users_scenarios_not_the_examples(installed):
+    _, _, work, env = installed
+    mine = work.parent / "my_folder"
+    mine.mkdir()
+    _run(["bpo-roi", "new", "payroll"], mine, env)
+    shown = _run(["python", "-c", "from bpo_roi.reporting.explorer import Explorer; "
+                  "ex = Explorer(); print([v for _, v in ex.picker.options])"],
+                 mine, dict(env, PWD=str(mine))).stdout
+    assert shown.strip() == str([str((mine / "assumptions" / "payroll.yaml").resolve())])
+
+
+def _shipped_files() -> list[str]:
+    """Every file pyproject.toml's package-data names, as a path from the repository's top."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    return sorted(f"{Path(config['package-dir'][package]).as_posix()}/{name}"
+                  for package, names in config["package-data"].items()
+                  if package in config["package-dir"] for name in names)
+
+
+def test_a_users_scenarios_and_checkpoints_never_reach_the_wheel_or_the_sdist(tmp_path):
+    """Issue 29: `bpo-roi new` writes into assumptions/ and Jupyter autosaves into
+    .ipynb_checkpoints/; a build made after that ships neither (in a copy of the repository)."""
+    import shutil
+    import tarfile
+    import zipfile
+
+    copy = tmp_path / "repo"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "out", "dist", "build", "*.egg-info", "__pycache__", ".*_cache",
+        ".hypothesis", ".ipynb_checkpoints"))
+    (copy / "assumptions" / "payroll_secret.yaml").write_text(
+        (copy / "templates" / "assumptions.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (copy / "notebooks" / ".ipynb_checkpoints").mkdir()
+    shutil.copy(copy / "notebooks" / "explorer.ipynb",
+                copy / "notebooks" / ".ipynb_checkpoints" / "explorer-checkpoint.ipynb")
+    (copy / "docs" / ".ipynb_checkpoints").mkdir()
+    (copy / "docs" / ".ipynb_checkpoints" / "notes-checkpoint.ipynb").write_text("{}")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    dist = tmp_path / "dist"
+    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(copy)], cwd=tmp_path,
+         env=env)
+    (wheel,) = dist.glob("bpo_roi-*.whl")
+    (sdist,) = dist.glob("bpo_roi-*.tar.gz")
+    in_wheel = set(zipfile.ZipFile(wheel).namelist())
+    with tarfile.open(sdist) as tar:
+        in_sdist = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
+    for names in (in_wheel, in_sdist):
+        assert not [n for n in names if "payroll_secret" in n or "checkpoint" in n]
+    shipped = _shipped_files()
+    assert "assumptions/contact_centre.yaml" in shipped and len(shipped) >= 11
+    for name in shipped:
+        assert f"bpo_roi/resources/{name}" in in_wheel, name
+        assert name in in_sdist, name
+    # nothing under the shipped folders but the named files
+    assert sorted(n.removeprefix("bpo_roi/resources/") for n in in_wheel
+                  if n.startswith("bpo_roi/resources/") and not n.endswith(".py")) == shipped
+    assert sorted(n for n in in_sdist if n.split("/")[0] in ("assumptions", "notebooks",
+                                                             "templates")
+                  and "." in n.rsplit("/", 1)[-1]) == shipped
+
+
+def test_manifest_names_the_same_shipped_files_as_pyproject():
+    manifest = (ROOT / "MANIFEST.in").read_text().splitlines()
+    included = sorted(f for line in manifest if line.startswith("include ")
+                      for f in line.split()[1:] if "/" in f)
+    assert included == _shipped_files()
+    assert not [line for line in manifest
+                if line.split()[:2] in (["graft", "assumptions"], ["graft", "notebooks"])]
+    for name in _shipped_files():
+        assert (ROOT / name).is_file(), name
+
+
 def test_pyproject_lists_every_package_folder():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     listed = set(config["packages"])

@@ -3,10 +3,20 @@
 Used by ``notebooks/explorer.ipynb``; holds no model logic: every change builds overrides,
 calls :meth:`Scenario.with_overrides` and :func:`bpo_roi.evaluate`, and refreshes the figures'
 data inside ``batch_update`` (the figures are never re-created).
+
+Where the scenarios come from (:func:`scenario_folder`): the user's own folder, that is
+``./assumptions`` (where ``bpo-roi new`` writes) or the ``*.yaml`` files of the working folder,
+looked up in the kernel's working folder and then in the folder Jupyter was started from
+(``$PWD``); the examples shipped with the kit only when neither holds a scenario file.
+
+Each slider has a text box beside it (the slider's own readout is hidden: ipywidgets clamps a
+value typed there into the slider's range without a word). A typed value outside the range,
+or one that is not a number, is refused with a visible message and changes nothing.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -14,11 +24,12 @@ from typing import Any
 from bpo_roi._validation import invalid_parameter
 from bpo_roi.analysis.business_case import Evaluation, evaluate
 from bpo_roi.reporting import charts, html_report
+from bpo_roi.resources import resource_path
 from bpo_roi.scenario.pricing import PRICING
 from bpo_roi.scenario.reading import load_scenario
 from bpo_roi.scenario.schema import point
 
-__all__ = ["Explorer"]
+__all__ = ["Explorer", "scenario_folder"]
 
 _MODEL_SLIDERS = tuple({sl.field: sl for model in PRICING.values() for sl in model.sliders}
                        .values())
@@ -26,13 +37,48 @@ _MODEL_SLIDERS = tuple({sl.field: sl for model in PRICING.values() for sl in mod
 it); the vendor-rate slider sets ``pricing.rate``, the headline price (see
 :meth:`Scenario.with_overrides`), and is labelled by the offer's model."""
 
+
+def _yaml_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file()) if folder.is_dir() else []
+
+
+def scenario_folder(start: str | Path | None = None) -> tuple[Path, bool]:
+    """The folder whose scenarios the explorer offers, and whether it is the user's own.
+
+    Looked up in order: ``START/assumptions``, ``START`` itself (its ``*.yaml`` files), then
+    the same two under ``$PWD``, the folder Jupyter was started from (a notebook opened from
+    the installed package runs in site-packages, so its own working folder holds nothing of
+    the user's). ``START`` defaults to the working folder. With no scenario file in any of
+    them: the examples shipped with the kit, and ``False``.
+    """
+    starts = [Path(start) if start is not None else Path.cwd()]
+    if start is None and os.environ.get("PWD"):
+        starts.append(Path(os.environ["PWD"]))
+    for base in starts:
+        for folder in (base / "assumptions", base):
+            if _yaml_files(folder):
+                return folder.resolve(), True
+    return resource_path("assumptions"), False
+
+
+def _parse_number(text: str) -> float:
+    """A number as a person types it: ``6,000``, ``6 000``, ``12.5%`` (a fraction, 0.125)."""
+    t = text.strip().replace(",", "").replace("_", "").replace(" ", "").replace("\u00a0", "")
+    percent = t.endswith("%")
+    value = float(t.removesuffix("%"))  # ValueError for anything else
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(text)
+    return value / 100 if percent else value
+
+
 class Explorer:
     """Scenario picker, sliders and live charts for one scenario at a time.
 
     Parameters
     ----------
-    assumptions_dir : str or Path
-        Folder of scenario YAML files offered in the picker.
+    assumptions_dir : str or Path, optional
+        Folder of scenario YAML files offered in the picker. Default: the user's folder
+        (see :func:`scenario_folder`), else the examples shipped with the kit, saying so.
     scenario : str or Path, optional
         File to open first (default: the first file in the folder).
 
@@ -44,16 +90,27 @@ class Explorer:
     60000.0
     """
 
-    def __init__(self, assumptions_dir: str | Path = "../assumptions",
+    def __init__(self, assumptions_dir: str | Path | None = None,
                  scenario: str | Path | None = None) -> None:
         import ipywidgets as w
         import plotly.graph_objects as go
 
         self._w = w
-        files = sorted(Path(assumptions_dir).glob("*.yaml"))
+        if assumptions_dir is None or str(assumptions_dir) == "":
+            folder, own = scenario_folder()
+            note = (f"Scenarios from {folder}" if own else
+                    f"No scenario files in {Path.cwd() / 'assumptions'} or {Path.cwd()} "
+                    "(nor in the folder Jupyter was started from): showing the examples "
+                    "shipped with bpo-roi. Create your own with "
+                    "<code>bpo-roi new NAME</code> in your folder and start Jupyter there.")
+        else:
+            folder, note = Path(assumptions_dir), f"Scenarios from {assumptions_dir}"
+        self.scenarios_dir = folder
+        files = _yaml_files(folder)
         if not files:
             raise invalid_parameter("assumptions_dir", "Explorer",
                                     "a folder with scenario .yaml files", str(assumptions_dir))
+        self.source = w.HTML(f"<span style='color:#5f6b7a'>{note}</span>")
         first = Path(scenario) if scenario is not None else files[0]
         options = [(f.stem.replace("_", " "), str(f)) for f in files]
         if str(first) not in {o[1] for o in options}:
@@ -64,8 +121,10 @@ class Explorer:
 
         def slider(cls: Any, description: str, **kw: Any) -> Any:
             # a layout of its own: hiding one control (a clause the offer lacks) hides only it
+            # no readout: the text box beside it takes typed values and refuses what the
+            # slider would clamp
             return cls(description=description, continuous_update=False, style=style,
-                       layout=w.Layout(width="440px"), **kw)
+                       readout=False, layout=w.Layout(width="330px"), **kw)
 
         self.controls: dict[str, Any] = {
             "monthly_volume": slider(w.FloatSlider, "Monthly volume", readout_format=",.0f"),
@@ -93,6 +152,15 @@ class Explorer:
         self.breakdown_fig = go.FigureWidget(layout={"width": 1000})
         self.summary = w.HTML()
         self.status = w.HTML()
+        self.message = w.HTML()
+        """Why a typed value was refused (empty once a value is accepted)."""
+        self.entries: dict[str, Any] = {
+            name: w.Text(continuous_update=False, layout=w.Layout(width="100px"),
+                         tooltip="type a value in the slider's range")
+            for name in self.controls}
+        self.rows = {name: w.HBox([control, self.entries[name]])
+                     for name, control in self.controls.items()}
+        self._syncing = False
         self.risk = w.HTML()
         self.risk_button = w.Button(description="Risk: 1,000 trials",
                                     tooltip="NPV band for the current slider values")
@@ -102,11 +170,49 @@ class Explorer:
         self.last_update_ms: float = float("nan")
         self.result: Evaluation | None = None
         self._loading = False
-        self.picker.observe(lambda _: self.load(self.picker.value), names="value")
+        self._shown = str(first)
+        self.picker.observe(lambda change: self._picked(change["old"], change["new"]),
+                            names="value")
         self.offer_picker.observe(lambda _: self._offer_changed(), names="value")
-        for control in self.controls.values():
+        for name, control in self.controls.items():
+            control.observe(lambda _, n=name: self._show_value(n), names="value")
             control.observe(lambda _: self.update(), names="value")
-        self.load(str(first))
+            self.entries[name].observe(lambda change, n=name: self.type_value(n, change["new"]),
+                                       names="value")
+        if scenario is not None:
+            self.load(str(first))
+        else:  # the first file that is a valid scenario (a folder may hold a draft)
+            for i, f in enumerate(files):
+                try:
+                    self.load(str(f))
+                except (ValueError, OSError):
+                    if i == len(files) - 1:
+                        raise
+                    continue
+                self._select(str(f))
+                break
+
+    def _select(self, path: str) -> None:
+        self._shown = path
+        if self.picker.value != path:
+            self._loading = True
+            try:
+                self.picker.value = path
+            finally:
+                self._loading = False
+
+    def _picked(self, old: str, new: str) -> None:
+        """A file picked in the dropdown: opened, or refused with its one-line error."""
+        if self._loading or new == self._shown:
+            return
+        try:
+            self.load(new)
+        except (ValueError, OSError) as exc:  # AssumptionsError: one line per problem
+            self.message.value = (f"<span style='color:#b00' role='alert'>"
+                                  f"{html_report.esc(exc)}</span>")
+            self._select(self._shown)  # the dropdown shows the scenario still in use
+            return
+        self._shown = new
 
     # -- state --------------------------------------------------------------------------------
 
@@ -115,6 +221,7 @@ class Explorer:
         self.base = load_scenario(path)
         self.offer_edits = {}
         self._offer_k = 0
+        self.message.value = ""
         self._loading = True
         try:
             self.offer_picker.options = [(o.name, i) for i, o in enumerate(self.base.offers)]
@@ -170,8 +277,11 @@ class Explorer:
         for name, value in clauses.items():
             control = self.controls[name]
             control.layout.display = "none" if value is None else None
+            self.rows[name].layout.display = control.layout.display
             control.value = edits.get(name, value if value is not None else 0.0)
         self._offer_k = k
+        for name in self.controls:  # a value that did not change fired no observer
+            self._show_value(name)
 
     def _offer_changed(self) -> None:
         if self._loading:
@@ -185,6 +295,56 @@ class Explorer:
         finally:
             self._loading = False
         self.update()
+
+    # -- typed values ---------------------------------------------------------------------
+
+    def _text(self, name: str) -> str:
+        control = self.controls[name]
+        return format(control.value, control.readout_format)
+
+    def _show_value(self, name: str) -> None:
+        """The text box follows its slider (dragged, loaded or set from code)."""
+        self._syncing = True
+        try:
+            self.entries[name].value = self._text(name)
+        finally:
+            self._syncing = False
+
+    def type_value(self, name: str, text: str) -> bool:
+        """Take a value typed in a control's text box: set the slider to it if it lies in
+        the slider's range, else refuse it, say why in :attr:`message` and change nothing.
+        Returns whether the value was taken."""
+        if self._syncing:
+            return False
+        control = self.controls[name]
+        label = html_report.esc(control.description)
+        shown = html_report.esc(text.strip())
+        percent = "%" in control.readout_format
+        low, high = (format(control.min, control.readout_format),
+                     format(control.max, control.readout_format))
+        try:
+            value = _parse_number(text)
+        except ValueError:
+            problem = f"{shown!r} is not a number"
+        else:
+            if not control.min <= value <= control.max:
+                problem = f"{shown} is outside this slider's range, {low} to {high}"
+            elif isinstance(control.value, int) and value != int(value):
+                problem = f"{shown} is not a whole number"
+            else:
+                problem = ""
+        if problem:
+            hint = " (type a percentage such as 5%)" if percent else ""
+            self.message.value = (
+                f"<span style='color:#b00' role='alert'>{label}: {problem}{hint}; not "
+                f"applied, it stays at {html_report.esc(self._text(name))}. A value beyond "
+                f"the range goes in the scenario file.</span>")
+            self._show_value(name)  # the box shows the value in use again
+            return False
+        self.message.value = ""
+        control.value = int(value) if isinstance(control.value, int) else value
+        self._show_value(name)
+        return True
 
     def overrides(self) -> dict[str, Any]:
         """The dotted-path overrides of the controls the user moved away from the file's
@@ -268,8 +428,8 @@ class Explorer:
     def widget(self) -> Any:
         """The whole explorer as one widget (display it in a notebook cell)."""
         w = self._w
-        left = w.VBox([self.picker, self.offer_picker, *self.controls.values(), self.status,
-                       self.risk_button],
+        left = w.VBox([self.source, self.picker, self.offer_picker, *self.rows.values(),
+                       self.message, self.status, self.risk_button],
                       layout=w.Layout(min_width="450px", width="450px"))
         right = w.VBox([self.summary, self.risk], layout=w.Layout(flex="1 1 auto",
                                                                  min_width="400px"))
