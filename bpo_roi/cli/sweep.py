@@ -312,7 +312,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     )
     from bpo_roi.cli.options import OptionError, check_out, check_seed, check_trials, check_workers
     from bpo_roi.reporting.files import (
-        OutputBusyError,
+        OutputRefusedError,
+        not_regular,
         output_lock,
         sweep_files_not_ours,
         write_sweep_table,
@@ -339,6 +340,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             _err(f"{f}: given twice; a sweep evaluates each file once")
             return EXIT_BAD_INPUT
         seen.add(key)
+        if (kind := not_regular(f, follow=True)) not in (None, "a folder"):
+            _err(f"{f}: not a regular file ({kind}); give a scenario file")
+            return EXIT_BAD_INPUT
         try:
             scenarios.append((f, load_scenario(f)))
         except AssumptionsError as exc:
@@ -356,8 +360,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         _err(str(exc))
         return EXIT_BAD_INPUT
     out = Path(args.out)
-    try:
+    try:  # before any work: a folder that cannot be written is bad input (exit 2)
         out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}-{time.monotonic_ns()}"
+        probe.write_text("")
+        probe.unlink()
     except OSError as exc:
         _err(f"{out}: output folder cannot be written ({exc.strerror or exc})")
         return EXIT_BAD_INPUT
@@ -381,7 +388,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 raise
             pool.close()
             paths = write_sweep_table(table, out)
-    except (ExecutorUnavailable, OutputBusyError) as exc:
+    except (ExecutorUnavailable, OutputRefusedError) as exc:
         _err(str(exc))
         return EXIT_BAD_INPUT
     except OSError as exc:
