@@ -363,8 +363,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:  # before any work: a folder that cannot be written is bad input (exit 2)
         out.mkdir(parents=True, exist_ok=True)
         probe = out / f".write-test-{os.getpid()}-{time.monotonic_ns()}"
-        probe.write_text("")
-        probe.unlink()
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(probe)
     except OSError as exc:
         _err(f"{out}: output folder cannot be written ({exc.strerror or exc})")
         return EXIT_BAD_INPUT
