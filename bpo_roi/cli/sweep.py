@@ -314,6 +314,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from bpo_roi.reporting.files import (
         OutputRefusedError,
         not_regular,
+        not_written_by_kit,
         output_lock,
         sweep_files_not_ours,
         write_sweep_table,
@@ -374,8 +375,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         with output_lock(out):
             for path in sweep_files_not_ours(out):
-                _err(f"{path} exists and was not written by bpo-roi; nothing was changed. "
-                     f"Move it or choose another --out")
+                _err(not_written_by_kit(path))
                 return EXIT_BAD_INPUT
             pool = open_pool(workers, address)
             try:

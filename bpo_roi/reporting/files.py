@@ -42,6 +42,7 @@ __all__ = [
     "inert_text",
     "kit_marker",
     "not_regular",
+    "not_written_by_kit",
     "output_lock",
     "remove_stale_work",
     "slugify",
@@ -242,6 +243,15 @@ def foreign_file(path: str | os.PathLike[str], looks_ours: Any) -> bool:
     except OSError:
         head = ""
     return not looks_ours(head)
+
+
+def not_written_by_kit(path: str | os.PathLike[str]) -> str:
+    """One line: ``path`` exists, the kit did not write it (saying what it is when it is not a
+    regular file), and nothing was changed."""
+    kind = not_regular(path)
+    what = f"is {kind}, not a file bpo-roi wrote" if kind else "exists and was not written " \
+        "by bpo-roi"
+    return f"{path} {what}; nothing was changed. Move it or choose another --out"
 
 
 def kit_marker(folder: str | os.PathLike[str]) -> dict[str, Any] | None:

@@ -63,7 +63,7 @@ def check_summary_is_ours(out: str | os.PathLike[str]) -> None:
     FileExistsError
         When either exists and does not begin as the kit's own do.
     """
-    from bpo_roi.reporting.files import foreign_file
+    from bpo_roi.reporting.files import foreign_file, not_written_by_kit
 
     # every kit version's header starts with these columns (later ones add columns)
     csv_header = ",".join(SUMMARY_COLUMNS[:SUMMARY_STABLE_COLUMNS])
@@ -72,8 +72,7 @@ def check_summary_is_ours(out: str | os.PathLike[str]) -> None:
         looks_ours = ((lambda head: head.startswith(csv_header)) if name.endswith(".csv")
                       else (lambda head: SUMMARY_HTML_MARK in head))
         if foreign_file(path, looks_ours):
-            raise FileExistsError(f"{path} exists and was not written by bpo-roi; nothing was "
-                                  f"changed. Move it or choose another --out")
+            raise FileExistsError(not_written_by_kit(path))
 
 
 def summary_rows(outcomes: list[ScenarioOutcome]) -> list[dict[str, Any]]:
