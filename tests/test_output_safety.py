@@ -185,10 +185,10 @@ def test_damaged_kit_folders_are_one_row_each_and_the_run_goes_on(tmp_path):
     assert not result.ok  # the run's own failure, reported as before
     with (out / "summary.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    damaged_rows = [r for r in rows if "damaged" in r["error"]]
-    assert sorted(Path(r["error"].split(":")[0]).parent.name for r in damaged_rows) == sorted(
-        damaged)
-    assert all(r["status"] == "failed" and "\n" not in r["error"] for r in damaged_rows)
+    damaged_rows = [r for r in rows if r["scenario"] in damaged]
+    assert sorted(r["scenario"] for r in damaged_rows) == sorted(damaged)
+    assert all(r["status"] == "failed" and "metrics.json: damaged" in r["error"]
+               and "\n" not in r["error"] for r in damaged_rows)
     assert {r["report"] for r in rows if r["status"] == "ok"} == {"fine/report.html"}
 
 

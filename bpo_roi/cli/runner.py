@@ -194,12 +194,12 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    pool = open_pool(workers, scheduler)
     with contextlib.ExitStack() as stack:
-        stack.callback(pool.stop)  # a no-op once the tasks closed it
         stack.enter_context(output_lock(out))
         remove_stale_work(out)
-        check_summary_is_ours(out)
+        check_summary_is_ours(out)  # refused at once: before any worker starts
+        pool = open_pool(workers, scheduler)
+        stack.callback(pool.stop)  # a no-op once the tasks closed it
         entries = plan(files, overrides or {}, out, parameters=dict(parameters or {}),
                        notebook=str(notebook), cell_timeout=cell_timeout,
                        run_id=uuid.uuid4().hex, pdf_browser=pdf_browser)
