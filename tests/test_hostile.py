@@ -135,7 +135,7 @@ def test_a_folder_the_kit_wrote_is_replaced_and_stale_work_is_cleaned(tmp_path):
     assert not stale.exists()
     assert (lookalike / "mine.txt").read_text() == "user data"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [".bpo-roi.lock", ".notes.partial-89abcdef", AP_SLUG, "summary.csv", "summary.html"])
+        [".notes.partial-89abcdef", AP_SLUG, "summary.csv", "summary.html"])  # lock removed
 
 
 # -- 7. concurrent runs ---------------------------------------------------------------------

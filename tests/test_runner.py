@@ -109,7 +109,7 @@ def test_failing_scenario_is_isolated_reported_and_leaves_nothing(run_dir):
     assert "broken.yaml" in proc.stderr and "in_house.shrinkage" in proc.stderr
     assert "Traceback" not in proc.stderr
     leftovers = [p.name for p in out.iterdir() if p.name.startswith(".")]
-    assert leftovers == [".bpo-roi.lock"]  # the run's lock file; nothing half-written
+    assert leftovers == []  # the run removed its lock file; nothing half-written
     with (out / "summary.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     failed = [r for r in rows if r["status"] == "failed"]
@@ -145,8 +145,7 @@ def test_a_notebook_failure_leaves_no_partial_folder(tmp_path):
     (r,) = run_scenarios([str(AP)], out, notebook=nb_path, progress=False,
                          parameters={"trials": 20})
     assert not r.ok and "RuntimeError: chart server down" in r.error
-    assert sorted(p.name for p in out.iterdir()) == [".bpo-roi.lock", "summary.csv",
-                                                     "summary.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["summary.csv", "summary.html"]
 
 
 def test_parameters_are_typed_and_checked():

@@ -31,10 +31,15 @@ def _err(message: str) -> None:
 
 
 def _load_all(files: Sequence[str]) -> tuple[list[Any], int]:
+    from bpo_roi.reporting.files import not_regular
     from bpo_roi.scenario.reading import AssumptionsError, load_scenario
 
     loaded, bad = [], 0
     for f in files:
+        if (kind := not_regular(f, follow=True)) not in (None, "a folder"):
+            bad += 1  # never opened: a FIFO would block until someone writes into it
+            _err(f"{f}: not a regular file ({kind}); give a scenario file")
+            continue
         try:
             loaded.append((f, load_scenario(f)))
         except AssumptionsError as exc:
@@ -71,10 +76,11 @@ def _check_out(value: str, names: Sequence[str], command: str) -> str | None:
     ``--out`` must be a non-empty path to a folder (or to nothing yet, under a folder), and a
     file of one of ``names`` already in it is replaced only when the kit wrote it (it begins
     as the kit's files begin; a folder a run wrote, with the kit's marker, is the kit's too).
+    A link or anything but a regular file of one of ``names`` is refused before it is opened.
     """
     import os
 
-    from bpo_roi.reporting.files import foreign_file, written_by_kit
+    from bpo_roi.reporting.files import foreign_file, not_regular, written_by_kit
 
     try:
         check_out(value, command)
@@ -92,6 +98,10 @@ def _check_out(value: str, names: Sequence[str], command: str) -> str | None:
         return None
     if not os.access(out, os.W_OK | os.X_OK):
         return f"{out}: output folder cannot be written (permission denied)"
+    for name in names:
+        if (kind := not_regular(out / name)) is not None:
+            return (f"{out / name} is {kind}, not a file bpo-roi wrote; nothing was written. "
+                    f"Remove it or choose another --out")
     if written_by_kit(out):
         return None
     for name in names:
@@ -121,7 +131,12 @@ DIFF_FILES = ("diff.csv", "bridge.html")
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from bpo_roi.analysis.business_case import evaluate
-    from bpo_roi.reporting.files import write_annual_csv, write_metrics_json, write_monthly_csv
+    from bpo_roi.reporting.files import (
+        write_annual_csv,
+        write_metrics_json,
+        write_monthly_csv,
+        write_together,
+    )
 
     if args.out is not None and (
             problem := _check_out(args.out, EVALUATE_FILES, "bpo-roi evaluate")):
@@ -146,9 +161,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         out = Path(args.out)
         try:
             out.mkdir(parents=True, exist_ok=True)
-            write_monthly_csv(result.monthly, out / "monthly.csv")
-            write_annual_csv(result.annual, out / "annual.csv")
-            write_metrics_json(document, out / "metrics.json")
+            write_together(out, {"monthly.csv": lambda p: write_monthly_csv(result.monthly, p),
+                                 "annual.csv": lambda p: write_annual_csv(result.annual, p),
+                                 "metrics.json": lambda p: write_metrics_json(document, p)},
+                           label="evaluate")
         except OSError as exc:
             _err(f"{out}: cannot write results ({exc.strerror or exc})")
             return EXIT_BAD_INPUT
@@ -197,7 +213,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bpo_roi.cli.executors import ExecutorUnavailable, RunInterrupted, scheduler_address
     from bpo_roi.cli.parameters import ParameterError, parse_parameters
     from bpo_roi.cli.runner import run_scenarios
-    from bpo_roi.reporting.files import OutputBusyError
+    from bpo_roi.reporting.files import OutputRefusedError
 
     try:
         check_workers(args.workers, "bpo-roi run")
@@ -242,7 +258,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                 overrides=overrides, progress=not args.quiet,
                                 notebook=notebook, cell_timeout=args.cell_timeout,
                                 pdf_browser=browser, scheduler=scheduler)
-    except (OutputBusyError, FileExistsError, ExecutorUnavailable) as exc:
+    except (OutputRefusedError, FileExistsError, ExecutorUnavailable) as exc:
         _err(str(exc))
         return EXIT_BAD_INPUT
     except RunInterrupted as exc:
@@ -294,7 +310,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from bpo_roi.analysis.version_diff import diff
     from bpo_roi.reporting.bridge import write_bridge_html
-    from bpo_roi.reporting.files import write_diff_csv
+    from bpo_roi.reporting.files import write_diff_csv, write_together
 
     if args.out is not None and (problem := _check_out(args.out, DIFF_FILES, "bpo-roi diff")):
         _err(problem)
@@ -311,10 +327,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     wrote = []
     if args.out is not None:  # the files first: a reader that stops early loses nothing
         out = Path(args.out)
-        try:
+        try:  # both or neither: a full disk never leaves diff.csv without its bridge.html
             out.mkdir(parents=True, exist_ok=True)
-            write_diff_csv(result.effects, out / "diff.csv")
-            write_bridge_html(result, out / "bridge.html", old_file, new_file)
+            write_together(out, {
+                "diff.csv": lambda p: write_diff_csv(result.effects, p),
+                "bridge.html": lambda p: write_bridge_html(result, p, old_file, new_file)},
+                label="diff")
         except OSError as exc:
             _err(f"{out}: cannot write the diff ({exc.strerror or exc})")
             return EXIT_BAD_INPUT

@@ -34,7 +34,7 @@ from typing import Any
 
 from bpo_roi.cli.executors import RunInterrupted, WorkPool, open_pool
 from bpo_roi.cli.executors import signals_interrupt_the_run as _signals_interrupt_the_run
-from bpo_roi.cli.install import install, install_remote, partial_folder, print_pdf
+from bpo_roi.cli.install import install, install_remote, mark, partial_folder, print_pdf
 from bpo_roi.cli.parameters import NOTEBOOK, risk_parameters
 from bpo_roi.cli.tasks import DEFAULT_CELL_TIMEOUT, RunResult, Task, one_line, plan
 
@@ -107,15 +107,12 @@ def _write_data_files(case: Any, folder: Path) -> dict[str, Any]:
 
 def run_one(task: Task) -> RunResult:
     """Run one scenario into ``out/<slug>`` atomically (see module docstring)."""
-    from bpo_roi.reporting.files import write_kit_marker
-
     start = time.perf_counter()
     tmp = partial_folder(task)
     result = RunResult(file=task.file, ok=False, slug=task.slug, name=task.name)
     try:
         tmp.mkdir()
-        write_kit_marker(tmp, run_id=task.run_id or uuid.uuid4().hex, scenario=task.name,
-                         file=task.file)
+        mark(tmp, task)
         document = _produce(task, tmp, task.file, task.notebook)
         print_pdf(task, tmp)
         final = install(tmp, Path(task.out), task.slug)
@@ -197,13 +194,13 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    pool = open_pool(workers, scheduler)
-    reopen = (lambda: open_pool(workers, scheduler)) if scheduler is None else None
     with contextlib.ExitStack() as stack:
-        stack.callback(pool.stop)  # a no-op once the tasks closed it
         stack.enter_context(output_lock(out))
         remove_stale_work(out)
-        check_summary_is_ours(out)
+        check_summary_is_ours(out)  # refused at once: before any worker starts
+        pool = open_pool(workers, scheduler)
+        reopen = (lambda: open_pool(workers, scheduler)) if scheduler is None else None
+        stack.callback(pool.stop)  # a no-op once the tasks closed it
         entries = plan(files, overrides or {}, out, parameters=dict(parameters or {}),
                        notebook=str(notebook), cell_timeout=cell_timeout,
                        run_id=uuid.uuid4().hex, pdf_browser=pdf_browser)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 import time
@@ -393,7 +394,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         check_workers,
     )
     from bpo_roi.reporting.files import (
-        OutputBusyError,
+        OutputRefusedError,
+        not_regular,
+        not_written_by_kit,
         output_lock,
         sweep_files_not_ours,
         write_sweep_table,
@@ -425,6 +428,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             _err(f"{f}: given twice; a sweep evaluates each file once")
             return EXIT_BAD_INPUT
         seen.add(key)
+        if (kind := not_regular(f, follow=True)) not in (None, "a folder"):
+            _err(f"{f}: not a regular file ({kind}); give a scenario file")
+            return EXIT_BAD_INPUT
         try:
             scenarios.append((f, load_scenario(f)))
         except AssumptionsError as exc:
@@ -451,8 +457,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
              f"the grid smaller")
         return EXIT_BAD_INPUT
     out = Path(args.out)
-    try:
+    try:  # before any work: a folder that cannot be written is bad input (exit 2)
         out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}-{time.monotonic_ns()}"
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(probe)
     except OSError as exc:
         _err(f"{out}: output folder cannot be written ({exc.strerror or exc})")
         return EXIT_BAD_INPUT
@@ -460,8 +469,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         with output_lock(out):
             for path in sweep_files_not_ours(out):
-                _err(f"{path} exists and was not written by bpo-roi; nothing was changed. "
-                     f"Move it or choose another --out")
+                _err(not_written_by_kit(path))
                 return EXIT_BAD_INPUT
             pool = open_pool(workers, address, per_worker=SWEEP_WORKER_BYTES)
             try:
@@ -474,7 +482,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 raise
             pool.close()
             paths = write_sweep_table(table, out)
-    except (ExecutorUnavailable, OutputBusyError) as exc:
+    except (ExecutorUnavailable, OutputRefusedError) as exc:
         _err(str(exc))
         return EXIT_BAD_INPUT
     except OSError as exc:

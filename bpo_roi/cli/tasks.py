@@ -45,6 +45,9 @@ class Task:
         A Chrome-family browser to print ``report.pdf`` with; no PDF when None.
     keep_kernel : bool
         Run the notebook in the worker's kept kernel (local workers).
+    source : str
+        The scenario file, resolved: the folder's marker names it, so that a run of another
+        file never replaces the folder.
     """
 
     file: str
@@ -58,6 +61,7 @@ class Task:
     run_id: str = ""
     pdf_browser: str | None = None
     keep_kernel: bool = False
+    source: str = ""
 
     def failed(self, error: str) -> RunResult:
         """The result of this task when it could not run."""
@@ -108,25 +112,44 @@ def not_ours(folder: Path) -> str:
             f"nothing in it was changed. Rename the scenario or choose another --out")
 
 
+def _owner(marker: dict[str, Any]) -> tuple[str, str]:
+    """The file a kit folder was written for: (resolved path, as the user gave it). A marker
+    written before markers named the resolved file names it only as given: resolved from
+    the current folder."""
+    given = str(marker.get("file") or "")
+    source = str(marker.get("source") or "")
+    if not source and given:
+        source = str(Path(given).resolve())
+    return source, given or source
+
+
 def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None,
          **settings: Any) -> list[Task | RunResult]:
     """Check every file up front, in order: one :class:`Task` per runnable file (with the
     run's ``settings``: the other :class:`Task` fields), else its failure.
 
-    A missing file, a file given twice, an invalid scenario or override, and a scenario whose
-    folder exists but was not written by the kit all fail here, before any kernel starts. Each
-    runnable scenario gets a unique slug.
+    A missing file or one that is not a regular file (a FIFO is never opened), a file given
+    twice, an invalid scenario or override, and a scenario whose folder exists but was not
+    written by the kit all fail here, before any kernel starts.
+
+    A scenario's folder is named after the scenario (:func:`slugify`) and belongs to one
+    scenario file, which its marker names: a scenario of another file with a name that gives
+    the same folder is refused (never written over it, never put elsewhere), whichever order
+    the files come in. When no folder exists yet, every file of the run that would share it is
+    refused.
     """
-    from bpo_roi.reporting.files import slugify, written_by_kit
+    from bpo_roi.reporting.files import kit_marker, not_regular, slugify
     from bpo_roi.scenario.reading import AssumptionsError, load_scenario
 
     entries: list[Task | RunResult] = []
-    used: set[str] = set()
     seen: dict[str, str] = {}
+    by_slug: dict[str, list[int]] = {}
     for f in files:
         path = Path(f)
-        if not path.is_file():
-            reason = "is a folder, not a scenario file" if path.is_dir() else "file not found"
+        if (kind := not_regular(path, follow=True)) is not None or not path.exists():
+            reason = ("file not found" if kind is None
+                      else "is a folder, not a scenario file" if kind == "a folder"
+                      else f"not a regular file ({kind}); give a scenario file")
             entries.append(RunResult(file=f, ok=False, error=f"{f}: {reason}"))
             continue
         key = str(path.resolve())
@@ -146,17 +169,46 @@ def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None,
             entries.append(RunResult(file=f, ok=False, error=f"{f}: override rejected: "
                                      f"{' '.join(line.strip() for line in first[:3])}"))
             continue
-        base = slugify(scenario.scenario.name)
-        slug, n = base, 2
-        while slug in used:
-            slug, n = f"{base}-{n}", n + 1
-        used.add(slug)
+        slug = slugify(scenario.scenario.name)
         if out is not None:
             folder = out / slug
-            if (folder.exists() or folder.is_symlink()) and not written_by_kit(folder):
+            if (folder.exists() or folder.is_symlink()) and kit_marker(folder) is None:
                 entries.append(RunResult(file=f, ok=False, slug=slug,
                                          name=scenario.scenario.name, error=not_ours(folder)))
                 continue
+        by_slug.setdefault(slug, []).append(len(entries))
         entries.append(Task(file=f, slug=slug, name=scenario.scenario.name,
-                            overrides=dict(overrides), out=str(out or ""), **settings))
+                            overrides=dict(overrides), out=str(out or ""), source=key,
+                            **settings))
+    for slug, indices in by_slug.items():
+        _refuse_shared_folders(entries, indices, out / slug if out is not None else None)
     return entries
+
+
+def _refuse_shared_folders(entries: list[Task | RunResult], indices: list[int],
+                           folder: Path | None) -> None:
+    """Replace by a failure each task in ``entries[indices]`` (one folder name) that may not
+    write ``folder``: the folder belongs to another file, or no folder exists and another file
+    of this run would write it too."""
+    from bpo_roi.reporting.files import kit_marker
+
+    tasks = [entries[i] for i in indices]
+    marker = kit_marker(folder) if folder is not None else None
+    shown = folder if folder is not None else tasks[0].slug
+    source, given = _owner(marker) if marker is not None else ("", "")
+    if source:  # (a marker that names no file at all is replaced as before)
+        for i, t in zip(indices, tasks, strict=True):
+            if isinstance(t, Task) and t.source != source:
+                entries[i] = t.failed(
+                    f"{t.file}: scenario {t.name!r} goes to {shown}, which holds the outputs "
+                    f"of {given}; a run of another file never replaces them. Give the "
+                    f"scenario its own name or choose another --out")
+        return
+    if len(tasks) > 1:
+        for i, t in zip(indices, tasks, strict=True):
+            if isinstance(t, Task):
+                others = ", ".join(o.file for o in tasks if o is not t and isinstance(o, Task))
+                entries[i] = t.failed(
+                    f"{t.file}: scenario {t.name!r} would go to {shown}, as would {others} "
+                    f"of this run; give each scenario its own name or run them into "
+                    f"different --out folders")

@@ -30,14 +30,19 @@ __all__ = [
     "FORMULA_TRIGGERS",
     "KIT_MARKER",
     "LOCK_NAME",
+    "RUN_FILES",
     "SUMMARY_COLUMNS",
     "SUMMARY_STABLE_COLUMNS",
     "SWEEP_FILES",
     "OutputBusyError",
+    "OutputRefusedError",
     "atomic_path",
     "atomic_write_text",
     "foreign_file",
     "inert_text",
+    "kit_marker",
+    "not_regular",
+    "not_written_by_kit",
     "output_lock",
     "remove_stale_work",
     "slugify",
@@ -49,6 +54,7 @@ __all__ = [
     "write_monthly_csv",
     "write_summary_csv",
     "write_sweep_table",
+    "write_together",
     "written_by_kit",
 ]
 
@@ -202,39 +208,114 @@ def write_kit_marker(folder: str | os.PathLike[str], **facts: Any) -> None:
     atomic_write_text(Path(folder) / KIT_MARKER, json.dumps(document, ensure_ascii=False) + "\n")
 
 
+def not_regular(path: str | os.PathLike[str], *, follow: bool = False) -> str | None:
+    """What ``path`` is when it exists and is not a regular file (``"a FIFO"``, ``"a symbolic
+    link"``, ...), else None. Checked with ``lstat`` (``stat`` when ``follow``) before anything
+    opens it: opening a FIFO blocks until another process opens its other end."""
+    import stat
+
+    try:
+        mode = (os.stat if follow else os.lstat)(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    kinds = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"),
+             (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+    return next((text for test, text in kinds if test(mode)), "not a regular file")
+
+
 def foreign_file(path: str | os.PathLike[str], looks_ours: Any) -> bool:
     """Whether ``path`` exists and is not one of the kit's own files: a link, not a regular
     file, or a file whose first 2 KiB ``looks_ours(head)`` does not recognise. A missing file
-    is not foreign (the kit may write it)."""
+    is not foreign (the kit may write it). The type is checked before the file is opened."""
     path = Path(path)
     if not (path.exists() or path.is_symlink()):
         return False
+    if not_regular(path) is not None:
+        return True
     try:
         with path.open(encoding="utf-8", errors="replace") as fh:
             head = fh.read(2048)
     except OSError:
         head = ""
-    return path.is_symlink() or not path.is_file() or not looks_ours(head)
+    return not looks_ours(head)
+
+
+def not_written_by_kit(path: str | os.PathLike[str]) -> str:
+    """One line: ``path`` exists, the kit did not write it (saying what it is when it is not a
+    regular file), and nothing was changed."""
+    kind = not_regular(path)
+    what = f"is {kind}, not a file bpo-roi wrote" if kind else "exists and was not written " \
+        "by bpo-roi"
+    return f"{path} {what}; nothing was changed. Move it or choose another --out"
+
+
+def kit_marker(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The marker document of ``folder`` when it is a real folder (not a link) that carries the
+    kit's marker (a regular file, not a link), else None."""
+    folder = Path(folder)
+    marker = folder / KIT_MARKER
+    if folder.is_symlink() or not folder.is_dir() or not_regular(marker) is not None \
+            or not marker.exists():
+        return None
+    try:
+        with marker.open(encoding="utf-8") as fh:
+            document = json.loads(fh.read(4096))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if isinstance(document, dict) and document.get("written_by") == "bpo-roi":
+        return document
+    return None
 
 
 def written_by_kit(folder: str | os.PathLike[str]) -> bool:
     """Whether ``folder`` is a real folder (not a link) that carries the kit's marker."""
+    return kit_marker(folder) is not None
+
+
+RUN_FILES = ("report.html", "report.pdf", "business_case.ipynb", "monthly.csv", "annual.csv",
+             "metrics.json", "results.xlsx", ".business-case.pickle", KIT_MARKER)
+"""Every file ``bpo-roi run`` writes into a scenario's folder: anything else in such a folder
+is the user's, and a rerun carries it over into the new folder."""
+
+
+def write_together(folder: str | os.PathLike[str], writers: dict[str, Any],
+                   label: str = "write") -> list[Path]:
+    """Write several files into ``folder`` all or nothing: each ``writers[name](path)`` writes
+    into a temporary folder inside ``folder`` (marked as the kit's, named so that a later run
+    removes it should this process die), and the files are renamed into place only when every
+    one is complete. On any failure nothing in ``folder`` has changed. Returns the paths."""
+    import shutil
+    import uuid
+
     folder = Path(folder)
-    marker = folder / KIT_MARKER
-    if folder.is_symlink() or not folder.is_dir() or marker.is_symlink() or not marker.is_file():
-        return False
+    work = folder / f".{label}.partial-{uuid.uuid4().hex[:8]}"
+    work.mkdir()
     try:
-        with marker.open(encoding="utf-8") as fh:
-            document = json.loads(fh.read(4096))
-    except (OSError, ValueError):
-        return False
-    return isinstance(document, dict) and document.get("written_by") == "bpo-roi"
+        write_kit_marker(work, purpose=label)
+        for name, write in writers.items():
+            write(work / name)
+        paths = []
+        for name in writers:
+            os.replace(work / name, folder / name)
+            paths.append(folder / name)
+        return paths
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 LOCK_NAME = ".bpo-roi.lock"
 
 
-class OutputBusyError(RuntimeError):
+class OutputRefusedError(RuntimeError):
+    """The kit will not write to an output folder (the message, one line, says why)."""
+
+
+class OutputBusyError(OutputRefusedError):
     """Another run holds the lock of an output folder."""
 
 
@@ -243,45 +324,89 @@ def output_lock(folder: str | os.PathLike[str]) -> Iterator[Path]:
     """Hold an exclusive lock on an output folder for the length of a run.
 
     The lock is an ``flock`` on ``folder/.bpo-roi.lock``: the operating system releases it when
-    the process ends, however it ends, so a killed run never leaves a stale lock. The lock file
-    itself stays (removing it would let two runs lock two different files).
+    the process ends, however it ends. The holder removes the file when it is done, and a lock
+    file left by a run that died (nobody holds its ``flock``) is taken over and removed in the
+    same way, so no stale lock stays. A run that has locked the file checks that the name
+    still leads to it (another run may have just removed it), else it locks the new one.
+
+    The file is opened without following a symbolic link and must be a regular file: a lock is
+    never written through a link, and a FIFO is refused, not opened for writing.
 
     Raises
     ------
     OutputBusyError
         When another process holds the lock; the message names it.
+    OutputRefusedError
+        When the lock file is a link or not a regular file, or cannot be created.
     """
     import fcntl
+    import stat
 
     path = Path(folder) / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    while True:
+        if (kind := not_regular(path)) is not None:
+            raise OutputRefusedError(
+                f"{path}: the lock file is {kind}; bpo-roi writes it only as a regular file. "
+                f"Remove it or choose another --out")
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another run"
-            raise OutputBusyError(
-                f"{folder}: another bpo-roi run ({holder}) is writing to this folder; wait "
-                f"for it to finish or choose another --out") from None
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+                         | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise OutputRefusedError(f"{folder}: output folder cannot be written (cannot "
+                                     f"lock {path.name}: {exc.strerror or exc})") from None
+        try:
+            opened = os.fstat(fd)
+            if not stat.S_ISREG(opened.st_mode):  # swapped in since the check above
+                raise OutputRefusedError(f"{path}: the lock file is not a regular file; "
+                                         f"remove it or choose another --out")
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() \
+                    or "another run"
+                raise OutputBusyError(
+                    f"{folder}: another bpo-roi run ({holder}) is writing to this folder; "
+                    f"wait for it to finish or choose another --out") from None
+            try:
+                now = os.lstat(path)
+            except FileNotFoundError:
+                now = None
+            if now is None or (now.st_dev, now.st_ino) != (opened.st_dev, opened.st_ino):
+                os.close(fd)  # the holder before us removed it: lock the new one
+                continue
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            raise
+        break
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
         yield path
     finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # still holding the lock: nobody else is using this file
         os.close(fd)  # closing the descriptor releases the lock
 
 
 def remove_stale_work(folder: str | os.PathLike[str]) -> list[Path]:
     """Remove the kit's temporary folders (``.<slug>.partial-*``, ``.<slug>.old-*``) left
     behind by runs that died. Call it while holding :func:`output_lock`: no live run then
-    owns one. Only folders that carry the kit's marker are removed. Returns what was removed.
+    owns one. Only folders that carry the kit's marker are removed, and an ``.old-`` folder
+    (a replaced scenario folder) only when it holds nothing but :data:`RUN_FILES`: a file the
+    user added stays. Returns what was removed.
     """
     import shutil
 
     removed = []
     for path in sorted(Path(folder).glob(".*")):
-        if re.fullmatch(r"\..+\.(partial|old)-[0-9a-f]{8}", path.name) and written_by_kit(path):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+        match = re.fullmatch(r"\..+\.(partial|old)-[0-9a-f]{8}", path.name)
+        if not match or not written_by_kit(path):
+            continue
+        if match.group(1) == "old" and any(p.name not in RUN_FILES for p in path.iterdir()):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
     return removed
 
 
@@ -293,24 +418,23 @@ _SWEEP_PARQUET_KEY = b"generator"
 
 
 def write_sweep_table(table: Any, folder: str | os.PathLike[str]) -> list[Path]:
-    """Write the sweep table as ``sweep.parquet`` and ``sweep.csv`` in ``folder``, each
-    atomically; text cells of the CSV are inert (:func:`inert_text`). The Parquet file carries
-    ``generator: bpo-roi`` in its metadata, so a later sweep knows it may replace it.
+    """Write the sweep table as ``sweep.parquet`` and ``sweep.csv`` in ``folder``, both or
+    neither (:func:`write_together`); text cells of the CSV are inert (:func:`inert_text`).
+    The Parquet file carries ``generator: bpo-roi`` in its metadata, so a later sweep knows it
+    may replace it.
 
     Returns the two paths.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    folder = Path(folder)
-    parquet, csv_path = (folder / name for name in SWEEP_FILES)
     arrow = pa.Table.from_pandas(table, preserve_index=False)
     arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}),
                                            _SWEEP_PARQUET_KEY: b"bpo-roi"})
-    with atomic_path(parquet) as tmp:
-        pq.write_table(arrow, tmp)
-    write_table_csv(table, csv_path)
-    return [parquet, csv_path]
+    parquet, csv_name = SWEEP_FILES
+    return write_together(folder, {parquet: lambda path: pq.write_table(arrow, path),
+                                   csv_name: lambda path: write_table_csv(table, path)},
+                          label="sweep")
 
 
 def sweep_files_not_ours(folder: str | os.PathLike[str]) -> list[Path]:

@@ -15,8 +15,9 @@ from typing import Any
 
 from bpo_roi.reporting.files import SUMMARY_COLUMNS, SUMMARY_STABLE_COLUMNS
 
-__all__ = ["SUMMARY_FILES", "SUMMARY_HTML_MARK", "ScenarioOutcome", "check_summary_is_ours",
-           "earlier_outcomes", "summary_html", "summary_rows", "write_summary"]
+__all__ = ["METRICS_MAX_BYTES", "SUMMARY_FILES", "SUMMARY_HTML_MARK", "ScenarioOutcome",
+           "check_summary_is_ours", "damage", "earlier_outcomes", "summary_html",
+           "summary_rows", "write_summary"]
 
 SUMMARY_FILES = ("summary.csv", "summary.html")
 SUMMARY_HTML_MARK = '<meta name="generator" content="bpo-roi">'
@@ -62,7 +63,7 @@ def check_summary_is_ours(out: str | os.PathLike[str]) -> None:
     FileExistsError
         When either exists and does not begin as the kit's own do.
     """
-    from bpo_roi.reporting.files import foreign_file
+    from bpo_roi.reporting.files import foreign_file, not_written_by_kit
 
     # every kit version's header starts with these columns (later ones add columns)
     csv_header = ",".join(SUMMARY_COLUMNS[:SUMMARY_STABLE_COLUMNS])
@@ -71,8 +72,7 @@ def check_summary_is_ours(out: str | os.PathLike[str]) -> None:
         looks_ours = ((lambda head: head.startswith(csv_header)) if name.endswith(".csv")
                       else (lambda head: SUMMARY_HTML_MARK in head))
         if foreign_file(path, looks_ours):
-            raise FileExistsError(f"{path} exists and was not written by bpo-roi; nothing was "
-                                  f"changed. Move it or choose another --out")
+            raise FileExistsError(not_written_by_kit(path))
 
 
 def summary_rows(outcomes: list[ScenarioOutcome]) -> list[dict[str, Any]]:
@@ -103,21 +103,70 @@ def summary_rows(outcomes: list[ScenarioOutcome]) -> list[dict[str, Any]]:
     return rows
 
 
+METRICS_MAX_BYTES = 16 * 1024 * 1024
+"""Largest ``metrics.json`` of an earlier folder the summary reads (the kit's are a few KiB)."""
+
+
+def damage(metrics: Any) -> str | None:
+    """Why a ``metrics.json`` document cannot be summarised (one phrase), or None: the summary
+    needs ``scenario``, ``currency`` and ``recommendation`` as text and ``offers`` as a
+    non-empty mapping of offer name → mapping."""
+    if not isinstance(metrics, dict):
+        return "not a JSON object"
+    for key in ("scenario", "currency", "recommendation"):
+        if not isinstance(metrics.get(key), str):
+            return f"no {key!r} text"
+    offers = metrics.get("offers")
+    if not isinstance(offers, dict) or not offers:
+        return "no offers"
+    if not all(isinstance(m, dict) for m in offers.values()):
+        return "an offer that is not an object"
+    for key in ("run", "risk"):
+        if metrics.get(key) is not None and not isinstance(metrics[key], dict):
+            return f"{key!r} is not an object"
+    risk = (metrics.get("risk") or {}).get("offers", {})
+    if not isinstance(risk, dict) or not all(isinstance(v, dict) for v in risk.values()):
+        return "'risk' offers that are not objects"
+    flags = metrics.get("recommendation_flags", [])
+    if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
+        return "'recommendation_flags' is not a list of texts"
+    return None
+
+
 def earlier_outcomes(out: str | os.PathLike[str], written: set[str]) -> list[ScenarioOutcome]:
     """The scenario folders in ``out`` that earlier runs wrote (kit marker, ``metrics.json``)
     and this run did not (``written``: this run's folder names), so the summary covers every
-    scenario in the folder."""
-    from bpo_roi.reporting.files import written_by_kit
+    scenario in the folder.
+
+    A kit folder whose ``metrics.json`` is damaged (unreadable, not JSON, nested too deep, or
+    without what the summary needs: :func:`damage`) never stops the summary: it is one failed
+    row saying so. A folder without ``metrics.json`` is not a scenario folder and is skipped.
+    """
+    from bpo_roi.reporting.files import not_regular, written_by_kit
 
     found = []
     for folder in sorted(p for p in Path(out).iterdir() if not p.name.startswith(".")):
         if folder.name in written or not written_by_kit(folder):
             continue
-        try:
-            metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        path = folder / "metrics.json"
+        if not (path.exists() or path.is_symlink()):
             continue
-        if not isinstance(metrics, dict) or "offers" not in metrics:
+        if (kind := not_regular(path)) is not None:
+            problem: str | None = f"is {kind}"
+        else:
+            try:
+                with path.open("rb") as fh:
+                    raw = fh.read(METRICS_MAX_BYTES + 1)
+                if len(raw) > METRICS_MAX_BYTES:
+                    raise ValueError("larger than 16 MiB")
+                metrics = json.loads(raw.decode("utf-8"))
+                problem = damage(metrics)
+            except (OSError, ValueError, RecursionError) as exc:
+                problem = f"cannot be read ({type(exc).__name__})"
+        if problem is not None:
+            found.append(ScenarioOutcome(
+                file="", ok=False, slug=folder.name, name=folder.name, this_run=False,
+                error=f"{path}: damaged, {problem}; left as it is and not summarised"))
             continue
         file = str((metrics.get("run") or {}).get("file", ""))
         found.append(ScenarioOutcome(file=file, ok=True, slug=folder.name,
