@@ -193,7 +193,7 @@ def test_interval_text_is_made_from_bounds_not_typed():
     found = []
     for module in ("staffing/erlang.py", "staffing/abandonment.py", "analysis/monte_carlo.py",
                    "analysis/sensitivity.py", "cli/runner.py", "cli/parameters.py",
-                   "cli/options.py", "cli/sweep.py"):
+                   "cli/options.py", "cli/sweep.py", "cli/sweep_grid.py"):
         tree = ast.parse((ROOT / "bpo_roi" / module).read_text(encoding="utf-8"))
         docstrings = {id(n.body[0].value) for n in ast.walk(tree)
                       if isinstance(n, ast.Module | ast.FunctionDef | ast.ClassDef) and n.body
