@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {
     "load_scenario": ("bpo_roi.scenario.reading", "load_scenario"),
@@ -43,8 +43,7 @@ _LAZY = {
     "exit_analysis": ("bpo_roi.analysis.termination", "exit_analysis"),
     "ScenarioDiff": ("bpo_roi.analysis.version_diff", "ScenarioDiff"),
 }
-_SUBPACKAGES = ("analysis", "cli", "metrics", "model", "report", "reporting", "scenario",
-                "staffing")
+_SUBPACKAGES = ("analysis", "cli", "model", "reporting", "scenario", "staffing")
 
 __all__ = ["__version__", *sorted(_LAZY)]
 

@@ -58,16 +58,29 @@ def test_exported_api_survives_importing_every_submodule():
     assert out == "[]"
 
 
-def test_published_module_paths_stay_importable():
-    from bpo_roi.metrics import irr_annual, payback_month, tei_summary
-    from bpo_roi.model import metrics
-    from bpo_roi.report import render_report
-    from bpo_roi.reporting.html_report import render_report as new_render
+@pytest.mark.parametrize("shim", ["metrics", "report"])
+def test_the_0_1_shims_are_gone(shim):
+    # 0.2 removed bpo_roi.metrics and bpo_roi.report (re-exports whose 0.1 names were already
+    # gone): neither the module nor the lazy attribute exists any more
+    assert importlib.util.find_spec(f"bpo_roi.{shim}") is None
+    assert shim not in dir(bpo_roi)
+    with pytest.raises(AttributeError):
+        getattr(bpo_roi, shim)
+
+
+def test_the_modules_the_shims_pointed_to_import():
+    from bpo_roi.model.metrics import irr_annual, payback_month, tei_summary
+    from bpo_roi.reporting.html_report import render_report
     from bpo_roi.staffing import erlang_c_agents
 
-    assert tei_summary is metrics.tei_summary and irr_annual is metrics.irr_annual
-    assert payback_month is metrics.payback_month and render_report is new_render
+    assert all(callable(f) for f in (irr_annual, payback_month, tei_summary, render_report))
     assert int(erlang_c_agents(100, 180, 1800, 0.80, 20)) == 14
+
+
+def test_version_is_the_same_in_the_package_and_pyproject():
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    (version,) = re.findall(r'^version = "([^"]+)"', text, flags=re.MULTILINE)
+    assert bpo_roi.__version__ == version
 
 
 def test_import_bpo_roi_loads_no_heavy_package():

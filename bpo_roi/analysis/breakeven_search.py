@@ -3,10 +3,10 @@
 Root finding, vectorised: the model runs once over a grid of candidate values (the trials axis
 of :func:`bpo_roi.model.cash_flows` carries the candidates), a sign change of NPV brackets the
 root, then batched rounds of false position (with guard points a hair either side) and an
-evenly spaced grid narrow the bracket to 1e-7 of the value; linear interpolation between the
-last two candidates gives the root. NPV is linear in most drivers between kinks, so one round
-usually suffices. Where NPV changes
-sign more than once in range, the root nearest the current value is reported.
+evenly spaced grid narrow the bracket to 1e-6 of the value (one part per million, ``_XTOL``);
+linear interpolation between the last two candidates gives the root. NPV is linear in most
+drivers between kinks, so one round usually suffices. Where NPV changes sign more than once in
+range, the root nearest the current value is reported.
 
 The search range is the field's allowed range intersected with ``[x / 100, 100 x]`` for a
 positive current value ``x`` (log-spaced grid), or ``[x - 10, x + 10]``-style bounds for fields
