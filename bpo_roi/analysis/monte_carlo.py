@@ -5,8 +5,10 @@ model then runs **once** over a ``(trials, months)`` array (no Python loop per t
 runs go in chunks of :data:`CHUNK` trials to bound memory).
 
 Reproducibility: each uncertain assumption draws from its own random stream, seeded by
-``SeedSequence(seed, spawn_key=(hash(path),))``. The same seed gives the same trials, and adding
-a distribution to one assumption never changes the samples of another.
+``SeedSequence(seed, spawn_key=(key,))`` with ``key`` the first 8 bytes of the BLAKE2b digest of
+its path (little-endian; the same in every process, unlike Python's salted ``hash``). The same
+seed gives the same trials, and adding a distribution to one assumption never changes the
+samples of another.
 
 Correlation: ``correlations`` in the scenario file (or the ``correlations`` argument) gives
 Spearman rank correlations between pairs of uncertain assumptions. They are imposed with a
