@@ -19,7 +19,13 @@ from bpo_roi.cli.console import (
     diff_table,
     headline_table,
 )
-from bpo_roi.cli.options import OptionError, check_out, check_workers
+from bpo_roi.cli.options import (
+    OptionError,
+    check_cell_timeout,
+    check_notebook,
+    check_out,
+    check_workers,
+)
 from bpo_roi.cli.sweep import add_sweep_parser
 from bpo_roi.resources import NOTEBOOKS, ResourceNotFoundError, notebook_path, resource_path
 
@@ -214,8 +220,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             _err(str(exc))
             return EXIT_BAD_INPUT
     notebook = Path(args.notebook)
-    if not notebook.is_file():
-        _err(f"--notebook: {notebook}: notebook not found")
+    try:
+        check_cell_timeout(args.cell_timeout, "bpo-roi run")
+        check_notebook(args.notebook, "bpo-roi run")
+    except OptionError as exc:
+        _err(str(exc))
         return EXIT_BAD_INPUT
     try:
         params, overrides = parse_parameters(args.params, notebook)

@@ -551,8 +551,12 @@ def format_errors(exc: ValidationError, source: str, data: Any,
             problems.append(f"{prefix}: {where}: missing required {what}{desc}")
             continue
         found, value = _value_at(data, loc)
-        if not found and not relative and not isinstance(err.get("input"), (dict, list, tuple)):
-            found, value = "input" in err, err.get("input")  # an override: no file to look in
+        if not found and not relative and "input" in err:  # an override: no file to look in
+            value = err["input"]
+            if kind.startswith("union_tag") and isinstance(value, dict):
+                found, value = "model" in value, value.get("model")
+            else:
+                found = not isinstance(value, (dict, list, tuple))
         got = f"got {_short(value)}; " if found else ""
         ctx = err.get("ctx") or {}
         if kind == "union_tag_invalid":
