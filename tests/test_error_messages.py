@@ -187,7 +187,7 @@ def test_a_bad_override_is_refused_in_the_kits_words(tmp_path, scenario_file):
     assert r.returncode == 1, r.stderr[-2000:]
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr[-2000:]
-    assert lines[0].startswith(f"FAILED {scenario_file}: {scenario_file}: -p override: "
+    assert lines[0].startswith(f"FAILED {scenario_file}: {scenario_file}: -p override rejected: "
                                f"workload.monthly_volume: got '12%'; "), lines[0]
     assert "write the number itself (transactions a month above 0, at most 10⁹)" in lines[0]
     _assert_in_the_kits_words(lines[0])

@@ -143,10 +143,10 @@ def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None,
             continue
         except ValueError as exc:  # an override the scenario rejects: in the file errors' words
             if type(exc).__name__ == "ValidationError":
-                problems = override_problems(exc, f"{f}: -p override")  # type: ignore[arg-type]
+                problems = override_problems(exc, f"{f}: -p override rejected")  # type: ignore[arg-type]
             else:  # no such path
                 first = str(exc).strip().splitlines()
-                problems = [f"{f}: -p override: {first[0] if first else 'rejected'}"]
+                problems = [f"{f}: -p override rejected: {first[0] if first else 'no such path'}"]
             entries.append(RunResult(file=f, ok=False, error="; ".join(problems)))
             continue
         base = slugify(scenario.scenario.name)
