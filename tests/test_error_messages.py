@@ -191,3 +191,22 @@ def test_a_bad_override_is_refused_in_the_kits_words(tmp_path, scenario_file):
                                f"workload.monthly_volume: got '12%'; "), lines[0]
     assert "write the number itself (transactions a month above 0, at most 10⁹)" in lines[0]
     _assert_in_the_kits_words(lines[0])
+
+
+@pytest.mark.parametrize("grid, where, allowed", [
+    ("offers.0.pricing.model=per_sat", "offers[1].pricing.model: got 'per_sat'",
+     "did you mean per_seat?"),
+    ("scenario.currency=dollars", "scenario.currency: got 'dollars'",
+     "a three-letter ISO 4217 code, e.g. USD"),
+])
+def test_a_bad_grid_value_is_refused_in_the_kits_words(tmp_path, scenario_file, grid, where,
+                                                        allowed):
+    out = tmp_path / "out"
+    r = _cli("sweep", str(scenario_file), "--out", str(out), "--quiet", "--grid", grid)
+    assert r.returncode == 2, r.stderr[-2000:]
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr[-2000:]
+    assert lines[0].startswith(f"--grid {grid}: {scenario_file}: {where}; "), lines[0]
+    assert allowed in lines[0], lines[0]
+    _assert_in_the_kits_words(lines[0])
+    assert not out.exists()
