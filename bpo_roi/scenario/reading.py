@@ -1,8 +1,14 @@
 """Reading scenario files: safe YAML, schema validation and one clear line per problem.
 
 Every problem becomes one line: ``FILE:LINE: PATH: got VALUE; WHAT IS ALLOWED``. YAML is read
-with ruamel.yaml's safe loader (YAML 1.2: ``1e1`` is a number, ``NO`` stays text) and no tag is
-ever constructed. The text is parsed twice at most: a streaming pass over the parser's events
+with ruamel.yaml's safe loader (YAML 1.2: ``1e1`` is a number, ``NO`` stays text); a tag other
+than the plain ones (``!!str``, ``!!int``, ...: ``!!binary``, ``!!timestamp``, ``!!python/...``)
+is refused before anything is built, and so is a key given twice; a key that is not text
+(``1: 5``) is refused before the schema sees it. An impossible date (``2027-02-30``) and an
+integer of more digits than Python converts reach the schema as values it refuses at their
+field, never as an exception.
+
+The text is parsed twice at most: a streaming pass over the parser's events
 (which checks the limits below and notes the line of every key and list item, for the error
 messages), then the safe load itself. No third, round-trip parse is needed for line numbers.
 
@@ -20,6 +26,7 @@ Reading is bounded, so a hostile file is refused in well under a second with one
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from collections.abc import Sequence
@@ -190,14 +197,14 @@ class _HugeNumber(float):
         return self
 
     def __repr__(self) -> str:
-        return f"a number of {self.digits:,} digits"
+        return f"a {'negative ' if self < 0 else ''}number of {self.digits:,} digits"
 
 
-def _loader() -> Any:
-    """ruamel.yaml's safe loader (YAML 1.2), whose integers and dates never raise: an integer
+@functools.cache
+def _constructor() -> Any:
+    """ruamel.yaml's safe constructor, whose integers and dates never raise: an integer
     too long to convert becomes a :class:`_HugeNumber`, an impossible date (``2027-02-30``) its
     text, so the schema refuses either at its field, with its line."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.constructor import SafeConstructor
 
     class Constructor(SafeConstructor):
@@ -216,8 +223,15 @@ def _loader() -> Any:
     Constructor.add_constructor("tag:yaml.org,2002:int", Constructor.construct_yaml_int)
     Constructor.add_constructor("tag:yaml.org,2002:timestamp",
                                 Constructor.construct_yaml_timestamp)
+    return Constructor
+
+
+def _loader() -> Any:
+    """A safe YAML 1.2 loader with :func:`_constructor`'s forgiving integers and dates."""
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="safe", pure=True)
-    yaml.Constructor = Constructor
+    yaml.Constructor = _constructor()
     return yaml
 
 
