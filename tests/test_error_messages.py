@@ -59,7 +59,8 @@ offers:
 """
 
 LIBRARY_WORDS = ("Traceback", "validation error", "type=", "should have", "should match pattern",
-                 "set_int_max_str_digits", "after validation", "Keys should be")
+                 "set_int_max_str_digits", "after validation", "Keys should be", "instance of",
+                 "valid dictionary")
 
 
 def _edit(old: str, new: str) -> Callable[[], str]:
@@ -103,6 +104,9 @@ FILE_CASES = {
     "unknown_pricing_model": (
         _edit("model: per_seat", "model: per_sat"),
         30, "offers[1 'Seats'].pricing.model: got 'per_sat'", "did you mean per_seat?"),
+    "section_given_a_number": (
+        _edit("quality: {error_rate: 0.02}", "quality: 0.02"),
+        34, "offers[1 'Seats'].quality: got 0.02", "must be a section: its fields as indented"),
     "duplicate_key": (
         _edit("  annual_growth: 0.0\n", "  annual_growth: 0.0\n  monthly_volume: 7000\n"),
         10, "workload.monthly_volume: a duplicate key (first on line 8)",

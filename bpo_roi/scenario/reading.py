@@ -596,6 +596,14 @@ def format_errors(exc: ValidationError, source: str, data: Any,
             info = model.model_fields.get(str(loc[-1])) if model is not None else None
             msg = (f"must be {info.description}" if info is not None and info.description
                    else "must be written as templates/assumptions.yaml shows")
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            msg = "must be a section: its fields as indented 'key: value' lines"
+        elif kind in ("tuple_type", "list_type"):
+            msg = "must be a list: one item per line starting with '- '"
+        elif kind == "int_from_float":
+            msg = "must be a whole number"
+        elif kind in ("bool_type", "bool_parsing"):
+            msg = "must be true or false"
         elif kind.startswith(("greater_than", "less_than")):
             msg = msg.replace("Input should be", "must be")
         else:
