@@ -308,7 +308,10 @@ HOSTILE_FILES = {
     "int_of_400_digits": (
         lambda: AP.read_text().replace("monthly_volume: ", "monthly_volume: " + "9" * 400
                                        + " #", 1), "far too large"),
-    "int_of_6000_digits": (lambda: "x: " + "9" * 6000 + "\n", "cannot be read"),
+    # more digits than Python converts: refused at its field, with its rule (issue 29)
+    "int_of_6000_digits": (
+        lambda: AP.read_text().replace("monthly_volume: ", "monthly_volume: " + "9" * 6000
+                                       + " #", 1), "got a number of 6,000 digits; must be"),
 }
 
 

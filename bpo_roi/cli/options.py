@@ -10,12 +10,13 @@ bpo_roi.cli.options.OptionError: --workers: The 'workers' parameter of bpo-roi r
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from bpo_roi._validation import interval_text, invalid_parameter
 
-__all__ = ["OptionError", "cap_workers", "check_out", "check_seed", "check_trials", "check_workers",
-           "option_error"]
+__all__ = ["OptionError", "cap_workers", "check_cell_timeout", "check_notebook", "check_out",
+           "check_seed", "check_trials", "check_workers", "option_error"]
 
 
 class OptionError(ValueError):
@@ -70,3 +71,32 @@ def cap_workers(workers: int, per_worker: int | None = None) -> tuple[int, str |
 
     cap = local_worker_cap(RUN_WORKER_BYTES if per_worker is None else per_worker)
     return min(workers, cap.workers), cap.note(workers)
+
+
+def check_cell_timeout(seconds: int, command: str) -> None:
+    """``--cell-timeout`` is at least 1 second."""
+    if seconds < 1:
+        raise option_error("cell-timeout", command, interval_text(ge=1, what="an int (seconds)"),
+                           seconds)
+
+
+def check_notebook(path: str, command: str) -> None:
+    """``--notebook`` is a Jupyter notebook whose parameters can be read."""
+    from pathlib import Path
+
+    from bpo_roi._validation import shown
+    from bpo_roi.cli.parameters import notebook_parameters
+
+    rule = "a Jupyter notebook (.ipynb) with a cell tagged \"parameters\""
+    if not Path(path).is_file():
+        raise option_error("notebook", command, rule, path, got=f"{shown(path)} "
+                           f"({'a folder' if Path(path).is_dir() else 'not found'})")
+    try:
+        with warnings.catch_warnings():  # papermill warns of a name not ending in .ipynb
+            warnings.simplefilter("ignore")
+            notebook_parameters(path)
+    except Exception as exc:  # nbformat and papermill raise many kinds: none is a notebook
+        reason = ("its text is not JSON" if "JSON" in type(exc).__name__ else
+                  "its JSON does not hold notebook cells")
+        raise option_error("notebook", command, rule, path,
+                           got=f"{shown(path)}, which is not a notebook ({reason}),") from None

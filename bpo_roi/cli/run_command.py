@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
-from bpo_roi.cli.options import OptionError, cap_workers, check_out, check_workers
+from bpo_roi.cli.options import (
+    OptionError,
+    cap_workers,
+    check_cell_timeout,
+    check_notebook,
+    check_out,
+    check_workers,
+)
 
 __all__ = ["add_run_parser", "cmd_run"]
 
@@ -81,8 +88,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             _err(str(exc))
             return EXIT_BAD_INPUT
     notebook = Path(args.notebook)
-    if not notebook.is_file():
-        _err(f"--notebook: {notebook}: notebook not found")
+    try:
+        check_cell_timeout(args.cell_timeout, "bpo-roi run")
+        check_notebook(args.notebook, "bpo-roi run")
+    except OptionError as exc:
+        _err(str(exc))
         return EXIT_BAD_INPUT
     try:
         params, overrides = parse_parameters(args.params, notebook)

@@ -108,6 +108,8 @@ def check_grid(scenarios: Sequence[tuple[str, Any]], grid: dict[str, list[Any]]
     """
     from itertools import islice, product
 
+    from bpo_roi.scenario.reading import override_problems
+
     resolved: dict[str, dict[str, str]] = {}
     for file, scenario in scenarios:
         paths = {}
@@ -127,8 +129,7 @@ def check_grid(scenarios: Sequence[tuple[str, Any]], grid: dict[str, list[Any]]
                     if type(exc).__name__ != "ValidationError":  # ValueError: no such path
                         raise GridError(f"--grid {path}: unknown path in {file}: "
                                         f"{_value_problem(exc)}") from None
-                    problem = f"--grid {path}={value}: {file}: got {value!r}; " \
-                              f"{_value_problem(exc)}"
+                    problem = f"--grid {path}={value}: {override_problems(exc, file)[0]}"
                 for combination in islice(product(*(grid[p] for p in others)),
                                           COMBINATIONS_TRIED):
                     overrides = {paths[p]: v for p, v in zip(others, combination, strict=True)}

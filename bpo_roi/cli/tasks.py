@@ -139,7 +139,7 @@ def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None,
     refused.
     """
     from bpo_roi.reporting.files import kit_marker, not_regular, slugify
-    from bpo_roi.scenario.reading import AssumptionsError, load_scenario
+    from bpo_roi.scenario.reading import AssumptionsError, load_scenario, override_problems
 
     entries: list[Task | RunResult] = []
     seen: dict[str, str] = {}
@@ -164,10 +164,13 @@ def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None,
         except AssumptionsError as exc:
             entries.append(RunResult(file=f, ok=False, error="; ".join(exc.problems)))
             continue
-        except ValueError as exc:  # an override the scenario rejects
-            first = str(exc).strip().splitlines()
-            entries.append(RunResult(file=f, ok=False, error=f"{f}: override rejected: "
-                                     f"{' '.join(line.strip() for line in first[:3])}"))
+        except ValueError as exc:  # an override the scenario rejects: in the file errors' words
+            if type(exc).__name__ == "ValidationError":
+                problems = override_problems(exc, f"{f}: -p override rejected")  # type: ignore[arg-type]
+            else:  # no such path
+                first = str(exc).strip().splitlines()
+                problems = [f"{f}: -p override rejected: {first[0] if first else 'no such path'}"]
+            entries.append(RunResult(file=f, ok=False, error="; ".join(problems)))
             continue
         slug = slugify(scenario.scenario.name)
         if out is not None:

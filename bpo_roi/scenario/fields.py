@@ -25,6 +25,7 @@ __all__ = [
     "STAY_IN_HOUSE_NAMES",
     "AnnualRate",
     "AttritionRate",
+    "Currency",
     "DiscountRate",
     "Factor",
     "Fraction",
@@ -110,7 +111,10 @@ def _number(bounds: _Bounds, description: str = "", percent: bool = False) -> An
     """
 
     def _validate(value: Any) -> Any:
-        value = _parse_percent(value, percent)
+        try:
+            value = _parse_percent(value, percent)
+        except ValueError as exc:
+            raise ValueError(f"{exc} ({bounds.allowed})") from None
         if isinstance(value, Mapping) or isinstance(value, Distribution):
             dist = value if isinstance(value, Distribution) else Distribution.model_validate(
                 dict(value))
@@ -217,6 +221,19 @@ def _name(max_length: int) -> Any:
 
 Text = Annotated[str, BeforeValidator(lambda v: _clean_text(v, multiline=True)),
                  Field(max_length=5000)]
+
+_CURRENCY_RULE = "a three-letter ISO 4217 code, e.g. USD"
+
+
+def _currency(value: Any) -> str:
+    """A currency code: three letters, read in capitals (``usd`` is ``USD``)."""
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{3}", value.strip()):
+        return value.strip().upper()
+    raise ValueError(f"must be {_CURRENCY_RULE} (lower case is read as capitals)")
+
+
+Currency = Annotated[str, BeforeValidator(_currency), Field(description=_CURRENCY_RULE)]
+"""An ISO 4217 currency code; written in lower case, it is read in capitals."""
 
 _LOC = re.compile(r"^\[at ([^\]]+)\] ")
 

@@ -1,8 +1,14 @@
 """Reading scenario files: safe YAML, schema validation and one clear line per problem.
 
 Every problem becomes one line: ``FILE:LINE: PATH: got VALUE; WHAT IS ALLOWED``. YAML is read
-with ruamel.yaml's safe loader (YAML 1.2: ``1e1`` is a number, ``NO`` stays text) and no tag is
-ever constructed. The text is parsed twice at most: a streaming pass over the parser's events
+with ruamel.yaml's safe loader (YAML 1.2: ``1e1`` is a number, ``NO`` stays text); a tag other
+than the plain ones (``!!str``, ``!!int``, ...: ``!!binary``, ``!!timestamp``, ``!!python/...``)
+is refused before anything is built, and so is a key given twice; a key that is not text
+(``1: 5``) is refused before the schema sees it. An impossible date (``2027-02-30``) and an
+integer of more digits than Python converts reach the schema as values it refuses at their
+field, never as an exception.
+
+The text is parsed twice at most: a streaming pass over the parser's events
 (which checks the limits below and notes the line of every key and list item, for the error
 messages), then the safe load itself. No third, round-trip parse is needed for line numbers.
 
@@ -20,7 +26,9 @@ Reading is bounded, so a hostile file is refused in well under a second with one
 from __future__ import annotations
 
 import difflib
+import functools
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +36,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from bpo_roi._validation import invalid_parameter
-from bpo_roi.scenario.schema import PRICING_MODELS, Scenario, error_location
+from bpo_roi.scenario.pricing import PRICING_MODELS
+from bpo_roi.scenario.schema import Scenario, error_location
 
 __all__ = [
     "MAX_DEPTH",
@@ -38,6 +47,7 @@ __all__ = [
     "AssumptionsError",
     "line_numbers",
     "load_scenario",
+    "override_problems",
     "overrides_from",
     "parse_scenario",
 ]
@@ -128,15 +138,15 @@ def overrides_from(value: Any) -> dict[str, Any]:
 
 def parse_scenario(text: str, source: str = "<text>") -> Scenario:
     """Validate scenario YAML given as text; ``source`` names it in error messages."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     if len(text) > MAX_FILE_BYTES:
         raise AssumptionsError(source, [
             f"{source}: larger than {MAX_FILE_BYTES // 1024} KiB; a scenario file is a few KB"])
+    key_lines: dict[tuple[Any, ...], list[int]] = {}
     try:
-        lines = _check_shape(text, source)  # limits first, and every key's line
-        data = YAML(typ="safe", pure=True).load(text)
+        lines = _check_shape(text, source, key_lines)  # limits, tags, twice-given keys, lines
+        data = _loader().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -147,11 +157,11 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
         raise AssumptionsError(source, [f"{source}{line}: YAML error: {problem}"]) from None
     except YAMLError as exc:
         raise AssumptionsError(source, [f"{source}: YAML error: {_first_line(exc)}"]) from None
-    except (ValueError, OverflowError, RecursionError) as exc:  # e.g. an int of 5,000 digits
+    except (ValueError, OverflowError, RecursionError) as exc:
         if isinstance(exc, AssumptionsError):
             raise
         raise AssumptionsError(source, [
-            f"{source}: cannot be read: {type(exc).__name__}: {_first_line(exc)}"]) from None
+            f"{source}: cannot be read: {_first_line(exc)}"]) from None
     if data is None:
         raise AssumptionsError(source, [
             f"{source}: the file is empty; expected the sections scenario, workload, in_house "
@@ -160,10 +170,104 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
         raise AssumptionsError(source, [
             f"{source}: the document is a {_yaml_kind(data)}, not a mapping of sections "
             f"(scenario, workload, in_house, offers)"])
+    odd_keys = _key_problems(data, source, lines, key_lines)
+    if odd_keys:
+        raise AssumptionsError(source, odd_keys)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise AssumptionsError(source, format_errors(exc, source, data, lines)) from None
+
+
+def override_problems(exc: ValidationError, source: str) -> list[str]:
+    """The lines of a :meth:`Scenario.with_overrides` refusal, in the file errors' words:
+    ``SOURCE: PATH: got VALUE; must be ...`` (an override has no line in the file)."""
+    return format_errors(exc, source, None)
+
+
+class _HugeNumber(float):
+    """An integer written with more digits than Python converts (4,300): kept as infinity,
+    so a numeric field refuses it as not finite, and quoted by its length."""
+
+    digits: int
+
+    def __new__(cls, text: str) -> _HugeNumber:
+        self = super().__new__(cls, "-inf" if text.lstrip().startswith("-") else "inf")
+        self.digits = sum(ch.isdigit() for ch in text)
+        return self
+
+    def __repr__(self) -> str:
+        return f"a {'negative ' if self < 0 else ''}number of {self.digits:,} digits"
+
+
+@functools.cache
+def _constructor() -> Any:
+    """ruamel.yaml's safe constructor, whose integers and dates never raise: an integer
+    too long to convert becomes a :class:`_HugeNumber`, an impossible date (``2027-02-30``) its
+    text, so the schema refuses either at its field, with its line."""
+    from ruamel.yaml.constructor import SafeConstructor
+
+    class Constructor(SafeConstructor):
+        def construct_yaml_int(self, node: Any) -> Any:
+            try:
+                return super().construct_yaml_int(node)
+            except ValueError:
+                return _HugeNumber(str(node.value))
+
+        def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+            try:
+                return super().construct_yaml_timestamp(node, values)
+            except ValueError:
+                return str(node.value)
+
+    Constructor.add_constructor("tag:yaml.org,2002:int", Constructor.construct_yaml_int)
+    Constructor.add_constructor("tag:yaml.org,2002:timestamp",
+                                Constructor.construct_yaml_timestamp)
+    return Constructor
+
+
+def _loader() -> Any:
+    """A safe YAML 1.2 loader with :func:`_constructor`'s forgiving integers and dates."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Constructor = _constructor()
+    return yaml
+
+
+def _key_problems(data: Any, source: str, lines: dict[tuple[Any, ...], int],
+                  key_lines: dict[tuple[Any, ...], list[int]]) -> list[str]:
+    """One line per key that is not text (``1: 5``, ``true: x``): the schema's keys are names."""
+    problems: list[str] = []
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, (*path, i))
+            return
+        if not isinstance(node, dict):
+            return
+        order = key_lines.get(path, [])
+        for i, (key, value) in enumerate(node.items()):
+            if isinstance(key, str):
+                walk(value, (*path, key))
+                continue
+            line = order[i] if len(order) == len(node) else next(
+                (lines[path[:n]] for n in range(len(path), 0, -1) if path[:n] in lines), None)
+            prefix = f"{source}:{line}" if line else source
+            where = _display_path(path, data) if path else ""
+            where = f"{where}.{key}" if where else str(key)
+            model = _model_at((*path, ""), data)
+            allowed = (f"one of the names {', '.join(model.model_fields)}" if model is not None
+                       else "a name (text)")
+            kind = ("a number" if isinstance(key, (int, float)) and not isinstance(key, bool)
+                    else "a yes/no value" if isinstance(key, bool) else "null"
+                    if key is None else f"a {_yaml_kind(key)}")
+            problems.append(f"{prefix}: {where}: got {_short(key)} as a key ({kind}, not a "
+                            f"name); a key must be {allowed}")
+
+    walk(data, ())
+    return problems
 
 
 def _first_line(exc: BaseException) -> str:
@@ -196,10 +300,18 @@ def line_numbers(text: str) -> dict[tuple[Any, ...], int]:
         raise AssumptionsError("<text>", [f"<text>: YAML error: {_first_line(exc)}"]) from None
 
 
-def _check_shape(text: str, source: str) -> dict[tuple[Any, ...], int]:
-    """Refuse long documents, alias bombs, deep nesting and huge values from the event stream,
-    before any node is built or any alias expanded (the parser itself is iterative, not
-    recursive). Returns the line of every key and list item by path (see :func:`line_numbers`).
+_PLAIN_TAGS = ("str", "int", "float", "bool", "null", "map", "seq")
+"""The only YAML tags a scenario file may write (``!!str 2027``): the plain types."""
+
+
+def _check_shape(text: str, source: str,
+                 key_lines: dict[tuple[Any, ...], list[int]] | None = None
+                 ) -> dict[tuple[Any, ...], int]:
+    """Refuse long documents, alias bombs, deep nesting, huge values, tags other than the
+    plain ones (:data:`_PLAIN_TAGS`) and keys given twice, from the event stream, before any
+    node is built or any alias expanded (the parser itself is iterative, not recursive).
+    Returns the line of every key and list item by path (see :func:`line_numbers`);
+    ``key_lines`` receives the lines of each mapping's keys, in order, by the mapping's path.
     """
     from ruamel.yaml import YAML
     from ruamel.yaml.events import (
@@ -215,7 +327,16 @@ def _check_shape(text: str, source: str) -> dict[tuple[Any, ...], int]:
         line = f":{mark.line + 1}" if mark is not None else ""
         return AssumptionsError(source, [f"{source}{line}: refused: {what}"])
 
+    def located(event: Any, what: str) -> AssumptionsError:
+        return AssumptionsError(source, [f"{source}:{event.start_mark.line + 1}: {what}"])
+
+    def where(path: tuple[Any, ...]) -> str:
+        return _display_path(path, None) if path else "(top level)"
+
+    plain_tags = {f"tag:yaml.org,2002:{t}" for t in _PLAIN_TAGS}
     lines: dict[tuple[Any, ...], int] = {}
+    if key_lines is None:
+        key_lines = {}
     sizes: dict[str, int] = {}  # expanded size of every anchored node
     # open collections: [anchor, expanded size so far, path or None, is a mapping,
     #                    next node is a key, current key or next list index]
@@ -228,15 +349,24 @@ def _check_shape(text: str, source: str) -> dict[tuple[Any, ...], int]:
             if isinstance(event, AliasEvent):
                 aliases = True
             path: tuple[Any, ...] | None = ()
+            key = False
             if stack:
                 parent = stack[-1]
                 if parent[2] is None:
                     path = None
                 elif parent[3] and parent[4]:  # a key
+                    key = True
                     parent[4] = False
                     parent[5] = event.value if isinstance(event, ScalarEvent) else None
+                    line = event.start_mark.line + 1
+                    key_lines.setdefault(parent[2], []).append(line)
                     if parent[5] is not None:
-                        lines[(*parent[2], parent[5])] = event.start_mark.line + 1
+                        here = (*parent[2], parent[5])
+                        if here in lines:
+                            raise located(event, f"{where(here)}: a duplicate key (first on "
+                                                f"line {lines[here]}); each key may appear "
+                                                f"once in its section")
+                        lines[here] = line
                     path = None
                 elif parent[3]:  # the value of a key
                     parent[4] = True
@@ -245,6 +375,16 @@ def _check_shape(text: str, source: str) -> dict[tuple[Any, ...], int]:
                     path = (*parent[2], parent[5])
                     lines[path] = event.start_mark.line + 1
                     parent[5] += 1
+            tag = getattr(event, "tag", None)
+            if tag is not None and str(tag) not in plain_tags:
+                name = str(tag).replace("tag:yaml.org,2002:", "!!")
+                at = where(path) if path is not None else (
+                    where((*stack[-1][2], event.value)) if key and stack[-1][2] is not None
+                    and isinstance(event, ScalarEvent) else "a value")
+                raise located(event, f"{at}: got the YAML tag {name}; YAML tags are not "
+                                    f"allowed in scenario files, except the plain "
+                                    f"{', '.join('!!' + t for t in _PLAIN_TAGS)} (files are "
+                                    f"read safely and never run code)")
         if isinstance(event, (ScalarEvent, AliasEvent)):
             if isinstance(event, AliasEvent):
                 size = sizes.get(event.anchor, 1)
@@ -316,8 +456,10 @@ def _display_path(loc: tuple[Any, ...], data: Any) -> str:
                 name = node[part].get("name") if isinstance(node, list) and part < len(
                     node) and isinstance(node[part], dict) else None
                 parts[-1] = f"offers[{part + 1}{' ' + repr(name) if name else ''}]"
-            else:
+            elif parts:
                 parts[-1] = f"{parts[-1]}[{part + 1}]"
+            else:
+                parts.append(f"[{part + 1}]")
         else:
             parts.append(str(part))
         try:
@@ -396,6 +538,8 @@ def format_errors(exc: ValidationError, source: str, data: Any,
         msg = str(err.get("msg", "")).removeprefix("Value error, ")
         relative, msg = error_location(msg)
         loc = (*loc, *relative)
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            loc = (*loc, "model")  # the model's own line, not its section's
         where = _display_path(loc, data)
         line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
         prefix = f"{source}:{line}" if line else source
@@ -420,18 +564,51 @@ def format_errors(exc: ValidationError, source: str, data: Any,
                 desc = f" ({d})" if d else ""
             problems.append(f"{prefix}: {where}: missing required {what}{desc}")
             continue
-        if kind in ("union_tag_invalid", "union_tag_not_found"):
-            loc = (*loc, "model")
-            where = _display_path(loc, data)
         found, value = _value_at(data, loc)
+        if not found and not relative and "input" in err:  # an override: no file to look in
+            value = err["input"]
+            if kind.startswith("union_tag") and isinstance(value, dict):
+                found, value = "model" in value, value.get("model")
+            else:
+                found = not isinstance(value, (dict, list, tuple))
         got = f"got {_short(value)}; " if found else ""
+        ctx = err.get("ctx") or {}
         if kind == "union_tag_invalid":
-            msg = f"pricing model must be one of {', '.join(PRICING_MODELS)}"
+            hint = difflib.get_close_matches(str(value), PRICING_MODELS, n=1) if found else []
+            did = f"; did you mean {hint[0]}?" if hint else ""
+            msg = f"pricing model must be one of {', '.join(PRICING_MODELS)}{did}"
         elif kind == "union_tag_not_found":
             msg = f"needs a 'model' key: one of {', '.join(PRICING_MODELS)}"
+        elif kind in ("too_long", "too_short") and isinstance(value, (list, tuple)):
+            got = f"got {len(value)}; "
+            bound = ctx.get("max_length" if kind == "too_long" else "min_length")
+            noun = str(loc[-1]).replace("_", " ") if loc and isinstance(loc[-1], str) else (
+                "items")
+            msg = f"must hold at {'most' if kind == 'too_long' else 'least'} {bound} {noun}"
+        elif kind in ("string_too_long", "string_too_short"):
+            got = f"got {len(value)} characters; " if isinstance(value, str) else got
+            bound = ctx.get("max_length" if kind == "string_too_long" else "min_length")
+            msg = (f"must be at most {bound} characters" if kind == "string_too_long" else
+                   f"must be at least {bound} character{'s' if bound != 1 else ''} "
+                   f"(not empty)")
+        elif kind == "string_pattern_mismatch":
+            model = _model_at(loc, data)
+            info = model.model_fields.get(str(loc[-1])) if model is not None else None
+            msg = (f"must be {info.description}" if info is not None and info.description
+                   else "must be written as templates/assumptions.yaml shows")
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            msg = "must be a section: its fields as indented 'key: value' lines"
+        elif kind in ("tuple_type", "list_type"):
+            msg = "must be a list: one item per line starting with '- '"
+        elif kind == "int_from_float":
+            msg = "must be a whole number"
+        elif kind in ("bool_type", "bool_parsing"):
+            msg = "must be true or false"
         elif kind.startswith(("greater_than", "less_than")):
             msg = msg.replace("Input should be", "must be")
-        elif msg.startswith("Input should be"):
-            msg = "must be" + msg.removeprefix("Input should be")
+        else:
+            msg = re.sub(r"^(Input|String|Tuple|List|Value|Dictionary|Object) should (be|have) ",
+                         r"must \2 ", msg)
+            msg = msg.replace(" after validation", "")
         problems.append(f"{prefix}: {where}: {got}{msg}")
     return problems or [f"{source}: invalid scenario"]

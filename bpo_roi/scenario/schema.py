@@ -47,6 +47,7 @@ from bpo_roi.scenario.fields import (
     STAY_IN_HOUSE_NAMES,
     AnnualRate,
     AttritionRate,
+    Currency,
     DiscountRate,
     Factor,
     Fraction,
@@ -129,7 +130,7 @@ class ScenarioInfo(_Section):
     """Identity, currency, horizon and discounting of the scenario."""
 
     name: _name(200)
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")]
+    currency: Currency
     start_month: str = Field(description="first month of operations, YYYY-MM")
     fiscal_year_start_month: Annotated[int, Field(
         ge=1, le=12, description="first calendar month of the fiscal year (1 = January); a "
@@ -485,7 +486,7 @@ class Offer(_Section):
     name: _name(120)
     pricing: Pricing
     escalation_annual: AnnualRate = 0.0
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    currency: Currency | None = None
     fx_rate: FxRate = Field(
         default=1.0, description="scenario currency per one unit of the vendor currency")
     fx_drift_annual: AnnualRate = 0.0
