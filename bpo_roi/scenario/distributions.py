@@ -31,12 +31,12 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
 
-__all__ = ["Distribution", "beta_quantile", "check_distribution", "quantile",
+__all__ = ["Distribution", "beta_quantile", "check_distribution", "point", "quantile",
            "sample_from_uniform"]
 
 _PARAMS: dict[str, tuple[set[str], set[str]]] = {
@@ -160,6 +160,16 @@ class Distribution(BaseModel):
         lo = self.low if self.low is not None else 0.0
         hi = self.high if self.high is not None else float(quantile(self, 1.0 - 1e-9))
         return float(lo), float(hi)
+
+
+def point(value: Any) -> Any:
+    """The deterministic value of a field: a distribution's :attr:`Distribution.point`, or the
+    value itself (a number, a flag, a name). The one "point value of a field" rule.
+
+    >>> point(Distribution(dist="uniform", low=21, high=24)), point(0.3), point("per_seat")
+    (22.5, 0.3, 'per_seat')
+    """
+    return value.point if isinstance(value, Distribution) else value
 
 
 def check_distribution(dist: Distribution, check: Callable[[float], None]) -> None:

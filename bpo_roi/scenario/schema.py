@@ -44,7 +44,7 @@ from pydantic import (
 )
 
 from bpo_roi._validation import interval_text, invalid_parameter, shown
-from bpo_roi.scenario.distributions import Distribution, check_distribution
+from bpo_roi.scenario.distributions import Distribution, check_distribution, point
 
 __all__ = [
     "PRICING_MODELS",
@@ -412,7 +412,7 @@ class Workload(_Section):
             return value
         if len(value) != 12:
             raise ValueError(f"must list 12 monthly factors, January first; got {len(value)}")
-        points = [v.point if isinstance(v, Distribution) else v for v in value]
+        points = [point(v) for v in value]
         mean = sum(points) / 12.0
         if abs(mean - 1.0) > 0.02:
             raise ValueError(
@@ -1196,8 +1196,3 @@ def _collect_numeric(node: Any, prefix: str, out: list[str]) -> None:
     elif isinstance(node, tuple | list):
         for i, item in enumerate(node):
             _collect_numeric(item, f"{prefix}.{i}", out)
-
-
-def point(value: Any) -> Any:
-    """The deterministic value of a field: the number itself or a distribution's point value."""
-    return value.point if isinstance(value, Distribution) else value
