@@ -137,17 +137,16 @@ def test_user_text_is_escaped_and_slug_stays_inside(run_dir):
 def test_a_notebook_failure_leaves_no_partial_folder(tmp_path):
     broken = nbformat.read(ROOT / "notebooks" / "business_case.ipynb", as_version=4)
     broken.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('chart server down')"))
-    nb_path = ROOT / "notebooks" / f".broken-{tmp_path.name}.ipynb"
+    nb_path = tmp_path / "notebooks" / "broken.ipynb"  # never beside the shipped notebooks
+    nb_path.parent.mkdir()
     nbformat.write(broken, nb_path)
-    try:
-        results = run_scenarios([str(AP)], tmp_path, notebook=nb_path, progress=False,
-                                parameters={"trials": 20})
-    finally:
-        nb_path.unlink()
+    out = tmp_path / "out"
+    results = run_scenarios([str(AP)], out, notebook=nb_path, progress=False,
+                            parameters={"trials": 20})
     (r,) = results
     assert not r.ok and "RuntimeError: chart server down" in r.error
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".bpo-roi.lock", "summary.csv",
-                                                          "summary.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".bpo-roi.lock", "summary.csv",
+                                                     "summary.html"]
 
 
 def test_parameters_are_typed_and_checked():
@@ -238,13 +237,11 @@ def test_a_kept_kernel_runs_each_notebook_as_a_fresh_one_would(tmp_path):
         "assert 'leak_marker' not in dir(), 'state leaked from the previous notebook'\n"
         "assert not any(i.startswith('leak_marker') for i in In), 'input history leaked'"))
     nb.cells.append(nbformat.v4.new_code_cell("leak_marker = 1"))
-    nb_path = ROOT / "notebooks" / f".kept-{tmp_path.name}.ipynb"
+    nb_path = tmp_path / "notebooks" / "kept.ipynb"  # never beside the shipped notebooks
+    nb_path.parent.mkdir()
     nbformat.write(nb, nb_path)
-    try:
-        results = run_scenarios([str(AP), str(HD)], tmp_path / "out", notebook=nb_path,
-                                progress=False, parameters={"trials": 20}, workers=1)
-    finally:
-        nb_path.unlink()
+    results = run_scenarios([str(AP), str(HD)], tmp_path / "out", notebook=nb_path,
+                            progress=False, parameters={"trials": 20}, workers=1)
     assert [r.ok for r in results] == [True, True], [r.error for r in results]
     for r in results:
         executed = nbformat.read(Path(r.folder) / "business_case.ipynb", as_version=4)
