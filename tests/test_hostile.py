@@ -142,9 +142,17 @@ def test_a_folder_the_kit_wrote_is_replaced_and_stale_work_is_cleaned(tmp_path):
 
 
 def sentinel_notebook(folder: Path) -> tuple[Path, Path]:
-    """A stand-in notebook that leaves a file behind if any kernel ever runs it."""
+    """The shipped notebook's parameters cell (so that -p values are typed and checked as for
+    the real one), then one cell that leaves a file behind if a kernel ever runs it."""
     sentinel = folder / "a-kernel-ran"
-    return tiny_notebook(folder, f"open({str(sentinel)!r}, 'w').close()"), sentinel
+    shipped = nbformat.read(ROOT / "notebooks" / "business_case.ipynb", as_version=4)
+    params = next(c for c in shipped.cells if "parameters" in c.metadata.get("tags", []))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [params, nbformat.v4.new_code_cell(f"open({str(sentinel)!r}, 'w').close()")]
+    nb.metadata["kernelspec"] = shipped.metadata["kernelspec"]
+    path = folder / "sentinel.ipynb"
+    nbformat.write(nb, path)
+    return path, sentinel
 
 
 def test_a_second_run_on_the_same_out_fails_at_once_with_one_line(tmp_path):
