@@ -280,12 +280,49 @@ print(rc, time.perf_counter() - t, peak_mb())
         _, base_s, base_mb = _child(validate, str(DEFAULT))
         line("validate the default scenario (baseline)", float(base_s),
              f"peak {float(base_mb):.0f} MB")
-        for label, path in (("alias bomb, depth 7 × 9 (9⁸ ≈ 43 M strings expanded)", bomb),
-                            ("5,000 nested brackets", deep)):
+        hostile = [("alias bomb, depth 7 × 9 (9⁸ ≈ 43 M strings expanded)", bomb),
+                   ("5,000 nested brackets", deep)]
+        # the rest of tests/test_hostile.py's HOSTILE_FILES (the test asserts the refusal
+        # and the memory; their times are these figures)
+        ap_text = (ROOT / "assumptions" / "ap_invoice_processing.yaml").read_text()
+        for label, name, text in (
+                ("a list of 600,000 items (over the size limit)", "huge_list",
+                 "x:\n" + "- 1\n" * 600_000),
+                ("a value of 20,000 characters", "huge_value", "x: " + "a" * 20_000 + "\n"),
+                ("a list of 100,000 items (under the size limit)", "items",
+                 "x:\n" + "- 1\n" * 100_000),
+                ("a flow list of 200,000 items", "flow", "x: [" + "1," * 200_000 + "]\n"),
+                ("an integer of 400 digits in a scenario", "int400",
+                 ap_text.replace("monthly_volume: ", "monthly_volume: " + "9" * 400 + " #", 1)),
+                ("an integer of 6,000 digits", "int6000", "x: " + "9" * 6000 + "\n")):
+            path = Path(tmp) / f"{name}.yaml"
+            path.write_text(text, encoding="utf-8")
+            hostile.append((label, path))
+        for label, path in hostile:
             rc, s, mb = _child(validate, str(path))
             line(f"refuse {label}", float(s),
-                 f"exit {rc}, peak {float(mb):.0f} MB ({float(mb) / float(base_mb):.2f}× "
-                 f"baseline)")
+                 f"exit {rc}, {float(s) / float(base_s):.2f}× baseline, peak {float(mb):.0f} MB "
+                 f"({float(mb) / float(base_mb):.2f}× baseline)")
+        # refusals of `bpo-roi run` before any kernel starts (the tests assert that none ran)
+        from bpo_roi.reporting.files import output_lock
+
+        cli = [sys.executable, "-m", "bpo_roi.cli"]
+
+        def quiet(*args: str) -> Callable[[], None]:
+            return lambda: subprocess.run([*cli, *args], capture_output=True)
+
+        base_cli = median_seconds(quiet("validate", str(DEFAULT)), 3)
+        line("bpo-roi validate the default scenario, whole process (baseline)", base_cli)
+        out = Path(tmp) / "locked"
+        out.mkdir()
+        with output_lock(out):
+            locked = median_seconds(quiet("run", str(DEFAULT), "--out", str(out), "--quiet"),
+                                    3)
+        line("refuse bpo-roi run on an --out another run holds", locked,
+             f"{locked / base_cli:.2f}× the baseline")
+        bad = median_seconds(quiet("run", str(DEFAULT), "--out", f"{tmp}/o", "-p", "trials=0",
+                                   "--quiet"), 3)
+        line("refuse bpo-roi run -p trials=0", bad, f"{bad / base_cli:.2f}× the baseline")
     grid = """
 import sys, time
 import numpy as np

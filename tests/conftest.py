@@ -70,6 +70,28 @@ def tiny(**changes: Any) -> Scenario:
     return Scenario.model_validate(tiny_dict(**changes))
 
 
+def _notebooks_state() -> tuple[set[str], dict[str, int]]:
+    """Every path under ``notebooks/`` and the modification time of each folder there (a
+    folder's time changes whenever an entry is created, removed or renamed in it)."""
+    folder = ROOT / "notebooks"
+    paths = {str(p.relative_to(folder)) for p in folder.rglob("*")}
+    folders = [folder, *(p for p in folder.rglob("*") if p.is_dir())]
+    return paths, {str(d): d.stat().st_mtime_ns for d in folders}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _tests_never_write_into_notebooks() -> Any:
+    """Fails the session when a test leaves a file in the shipped ``notebooks/`` folder, or
+    created one there and removed it again: tests write into ``tmp_path``."""
+    before_paths, before_times = _notebooks_state()
+    yield
+    after_paths, after_times = _notebooks_state()
+    left = sorted(after_paths - before_paths)
+    assert not left, f"tests left files in notebooks/: {left}"
+    touched = sorted(d for d, t in after_times.items() if before_times.get(d) != t)
+    assert not touched, f"tests created or removed files in {touched}"
+
+
 @pytest.fixture(params=SHIPPED, ids=[p.stem for p in SHIPPED])
 def shipped_path(request: pytest.FixtureRequest) -> Path:
     return request.param

@@ -43,6 +43,26 @@ def test_validate_bad_file_one_line_per_problem_no_traceback(tmp_path):
     assert "it_helpdesk.yaml: valid" in r.stdout  # the good file is still checked
 
 
+def test_the_printed_table_words_payback_and_rates_as_the_report_does():
+    from bpo_roi.cli.console import headline_table
+
+    offer = {"pricing_model": "per_seat", "npv": 1_234_567.4, "mirr_annual": 0.0826,
+             "roi": 12.345, "savings_pct": -0.05, "cost_per_transaction_in_house": 10.0,
+             "cost_per_transaction_outsourced": 8.5}
+    metrics = {"scenario": "S", "currency": "EUR", "horizon_months": 24,
+               "discount_rate_annual": 0.08, "recommendation": "Paid back",
+               "offers": {"Paid back": {**offer, "payback_month": 14},
+                          "Never": {**offer, "payback_month": None, "mirr_annual": None}}}
+    lines = headline_table(metrics).splitlines()
+    paid = next(line for line in lines if line.startswith("Paid back "))
+    never = next(line for line in lines if line.startswith("Never "))
+    assert "month 14" in paid and "never within the horizon" in never  # the report's words
+    assert "1,234,567" in paid  # NPV in full, rounded to the unit
+    assert "8.3 %" in paid and "1,234.5 %" in paid and "-5.0 %" in paid
+    assert "—" in never  # no MIRR
+    assert "10.00 → 8.50" in paid
+
+
 def test_evaluate_writes_contract_files(tmp_path):
     out = tmp_path / "result"
     r = run("evaluate", "assumptions/it_helpdesk.yaml", "--out", str(out))

@@ -141,18 +141,33 @@ def test_a_folder_the_kit_wrote_is_replaced_and_stale_work_is_cleaned(tmp_path):
 # -- 7. concurrent runs ---------------------------------------------------------------------
 
 
+def sentinel_notebook(folder: Path) -> tuple[Path, Path]:
+    """The shipped notebook's parameters cell (so that -p values are typed and checked as for
+    the real one), then one cell that leaves a file behind if a kernel ever runs it."""
+    sentinel = folder / "a-kernel-ran"
+    shipped = nbformat.read(ROOT / "notebooks" / "business_case.ipynb", as_version=4)
+    params = next(c for c in shipped.cells if "parameters" in c.metadata.get("tags", []))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [params, nbformat.v4.new_code_cell(f"open({str(sentinel)!r}, 'w').close()")]
+    nb.metadata["kernelspec"] = shipped.metadata["kernelspec"]
+    path = folder / "sentinel.ipynb"
+    nbformat.write(nb, path)
+    return path, sentinel
+
+
 def test_a_second_run_on_the_same_out_fails_at_once_with_one_line(tmp_path):
+    # how long the refusal takes is a figure of `make bench` (hostile), not a test
     out = tmp_path / "out"
     out.mkdir()
+    notebook, sentinel = sentinel_notebook(tmp_path)
     with output_lock(out):  # a run in progress
-        start = time.perf_counter()
-        proc = bpo_roi("run", str(AP), "--out", str(out), "--quiet")
-        seconds = time.perf_counter() - start
+        proc = bpo_roi("run", str(AP), "--out", str(out), "--notebook", str(notebook),
+                       "--quiet")
     assert proc.returncode == 2
     assert "another bpo-roi run" in proc.stderr and f"pid {os.getpid()}" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert not (out / "summary.csv").exists() and not (out / AP_SLUG).exists()
-    assert seconds < 60  # it did not wait for a kernel
+    assert not sentinel.exists()  # refused before any notebook ran: no kernel waited for
 
 
 @pytest.mark.xdist_group("kernels")
@@ -316,18 +331,18 @@ HOSTILE_FILES = {
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE_FILES))
-def test_hostile_files_are_refused_in_one_line_quickly_and_small(tmp_path, case):
+def test_hostile_files_are_refused_in_one_line_and_small(tmp_path, case):
     make, words = HOSTILE_FILES[case]
     path = tmp_path / f"{case}.yaml"
     path.write_text(make(), encoding="utf-8")
-    rc, seconds, peak_mb, stderr = measured("validate", str(path))
+    rc, _, peak_mb, stderr = measured("validate", str(path))
     assert rc == 2
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(str(path)) and words in lines[0], stderr
     assert len(lines[0]) < 400  # no value is echoed at length
     assert "alias" not in lines[0] or case == "alias_bomb"
-    # generous bounds on a shared machine: each case takes 0.01-0.4 s and about 60 MB
-    assert seconds < 2, f"{case}: {seconds:.2f} s"
+    # memory, not time: each case peaks at about 60 MB (its time is a figure of `make bench`,
+    # section hostile; a test never fails on timing)
     assert peak_mb < 200, f"{case}: peak {peak_mb:.0f} MB"
 
 
@@ -486,13 +501,14 @@ def test_cross_field_errors_name_the_field_and_its_line(tmp_path):
 
 
 def test_bad_parameters_fail_before_any_kernel_starts(tmp_path):
+    notebook, sentinel = sentinel_notebook(tmp_path)
     for bad in ("seed=-1", "seed=1.5", "trials=0", "trials=2000000"):
-        start = time.perf_counter()
-        proc = bpo_roi("run", str(AP), "--out", str(tmp_path / "o"), "-p", bad, "--quiet")
+        proc = bpo_roi("run", str(AP), "--out", str(tmp_path / "o"), "--notebook",
+                       str(notebook), "-p", bad, "--quiet")
         assert proc.returncode == 2, bad
         (line,) = proc.stderr.strip().splitlines()
         assert bad.split("=")[0] in line
-        assert time.perf_counter() - start < 60  # no kernel was started
+        assert not sentinel.exists(), bad  # no kernel ran the notebook
     assert not (tmp_path / "o").exists()
 
 

@@ -12,6 +12,7 @@ from bpo_roi import breakeven, evaluate, grid, load_scenario, simulate, tornado
 from bpo_roi.analysis.monte_carlo import MAX_TRIALS, sample_assumptions
 from bpo_roi.model.flows import cash_flows
 from bpo_roi.scenario.distributions import Distribution, quantile, sample_from_uniform
+from bpo_roi.scenario.schema import PRICING_MODELS
 from bpo_roi.staffing import erlang_c_agents
 
 CC = load_scenario("assumptions/contact_centre.yaml")
@@ -252,13 +253,69 @@ def test_bad_queue_settings(queue, message):
         tiny(workload__queue={**base, **queue})
 
 
-def test_queue_scenario_works_for_every_pricing_model():
-    base = {"service_level": 0.8, "answer_seconds": 20, "hours_open_per_day": 10,
-            "days_open_per_month": 20}
-    for pricing in ({"model": "per_seat", "rate_per_seat_month": 4000,
-                     "productive_hours_per_seat_month": 125},
-                    {"model": "hourly", "rate_per_hour": 30, "billable_utilisation": 0.8},
-                    {"model": "per_transaction", "tiers": [{"rate_per_transaction": 5.0}]}):
-        ev = evaluate(tiny(workload__queue=base, offers__0__pricing=pricing))
-        assert np.isfinite(ev.metrics.npv.iloc[0])
-        assert ev.monthly.in_house_fte.iloc[1] > 0
+QUEUE = {"service_level": 0.8, "answer_seconds": 20, "hours_open_per_day": 10,
+         "days_open_per_month": 20}
+PRICED = {
+    # model: (pricing of the tiny scenario's offer, the path of its price)
+    "per_seat": ({"model": "per_seat", "rate_per_seat_month": 4000,
+                  "productive_hours_per_seat_month": 125}, "rate_per_seat_month"),
+    "hourly": ({"model": "hourly", "rate_per_hour": 30, "billable_utilisation": 0.8},
+               "rate_per_hour"),
+    "per_transaction": ({"model": "per_transaction", "tiers": [{"rate_per_transaction": 5.0}]},
+                        "tiers.0.rate_per_transaction"),
+    "baseline": ({"model": "baseline", "baseline_volume": 6000, "baseline_fee_monthly": 30000,
+                  "deadband": 0.1, "arc_per_transaction": 6.0, "rrc_per_transaction": 4.0},
+                 "baseline_fee_monthly"),
+    "outcome": ({"model": "outcome", "rate_per_outcome": 7.0, "outcome_rate": 0.75},
+                "rate_per_outcome"),
+}
+
+
+@pytest.mark.parametrize("model", PRICING_MODELS)
+def test_every_pricing_model_under_a_queue_in_monte_carlo(model):
+    assert model in PRICED, f"add an example of the pricing model {model!r} to PRICED"
+    pricing, field = PRICED[model]
+    fixed = tiny(workload__queue=QUEUE, offers__0__pricing=pricing)
+    ev = evaluate(fixed, breakeven=False)
+    assert ev.monthly.in_house_fte.iloc[1] > 0
+    npv = float(ev.metrics.npv.iloc[0])
+    assert np.isfinite(npv)
+    # nothing uncertain (a degenerate distribution): every trial is the deterministic case
+    flat = simulate(fixed, trials=50, seed=1)
+    assert (flat.trials.npv == npv).all()
+    assert flat.summary.npv_p5.iloc[0] == flat.summary.npv_p95.iloc[0] == npv
+
+    # the price uniform ±20 % around its point: the NPV is affine in the price (the fee is
+    # price × units, and what follows the fee scales with it), so the two ends, run
+    # deterministically, give every trial's NPV, the mean, the spread and the percentiles
+    path = f"offers.0.pricing.{field}"
+    price = float(fixed.get(path))
+    low, high = 0.8 * price, 1.2 * price
+    npv_low, npv_high = (float(evaluate(fixed.with_overrides({path: x}), breakeven=False)
+                               .metrics.npv.iloc[0]) for x in (low, high))
+    assert npv_high < npv < npv_low  # dearer is worse
+    assert npv == pytest.approx((npv_low + npv_high) / 2, rel=1e-9)  # affine
+    trials = 1000
+    sim = simulate(fixed.with_overrides({path: {"dist": "uniform", "low": low, "high": high}}),
+                   trials=trials, seed=11)
+    drawn = sim.samples[path].to_numpy()
+    npvs = sim.trials.npv.to_numpy()
+    slope = (npv_high - npv_low) / (high - low)
+    np.testing.assert_allclose(npvs, npv_low + slope * (drawn - low), rtol=1e-9,
+                               atol=1e-9 * abs(npv_low))
+    # trial 0 is the deterministic case at trial 0's price
+    at_draw = evaluate(fixed.with_overrides({path: float(drawn[0])}), breakeven=False)
+    assert npvs[0] == pytest.approx(float(at_draw.metrics.npv.iloc[0]), rel=1e-9)
+    # monotone: ordered by price, the NPV never rises
+    ordered = npvs[np.argsort(drawn)]
+    assert np.all(np.diff(ordered) <= 1e-9 * abs(npv_low))
+    row = sim.summary.iloc[0]
+    # mean: E[NPV] = NPV(E[price]) = the deterministic NPV, within 4 standard errors of a
+    # uniform's spread |npv_high − npv_low| / √12
+    spread = abs(npv_low - npv_high)
+    assert abs(row.npv_mean - npv) <= 4 * spread / np.sqrt(12) / np.sqrt(trials)
+    # percentiles: ordered, and the price's opposite quantiles mapped through the line
+    assert row.npv_p5 <= row.npv_p50 <= row.npv_p95
+    for q, column in ((0.05, "npv_p5"), (0.5, "npv_p50"), (0.95, "npv_p95")):
+        expected = npv_low + slope * (low + (1 - q) * (high - low) - low)
+        assert abs(row[column] - expected) <= 0.03 * spread, column

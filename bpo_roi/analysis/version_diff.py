@@ -60,7 +60,7 @@ from pydantic import BaseModel
 from bpo_roi._validation import invalid_parameter
 from bpo_roi.analysis.business_case import recommend
 from bpo_roi.model.flows import cash_flows, offer_npv
-from bpo_roi.scenario.distributions import Distribution
+from bpo_roi.scenario.distributions import Distribution, point
 from bpo_roi.scenario.schema import Scenario
 from bpo_roi.staffing.queue_sizing import EXACT_LIMIT
 
@@ -292,15 +292,11 @@ def _coalition_npvs(old: Scenario, players: Sequence[Sequence[Change]], masks: n
             for p in numeric:
                 on = (masks[cols] & (1 << p)) != 0
                 for c in players[p]:
-                    samples[c.path] = np.where(on, _point(c.new), _point(c.old))
+                    samples[c.path] = np.where(on, float(point(c.new)), float(point(c.old)))
             flows = cash_flows(scenario, samples or None)
             for row, offer in enumerate(flows.offers):
                 out[row, cols] = np.broadcast_to(offer_npv(flows, offer), (cols.size,))
     return out
-
-
-def _point(value: Any) -> float:
-    return float(value.point if isinstance(value, Distribution) else value)
 
 
 def _chunk_size(scenario: Scenario) -> int:
@@ -308,7 +304,7 @@ def _chunk_size(scenario: Scenario) -> int:
     q = scenario.workload.queue
     if q is None:
         return _CHUNK
-    intervals = round(float(_point(q.hours_open_per_day)) * 60 / q.interval_minutes)
+    intervals = round(float(point(q.hours_open_per_day)) * 60 / q.interval_minutes)
     per_trial = (scenario.scenario.horizon_months + 1) * max(intervals, 1)
     return max(1, min(_CHUNK, EXACT_LIMIT // per_trial))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bpo_roi.reporting.formatting import is_missing
+from bpo_roi.reporting.formatting import is_missing, month_text, pct
 
 __all__ = ["DIFF_LABEL_WIDTH", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "diff_table",
            "headline_table"]
@@ -22,16 +22,9 @@ def _fmt_money(x: Any, currency: str = "") -> str:
     return f"{x:,.0f} {currency}".strip()
 
 
-def _fmt_pct(x: Any) -> str:
-    return "—" if x is None else f"{x * 100:.1f} %"
-
-
-def _fmt_month(x: Any) -> str:
-    return "never" if x is None else f"month {int(x)}"
-
-
 def headline_table(metrics: dict[str, Any]) -> str:
-    """Readable headline figures from a ``metrics.json`` document."""
+    """Readable headline figures from a ``metrics.json`` document: months and rates as the
+    report writes them (:mod:`bpo_roi.reporting.formatting`); NPV in full, not in millions."""
     cur = metrics["currency"]
     rows = [("offer", "model", f"NPV ({cur})", "payback", "MIRR/yr", "ROI", "savings",
              f"cost/txn in-house → out ({cur})")]
@@ -40,8 +33,8 @@ def headline_table(metrics: dict[str, Any]) -> str:
                 f"{m['cost_per_transaction_outsourced']:.2f}"
                 if m["cost_per_transaction_in_house"] is not None else "—")
         rows.append((name, m["pricing_model"], _fmt_money(m["npv"]),
-                     _fmt_month(m["payback_month"]), _fmt_pct(m.get("mirr_annual")),
-                     _fmt_pct(m["roi"]), _fmt_pct(m["savings_pct"]), unit))
+                     month_text(m["payback_month"]), pct(m.get("mirr_annual")),
+                     pct(m["roi"]), pct(m["savings_pct"]), unit))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
                        for i, (cell, w) in enumerate(zip(row, widths, strict=True)))

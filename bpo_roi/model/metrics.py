@@ -28,6 +28,7 @@ import numpy as np
 from bpo_roi.model.timeline import period_discount_factors
 
 __all__ = [
+    "PAYBACK_TOLERANCE",
     "discounted",
     "irr_all",
     "irr_annual",
@@ -35,6 +36,7 @@ __all__ = [
     "mirr_annual",
     "mirr_annual_rows",
     "npv",
+    "paid_back_from",
     "payback_month",
     "present_value",
     "sign_changes",
@@ -297,6 +299,33 @@ def mirr_annual_rows(savings: np.ndarray, rate_per_period: float,
     return out
 
 
+PAYBACK_TOLERANCE = 1e-9
+"""Payback's slack, relative to the largest ``|savings|`` of the series: cumulative savings
+count as ≥ 0 down to ``−PAYBACK_TOLERANCE × max |S_t|``, so that flows which net to exactly
+zero on paper but not in floating point still pay back. The one definition: the workbook's
+payback formulas write this number too."""
+
+
+def _behind(savings: np.ndarray) -> np.ndarray:
+    """Where cumulative savings are below zero, beyond :data:`PAYBACK_TOLERANCE`."""
+    cumulative = np.cumsum(savings, axis=-1)
+    tolerance = PAYBACK_TOLERANCE * np.max(np.abs(savings), axis=-1, keepdims=True, initial=0.0)
+    return cumulative < -tolerance
+
+
+def paid_back_from(savings: np.ndarray) -> np.ndarray:
+    """Per period: are cumulative savings ≥ 0 (within :data:`PAYBACK_TOLERANCE`) from this
+    period to the end? :func:`payback_month` is the first period where this holds.
+
+    >>> paid_back_from(np.array([-100.0, 40.0, 40.0, 40.0, -30.0])).tolist()
+    [False, False, False, False, False]
+    >>> paid_back_from(np.array([-100.0, 60.0, 60.0, -10.0])).tolist()
+    [False, False, True, True]
+    """
+    behind = _behind(savings)
+    return ~np.logical_or.accumulate(behind[..., ::-1], axis=-1)[..., ::-1]
+
+
 def payback_month(savings: np.ndarray) -> np.ndarray:
     """First period from which cumulative savings are ≥ 0 and stay so; -1 where none.
 
@@ -311,9 +340,7 @@ def payback_month(savings: np.ndarray) -> np.ndarray:
     >>> payback_month(np.array([[-100.0, 10.0], [-1.0, 5.0], [0.0, -1.0]])).tolist()
     [-1, 1, -1]
     """
-    cumulative = np.cumsum(savings, axis=-1)
-    tolerance = 1e-9 * np.max(np.abs(savings), axis=-1, keepdims=True)
-    behind = cumulative < -tolerance
+    behind = _behind(savings)
     # the month after the last one still behind (0 when none is); never when that is the last
     periods = behind.shape[-1]
     last_behind = periods - 1 - np.argmax(behind[..., ::-1], axis=-1)

@@ -71,6 +71,8 @@ table.bpo-table tr.bpo-best td { background: #eaf4fb; font-weight: 600; }
 
 def title_block_html(scenario: Scenario, run_date: _dt.date | None = None) -> str:
     """Title block: scenario, date, currency, horizon and an "illustrative" label."""
+    from bpo_roi.scenario.distributions import point
+
     s = scenario.scenario
     day = (run_date or _dt.date.today()).isoformat()
     badge = ('<span class="bpo-badge" title="Inputs are examples, not company data">'
@@ -81,14 +83,8 @@ def title_block_html(scenario: Scenario, run_date: _dt.date | None = None) -> st
         f"<h1>{esc(s.name)}</h1>"
         f'<div class="bpo-meta">{esc(day)} · currency {esc(s.currency)} · '
         f"{s.horizon_months} months from {esc(s.start_month)} · "
-        f"discount rate {pct(_point(s.discount_rate_annual))} a year</div>"
+        f"discount rate {pct(point(s.discount_rate_annual))} a year</div>"
         "</div>")
-
-
-def _point(value: Any) -> Any:
-    from bpo_roi.scenario.schema import point
-
-    return point(value)
 
 
 def payback_text(ev: Evaluation, month: Any) -> str:

@@ -40,13 +40,15 @@ import numpy as np
 import pandas as pd
 
 from bpo_roi.model.flows import OPTIONAL_COMPONENTS, OUTSOURCED_COMPONENTS
-from bpo_roi.model.timeline import fiscal_year, month_dates
+from bpo_roi.model.metrics import PAYBACK_TOLERANCE, paid_back_from
+from bpo_roi.model.timeline import fiscal_year, month_dates, monthly_rate
 from bpo_roi.reporting.formatting import (
     COMPONENT_LABELS,
     input_label,
     input_leaves,
     pricing_label,
 )
+from bpo_roi.scenario.distributions import point
 
 if TYPE_CHECKING:  # pragma: no cover
     from bpo_roi.analysis.business_case import Evaluation
@@ -70,7 +72,6 @@ _MONTHLY_HELPERS = ("Paid back from here", "Discounted paid back from here",
                     "Last sign of savings", "Sign change")
 """Monthly columns that only feed formulas (payback, IRR uniqueness): right of the print area."""
 _SOURCE_WIDTH = 30  # characters: the Inputs sheet's source column, wrapped
-_TOLERANCE = 1e-9  # payback: cumulative savings ≥ −1e-9 × max |savings|, as in the engine
 
 _IN_HOUSE = ("salaries", "benefits", "supervision", "overhead", "attrition", "fixed", "rework")
 
@@ -88,14 +89,6 @@ def _col(j: int) -> str:
 def _label(name: str) -> str:
     text = name.replace("_", " ").replace(".", " · ")
     return text[:1].upper() + text[1:]
-
-
-def _paid_back_from_here(savings: np.ndarray) -> np.ndarray:
-    """1 where cumulative savings stay ≥ 0 (within the engine's tolerance) to the end."""
-    cumulative = np.cumsum(savings)
-    tolerance = _TOLERANCE * float(np.max(np.abs(savings))) if savings.size else 0.0
-    suffix_min = np.minimum.accumulate(cumulative[::-1])[::-1]
-    return (suffix_min >= -tolerance).astype(int)
 
 
 def _signs(savings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -153,7 +146,7 @@ class _Writer:
         self.horizon = s.horizon_months
         self.offers = list(ev.metrics.index)
         self.offer_names = [o.name for o in ev.scenario.offers]
-        self.rate = float(getattr(s.discount_rate_annual, "point", s.discount_rate_annual))
+        self.rate = float(point(s.discount_rate_annual))
         def f(props: dict[str, Any]) -> Any:  # top-aligned: rows a wrapped note makes taller
             return book.add_format({"valign": "top", **props})
 
@@ -241,20 +234,20 @@ class _Writer:
                 ws.write_string(row, 0, section, wrap_section)
                 relative = path.split(".", 2 if path.startswith("offers.") else 1)[-1]
                 ws.write_string(row, 1, input_label(relative), f["text"])
-                point = value.point if isinstance(value, Distribution) else value
+                shown = point(value)
                 percent = path in numeric and s.field_bounds(path)["percent"]
-                number = isinstance(point, int | float) and not isinstance(point, bool)
+                number = isinstance(shown, int | float) and not isinstance(shown, bool)
                 unit = _unit(path, percent, self.currency) if number else ""
-                if isinstance(point, bool):
-                    ws.write_string(row, 2, "yes" if point else "no", f["text"])
-                elif isinstance(point, int | float):
-                    ws.write_number(row, 2, float(point), self._number_format(
-                        point, percent, unit == self.currency))
-                elif isinstance(point, tuple | list):
-                    ws.write_string(row, 2, ", ".join(f"{v:,.6g}" for v in point), f["text"])
+                if isinstance(shown, bool):
+                    ws.write_string(row, 2, "yes" if shown else "no", f["text"])
+                elif isinstance(shown, int | float):
+                    ws.write_number(row, 2, float(shown), self._number_format(
+                        shown, percent, unit == self.currency))
+                elif isinstance(shown, tuple | list):
+                    ws.write_string(row, 2, ", ".join(f"{v:,.6g}" for v in shown), f["text"])
                 else:
-                    ws.write_string(row, 2, pricing_label(point)
-                                    if path.endswith("pricing.model") else str(point), f["text"])
+                    ws.write_string(row, 2, pricing_label(shown)
+                                    if path.endswith("pricing.model") else str(shown), f["text"])
                 ws.write_string(row, 3, unit, f["unit"])
                 if isinstance(value, Distribution):
                     ws.write_string(row, 4, "PERT" if value.dist == "pert" else value.dist,
@@ -282,7 +275,7 @@ class _Writer:
         ws.write_string(row, 0, "Scenario", wrap_section)
         ws.write_string(row, 1, "Discount rate, monthly (derived)")
         ws.write_formula(row, 2, f"=(1+Inputs!$C${rate_row + 1})^(1/12)-1", self.fmt["pct2"],
-                         (1.0 + self.rate) ** (1 / 12) - 1.0)
+                         float(monthly_rate(self.rate)))
         ws.write_string(row, 3, "a month", f["unit"])
         self.book.define_name("discount_rate_monthly", f"=Inputs!$C${row + 1}")
         ws.autofilter(0, 0, row, len(widths) - 1)
@@ -342,8 +335,8 @@ class _Writer:
             savings = t.savings.to_numpy(float)
             df = t.discount_factor.to_numpy(float)
             discounted = savings * df
-            helper = _paid_back_from_here(savings)
-            helper_d = _paid_back_from_here(discounted)
+            helper = paid_back_from(savings).astype(int)
+            helper_d = paid_back_from(discounted).astype(int)
             last_sign, changes = _signs(savings)
             for i, r in t.iterrows():
                 R = row + 1  # this row in Excel numbering
@@ -385,7 +378,7 @@ class _Writer:
                     ws.write_formula(
                         row, pos[key],
                         f"=IF(MIN({L[source]}{R}:{L[source]}{last})>="
-                        f"-{_TOLERANCE}*MAX(MAX({L[flow]}{first}:{L[flow]}{last}),"
+                        f"-{PAYBACK_TOLERANCE}*MAX(MAX({L[flow]}{first}:{L[flow]}{last}),"
                         f"-MIN({L[flow]}{first}:{L[flow]}{last})),1,0)",
                         self.fmt["int"], int(values[i]))
                 # sign changes of savings, zeros skipped: the IRR is reported only when unique
@@ -616,8 +609,6 @@ class _Writer:
         """The modelled in-house baseline beside today's actual figures (``in_house.actual``),
         the gap as formulas, and what calibration did; only when the scenario gives actuals."""
         from bpo_roi.model.flows import calibration_factor
-        from bpo_roi.scenario.schema import point
-
         s = self.ev.scenario
         actual = s.in_house.actual
         if actual is None:

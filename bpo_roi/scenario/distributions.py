@@ -31,13 +31,13 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
 
 __all__ = ["MAX_LOGNORMAL_SPREAD", "Distribution", "beta_quantile", "check_distribution",
-           "quantile", "sample_from_uniform"]
+           "point", "quantile", "sample_from_uniform"]
 
 MAX_LOGNORMAL_SPREAD = 10.0
 """Largest ``sd / mean`` of a lognormal. At 10, ``σ ≈ 2.15`` and 10,000 trials still estimate
@@ -169,6 +169,16 @@ class Distribution(BaseModel):
         lo = self.low if self.low is not None else 0.0
         hi = self.high if self.high is not None else float(quantile(self, 1.0 - 1e-9))
         return float(lo), float(hi)
+
+
+def point(value: Any) -> Any:
+    """The deterministic value of a field: a distribution's :attr:`Distribution.point`, or the
+    value itself (a number, a flag, a name). The one "point value of a field" rule.
+
+    >>> point(Distribution(dist="uniform", low=21, high=24)), point(0.3), point("per_seat")
+    (22.5, 0.3, 'per_seat')
+    """
+    return value.point if isinstance(value, Distribution) else value
 
 
 def check_distribution(dist: Distribution, check: Callable[[float], None]) -> None:

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from bpo_roi._validation import interval_text, shown
-from bpo_roi.scenario.distributions import Distribution, check_distribution
+from bpo_roi.scenario.distributions import Distribution, check_distribution, point
 
 __all__ = [
     "STAY_IN_HOUSE_NAMES",
@@ -321,7 +321,7 @@ def _check_bands(bounds: list[Any], field: str, key: str, noun: str) -> None:
     for j, b in enumerate(bounds[:-1]):
         if b is None:
             raise _at(f"{field}.{j}.{key}", f"only the last {noun} may have {key}: null")
-    points = [b.point if isinstance(b, Distribution) else b for b in bounds[:-1]]
+    points = [point(b) for b in bounds[:-1]]
     for j, (b1, b2) in enumerate(itertools.pairwise(points), start=1):
         if b2 <= b1:
             raise _at(f"{field}.{j}.{key}",
@@ -329,6 +329,3 @@ def _check_bands(bounds: list[Any], field: str, key: str, noun: str) -> None:
 
 
 
-def point(value: Any) -> Any:
-    """The deterministic value of a field: the number itself or a distribution's point value."""
-    return value.point if isinstance(value, Distribution) else value

@@ -235,7 +235,7 @@ class Workload(_Section):
             return value
         if len(value) != 12:
             raise ValueError(f"must list 12 monthly factors, January first; got {len(value)}")
-        points = [v.point if isinstance(v, Distribution) else v for v in value]
+        points = [point(v) for v in value]
         mean = sum(points) / 12.0
         if abs(mean - 1.0) > 0.02:
             raise ValueError(

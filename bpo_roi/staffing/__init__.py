@@ -1,6 +1,7 @@
 """Staffing layer: how many agents a queue needs (Erlang C, Erlang A), and queue-based sizing
 per month.
 
+:mod:`~bpo_roi.staffing.erlang_b` holds Erlang B, the one implementation the others share;
 :mod:`~bpo_roi.staffing.erlang` holds the Erlang C formulas (probability of waiting, service
 level, average speed of answer, the fewest agents meeting a target) and
 :mod:`~bpo_roi.staffing.abandonment` Erlang A's (callers who hang up), both vectorised over

@@ -6,7 +6,8 @@ after an exponential patience of mean ``P`` (rate ``θ = 1 / P``). With the offe
 ``A = λ / μ``, and ``x = nμ/θ``, ``y = λ/θ``::
 
     J       = Σ_{k≥0} y^k / ((x+1)(x+2)…(x+k)) = x·e^y·y^(−x)·γ(x, y)
-    π_n     = E_B / (1 − E_B + E_B·J)          (E_B: Erlang B with n agents and load A)
+    π_n     = E_B / (1 − E_B + E_B·J)          (E_B: Erlang B with n agents and load A,
+                                                 :func:`~bpo_roi.staffing.erlang_b.erlang_b`)
     P(wait) = π_n · J
     P(abandon) = P(wait) · (1 − 1/ρ + 1/(ρ·J)),      ρ = A / n
     P(answered within t) = 1 − P(wait) + π_n·x·e^y·y^(−x−1)·(γ(x+1, y) − γ(x+1, y·e^(−θt)))
@@ -43,6 +44,7 @@ from bpo_roi.staffing.erlang import (
     _out,
     _positive,
 )
+from bpo_roi.staffing.erlang_b import erlang_b
 
 __all__ = ["erlang_a", "erlang_a_agents"]
 
@@ -77,28 +79,6 @@ def _log_scaled_lower_gamma(a: np.ndarray, z: np.ndarray, y: np.ndarray) -> np.n
     return out
 
 
-def _erlang_b(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
-    """Erlang B for each interval's own ``n`` (``n = 0`` gives 1), in log space.
-
-    ``B(n) = pmf(n; A) / cdf(n; A)`` for a Poisson(A) count; where the cdf underflows (``A``
-    far above ``n``) its limit ``1 − n/A`` is used.
-    """
-    from scipy import special
-
-    n = agents.astype(float)
-    out = np.ones(traffic.size)
-    some = (traffic > 0) & (n > 0)
-    a, k = traffic[some], n[some]
-    with np.errstate(divide="ignore", under="ignore"):
-        cdf = special.gammaincc(k + 1.0, a)
-        log_pmf = k * np.log(a) - a - special.gammaln(k + 1.0)
-        b = np.where(cdf > 1e-250, np.exp(log_pmf - np.log(np.maximum(cdf, 1e-300))),
-                     np.maximum(1.0 - k / a, 0.0))
-    out[some] = np.clip(b, 0.0, 1.0)
-    out[(traffic == 0) & (n > 0)] = 0.0
-    return out
-
-
 def _measures(traffic: np.ndarray, aht: np.ndarray, agents: np.ndarray, patience: np.ndarray,
               answer: np.ndarray, asa: bool = False,
               caps: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
@@ -123,7 +103,7 @@ def _measures(traffic: np.ndarray, aht: np.ndarray, agents: np.ndarray, patience
     a, k, h, p, t = (v[staffed] for v in (traffic, n, aht, patience, answer))
     x = k * p / h  # n·μ/θ
     y = a * p / h  # λ/θ
-    eb = _erlang_b(a, k)
+    eb = erlang_b(a, k)
     log_f = _log_scaled_lower_gamma(x, y, y)
     log_j = np.log(x) + log_f
     with np.errstate(divide="ignore", over="ignore", under="ignore", invalid="ignore"):

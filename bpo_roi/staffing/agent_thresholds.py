@@ -29,6 +29,8 @@ import collections
 
 import numpy as np
 
+from bpo_roi.staffing.erlang_b import erlang_b_closed_form
+
 __all__ = ["StaffingTable", "agents_from_tables", "has_staffing_table", "staffing_table"]
 
 _BISECTIONS = 64  # halves [0, n] to below one float step for any n up to 1e6
@@ -53,11 +55,8 @@ class StaffingTable:
         self._extend(64)
 
     def _met(self, n: np.ndarray, traffic: np.ndarray) -> np.ndarray:
-        from scipy import special
-
+        b = erlang_b_closed_form(traffic, n)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-            log_pmf = n * np.log(traffic) - traffic - special.gammaln(n + 1.0)
-            b = np.exp(log_pmf) / special.gammaincc(n + 1.0, traffic)
             wait = n * b / (n - traffic * (1.0 - b))
             level = 1.0 - wait * np.exp(-(n - traffic) * self.decay)
         return ((traffic < n) & (traffic / n <= self.max_occupancy)

@@ -14,9 +14,10 @@ the broadcast shape; scalar inputs give numpy scalars. Formulas, for ``n`` agent
 ``n <= A`` (and ``A > 0``) every call waits, ``C = 1``, ``SL = 0`` and ``ASA = inf``. An interval
 with no calls has nothing to wait for: ``C = 0``, ``SL = 1``, ``ASA = 0`` and occupancy 0.
 
-The recursion for ``B`` keeps every intermediate value in ``[0, 1]``: no factorials and no powers
-of ``A``, so it stays accurate for thousands of erlangs. :func:`erlang_c_agents` runs it once
-over ``n = 1, 2, ...`` for all intervals together instead of looping over the intervals.
+``B`` comes from :func:`bpo_roi.staffing.erlang_b.erlang_b`, shared with Erlang A: the
+recursion (every intermediate value in ``[0, 1]``, no factorials, no powers of ``A``) for small
+staffs, a log-space closed form above. :func:`erlang_c_agents` takes ``B`` at each interval's
+first candidate from it, then steps the recursion ``n → n + 1`` for all intervals together.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from bpo_roi._validation import interval_text, invalid_parameter
+from bpo_roi.staffing.erlang_b import erlang_b
 
 __all__ = [
     "MAX_AGENTS",
@@ -118,51 +120,13 @@ def _out(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | np.generic:
 # ---------------------------------------------------------------------------------------------
 
 
-def _erlang_b(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
-    """``B(agents)`` per element of flat arrays, by the recursion, looping over ``n`` only."""
-    blocking = np.ones(traffic.size)
-    if traffic.size == 0:
-        return blocking
-    order = np.argsort(agents, kind="stable")
-    n_sorted = agents[order]
-    a_sorted = traffic[order]
-    b_sorted = blocking.copy()
-    for k in range(1, int(n_sorted[-1]) + 1):
-        lo = int(np.searchsorted(n_sorted, k, side="left"))  # intervals with n < k are done
-        ab = a_sorted[lo:] * b_sorted[lo:]
-        b_sorted[lo:] = ab / (k + ab)
-        if not b_sorted[lo:].any():  # underflow to 0: every later B is 0 as well
-            break
-    blocking[order] = b_sorted
-    return blocking
-
-
-def _erlang_b_at(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
-    """``B(n)`` for each interval's own ``n``: recursion for small ``n``, closed form above.
-
-    Closed form: ``B(n) = pmf(n; A) / cdf(n; A)`` for a Poisson(A) count, with
-    ``cdf(n; A) = Q(n + 1, A)`` (regularised upper incomplete gamma), evaluated in log space,
-    so heavy traffic needs no recursion from ``n = 0``.
-    """
-    small = agents <= 64
-    out = np.empty(traffic.size)
-    out[small] = _erlang_b(traffic[small], agents[small].astype(np.int64))
-    if (~small).any():
-        from scipy import special  # heavy traffic only: keep the light path numpy-only
-
-        a, n = traffic[~small], agents[~small]
-        log_pmf = n * np.log(a) - a - special.gammaln(n + 1.0)
-        out[~small] = np.exp(log_pmf) / special.gammaincc(n + 1.0, a)
-    return out
-
-
 def _wait_probability(traffic: np.ndarray, agents: np.ndarray) -> np.ndarray:
     """Erlang C per element of flat arrays (1 when ``0 < A >= n``, 0 when ``A == 0``)."""
     wait = np.where(traffic > 0, 1.0, 0.0)
     stable = (agents > traffic) & (traffic > 0)
     a = traffic[stable]
     n = agents[stable].astype(float)
-    b = _erlang_b(a, agents[stable])
+    b = erlang_b(a, agents[stable])
     wait[stable] = n * b / (n - a * (1.0 - b))
     return wait
 
@@ -483,7 +447,7 @@ def erlang_c_agents(
     k = start
     decay = t[busy] / aht[busy]  # SL exponent per agent above A
     goal = target[busy]
-    b = _erlang_b_at(a, k)
+    b = erlang_b(a, k)
     while index.size:
         if float(k.max()) > MAX_AGENTS:
             raise ValueError(

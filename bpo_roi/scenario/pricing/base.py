@@ -113,9 +113,6 @@ def scale_in_proportion(items: list[dict[str, Any]], key: str, value: Any, what:
         raise ValueError(
             f"pricing.rate of a {what} takes a number (the others are scaled in proportion); "
             f"give a distribution per item instead, at its own {key}")
-    first = items[0][key]
-    first = first.point if isinstance(first, Distribution) else float(first)
-    scale = float(value) / first
+    scale = float(value) / float(point(items[0][key]))
     for item in items:
-        r = item[key]
-        item[key] = (r.point if isinstance(r, Distribution) else float(r)) * scale
+        item[key] = float(point(item[key])) * scale
