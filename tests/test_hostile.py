@@ -421,19 +421,31 @@ def test_a_non_finite_result_is_an_error_naming_scenario_and_input_never_a_figur
     assert "in-house and workload inputs" in message
 
 
-def test_every_accepted_extreme_gives_finite_outputs():
-    # the far corners the schema accepts: all finite, so the guard above never fires for them
-    from bpo_roi import evaluate, load_scenario
-
-    s = load_scenario(HD).with_overrides({
-        "workload.monthly_volume": 1e9, "workload.handle_time_minutes": 10_000,
-        "in_house.paid_hours_per_month": 1, "in_house.salary_annual": 1e8,
-        "in_house.occupancy": 0.01, "in_house.shrinkage": 0.99})
-    result = evaluate(s, breakeven=False)
-    numbers = result.monthly.select_dtypes("number").to_numpy()
+def test_every_accepted_extreme_gives_sane_outputs_or_is_refused():
+    # the far corners of the schema: a product of small factors is refused in one line, and
+    # what is still accepted either stays within the kit's bound (1e15 a month) or is refused
+    # as absurd, never written
     import numpy as np
+    from pydantic import ValidationError
 
-    assert np.isfinite(numbers).all()
+    from bpo_roi import evaluate, load_scenario
+    from bpo_roi.analysis.business_case import MAX_MONTHLY_AMOUNT, NonFiniteResultError
+
+    base = load_scenario(HD)
+    with pytest.raises(ValidationError, match="productive hours"):
+        base.with_overrides({"in_house.paid_hours_per_month": 1, "in_house.occupancy": 0.01,
+                             "in_house.shrinkage": 0.99})
+    huge = base.with_overrides({
+        "workload.monthly_volume": 1e9, "workload.handle_time_minutes": 10_000,
+        "in_house.paid_hours_per_month": 100, "in_house.salary_annual": 1e8,
+        "in_house.occupancy": 0.1, "in_house.shrinkage": 0.8})  # 2 productive hours
+    with pytest.raises(NonFiniteResultError, match="absurd"):
+        evaluate(huge, breakeven=False)
+    large = base.with_overrides({"workload.monthly_volume": 1e7,
+                                 "in_house.salary_annual": 1e6})
+    result = evaluate(large, breakeven=False)
+    numbers = result.monthly.select_dtypes("number").to_numpy(dtype=float)
+    assert np.isfinite(numbers).all() and np.abs(numbers).max() <= MAX_MONTHLY_AMOUNT
     assert np.isfinite(result.metrics["npv"].to_numpy(dtype=float)).all()
 
 

@@ -25,6 +25,16 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 600
     return proc
 
 
+def _copy_repo(copy: Path) -> Path:
+    """The repository's files (not its venv, caches, builds or checkpoints) copied to ``copy``."""
+    import shutil
+
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "out", "dist", "build", "*.egg-info", "__pycache__", ".*_cache",
+        ".hypothesis", ".ipynb_checkpoints", "bpo_roi-*"))
+    return copy
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """A wheel built (through an sdist) from this checkout, installed into a new venv.
@@ -35,8 +45,10 @@ def installed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("package")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     dist = tmp / "dist"
-    # sdist first, then the wheel built from that sdist: both must carry everything
-    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], cwd=tmp, env=env)
+    # sdist first, then the wheel built from that sdist: both must carry everything. Built from
+    # a copy: a build writes into the tree it builds (egg-info, the sdist's staging folder)
+    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(_copy_repo(tmp / "repo"))],
+         cwd=tmp, env=env)
     (wheel,) = dist.glob("bpo_roi-*.whl")
     (sdist,) = dist.glob("bpo_roi-*.tar.gz")
     assert sdist.stat().st_size > 0
@@ -131,10 +143,7 @@ def test_a_users_scenarios_and_checkpoints_never_reach_the_wheel_or_the_sdist(tm
     import tarfile
     import zipfile
 
-    copy = tmp_path / "repo"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "out", "dist", "build", "*.egg-info", "__pycache__", ".*_cache",
-        ".hypothesis", ".ipynb_checkpoints"))
+    copy = _copy_repo(tmp_path / "repo")
     (copy / "assumptions" / "payroll_secret.yaml").write_text(
         (copy / "templates" / "assumptions.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (copy / "notebooks" / ".ipynb_checkpoints").mkdir()

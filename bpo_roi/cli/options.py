@@ -84,12 +84,12 @@ def check_notebook(path: str, command: str) -> None:
     """``--notebook`` is a Jupyter notebook whose parameters can be read."""
     from pathlib import Path
 
-    from bpo_roi._validation import shown
     from bpo_roi.cli.parameters import notebook_parameters
 
     rule = "a Jupyter notebook (.ipynb) with a cell tagged \"parameters\""
     if not Path(path).is_file():
-        raise option_error("notebook", command, rule, path, got=f"{shown(path)} "
+        # a path is named in full: a user must find the file it means
+        raise option_error("notebook", command, rule, path, got=f"{path!r} "
                            f"({'a folder' if Path(path).is_dir() else 'not found'})")
     try:
         with warnings.catch_warnings():  # papermill warns of a name not ending in .ipynb
@@ -99,4 +99,4 @@ def check_notebook(path: str, command: str) -> None:
         reason = ("its text is not JSON" if "JSON" in type(exc).__name__ else
                   "its JSON does not hold notebook cells")
         raise option_error("notebook", command, rule, path,
-                           got=f"{shown(path)}, which is not a notebook ({reason}),") from None
+                           got=f"{path!r}, which is not a notebook ({reason}),") from None

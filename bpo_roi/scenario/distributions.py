@@ -175,8 +175,8 @@ def point(value: Any) -> Any:
     """The deterministic value of a field: a distribution's :attr:`Distribution.point`, or the
     value itself (a number, a flag, a name). The one "point value of a field" rule.
 
-    >>> point(Distribution(dist="uniform", low=21, high=24)), point(0.3), point("per_seat")
-    (22.5, 0.3, 'per_seat')
+    >>> point(Distribution(dist="uniform", low=21, high=24)), point(0.3), point("text")
+    (22.5, 0.3, 'text')
     """
     return value.point if isinstance(value, Distribution) else value
 
