@@ -337,15 +337,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             for path in sweep_files_not_ours(out):
                 _err(not_written_by_kit(path))
                 return EXIT_BAD_INPUT
-            pool = open_pool(workers, address, per_worker=SWEEP_WORKER_BYTES)
-            try:
-                with signals_interrupt_the_run():
+            # the handler first: a signal while the workers start still stops them cleanly
+            with signals_interrupt_the_run():
+                pool = open_pool(workers, address, per_worker=SWEEP_WORKER_BYTES)
+                try:
                     table = run_sweep(scenarios, grid, resolved, pool, trials=args.trials,
                                       seed=seed, breakeven=args.breakeven,
                                       progress=not args.quiet)
-            except BaseException:
-                pool.stop()
-                raise
+                except BaseException:
+                    pool.stop()
+                    raise
             pool.close()
             paths = write_sweep_table(table, out)
     except (ExecutorUnavailable, OutputRefusedError) as exc:
