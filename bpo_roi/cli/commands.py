@@ -17,6 +17,7 @@ from bpo_roi.cli.console import (
     EXIT_FAILED,
     EXIT_OK,
     diff_table,
+    error_line,
     headline_table,
 )
 from bpo_roi.cli.options import OptionError, check_out
@@ -27,10 +28,6 @@ from bpo_roi.resources import NOTEBOOKS, ResourceNotFoundError, notebook_path, r
 __all__ = ["build_parser", "main"]
 
 
-def _err(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
 def _load_all(files: Sequence[str]) -> tuple[list[Any], int]:
     from bpo_roi.reporting.files import not_regular
     from bpo_roi.scenario.reading import AssumptionsError, load_scenario
@@ -39,14 +36,14 @@ def _load_all(files: Sequence[str]) -> tuple[list[Any], int]:
     for f in files:
         if (kind := not_regular(f, follow=True)) not in (None, "a folder"):
             bad += 1  # never opened: a FIFO would block until someone writes into it
-            _err(f"{f}: not a regular file ({kind}); give a scenario file")
+            error_line(f"{f}: not a regular file ({kind}); give a scenario file")
             continue
         try:
             loaded.append((f, load_scenario(f)))
         except AssumptionsError as exc:
             bad += 1
             for line in exc.problems:
-                _err(line)
+                error_line(line)
     return loaded, bad
 
 
@@ -141,7 +138,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     if args.out is not None and (
             problem := _check_out(args.out, EVALUATE_FILES, "bpo-roi evaluate")):
-        _err(problem)
+        error_line(problem)
         return EXIT_BAD_INPUT
     loaded, bad = _load_all([args.file])
     if bad:
@@ -150,7 +147,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         result = evaluate(scenario)
     except ValueError as exc:  # e.g. a queue no finite staff can serve
-        _err(f"{file}: cannot be evaluated: {str(exc).splitlines()[0]}")
+        error_line(f"{file}: cannot be evaluated: {str(exc).splitlines()[0]}")
         return EXIT_BAD_INPUT
     from bpo_roi.analysis.advice import advise
     from bpo_roi.reporting.case import run_record
@@ -167,7 +164,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                                  "metrics.json": lambda p: write_metrics_json(document, p)},
                            label="evaluate")
         except OSError as exc:
-            _err(f"{out}: cannot write results ({exc.strerror or exc})")
+            error_line(f"{out}: cannot write results ({exc.strerror or exc})")
             return EXIT_BAD_INPUT
         wrote.append(f"Wrote monthly.csv, annual.csv and metrics.json in {out}")
     _emit(headline_table(document), *wrote)
@@ -179,17 +176,18 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     name = args.name
     if slugify(name) != name.lower() and not name.replace("_", "").isalnum():
-        _err(f"The NAME argument of 'bpo-roi new' must be a plain file name (letters, digits, "
-             f"'-' or '_'). Got {name!r} instead; try {slugify(name).replace('-', '_')!r}.")
+        error_line(f"The NAME argument of 'bpo-roi new' must be a plain file name (letters, "
+                   f"digits, '-' or '_'). Got {name!r} instead; try "
+                   f"{slugify(name).replace('-', '_')!r}.")
         return EXIT_BAD_INPUT
     target = Path(args.dir) / f"{name}.yaml"
     if target.exists():
-        _err(f"{target}: already exists; choose another NAME or edit that file")
+        error_line(f"{target}: already exists; choose another NAME or edit that file")
         return EXIT_BAD_INPUT
     try:
         text = resource_path("templates", "assumptions.yaml").read_text(encoding="utf-8")
     except (OSError, ResourceNotFoundError) as exc:
-        _err(str(exc))
+        error_line(str(exc))
         return EXIT_FAILED
     text = text.replace("  name: NAME ", f"  name: {name} ", 1)
     try:
@@ -197,7 +195,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         with target.open("x", encoding="utf-8") as fh:
             fh.write(text)
     except OSError as exc:
-        _err(f"{target}: cannot create ({exc.strerror or exc})")
+        error_line(f"{target}: cannot create ({exc.strerror or exc})")
         return EXIT_FAILED
     print(f"Created {target}: edit it, then run `bpo-roi validate {target}`")
     return EXIT_OK
@@ -209,7 +207,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from bpo_roi.reporting.files import write_diff_csv, write_together
 
     if args.out is not None and (problem := _check_out(args.out, DIFF_FILES, "bpo-roi diff")):
-        _err(problem)
+        error_line(problem)
         return EXIT_BAD_INPUT
     loaded, bad = _load_all([args.old, args.new])
     if bad:
@@ -218,7 +216,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     try:
         result = diff(old, new, method=args.method, new_lines=_lines_of(new_file))
     except ValueError as exc:
-        _err(f"{new_file}: cannot be compared with {old_file}: {str(exc).splitlines()[0]}")
+        error_line(f"{new_file}: cannot be compared with {old_file}: {str(exc).splitlines()[0]}")
         return EXIT_BAD_INPUT
     wrote = []
     if args.out is not None:  # the files first: a reader that stops early loses nothing
@@ -230,7 +228,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
                 "bridge.html": lambda p: write_bridge_html(result, p, old_file, new_file)},
                 label="diff")
         except OSError as exc:
-            _err(f"{out}: cannot write the diff ({exc.strerror or exc})")
+            error_line(f"{out}: cannot write the diff ({exc.strerror or exc})")
             return EXIT_BAD_INPUT
         wrote.append(f"Wrote {out / 'diff.csv'} and {out / 'bridge.html'}")
     _emit(diff_table(result, old_file, new_file), *wrote)
@@ -252,7 +250,7 @@ def cmd_notebook_path(args: argparse.Namespace) -> int:
     try:
         print(notebook_path(args.name))
     except ResourceNotFoundError as exc:
-        _err(str(exc))
+        error_line(str(exc))
         return EXIT_FAILED
     return EXIT_OK
 
@@ -306,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
-        _err("interrupted")
+        error_line("interrupted")
         return 130
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         import os

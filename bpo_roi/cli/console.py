@@ -5,14 +5,20 @@ A leaf module of the command-line layer: the commands and the runner both use it
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from bpo_roi.reporting.formatting import is_missing, month_text, pct
 
 __all__ = ["DIFF_LABEL_WIDTH", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "diff_table",
-           "headline_table"]
+           "error_line", "headline_table"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def error_line(message: str) -> None:
+    """One line of a command's errors, on standard error."""
+    print(message, file=sys.stderr)
 """0 success; 1 a scenario failed while running; 2 bad input (an invalid file, a bad option)."""
 
 

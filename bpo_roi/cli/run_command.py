@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, headline_table
+from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, error_line, headline_table
 from bpo_roi.cli.options import (
     OptionError,
     cap_workers,
@@ -19,10 +18,6 @@ from bpo_roi.cli.options import (
 )
 
 __all__ = ["add_run_parser", "cmd_run"]
-
-
-def _err(message: str) -> None:
-    print(message, file=sys.stderr)
 
 
 def add_run_parser(sub: Any) -> None:
@@ -71,13 +66,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         check_workers(args.workers, "bpo-roi run")
         check_out(args.out, "bpo-roi run")
     except OptionError as exc:
-        _err(str(exc))
+        error_line(str(exc))
         return EXIT_BAD_INPUT
     workers, scheduler = args.workers, scheduler_address(args.scheduler)
     if scheduler is None:  # local workers: no more than the cores and memory take
         workers, note = cap_workers(workers)
         if note:
-            _err(note)
+            error_line(note)
     browser = None
     if args.pdf:  # checked before any work starts
         from bpo_roi.reporting.pdf import NoBrowserError, find_browser
@@ -85,19 +80,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             browser = find_browser()
         except NoBrowserError as exc:
-            _err(str(exc))
+            error_line(str(exc))
             return EXIT_BAD_INPUT
     notebook = Path(args.notebook)
     try:
         check_cell_timeout(args.cell_timeout, "bpo-roi run")
         check_notebook(args.notebook, "bpo-roi run")
     except OptionError as exc:
-        _err(str(exc))
+        error_line(str(exc))
         return EXIT_BAD_INPUT
     try:
         params, overrides = parse_parameters(args.params, notebook)
     except ParameterError as exc:
-        _err(str(exc))
+        error_line(str(exc))
         return EXIT_BAD_INPUT
     out = Path(args.out)
     try:
@@ -106,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
-        _err(f"{out}: output folder cannot be written ({exc.strerror or exc})")
+        error_line(f"{out}: output folder cannot be written ({exc.strerror or exc})")
         return EXIT_BAD_INPUT
     try:
         results = run_scenarios(list(args.files), out, workers=workers, parameters=params,
@@ -114,12 +109,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                                 notebook=notebook, cell_timeout=args.cell_timeout,
                                 pdf_browser=browser, scheduler=scheduler)
     except (OutputRefusedError, FileExistsError, ExecutorUnavailable) as exc:
-        _err(str(exc))
+        error_line(str(exc))
         return EXIT_BAD_INPUT
     except RunInterrupted as exc:
         name = "SIGINT" if exc.signum == signal.SIGINT else f"signal {exc.signum}"
-        _err(f"\nInterrupted ({name}): workers stopped; {out / 'summary.html'} lists what "
-             f"finished")
+        error_line(f"\nInterrupted ({name}): workers stopped; {out / 'summary.html'} lists what "
+                   f"finished")
         return 128 + exc.signum
     for r in results:
         if r.ok and r.metrics is not None:
@@ -127,7 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(headline_table(r.metrics))
             print(f"Report: {Path(r.folder or '') / 'report.html'}  ({r.seconds:.1f} s)")
         else:
-            _err(f"FAILED {r.file}: {r.error}")
+            error_line(f"FAILED {r.file}: {r.error}")
     print(f"\nSummary: {out / 'summary.html'} ({sum(r.ok for r in results)} of "
           f"{len(args.files)} scenarios ok)")
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, error_line
 from bpo_roi.cli.sweep_grid import GridError, check_grid, parse_grid
 from bpo_roi.reporting.case import DEFAULT_SEED
 
@@ -235,10 +235,6 @@ def add_sweep_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_sweep)
 
 
-def _err(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
 def cmd_sweep(args: argparse.Namespace) -> int:
     import signal
 
@@ -275,52 +271,52 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                              (check_seed, args.seed), (check_out, args.out)):
             check(value, "bpo-roi sweep")
     except OptionError as exc:
-        _err(str(exc))
+        error_line(str(exc))
         return EXIT_BAD_INPUT
     address = scheduler_address(args.scheduler)
     if address is None:  # local workers: no more than the cores and memory take
         workers, note = cap_workers(workers, SWEEP_WORKER_BYTES)
         if note:
-            _err(note)
+            error_line(note)
     try:
         grid = parse_grid(args.grid)
     except GridError as exc:
-        _err(str(exc))
+        error_line(str(exc))
         return EXIT_BAD_INPUT
     scenarios, seen = [], set()
     for f in args.files:
         key = str(Path(f).resolve())
         if key in seen:
-            _err(f"{f}: given twice; a sweep evaluates each file once")
+            error_line(f"{f}: given twice; a sweep evaluates each file once")
             return EXIT_BAD_INPUT
         seen.add(key)
         if (kind := not_regular(f, follow=True)) not in (None, "a folder"):
-            _err(f"{f}: not a regular file ({kind}); give a scenario file")
+            error_line(f"{f}: not a regular file ({kind}); give a scenario file")
             return EXIT_BAD_INPUT
         try:
             scenarios.append((f, load_scenario(f)))
         except AssumptionsError as exc:
             for line in exc.problems:
-                _err(line)
+                error_line(line)
             return EXIT_BAD_INPUT
     n_variants = math.prod(len(v) for v in grid.values())
     if len(scenarios) * n_variants > MAX_VARIANTS:
-        _err(f"--grid: {len(scenarios):,} files × {n_variants:,} variants is more than the "
-             f"{MAX_VARIANTS:,} a sweep takes; split it")
+        error_line(f"--grid: {len(scenarios):,} files × {n_variants:,} variants is more than the "
+                   f"{MAX_VARIANTS:,} a sweep takes; split it")
         return EXIT_BAD_INPUT
     try:
         resolved = check_grid(scenarios, grid)
     except GridError as exc:
-        _err(str(exc))
+        error_line(str(exc))
         return EXIT_BAD_INPUT
     seed = (args.seed if args.seed is not None else DEFAULT_SEED) if args.trials else None
     size = estimate_sweep(scenarios, grid, resolved, workers if address is None else None,
                           trials=args.trials, seed=seed, breakeven=args.breakeven)
     print(size.line(), flush=True)
     if size.evaluations > CONFIRM_ABOVE and not args.yes:
-        _err(f"--yes: {size.evaluations:,} evaluations is more than the {CONFIRM_ABOVE:,} a "
-             f"sweep runs without --yes; nothing was started. Add --yes to run it, or make "
-             f"the grid smaller")
+        error_line(f"--yes: {size.evaluations:,} evaluations is more than the {CONFIRM_ABOVE:,} a "
+                   f"sweep runs without --yes; nothing was started. Add --yes to run it, or make "
+                   f"the grid smaller")
         return EXIT_BAD_INPUT
     out = Path(args.out)
     try:  # before any work: a folder that cannot be written is bad input (exit 2)
@@ -329,13 +325,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         os.unlink(probe)
     except OSError as exc:
-        _err(f"{out}: output folder cannot be written ({exc.strerror or exc})")
+        error_line(f"{out}: output folder cannot be written ({exc.strerror or exc})")
         return EXIT_BAD_INPUT
     start = time.perf_counter()
     try:
         with output_lock(out):
             for path in sweep_files_not_ours(out):
-                _err(not_written_by_kit(path))
+                error_line(not_written_by_kit(path))
                 return EXIT_BAD_INPUT
             # the handler first: a signal while the workers start still stops them cleanly
             with signals_interrupt_the_run():
@@ -350,14 +346,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             pool.close()
             paths = write_sweep_table(table, out)
     except (ExecutorUnavailable, OutputRefusedError) as exc:
-        _err(str(exc))
+        error_line(str(exc))
         return EXIT_BAD_INPUT
     except OSError as exc:
-        _err(f"{out}: cannot write the sweep ({exc.strerror or exc})")
+        error_line(f"{out}: cannot write the sweep ({exc.strerror or exc})")
         return EXIT_FAILED
     except RunInterrupted as exc:
         name = "SIGINT" if exc.signum == signal.SIGINT else f"signal {exc.signum}"
-        _err(f"\nInterrupted ({name}): workers stopped; nothing was written")
+        error_line(f"\nInterrupted ({name}): workers stopped; nothing was written")
         return 128 + exc.signum
     seconds = time.perf_counter() - start
     evaluations = len(scenarios) * n_variants
@@ -367,7 +363,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
           f"{'s' if n_variants != 1 else ''}) in {seconds:.1f} s "
           f"({evaluations / seconds * 60:,.0f} evaluations a minute) on {pool.where}")
     if len(failed):
-        _err(f"{len(failed):,} of {evaluations:,} variants failed; their rows say why (column "
-             f"error)")
+        error_line(f"{len(failed):,} of {evaluations:,} variants failed; their rows say why "
+                   f"(column error)")
         return EXIT_FAILED
     return EXIT_OK
