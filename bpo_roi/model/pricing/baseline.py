@@ -85,7 +85,7 @@ def baseline_fee(volume: np.ndarray, *, baseline_volume: ArrayLike,
     counted = np.maximum(volume, floor_volume)
     if arc_from == "baseline":
         above = np.where(volume > upper, volume - baseline_volume, 0.0)
-        below = np.where(counted < lower, baseline_volume - counted, 0.0)
+        below = np.where(volume < lower, baseline_volume - counted, 0.0)
     else:
         above = np.maximum(volume - upper, 0.0)
         below = np.maximum(lower - counted, 0.0)
@@ -101,6 +101,6 @@ def excel_fee(p: BaselinePricing, name: Callable[[str], str], month: ExcelMonth)
     counted = f"MAX({v},{name('floor_volume')})"
     if p.arc_from == "baseline":
         return (f"=({fee}+IF({v}>{b}*(1+{d}),{arc}*({v}-{b}),0)"
-                f"-IF({counted}<{b}*(1-{d}),{rrc}*({b}-{counted}),0))*{month.index}")
+                f"-IF({v}<{b}*(1-{d}),{rrc}*({b}-{counted}),0))*{month.index}")
     return (f"=({fee}+{arc}*MAX({v}-{b}*(1+{d}),0)-{rrc}*MAX({b}*(1-{d})-{counted},0))"
             f"*{month.index}")
