@@ -47,6 +47,10 @@ from bpo_roi.model.timeline import ArrayLike, month_row, monthly_rate
 from bpo_roi.staffing.queue_sizing import QueueShape
 
 __all__ = [
+    "excel_fx_shared_rate",
+    "excel_indexation_index",
+    "excel_service_credits",
+    "excel_transition_charge",
     "fx_shared_rate",
     "indexation_index",
     "queue_miss_share",
@@ -243,3 +247,54 @@ def termination_fee(until_months: Sequence[int], fees: Sequence[ArrayLike],
         out = out + np.where(in_window, np.asarray(fee, dtype=float).reshape(-1, 1), 0.0)
         earlier = until
     return out
+
+
+# -- the same as Excel expressions, for one month's row -----------------------------------------
+
+
+def excel_service_credits(invoice: str, at_risk_share: str, miss_probability: str) -> str:
+    """:func:`service_credits` as an Excel expression.
+
+    >>> excel_service_credits("T5", "a", "p")
+    '0-T5*a*p'
+    """
+    return f"0-{invoice}*{at_risk_share}*{miss_probability}"
+
+
+def excel_indexation_index(*, labour_share: str, labour_index_annual: str,
+                           other_index_annual: str, first_adjustment_month: str,
+                           cap_annual: str, floor_annual: str, month: str) -> str:
+    """:func:`indexation_index` as an Excel expression.
+
+    >>> excel_indexation_index(labour_share="w", labour_index_annual="l", other_index_annual="o",
+    ...     first_adjustment_month="m1", cap_annual="c", floor_annual="f", month="B5")
+    '(1+MIN(MAX(w*l+(1-w)*o,f),c))^IF(B5>=m1,INT((B5-m1)/12)+1,0)'
+    """
+    step = (f"MIN(MAX({labour_share}*{labour_index_annual}+(1-{labour_share})"
+            f"*{other_index_annual},{floor_annual}),{cap_annual})")
+    return (f"(1+{step})^IF({month}>={first_adjustment_month},"
+            f"INT(({month}-{first_adjustment_month})/12)+1,0)")
+
+
+def excel_fx_shared_rate(actual_rate: str, contract_rate: str, deadband: str,
+                         client_share: str) -> str:
+    """:func:`fx_shared_rate` as an Excel expression.
+
+    >>> excel_fx_shared_rate("M5", "c", "d", "s")
+    'c*(1+s*SIGN(M5/c-1)*MAX(ABS(M5/c-1)-d,0))'
+    """
+    move = f"{actual_rate}/{contract_rate}-1"
+    return (f"{contract_rate}*(1+{client_share}*SIGN({move})"
+            f"*MAX(ABS({move})-{deadband},0))")
+
+
+def excel_transition_charge(amount: str, months: str, financing_rate_annual: str,
+                            first_month: str, month: str) -> str:
+    """:func:`transition_charge` as an Excel expression: Excel's ``PMT`` is numpy-financial's
+    ``pmt`` (``A / n`` at a rate of 0).
+
+    >>> excel_transition_charge("A", "n", "r", "g", "B5")
+    'IF(AND(B5>=g,B5<g+n),-PMT((1+r)^(1/12)-1,n,A),0)'
+    """
+    return (f"IF(AND({month}>={first_month},{month}<{first_month}+{months}),"
+            f"-PMT((1+{financing_rate_annual})^(1/12)-1,{months},{amount}),0)")

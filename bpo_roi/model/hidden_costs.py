@@ -25,6 +25,10 @@ import numpy as np
 from bpo_roi.model.timeline import ArrayLike, month_row, operating_months
 
 __all__ = [
+    "excel_exit_cost",
+    "excel_governance_cost",
+    "excel_vendor_error_rate",
+    "excel_vendor_rework_cost",
     "exit_cost",
     "governance_cost",
     "one_time_costs",
@@ -109,3 +113,47 @@ def exit_cost(amount: ArrayLike, horizon_months: int) -> np.ndarray:
     [[0.0, 0.0, 7.0]]
     """
     return _at_month(amount, horizon_months, horizon_months)
+
+
+# -- the same as Excel expressions, for one month's row -----------------------------------------
+
+
+def excel_vendor_error_rate(error_rate: str, ramp_error_multiplier: str, progress: str) -> str:
+    """:func:`vendor_error_rate` as an Excel expression.
+
+    >>> excel_vendor_error_rate("e", "m", "P5")
+    'e*(1+(m-1)*(1-P5))'
+    """
+    return f"{error_rate}*(1+({ramp_error_multiplier}-1)*(1-{progress}))"
+
+
+def excel_vendor_rework_cost(volume: str, vendor_error_rate: str, rework_minutes: str,
+                             loaded_cost_per_productive_hour: str) -> str:
+    """:func:`vendor_rework_cost` as an Excel expression.
+
+    >>> excel_vendor_rework_cost("E5", "Q5", "rm", "R5")
+    'E5*Q5*(rm/60)*R5'
+    """
+    return (f"{volume}*{vendor_error_rate}*({rework_minutes}/60)"
+            f"*{loaded_cost_per_productive_hour}")
+
+
+def excel_governance_cost(*, retained_fte: str, cost_per_fte_annual: str, wage_index: str,
+                          contract_value_share: str, vendor_fees: str, month: str) -> str:
+    """:func:`governance_cost` as an Excel expression.
+
+    >>> excel_governance_cost(retained_fte="f", cost_per_fte_annual="c", wage_index="I5",
+    ...     contract_value_share="s", vendor_fees="T5", month="B5")
+    'f*(c/12)*I5*IF(B5>=1,1,0)+s*T5'
+    """
+    return (f"{retained_fte}*({cost_per_fte_annual}/12)*{wage_index}*IF({month}>=1,1,0)"
+            f"+{contract_value_share}*{vendor_fees}")
+
+
+def excel_exit_cost(amount: str, month: str, horizon: str) -> str:
+    """:func:`exit_cost` as an Excel expression.
+
+    >>> excel_exit_cost("x", "B5", "H")
+    'IF(B5=H,x,0)'
+    """
+    return f"IF({month}={horizon},{amount},0)"

@@ -27,15 +27,23 @@ All components are zero in month 0 (no one-time cost to stay in-house).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
 
 from bpo_roi.model.timeline import ArrayLike, annual_step_index, operating_months
 
-__all__ = ["IN_HOUSE_COMPONENTS", "InHouseCost", "add_up", "agents_from_work_hours",
-           "in_house_cost",
-           "loaded_cost_per_productive_hour"]
+__all__ = [
+    "IN_HOUSE_COMPONENTS",
+    "InHouseCost",
+    "add_up",
+    "agents_from_work_hours",
+    "excel_agents_from_work_hours",
+    "excel_in_house_cost",
+    "in_house_cost",
+    "loaded_cost_per_productive_hour",
+]
 
 IN_HOUSE_COMPONENTS = ("salaries", "benefits", "supervision", "overhead", "attrition", "fixed",
                        "rework")
@@ -165,3 +173,45 @@ def in_house_cost(
     cost.agents = agents
     cost.supervisors = supervisors
     return cost
+
+
+def excel_agents_from_work_hours(work_hours: str, paid_hours_per_month: str, shrinkage: str,
+                                 occupancy: str) -> str:
+    """:func:`agents_from_work_hours` as an Excel expression.
+
+    >>> excel_agents_from_work_hours("F5", "paid", "shrink", "occ")
+    'F5/(paid*(1-shrink)*occ)'
+    """
+    return f"{work_hours}/({paid_hours_per_month}*(1-{shrinkage})*{occupancy})"
+
+
+def excel_in_house_cost(*, volume: str, agents: str, supervisors: str, work_hours: str,
+                        month: str, wage_index: str, cost_index: str,
+                        name: Callable[[str], str]) -> dict[str, str]:
+    """:func:`in_house_cost`'s components as Excel expressions, one per component.
+
+    ``name(field)`` is the defined name of ``in_house.<field>`` (``workload.<field>`` for the
+    error's volume is not needed: the volume is a cell). The loaded cost of a productive hour
+    divides by the hours handled per FTE, ``work_hours / agents`` (1 without agents), as the
+    engine does.
+
+    >>> sorted(excel_in_house_cost(volume="E5", agents="G5", supervisors="H5", work_hours="F5",
+    ...     month="B5", wage_index="I5", cost_index="J5", name=lambda f: f)) == sorted(
+    ...     IN_HOUSE_COMPONENTS)
+    True
+    """
+    n = name
+    salaries = f"{agents}*({n('salary_annual')}/12)*{wage_index}"
+    productive = f"IF({agents}>0,{work_hours}/{agents},1)"
+    hourly = f"{n('salary_annual')}/12*(1+{n('benefits_rate')})*{wage_index}/{productive}"
+    heads = f"({agents}+{supervisors})"
+    return {
+        "salaries": salaries,
+        "benefits": f"{salaries}*{n('benefits_rate')}",
+        "supervision": f"{supervisors}*({n('supervisor_salary_annual')}/12)"
+                       f"*(1+{n('benefits_rate')})*{wage_index}",
+        "overhead": f"{heads}*{n('overhead_per_seat_monthly')}*{cost_index}",
+        "attrition": f"{heads}*({n('attrition_annual')}/12)*{n('cost_per_hire')}*{wage_index}",
+        "fixed": f"{n('fixed_monthly')}*{cost_index}*IF({month}>=1,1,0)",
+        "rework": f"{volume}*{n('error_rate')}*({n('rework_minutes')}/60)*{hourly}",
+    }

@@ -28,6 +28,11 @@ import numpy as np
 from bpo_roi.model.timeline import ArrayLike, annual_step_index, month_row, operating_months
 
 __all__ = [
+    "excel_parallel_share",
+    "excel_scheduled_amount",
+    "excel_severance",
+    "excel_stranded_cost",
+    "excel_vendor_share",
     "first_go_live",
     "parallel_run_by_wave",
     "scheduled_amount",
@@ -171,3 +176,74 @@ def _schedule(months: tuple[int, ...], horizon_months: int) -> np.ndarray:
     share = np.isin(month_row(horizon_months), months).astype(float) / len(months)
     share.flags.writeable = False
     return share
+
+
+# -- the same as Excel expressions, for one month's row -----------------------------------------
+
+
+def excel_vendor_share(waves: Sequence[tuple[str, str]], month: str) -> str:
+    """:func:`vendor_share` in month ``month``; ``waves`` are the ``(go_live_month, share)``
+    names or cells of each wave.
+
+    >>> excel_vendor_share([("g1", "s1"), ("g2", "s2")], "B5")
+    'IF(B5>=MAX(g1,1),s1,0)+IF(B5>=MAX(g2,1),s2,0)'
+    """
+    return "+".join(f"IF({month}>=MAX({g},1),{s},0)" for g, s in waves)
+
+
+def excel_parallel_share(waves: Sequence[tuple[str, str]], parallel_run_months: str,
+                         month: str) -> str:
+    """``Σ_w s_w × [g_w ≤ t < g_w + N]`` (:func:`parallel_run_by_wave`'s share).
+
+    >>> excel_parallel_share([("g1", "s1")], "N", "B5")
+    'IF(AND(B5>=g1,B5<g1+N),s1,0)'
+    """
+    return "+".join(f"IF(AND({month}>={g},{month}<{g}+{parallel_run_months}),{s},0)"
+                    for g, s in waves)
+
+
+def excel_stranded_cost(items: Sequence[tuple[str, str, str]], *, retained_fixed_monthly: str,
+                        cost_index: str, first_go_live: str, month: str) -> str:
+    """:func:`stranded_cost` in month ``month``; ``items`` are the ``(monthly, until_month,
+    escalation_annual)`` names of the listed costs.
+
+    >>> excel_stranded_cost([("m", "u", "e")], retained_fixed_monthly="rf", cost_index="J5",
+    ...                     first_go_live="g1", month="B5")
+    'rf*J5*IF(B5>=1,1,0)+IF(AND(B5>=MAX(g1,1),B5<=u),m*(1+e)^INT(MAX(B5-1,0)/12),0)'
+    """
+    from bpo_roi.model.timeline import excel_annual_step_index
+
+    terms = [f"{retained_fixed_monthly}*{cost_index}*IF({month}>=1,1,0)"]
+    terms += [f"IF(AND({month}>=MAX({first_go_live},1),{month}<={until}),"
+              f"{monthly}*{excel_annual_step_index(escalation, month)},0)"
+              for monthly, until, escalation in items]
+    return "+".join(terms)
+
+
+def excel_scheduled_amount(amount: str, months: Sequence[str], month: str) -> str:
+    """:func:`scheduled_amount` in month ``month``: ``amount`` ÷ the number of months, in each
+    month listed (``months``: names or numbers).
+
+    >>> excel_scheduled_amount("a", ["m1", "m2"], "B5")
+    'IF(OR(B5=m1,B5=m2),a/2,0)'
+    """
+    return f"IF(OR({','.join(f'{month}={m}' for m in months)}),{amount}/{len(months)},0)"
+
+
+def excel_severance(waves: Sequence[tuple[str, str]], parallel_run_months: str, *,
+                    heads: str, months: str, horizon: str, month: str,
+                    redeployed_share: str, severance_per_fte: str,
+                    retention_bonus_per_fte: str) -> str:
+    """:func:`severance_by_wave` in month ``month``: each wave's share of the mean FTE of its
+    first year (``heads`` and ``months``: the block's FTE and month ranges), paid in the last
+    month of its parallel run.
+
+    >>> excel_severance([("g", "s")], "N", heads="K2:K9", months="B2:B9", horizon="H",
+    ...     month="B5", redeployed_share="r", severance_per_fte="f", retention_bonus_per_fte="b")
+    'IF(B5=g+N-1,s*AVERAGEIFS(K2:K9,B2:B9,">="&g,B2:B9,"<="&MIN(g+11,H)),0)*(1-r)*(f+b)'
+    """
+    terms = "+".join(
+        f'IF({month}={g}+{parallel_run_months}-1,{s}*AVERAGEIFS({heads},{months},">="&{g},'
+        f'{months},"<="&MIN({g}+11,{horizon})),0)' for g, s in waves)
+    per_fte = f"(1-{redeployed_share})*({severance_per_fte}+{retention_bonus_per_fte})"
+    return f"({terms})*{per_fte}" if len(waves) > 1 else f"{terms}*{per_fte}"

@@ -23,6 +23,8 @@ __all__ = [
     "annual_step_index",
     "compound_index",
     "discount_factors",
+    "excel_annual_step_index",
+    "excel_compound_index",
     "fiscal_year",
     "month_dates",
     "month_row",
@@ -151,3 +153,24 @@ def discount_factors(rate_annual: ArrayLike, horizon_months: int) -> np.ndarray:
     [[1.0, 0.990099, 0.980296]]
     """
     return period_discount_factors(monthly_rate(rate_annual), horizon_months + 1)
+
+
+# -- the same conventions as Excel expressions, for one month's row ---------------------------
+
+
+def excel_annual_step_index(rate_annual: str, month: str) -> str:
+    """:func:`annual_step_index` in month ``month`` (a cell) as an Excel expression.
+
+    >>> excel_annual_step_index("in_house_wage_inflation_annual", "B5")
+    '(1+in_house_wage_inflation_annual)^INT(MAX(B5-1,0)/12)'
+    """
+    return f"(1+{rate_annual})^INT(MAX({month}-1,0)/12)"
+
+
+def excel_compound_index(rate_annual: str, month: str) -> str:
+    """:func:`compound_index` in month ``month`` (a cell) as an Excel expression.
+
+    >>> excel_compound_index("offers_2_fx_drift_annual", "B5")
+    '(1+offers_2_fx_drift_annual)^(MAX(B5-1,0)/12)'
+    """
+    return f"(1+{rate_annual})^(MAX({month}-1,0)/12)"

@@ -15,7 +15,12 @@ import numpy as np
 
 from bpo_roi.model.timeline import ArrayLike, compound_index, operating_months
 
-__all__ = ["monthly_volume", "work_hours"]
+__all__ = [
+    "excel_monthly_volume",
+    "excel_work_hours",
+    "monthly_volume",
+    "work_hours",
+]
 
 
 def monthly_volume(
@@ -63,3 +68,24 @@ def work_hours(volume: np.ndarray, handle_time_minutes: ArrayLike) -> np.ndarray
     [[0.0, 60.0]]
     """
     return volume * (np.asarray(handle_time_minutes, dtype=float) / 60.0)
+
+
+def excel_monthly_volume(base_monthly_volume: str, annual_growth: str, month: str,
+                         season: str = "1") -> str:
+    """:func:`monthly_volume` in month ``month`` as an Excel expression; ``season`` is the
+    calendar month's seasonality factor (an expression, ``1`` without seasonality).
+
+    >>> excel_monthly_volume("workload_monthly_volume", "workload_annual_growth", "B5")
+    'IF(B5=0,0,workload_monthly_volume*(1+workload_annual_growth)^((B5-1)/12)*1)'
+    """
+    return (f"IF({month}=0,0,{base_monthly_volume}*(1+{annual_growth})^(({month}-1)/12)"
+            f"*{season})")
+
+
+def excel_work_hours(volume: str, handle_time_minutes: str) -> str:
+    """:func:`work_hours` as an Excel expression.
+
+    >>> excel_work_hours("E5", "workload_handle_time_minutes")
+    'E5*(workload_handle_time_minutes/60)'
+    """
+    return f"{volume}*({handle_time_minutes}/60)"

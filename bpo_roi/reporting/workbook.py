@@ -41,13 +41,14 @@ import pandas as pd
 
 from bpo_roi.model.flows import OPTIONAL_COMPONENTS, OUTSOURCED_COMPONENTS
 from bpo_roi.model.metrics import PAYBACK_TOLERANCE, paid_back_from
-from bpo_roi.model.timeline import fiscal_year, month_dates, monthly_rate
+from bpo_roi.model.timeline import fiscal_year, monthly_rate
 from bpo_roi.reporting.formatting import (
     COMPONENT_LABELS,
     input_label,
     input_leaves,
     pricing_label,
 )
+from bpo_roi.reporting.live_model import defined_name
 from bpo_roi.scenario.distributions import point
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -102,6 +103,38 @@ def _signs(savings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         previous = s if s != 0 else previous
         last[i] = previous
     return last, change
+
+
+def _named_leaves(model: Any, prefix: str) -> list[tuple[str, Any, str]]:
+    """Every scalar input under ``model``: ``(dotted path, value, label)``; a list of numbers
+    (seasonality, a schedule's months) is one input per item, labelled with its 1-based
+    position, so each has a cell and a name."""
+    out = []
+    for path, value in input_leaves(model, prefix):
+        if path.rsplit(".", 1)[-1] in {"name", "notes", "source"} and isinstance(value, str):
+            continue
+        relative = path.split(".", 2 if path.startswith(("offers.", "stranded_costs."))
+                              else 1)[-1]
+        label = input_label(relative)
+        if isinstance(value, tuple | list):
+            out += [(f"{path}.{i}", item, f"{label} {i + 1}") for i, item in enumerate(value)]
+        else:
+            out.append((path, value, label))
+    return out
+
+
+def _ordered(columns: list[Any]) -> list[Any]:
+    """Results in reading order (calendar, volume, in-house, outsourced, savings), then the
+    helpers, then the drivers in the order the model computes them."""
+    order = ["offer", "month", "date", "fiscal_year", "volume"]
+    results = {c.key: c for c in columns if c.group == "results"}
+    keys = order + [k for k in results if k.startswith("in_house.")] + ["in_house"]
+    keys += [k for k in results if k.startswith("outsourced.")] + ["outsourced"]
+    keys += ["savings", "cumulative", "discount", "discounted", "discounted_cumulative",
+             "heads"]
+    assert set(keys) == set(results), set(keys) ^ set(results)
+    return ([results[k] for k in keys] + [c for c in columns if c.group == "helpers"]
+            + [c for c in columns if c.group == "drivers"])
 
 
 def _cached(value: Any) -> Any:
@@ -161,6 +194,7 @@ class _Writer:
             "title": f({"bold": True, "font_size": 14}), "bold": f({"bold": True}),
             "wrap": f({"text_wrap": True}), "unit": f({"indent": 1}),
             "shrink": f({"shrink": True}),
+            "not_live": f({"num_format": "#,##0.00", "bg_color": "#FCE4D6"}),
         }
 
     # -- helpers ------------------------------------------------------------------------------
@@ -228,12 +262,10 @@ class _Writer:
         for section, model, prefix in sections:
             source = getattr(model, "source", None) or ""
             first = True
-            for path, value in input_leaves(model, prefix):
-                if path in {f"{prefix}.name", f"{prefix}.notes", f"{prefix}.source"}:
-                    continue
+            for path, value, label in _named_leaves(model, prefix):
                 ws.write_string(row, 0, section, wrap_section)
-                relative = path.split(".", 2 if path.startswith("offers.") else 1)[-1]
-                ws.write_string(row, 1, input_label(relative), f["text"])
+                ws.write_string(row, 1, label, f["text"])
+                self.book.define_name(defined_name(path), f"=Inputs!$C${row + 1}")
                 shown = point(value)
                 percent = path in numeric and s.field_bounds(path)["percent"]
                 number = isinstance(shown, int | float) and not isinstance(shown, bool)
@@ -295,107 +327,135 @@ class _Writer:
         s = self.ev.scenario
         out = [("Scenario", s.scenario, "scenario"), ("Workload", s.workload, "workload"),
                ("In-house", s.in_house, "in_house")]
+        out += [(f"Stranded cost {i + 1}", item, f"stranded_costs.{i}")
+                for i, item in enumerate(s.stranded_costs or ())]
         out += [(f"Offer {k + 1}: {o.name}", o, f"offers.{k}") for k, o in enumerate(s.offers)]
         return out
 
     # -- Monthly --------------------------------------------------------------------------------
 
     def _monthly(self) -> None:
+        """One block of rows per offer, every line a formula from the named inputs (see
+        :mod:`bpo_roi.reporting.live_model`): the printed results, then the payback and IRR
+        helpers, then the model's intermediate lines (drivers)."""
+        from bpo_roi.reporting.live_model import block_columns
+
         m = self.ev.monthly
-        s = self.ev.scenario.scenario
-        dates = [_dt.date(int(d[:4]), int(d[5:7]), 1)
-                 for d in month_dates(s.start_month, self.horizon)]
-        fy_start = s.fiscal_year_start_month
-        ih = [f"in_house.{c}" for c in _IN_HOUSE]
-        outsourced = self.outsourced
-        out = [f"outsourced.{c}" for c in outsourced]
-        columns = (["Offer", "Month", "Date", "Fiscal year", "Volume"]
-                   + [f"In-house: {_label(c)}" for c in _IN_HOUSE] + ["In-house total"]
-                   + [f"Outsourced: {COMPONENT_LABELS.get(c, _label(c))}" for c in outsourced]
-                   + ["Outsourced total", "Savings", "Cumulative savings", "Discount factor",
-                      "Discounted savings", "Discounted cumulative", "In-house FTE",
-                      "Vendor billed units"] + list(_MONTHLY_HELPERS))
-        widths = [20, 7, 9, 7, 11] + [11] * (len(columns) - 5)
-        ws = self._sheet("Monthly", widths)
-        self._header(ws, columns)
-        ws.set_row(0, 4 * _LINE)  # "Outsourced: Transition & knowledge transfer" wraps to 4
-        pos = {name: j for j, name in enumerate(columns)}
-        self._print_monthly(ws, widths, [pos["In-house total"] + 1,
-                                         pos["Savings"]], len(columns) - len(_MONTHLY_HELPERS))
-        c_ih0, c_ih1 = pos[f"In-house: {_label(_IN_HOUSE[0])}"], pos["In-house total"] - 1
-        c_o0, c_o1 = pos["In-house total"] + 1, pos["Outsourced total"] - 1
-        L = {k: _col(v) for k, v in pos.items()}
         self.blocks: dict[str, tuple[int, int]] = {}
-        self.cols = L
+        self.not_live: list[str] = []
+        plans = []
         row = 1
-        for name in self.offers:
+        for k, name in enumerate(self.offers):
             t = m[m.offer == name].reset_index(drop=True)
             first, last = row + 1, row + len(t)  # Excel row numbers of the block
             self.blocks[name] = (first, last)
-            savings = t.savings.to_numpy(float)
-            df = t.discount_factor.to_numpy(float)
-            discounted = savings * df
-            helper = paid_back_from(savings).astype(int)
-            helper_d = paid_back_from(discounted).astype(int)
-            last_sign, changes = _signs(savings)
-            for i, r in t.iterrows():
-                R = row + 1  # this row in Excel numbering
-                ws.write_string(row, 0, str(name), self.fmt["shrink"])  # a long name shrinks
-                ws.write_number(row, 1, int(r.month), self.fmt["int"])
-                ws.write_datetime(row, 2, dates[int(r.month)], self.fmt["date"])
-                ws.write_number(row, 3, fiscal_year(str(r.date), fy_start), self.fmt["int"])
-                ws.write_number(row, 4, float(r.volume), self.fmt["money"])
-                for j, c in zip(range(c_ih0, c_ih1 + 1), ih, strict=True):
-                    ws.write_number(row, j, float(r[c]), self.fmt["money"])
-                ws.write_formula(row, pos["In-house total"],
-                                 f"=SUM({_col(c_ih0)}{R}:{_col(c_ih1)}{R})", self.fmt["money"],
-                                 float(r.in_house))
-                for j, c in zip(range(c_o0, c_o1 + 1), out, strict=True):
-                    ws.write_number(row, j, float(r[c]), self.fmt["money"])
-                ws.write_formula(row, pos["Outsourced total"],
-                                 f"=SUM({_col(c_o0)}{R}:{_col(c_o1)}{R})", self.fmt["money"],
-                                 float(r.outsourced))
-                ws.write_formula(row, pos["Savings"],
-                                 f"={L['In-house total']}{R}-{L['Outsourced total']}{R}",
-                                 self.fmt["money"], float(savings[i]))
-                prev = "" if i == 0 else f"{L['Cumulative savings']}{R - 1}+"
-                ws.write_formula(row, pos["Cumulative savings"], f"={prev}{L['Savings']}{R}",
-                                 self.fmt["money"], float(np.cumsum(savings)[i]))
-                ws.write_formula(row, pos["Discount factor"],
-                                 f"=(1+discount_rate_annual)^(-{L['Month']}{R}/12)",
-                                 self.fmt["factor"], float(df[i]))
-                ws.write_formula(row, pos["Discounted savings"],
-                                 f"={L['Savings']}{R}*{L['Discount factor']}{R}",
-                                 self.fmt["money"], float(discounted[i]))
-                prev = "" if i == 0 else f"{L['Discounted cumulative']}{R - 1}+"
-                ws.write_formula(row, pos["Discounted cumulative"],
-                                 f"={prev}{L['Discounted savings']}{R}", self.fmt["money"],
-                                 float(np.cumsum(discounted)[i]))
-                for key, source, values in (
-                        ("Paid back from here", "Cumulative savings", helper),
-                        ("Discounted paid back from here", "Discounted cumulative", helper_d)):
-                    flow = "Savings" if source == "Cumulative savings" else "Discounted savings"
-                    ws.write_formula(
-                        row, pos[key],
-                        f"=IF(MIN({L[source]}{R}:{L[source]}{last})>="
-                        f"-{PAYBACK_TOLERANCE}*MAX(MAX({L[flow]}{first}:{L[flow]}{last}),"
-                        f"-MIN({L[flow]}{first}:{L[flow]}{last})),1,0)",
-                        self.fmt["int"], int(values[i]))
-                # sign changes of savings, zeros skipped: the IRR is reported only when unique
-                prev_sign = "0" if i == 0 else f"{L['Last sign of savings']}{R - 1}"
-                ws.write_formula(row, pos["Last sign of savings"],
-                                 f"=IF({L['Savings']}{R}<>0,SIGN({L['Savings']}{R}),{prev_sign})",
-                                 self.fmt["int"], int(last_sign[i]))
-                ws.write_formula(row, pos["Sign change"],
-                                 f"=IF(AND({L['Savings']}{R}<>0,{prev_sign}<>0,"
-                                 f"SIGN({L['Savings']}{R})<>{prev_sign}),1,0)",
-                                 self.fmt["int"], int(changes[i]))
-                ws.write_number(row, pos["In-house FTE"], float(r.in_house_fte), self.fmt["fte"])
-                ws.write_number(row, pos["Vendor billed units"], float(r.vendor_billed_units),
-                                self.fmt["fte"])
-                row += 1
-        ws.autofilter(0, 0, row - 1, len(columns) - 1)
+            plans.append((name, first, last, _ordered(
+                block_columns(self.ev.scenario, self.ev.flows, t, k) + self._savings(t))))
+            row = last
+        # one layout for every block: the results and helpers are alike, and each offer's
+        # drivers (its waves, clauses) get their own columns, blank in the other blocks
+        keys: list[str] = []
+        for *_, columns in plans:
+            keys += [c.key for c in columns if c.key not in keys]
+        position = {key: j for j, key in enumerate(keys)}
+        letters = {key: _col(j) for key, j in position.items()}
+        results = sum(1 for c in plans[0][3] if c.group == "results")
+        widths = [20, 7, 9, 7, 11] + [11] * (len(keys) - 5)
+        ws = self._sheet("Monthly", widths)
+        ws.freeze_panes(1, 1)
+        ws.set_row(0, 4 * _LINE)  # "Outsourced: Transition & knowledge transfer" wraps to 4
+        self._print_monthly(ws, widths, [position["outsourced.vendor_fee"],
+                                         position["savings"]], results)
+        written: set[str] = set()
+        for name, first, last, columns in plans:
+            for column in columns:
+                j = position[column.key]
+                if column.key not in written:
+                    ws.write_string(0, j, self._monthly_label(column), self.fmt["head"])
+                    written.add(column.key)
+                self._write_column(ws, j, column, name, first, last, letters)
+        ws.autofilter(0, 0, row - 1, len(keys) - 1)
         self.monthly_last_row = row
+        self.cols = {self._monthly_label(c): letters[c.key] for *_, cs in plans for c in cs}
+
+    def _savings(self, t: pd.DataFrame) -> list[Any]:
+        """The savings, discounting and payback columns of one offer's block."""
+        from bpo_roi.reporting.live_model import Column
+
+        savings = t.savings.to_numpy(float)
+        discounted = savings * t.discount_factor.to_numpy(float)
+        last_sign, changes = _signs(savings)
+        tol, horizon = PAYBACK_TOLERANCE, self.horizon
+
+        def paid_back(source: str, flow: str) -> Any:
+            return lambda r: (
+                f"IF(MIN({r(source)}:{r.at(source, horizon)})>=-{tol}*MAX(MAX("
+                f"{r.block(flow)}),-MIN({r.block(flow)})),1,0)")
+
+        def cumulative(key: str, flow: str) -> Any:
+            return lambda r: f"{r.previous(key)}+{r(flow)}" if r.previous(key) else r(flow)
+
+        def previous_sign(r: Any) -> str:
+            return r.previous("last_sign") or "0"
+
+        return [
+            Column("savings", "Savings", "money", savings,
+                   lambda r: f"{r('in_house')}-{r('outsourced')}", "results"),
+            Column("cumulative", "Cumulative savings", "money", np.cumsum(savings),
+                   cumulative("cumulative", "savings"), "results"),
+            Column("discount", "Discount factor", "factor", t.discount_factor.to_numpy(float),
+                   lambda r: f"(1+discount_rate_annual)^(-{r('month')}/12)", "results"),
+            Column("discounted", "Discounted savings", "money", discounted,
+                   lambda r: f"{r('savings')}*{r('discount')}", "results"),
+            Column("discounted_cumulative", "Discounted cumulative", "money",
+                   np.cumsum(discounted), cumulative("discounted_cumulative", "discounted"),
+                   "results"),
+            Column("paid_back", "Paid back from here", "int",
+                   paid_back_from(savings).astype(float), paid_back("cumulative", "savings"),
+                   "helpers"),
+            Column("paid_back_discounted", "Discounted paid back from here", "int",
+                   paid_back_from(discounted).astype(float),
+                   paid_back("discounted_cumulative", "discounted"), "helpers"),
+            Column("last_sign", "Last sign of savings", "int", last_sign.astype(float),
+                   lambda r: f"IF({r('savings')}<>0,SIGN({r('savings')}),{previous_sign(r)})",
+                   "helpers"),
+            Column("sign_change", "Sign change", "int", changes.astype(float),
+                   lambda r: (f"IF(AND({r('savings')}<>0,{previous_sign(r)}<>0,"
+                              f"SIGN({r('savings')})<>{previous_sign(r)}),1,0)"), "helpers"),
+        ]
+
+    def _monthly_label(self, column: Any) -> str:
+        key = column.key
+        if key.startswith("outsourced."):
+            part = key.split(".", 1)[1]
+            return f"Outsourced: {COMPONENT_LABELS.get(part, _label(part))}"
+        if key.startswith("in_house."):
+            return f"In-house: {_label(key.split('.', 1)[1])}"
+        return column.label
+
+    def _write_column(self, ws: Any, j: int, column: Any, offer: str, first: int, last: int,
+                      letters: dict[str, str]) -> None:
+        from bpo_roi.reporting.live_model import Row
+
+        fmt = self.fmt[column.fmt]
+        if column.formula is None and column.text is None and column.key not in self.not_live:
+            self.not_live.append(column.key)
+        for i in range(last - first + 1):
+            R = first + i
+            x = R - 1  # 0-based row
+            if column.text is not None:
+                ws.write_string(x, j, str(offer), fmt)
+                continue
+            value = float(column.values[i])
+            if column.formula is None:
+                ws.write_number(x, j, value, self.fmt["not_live"])
+                continue
+            formula = column.formula(Row(letters, R, first, last))
+            ws.write_formula(x, j, f"={formula}", fmt,
+                             _cached(int(value) if column.fmt == "int" else value))
+        if column.formula is None and column.text is None:
+            ws.write_comment(first - 1, j, f"Not live: {column.note or 'the engine value'}. "
+                             "A value, not a formula: a new run updates it.")
 
     def _print_monthly(self, ws: Any, widths: list[float], groups: list[int],
                        printed: int) -> None:

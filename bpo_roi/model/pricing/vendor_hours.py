@@ -18,7 +18,13 @@ import numpy as np
 
 from bpo_roi.model.timeline import ArrayLike, month_row
 
-__all__ = ["productivity_ramp", "ramp_progress", "vendor_work_hours"]
+__all__ = [
+    "excel_productivity",
+    "excel_ramp_progress",
+    "productivity_ramp",
+    "ramp_progress",
+    "vendor_work_hours",
+]
 
 
 def ramp_progress(ramp_months: int, horizon_months: int, go_live_month: int = 1) -> np.ndarray:
@@ -53,3 +59,22 @@ def vendor_work_hours(volume: np.ndarray, handle_time_minutes: ArrayLike,
                       handle_time_factor: ArrayLike, productivity: ArrayLike) -> np.ndarray:
     """Vendor hours of work: ``V × AHT × handle_time_factor / 60 / productivity``."""
     return volume * (handle_time_minutes * handle_time_factor / 60.0) / productivity
+
+
+def excel_ramp_progress(ramp_months: str, go_live_month: str, month: str) -> str:
+    """:func:`ramp_progress` in month ``month`` as an Excel expression.
+
+    >>> excel_ramp_progress("rm", "g", "B5")
+    'IF(OR(B5<MAX(g,1),rm<=0),1,MIN(MAX(B5-g,0)/rm,1))'
+    """
+    return (f"IF(OR({month}<MAX({go_live_month},1),{ramp_months}<=0),1,"
+            f"MIN(MAX({month}-{go_live_month},0)/{ramp_months},1))")
+
+
+def excel_productivity(start_fraction: str, progress: str) -> str:
+    """:func:`productivity_ramp` from a month's ramp progress, as an Excel expression.
+
+    >>> excel_productivity("sf", "P5")
+    'sf+(1-sf)*P5'
+    """
+    return f"{start_fraction}+(1-{start_fraction})*{progress}"

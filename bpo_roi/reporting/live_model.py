@@ -1,0 +1,442 @@
+"""The Monthly sheet as a live model: every monthly line of ``results.xlsx`` as a formula from
+the Inputs sheet's named cells, month by month, one block of rows per offer.
+
+Each mechanism's Excel expression comes from the module that holds its numpy formula
+(``excel_*`` beside it: :mod:`bpo_roi.model.workload`, :mod:`~bpo_roi.model.in_house`,
+:mod:`~bpo_roi.model.scope`, :mod:`~bpo_roi.model.contract`,
+:mod:`~bpo_roi.model.hidden_costs`, :mod:`~bpo_roi.model.pricing`); this module only lays
+them out: which column holds what, in which order, and the engine's value each formula caches.
+
+Every scalar input has a workbook name made from its dotted path (:func:`defined_name`), so a
+formula reads ``in_house_salary_annual``, not ``Inputs!$C$17``. What the layout fixes (the
+horizon, the number of waves, tiers and listed costs, which pricing model and clauses an offer
+has) is the structure: changing it needs a new run, which the About sheet says.
+
+Nothing is computed here that the engine does not compute: the tests recalculate the workbook
+(LibreOffice and the ``formulas`` package) after changing named inputs and compare every
+monthly total and NPV with :func:`bpo_roi.evaluate` of the same overrides.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bpo_roi.model import contract, hidden_costs, in_house, scope, timeline, workload
+from bpo_roi.model.flows import OUTSOURCED_COMPONENTS, Flows, calibration_factor
+from bpo_roi.model.pricing import FEES, ExcelMonth
+from bpo_roi.model.pricing.vendor_hours import (
+    excel_productivity,
+    excel_ramp_progress,
+    productivity_ramp,
+    ramp_progress,
+)
+from bpo_roi.scenario.distributions import point
+from bpo_roi.scenario.schema import Scenario
+
+__all__ = ["NOT_LIVE", "Column", "block_columns", "defined_name"]
+
+NOT_LIVE = "not live"
+"""What a value column is called on the About sheet: the engine's number, not a formula."""
+
+
+def defined_name(path: str) -> str:
+    """The workbook name of an input: its dotted path, ``.`` as ``_``, list positions 1-based.
+
+    >>> defined_name("offers.1.pricing.rate_per_hour")
+    'offers_2_pricing_rate_per_hour'
+    >>> defined_name("workload.seasonality.2"), defined_name("offers.0.pricing.tiers.1.rate")
+    ('workload_seasonality_3', 'offers_1_pricing_tiers_2_rate')
+    """
+    return "_".join(str(int(part) + 1) if part.isdigit() else part for part in path.split("."))
+
+
+@dataclass
+class Row:
+    """The cells of one month's row of a block, by column key (Excel references)."""
+
+    letters: dict[str, str]
+    row: int
+    """Excel row number."""
+    first: int
+    """Excel row of the block's month 0."""
+    last: int
+    """Excel row of the block's last month."""
+
+    def __call__(self, key: str) -> str:
+        return f"{self.letters[key]}{self.row}"
+
+    def at(self, key: str, month_row: int) -> str:
+        """The column's cell in the block's row of month ``month_row`` (absolute)."""
+        return f"${self.letters[key]}${self.first + month_row}"
+
+    def block(self, key: str) -> str:
+        """The column over the block's months 0..H (absolute)."""
+        return f"${self.letters[key]}${self.first}:${self.letters[key]}${self.last}"
+
+    def previous(self, key: str) -> str | None:
+        return None if self.row == self.first else f"{self.letters[key]}{self.row - 1}"
+
+
+@dataclass
+class Column:
+    """A column of an offer's block: a formula per month (``formula(row)``, no ``=``), with
+    the engine's values cached; or the engine's values alone (``formula`` is ``None``: not
+    live, shown with a distinct fill and listed on the About sheet)."""
+
+    key: str
+    label: str
+    fmt: str
+    values: np.ndarray
+    formula: Callable[[Row], str] | None = None
+    group: str = "drivers"
+    """``"results"`` (printed), ``"helpers"`` (payback and IRR helpers) or ``"drivers"`` (the
+    model's intermediate lines, right of the results)."""
+    note: str = ""
+    text: list[str] | None = None
+    """Text values instead of numbers (the offer's name)."""
+    date: bool = False
+
+
+@dataclass
+class _Context:
+    s: Scenario
+    flows: Flows
+    monthly: Any
+    horizon: int
+    t: np.ndarray
+    cols: list[Column] = field(default_factory=list)
+
+    def add(self, key: str, label: str, fmt: str, values: Any,
+            formula: Callable[[Row], str] | None = None, group: str = "drivers",
+            note: str = "") -> None:
+        values = np.broadcast_to(np.asarray(values, dtype=float).reshape(-1),
+                                 (self.horizon + 1,)).copy()
+        self.cols.append(Column(key, label, fmt, values, formula, group, note))
+
+
+def _name(path: str) -> str:
+    return defined_name(path)
+
+
+def block_columns(s: Scenario, flows: Flows, monthly: Any, k: int) -> list[Column]:
+    """The columns of offer ``k``'s block, in order (see the module docstring).
+
+    ``flows`` are the engine's flows at the point values (one trial) and ``monthly`` the
+    offer's rows of the monthly table; they give the values each formula caches.
+    """
+    horizon = s.scenario.horizon_months
+    t = np.arange(horizon + 1, dtype=float)
+    c = _Context(s, flows, monthly, horizon, t)
+    _timeline(c)
+    _in_house(c)
+    _offer(c, k)
+    return c.cols
+
+
+# -- the calendar -------------------------------------------------------------------------------
+
+
+def _timeline(c: _Context) -> None:
+    s = c.s.scenario
+    dates = [_dt.date(int(d[:4]), int(d[5:7]), 1)
+             for d in timeline.month_dates(s.start_month, c.horizon)]
+    serial = np.array([(d - _dt.date(1899, 12, 30)).days for d in dates], dtype=float)
+    c.cols.append(Column("offer", "Offer", "shrink", np.zeros(c.horizon + 1), group="results",
+                         text=[]))
+    c.add("month", "Month", "int", c.t, group="results")
+    start = _name("scenario.start_month")
+    c.add("date", "Date", "date", serial, lambda r: (
+        f"DATE(VALUE(LEFT({start},4)),VALUE(MID({start},6,2))+{r('month')}-1,1)"),
+          group="results")
+    c.cols[-1].date = True
+    fy = _name("scenario.fiscal_year_start_month")
+    c.add("fiscal_year", "Fiscal year", "int",
+          [timeline.fiscal_year(f"{d:%Y-%m}", s.fiscal_year_start_month) for d in dates],
+          lambda r: f"YEAR({r('date')})+IF(AND({fy}>1,MONTH({r('date')})>={fy}),1,0)",
+          group="results")
+
+
+# -- workload and the in-house team -------------------------------------------------------------
+
+
+def _in_house(c: _Context) -> None:
+    s, flows = c.s, c.flows
+    w = "workload."
+    season: Callable[[Row], str] = lambda r: "1"  # noqa: E731
+    if s.workload.seasonality is not None:
+        factors = np.array([float(point(v)) for v in s.workload.seasonality])
+        calendar = np.array([(d.month if d else 1) for d in
+                             (_dt.date(1899, 12, 30) + _dt.timedelta(days=int(v))
+                              for v in c.cols[2].values)])
+        names = ",".join(_name(f"{w}seasonality.{j}") for j in range(12))
+        c.add("season", "Seasonality factor", "factor", factors[calendar - 1],
+              lambda r: f"CHOOSE(MONTH({r('date')}),{names})")
+        season = lambda r: r("season")  # noqa: E731
+    c.add("volume", "Volume", "money", flows.volume[0], lambda r: workload.excel_monthly_volume(
+        _name(f"{w}monthly_volume"), _name(f"{w}annual_growth"), r("month"), season(r)),
+          group="results")
+    aht = float(point(s.workload.handle_time_minutes))
+    hours = flows.volume[0] * aht / 60.0
+    c.add("work_hours", "Work hours", "money", hours, lambda r: workload.excel_work_hours(
+        r("volume"), _name(f"{w}handle_time_minutes")))
+    ih = "in_house."
+    factor = calibration_factor(s)
+    agents = np.asarray(flows.in_house.agents[0], dtype=float)
+    raw = agents / (factor if factor else 1.0)
+    if s.workload.queue is None:
+        c.add("agents_sized", "Agents before calibration", "fte", raw,
+              lambda r: in_house.excel_agents_from_work_hours(
+                  r("work_hours"), _name(f"{ih}paid_hours_per_month"), _name(f"{ih}shrinkage"),
+                  _name(f"{ih}occupancy")))
+    else:
+        c.add("agents_sized", "Agents before calibration (Erlang)", "fte", raw,
+              note="queue staffing: the engine's Erlang sizing")
+    if factor is not None:
+        span = _name(f"{ih}span_of_control")
+        c.add("calibration", "Calibration factor", "factor", factor, lambda r: (
+            f"IF({r.at('agents_sized', 1)}*(1+1/{span})>0,{_name(f'{ih}actual.fte')}"
+            f"/({r.at('agents_sized', 1)}*(1+1/{span})),1)"))
+        c.add("agents", "Agents", "fte", agents,
+              lambda r: f"{r('agents_sized')}*{r('calibration')}")
+    else:
+        c.add("agents", "Agents", "fte", agents, lambda r: r("agents_sized"))
+    c.add("supervisors", "Supervisors", "fte", flows.in_house.supervisors[0],
+          lambda r: f"{r('agents')}/{_name(f'{ih}span_of_control')}")
+    wage = float(point(s.in_house.wage_inflation_annual))
+    cost = float(point(s.in_house.cost_inflation_annual))
+    c.add("wage_index", "Wage index", "factor", timeline.annual_step_index(wage, c.horizon),
+          lambda r: timeline.excel_annual_step_index(_name(f"{ih}wage_inflation_annual"),
+                                                     r("month")))
+    c.add("cost_index", "Cost index", "factor", timeline.annual_step_index(cost, c.horizon),
+          lambda r: timeline.excel_annual_step_index(_name(f"{ih}cost_inflation_annual"),
+                                                     r("month")))
+
+    def component(key: str) -> Callable[[Row], str]:
+        return lambda r: in_house.excel_in_house_cost(
+            volume=r("volume"), agents=r("agents"), supervisors=r("supervisors"),
+            work_hours=r("work_hours"), month=r("month"), wage_index=r("wage_index"),
+            cost_index=r("cost_index"), name=lambda f: _name(ih + f))[key]
+
+    for key in in_house.IN_HOUSE_COMPONENTS:
+        c.add(f"in_house.{key}", f"In-house: {key.capitalize()}", "money",
+              c.monthly[f"in_house.{key}"], component(key), group="results")
+    first, last = (f"in_house.{in_house.IN_HOUSE_COMPONENTS[j]}" for j in (0, -1))
+    c.add("in_house", "In-house total", "money", c.monthly["in_house"],
+          lambda r: f"SUM({r(first)}:{r(last)})", group="results")
+    c.add("heads", "In-house FTE", "fte", c.monthly["in_house_fte"],
+          lambda r: f"{r('agents')}+{r('supervisors')}", group="results")
+    sal = flows.in_house["salaries"][0] + flows.in_house["benefits"][0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hourly = np.where(hours > 0, sal / np.where(hours > 0, hours, 1.0), 0.0)
+    c.add("hourly_cost", "In-house cost of an hour of work", "cents", hourly,
+          lambda r: f"IF({r('work_hours')}>0,({r('in_house.salaries')}"
+                    f"+{r('in_house.benefits')})/{r('work_hours')},0)")
+
+
+# -- an offer -----------------------------------------------------------------------------------
+
+
+def _offer(c: _Context, k: int) -> None:
+    s, t, H = c.s, c.t, c.horizon
+    offer = s.offers[k]
+    flows_o = c.flows.offers[k] if len(c.flows.offers) > k else None
+    o = f"offers.{k}."
+    n = lambda f: _name(o + f)  # noqa: E731
+    m = c.monthly
+    comp = {key: m[f"outsourced.{key}"].to_numpy(float) for key in OUTSOURCED_COMPONENTS}
+    if offer.scope is None:
+        waves = [(1, 1.0)]
+        wave_names = [("1", "1")]
+    else:
+        waves = [(w.go_live_month, float(point(w.share))) for w in offer.scope.waves]
+        wave_names = [(n(f"scope.waves.{j}.go_live_month"), n(f"scope.waves.{j}.share"))
+                      for j in range(len(waves))]
+    g1 = wave_names[0][0]
+    share = scope.vendor_share(waves, H)[0]
+    c.add("share", "Vendor's share of the volume", "pct", share,
+          lambda r: scope.excel_vendor_share(wave_names, r("month")))
+    c.add("live", "Contract live", "int", (t >= waves[0][0]).astype(float),
+          lambda r: f"IF({r('month')}>=MAX({g1},1),1,0)")
+    # prices: yearly steps (escalation or indexation) and the exchange rate
+    ix = offer.indexation
+    steps = flows_o.price_steps[0]
+    if ix is None:
+        c.add("steps", "Price steps", "factor", steps,
+              lambda r: timeline.excel_annual_step_index(n("escalation_annual"), r("month")))
+    else:
+        c.add("steps", "Price steps (indexation)", "factor", steps,
+              lambda r: contract.excel_indexation_index(
+                  labour_share=n("indexation.labour_share"),
+                  labour_index_annual=n("indexation.labour_index_annual"),
+                  other_index_annual=n("indexation.other_index_annual"),
+                  first_adjustment_month=n("indexation.first_adjustment_month"),
+                  cap_annual=n("indexation.cap_annual"), floor_annual=n("indexation.floor_annual"),
+                  month=r("month")))
+    market = float(point(offer.fx_rate)) * timeline.compound_index(
+        float(point(offer.fx_drift_annual)), H)[0]
+    c.add("fx_market", "Exchange rate (market)", "factor", market, lambda r: (
+        f"{n('fx_rate')}*{timeline.excel_compound_index(n('fx_drift_annual'), r('month'))}"))
+    if offer.fx_sharing is None:
+        c.add("fx", "Exchange rate paid", "factor", market, lambda r: r("fx_market"))
+    else:
+        c.add("fx", "Exchange rate paid (FX sharing)", "factor", flows_o.fx_paid[0],
+              lambda r: contract.excel_fx_shared_rate(
+                  r("fx_market"), n("fx_rate"), n("fx_sharing.deadband"),
+                  n("fx_sharing.client_share")))
+    c.add("index", "Price index (steps × FX)", "factor", steps * flows_o.fx_paid[0],
+          lambda r: f"{r('steps')}*{r('fx')}")
+    # the ramp, wave by wave
+    start = float(point(offer.ramp.start_fraction))
+    slow_sum = np.zeros(H + 1)
+    for j, (g, w_share) in enumerate(waves):
+        gname = wave_names[j][0]
+        progress = ramp_progress(offer.ramp.months, H, g)[0]
+        productivity = productivity_ramp(start, offer.ramp.months, H, g)[0]
+        slow_sum += w_share * (t >= g) / productivity
+        c.add(f"progress_{j}", f"Ramp progress, wave {j + 1}", "pct", progress,
+              lambda r, gname=gname: excel_ramp_progress(n("ramp.months"), gname, r("month")))
+        c.add(f"productivity_{j}", f"Productivity, wave {j + 1}", "pct", productivity,
+              lambda r, j=j: excel_productivity(n("ramp.start_fraction"), r(f"progress_{j}")))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slowdown = np.where(share > 0, slow_sum / np.where(share > 0, share, 1.0), 1.0)
+
+    def slowdown_formula(r: Row) -> str:
+        live = "+".join(f"IF({r('month')}>=MAX({g},1),{sh},0)/{r(f'productivity_{j}')}"
+                        for j, (g, sh) in enumerate(wave_names))
+        return f"IF({r('share')}>0,({live})/{r('share')},1)"
+
+    c.add("slowdown", "Ramp slowdown (handle time × this)", "factor", slowdown, slowdown_formula)
+    c.add("vendor_volume", "Vendor volume", "money", flows_o.vendor_volume[0],
+          lambda r: f"{r('volume')}*{r('share')}")
+    aht = float(point(s.workload.handle_time_minutes))
+    factor = float(point(offer.handle_time_factor))
+    steady_hours = flows_o.vendor_volume[0] * aht * factor / 60.0
+    c.add("vendor_hours_steady", "Vendor hours of work, steady", "money", steady_hours,
+          lambda r: f"{r('vendor_volume')}*{_name('workload.handle_time_minutes')}"
+                    f"*{n('handle_time_factor')}/60")
+    queue = s.workload.queue is not None
+    pricing_module = FEES[offer.pricing.model]
+    staffed = getattr(offer.pricing, "billing", "staffed_hours") == "staffed_hours"
+    if queue and offer.pricing.model in ("per_seat", "hourly") and staffed:
+        from bpo_roi.model.flows import queue_shape
+        from bpo_roi.staffing.queue_sizing import queue_agent_hours
+
+        shape = queue_shape(s)
+        vendor_volume = flows_o.vendor_volume[0][None, :]
+        ramped = queue_agent_hours(vendor_volume, (aht * factor * slowdown)[None, :], shape)[0]
+        steady = queue_agent_hours(vendor_volume, aht * factor, shape)[0]
+        c.cols.pop()  # the hours of work: staffed hours come from the queue instead
+        c.add("vendor_hours_steady", "Vendor staffed hours, steady (Erlang)", "money", steady,
+              note="queue staffing: the engine's Erlang sizing")
+        c.add("vendor_hours", "Vendor staffed hours, ramped (Erlang)", "money", ramped,
+              note="queue staffing: the engine's Erlang sizing")
+    else:
+        c.add("vendor_hours", "Vendor hours of work, ramped", "money", steady_hours * slowdown,
+              lambda r: f"{r('vendor_hours_steady')}*{r('slowdown')}")
+    fee_values = comp["vendor_fee"] + comp["ramp"]
+
+    def fee(hours_key: str) -> Callable[[Row], str]:
+        def formula(r: Row) -> str:
+            expr = pricing_module.excel_fee(offer.pricing, lambda f: n(f"pricing.{f}"),
+                                            ExcelMonth(r("vendor_volume"), r(hours_key),
+                                                       r("index")))
+            return f"({expr.removeprefix('=')})*{r('live')}"
+        return formula
+
+    c.add("fee", "Vendor fee with the ramp", "money", fee_values, fee("vendor_hours"))
+    c.add("steady_fee", "Vendor fee at steady productivity", "money", comp["vendor_fee"],
+          fee("vendor_hours_steady"))
+    # the outsourced components, in the monthly table's order
+    results: dict[str, Callable[[Row], str] | None] = {
+        "vendor_fee": lambda r: r("steady_fee"),
+        "ramp": lambda r: f"{r('fee')}-{r('steady_fee')}",
+    }
+    credits = offer.service_credits
+    if credits is None:
+        results["service_credits"] = lambda r: "0"
+    elif credits.miss_probability == "from_queue":
+        results["service_credits"] = None
+    else:
+        results["service_credits"] = lambda r: contract.excel_service_credits(
+            r("fee"), n("service_credits.at_risk_share"), n("service_credits.miss_probability"))
+    tc = offer.transition_charge
+    results["transition_charge"] = (lambda r: "0") if tc is None else (
+        lambda r: f"{r('fx')}*" + contract.excel_transition_charge(
+            n("transition_charge.amount"), n("transition_charge.months"),
+            n("transition_charge.financing_rate_annual"), f"MAX({g1},1)", r("month")))
+    results["irrecoverable_tax"] = lambda r: (
+        f"{n('irrecoverable_tax_share')}*({r('fee')}+{r('outsourced.service_credits')}"
+        f"+{r('outsourced.transition_charge')})")
+    rework_minutes = (n("quality.rework_minutes") if offer.quality.rework_minutes is not None
+                      else _name("in_house.rework_minutes"))
+    parallel = n("parallel_run_months")
+
+    def rework(r: Row) -> str:
+        terms = []
+        for j, (g, sh) in enumerate(wave_names):
+            error = hidden_costs.excel_vendor_error_rate(
+                n("quality.error_rate"), n("quality.ramp_error_multiplier"), r(f"progress_{j}"))
+            terms.append(f"IF({r('month')}>={g}+{parallel},{sh},0)*" +
+                         hidden_costs.excel_vendor_rework_cost(
+                             r("volume"), f"({error})", rework_minutes, r("hourly_cost")))
+        return "+".join(terms)
+
+    results["rework"] = rework
+    results["governance"] = lambda r: "(" + hidden_costs.excel_governance_cost(
+        retained_fte=n("governance.retained_fte"),
+        cost_per_fte_annual=n("governance.cost_per_fte_annual"), wage_index=r("wage_index"),
+        contract_value_share=n("governance.contract_value_share"),
+        vendor_fees=r("steady_fee"), month=r("month")) + f")*{r('live')}"
+    if queue and offer.scope is not None:
+        results["retained_in_house"] = None
+    else:
+        kept_fixed = f"(1-{_name('in_house.fixed_monthly_retained_share')})"
+        results["retained_in_house"] = lambda r: (
+            f"IF({r('month')}=0,0,1-{r('share')})*({r('in_house')}-{r('in_house.fixed')}"
+            f"+{kept_fixed}*{r('in_house.fixed')})")
+    results["parallel_run"] = lambda r: (
+        f"{r('in_house')}*(" + scope.excel_parallel_share(wave_names, parallel, r("month")) + ")")
+    items = [(_name(f"stranded_costs.{i}.monthly"), _name(f"stranded_costs.{i}.until_month"),
+              _name(f"stranded_costs.{i}.escalation_annual"))
+             for i in range(len(s.stranded_costs or ()))]
+    results["stranded"] = lambda r: scope.excel_stranded_cost(
+        items, retained_fixed_monthly=f"{_name('in_house.fixed_monthly_retained_share')}"
+        f"*{_name('in_house.fixed_monthly')}", cost_index=r("cost_index"), first_go_live=g1,
+        month=r("month"))
+
+    def one_time(keys: tuple[str, ...]) -> Callable[[Row], str]:
+        def formula(r: Row) -> str:
+            terms = []
+            for key in keys:
+                value = getattr(offer.transition, key)
+                if hasattr(value, "months"):
+                    months = [n(f"transition.{key}.months.{i}") for i in range(len(value.months))]
+                    terms.append(scope.excel_scheduled_amount(n(f"transition.{key}.amount"),
+                                                              months, r("month")))
+                else:
+                    terms.append(f"IF({r('month')}=0,{n(f'transition.{key}')},0)")
+            return "+".join(terms)
+        return formula
+
+    results["search_contracting"] = one_time(("vendor_selection", "contracting_legal"))
+    results["transition"] = one_time(("knowledge_transfer", "travel", "it_integration"))
+    results["severance_retention"] = lambda r: scope.excel_severance(
+        wave_names, parallel, heads=r.block("heads"), months=r.block("month"),
+        horizon="horizon_months", month=r("month"),
+        redeployed_share=n("transition.redeployed_share"),
+        severance_per_fte=n("transition.severance_per_fte"),
+        retention_bonus_per_fte=n("transition.retention_bonus_per_fte"))
+    results["exit"] = lambda r: hidden_costs.excel_exit_cost(
+        f"{n('exit_cost')}*{r.at('steps', H)}", r("month"), "horizon_months")
+    for key in OUTSOURCED_COMPONENTS:
+        formula = results[key]
+        note = "" if formula is not None else "queue staffing: the engine's Erlang sizing"
+        c.add(f"outsourced.{key}", key, "money", comp[key], formula, group="results", note=note)
+    c.add("outsourced", "Outsourced total", "money", m["outsourced"],
+          lambda r: f"SUM({r('outsourced.' + OUTSOURCED_COMPONENTS[0])}"
+                    f":{r('outsourced.' + OUTSOURCED_COMPONENTS[-1])})", group="results")
