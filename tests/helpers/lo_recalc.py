@@ -4,6 +4,11 @@ Run with the system Python that has LibreOffice's ``uno`` module (not the projec
 ``python3 lo_recalc.py BOOK.xlsx NAME=VALUE ... -- NAME NAME ...``. Each ``NAME=VALUE`` sets
 the cell a workbook name refers to before recalculating; each plain NAME after ``--`` is read
 back (number, or text when the cell holds text).
+
+``python3 lo_recalc.py --batch < jobs.json`` recalculates many books in one LibreOffice: each
+job is ``{"book": path, "set": {name: value}, "names": [name, ...], "ranges": ["Monthly!A1:B9",
+...]}``; it prints one JSON list, each item ``{"names": {...}, "ranges": {range: rows}}``.
+``--serve`` does the same for one job a line, answering each with a line, until stdin closes.
 """
 
 import json
@@ -53,24 +58,16 @@ def main(argv):
             raise SystemExit("LibreOffice did not start")
         desktop = ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.Desktop", ctx)
-        url = uno.systemPathToFileUrl(os.path.abspath(book))
-        doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
-        ranges = doc.NamedRanges
-        for name, value in sets:
-            ranges.getByName(name).getReferredCells().getCellByPosition(0, 0).setValue(
-                float(value))
-        doc.calculateAll()
-        out = {}
-        for name in names:
-            cell = ranges.getByName(name).getReferredCells().getCellByPosition(0, 0)
-            formula_result = cell.getString()
-            try:
-                out[name] = cell.getValue() if cell.getType().value != "TEXT" and \
-                    formula_result not in ("", "never") else formula_result
-            except Exception:
-                out[name] = formula_result
-        doc.close(True)
-        print(json.dumps(out))
+        if book == "--serve":  # one job a line on stdin, one result a line on stdout
+            for line in sys.stdin:
+                print(json.dumps(_job(desktop, json.loads(line))), flush=True)
+        elif book == "--batch":
+            jobs = json.load(sys.stdin)
+            print(json.dumps([_job(desktop, job) for job in jobs]))
+        else:
+            job = _job(desktop, {"book": book, "set": {k: float(v) for k, v in sets},
+                                "names": names})
+            print(json.dumps(job["names"]))
     finally:
         try:
             desktop.terminate()
@@ -82,6 +79,37 @@ def main(argv):
         except Exception:
             office.kill()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def _job(desktop, job):
+    url = uno.systemPathToFileUrl(os.path.abspath(job["book"]))
+    doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
+    try:
+        ranges = doc.NamedRanges
+        for name, value in job.get("set", {}).items():
+            cell = ranges.getByName(name).getReferredCells().getCellByPosition(0, 0)
+            if isinstance(value, str):
+                cell.setString(value)
+            else:
+                cell.setValue(float(value))
+        doc.calculateAll()
+        out = {}
+        for name in job.get("names", []):
+            cell = ranges.getByName(name).getReferredCells().getCellByPosition(0, 0)
+            formula_result = cell.getString()
+            try:
+                out[name] = cell.getValue() if cell.getType().value != "TEXT" and \
+                    formula_result not in ("", "never") else formula_result
+            except Exception:
+                out[name] = formula_result
+        got = {}
+        for address in job.get("ranges", []):
+            sheet, cells = address.split("!")
+            area = doc.Sheets.getByName(sheet).getCellRangeByName(cells)
+            got[address] = [list(row) for row in area.getDataArray()]
+        return {"names": out, "ranges": got}
+    finally:
+        doc.close(True)
 
 
 if __name__ == "__main__":

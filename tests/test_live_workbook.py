@@ -1,0 +1,250 @@
+"""The workbook is the model: change its named inputs, recalculate it in LibreOffice (hard
+recalculation) or with the `formulas` package, and every monthly total and each offer's NPV
+equal the engine's :func:`bpo_roi.evaluate` of the same overrides."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import bpo_roi
+from bpo_roi.reporting.live_model import defined_name
+from bpo_roi.reporting.workbook import write_results_xlsx
+from bpo_roi.scenario.distributions import point
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = sorted((ROOT / "assumptions").glob("*.yaml"))
+LO_SCRIPT = ROOT / "tests" / "helpers" / "lo_recalc.py"
+REL = 1e-9
+
+
+def _libreoffice_missing() -> str | None:
+    if shutil.which("soffice") is None:
+        return "LibreOffice (soffice) is not installed"
+    probe = subprocess.run(["/usr/bin/python3", "-c", "import uno"], capture_output=True)
+    return None if probe.returncode == 0 else "the system python3 has no uno (python3-uno)"
+
+
+needs_lo = pytest.mark.skipif(_libreoffice_missing() is not None,
+                              reason=str(_libreoffice_missing()))
+
+
+class LibreOffice:
+    """One LibreOffice for the module: a job a line in, a result a line out."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            ["/usr/bin/python3", str(LO_SCRIPT), "--serve"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True)
+
+    def recalculate(self, job: dict) -> dict:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(json.dumps(job) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        assert line, "LibreOffice stopped"
+        return json.loads(line)
+
+    def close(self) -> None:
+        assert self.process.stdin
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def office():
+    lo = LibreOffice()
+    yield lo
+    lo.close()
+
+
+def monthly_layout(book: Path) -> tuple[int, dict[str, str]]:
+    """The Monthly sheet's last row and the letters of the columns the tests read."""
+    ws = openpyxl.load_workbook(book, read_only=True)["Monthly"]
+    head = next(ws.iter_rows(min_row=1, max_row=1, values_only=True))
+    letters = {label: openpyxl.utils.get_column_letter(j + 1) for j, label in enumerate(head)}
+    return ws.max_row, {k: letters[k] for k in ("Offer", "Month", "In-house total",
+                                                 "Outsourced total")}
+
+
+def job_for(book: Path, inputs: dict[str, float], offers: int) -> dict:
+    last, col = monthly_layout(book)
+    return {"book": str(book), "set": inputs,
+            "names": [f"npv_{k}" for k in range(1, offers + 1)],
+            "ranges": [f"Monthly!{col[c]}2:{col[c]}{last}" for c in
+                       ("Offer", "Month", "In-house total", "Outsourced total")]}
+
+
+def assert_agrees(result: dict, ev: bpo_roi.Evaluation) -> None:
+    """Every monthly total and NPV of the recalculated book equals the engine's."""
+    columns = [np.array([row[0] for row in rows], dtype=object)
+               for rows in result["ranges"].values()]
+    offer, month, in_house, outsourced = columns
+    m = ev.monthly
+    assert len(offer) == len(m)
+    assert list(offer) == list(m.offer) and [int(x) for x in month] == list(m.month)
+    np.testing.assert_allclose(in_house.astype(float), m.in_house, rtol=REL, atol=1e-6)
+    np.testing.assert_allclose(outsourced.astype(float), m.outsourced, rtol=REL, atol=1e-6)
+    for k, npv in enumerate(ev.metrics.npv, start=1):
+        assert result["names"][f"npv_{k}"] == pytest.approx(float(npv), rel=REL, abs=1e-6)
+
+
+def book_of(scenario: bpo_roi.Scenario, folder: Path) -> Path:
+    path = folder / "results.xlsx"
+    write_results_xlsx(bpo_roi.evaluate(scenario, breakeven=False), path)
+    return path
+
+
+@needs_lo
+@pytest.mark.xdist_group("libreoffice")
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_each_shipped_book_recalculates_to_the_engine(path, tmp_path, office):
+    scenario = bpo_roi.load_scenario(path)
+    book = book_of(scenario, tmp_path)
+    ev = bpo_roi.evaluate(scenario, breakeven=False)
+    assert_agrees(office.recalculate(job_for(book, {}, len(scenario.offers))), ev)
+
+
+# -- what a controller changes -------------------------------------------------------------
+
+
+def _changes(scenario: bpo_roi.Scenario) -> list[tuple[str, float, float]]:
+    """``(path, low, high)`` multipliers of the inputs a controller flexes: volume, handle
+    time, salary, each offer's rates, error rate, a wave's share, an exchange rate, and the
+    discount rate (set, not scaled). A queue's staffing is not live yet (Erlang sizing is the
+    engine's), so a queue scenario's volume and handle time stay."""
+    out = [("in_house.salary_annual", 0.7, 1.4), ("scenario.discount_rate_annual", 0.0, 0.2)]
+    if scenario.workload.queue is None:
+        out += [("workload.monthly_volume", 0.6, 1.5), ("workload.handle_time_minutes", 0.7, 1.4)]
+    for k, offer in enumerate(scenario.offers):
+        o = f"offers.{k}."
+        out += [(p, 0.8, 1.2) for p in scenario.numeric_paths()
+                if p.startswith(o + "pricing.") and "rate" in p.rsplit(".", 1)[-1]
+                and "utilisation" not in p and "outcome_rate" not in p]
+        out.append((o + "quality.error_rate", 0.0, 0.08))
+        if offer.scope is not None:
+            out += [(f"{o}scope.waves.{j}.share", 0.5, 1.0) for j in range(len(offer.scope.waves))]
+        if offer.currency is not None:
+            out.append((o + "fx_rate", 0.8, 1.25))
+    return out
+
+
+@st.composite
+def flexed(draw):
+    path = draw(st.sampled_from(SHIPPED))
+    scenario = bpo_roi.load_scenario(path)
+    changes = _changes(scenario)
+    chosen = draw(st.lists(st.sampled_from(changes), min_size=1, max_size=4,
+                           unique_by=lambda c: c[0]))
+    overrides = {}
+    for p, low, high in chosen:
+        x = draw(st.floats(low, high))
+        if p in ("scenario.discount_rate_annual", ) or p.endswith("error_rate"):
+            overrides[p] = x
+        else:
+            overrides[p] = float(point(scenario.get(p))) * x
+    return path, overrides
+
+
+@needs_lo
+@pytest.mark.xdist_group("libreoffice")
+@settings(max_examples=24, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=flexed())
+def test_changed_named_inputs_recalculate_to_the_engine_of_the_same_overrides(
+        case, tmp_path, office):
+    path, overrides = case
+    base = bpo_roi.load_scenario(path)
+    try:
+        changed = base.with_overrides(overrides)
+    except ValueError:
+        return  # e.g. a baseline RRC above the new unit price: refused by the engine too
+    book = book_of(base, tmp_path)  # the book of the file, then its named cells changed
+    result = office.recalculate(job_for(book, {defined_name(p): v for p, v in overrides.items()},
+                                        len(base.offers)))
+    assert_agrees(result, bpo_roi.evaluate(changed, breakeven=False))
+
+
+@needs_lo
+@pytest.mark.xdist_group("libreoffice")
+def test_a_change_moves_the_monthly_lines_not_only_the_npv(tmp_path, office):
+    # the controller's test from the issue: volume, salary and a vendor's rate up 30 %
+    path = ROOT / "assumptions" / "ap_invoice_processing.yaml"
+    base = bpo_roi.load_scenario(path)
+    overrides = {p: 1.3 * float(point(base.get(p))) for p in (
+        "workload.monthly_volume", "in_house.salary_annual", "offers.1.pricing.rate_per_hour")}
+    book = book_of(base, tmp_path)
+    before = office.recalculate(job_for(book, {}, len(base.offers)))
+    after = office.recalculate(job_for(book, {defined_name(p): v for p, v in overrides.items()},
+                                       len(base.offers)))
+    assert after["names"]["npv_1"] != pytest.approx(before["names"]["npv_1"], rel=1e-3)
+    assert_agrees(after, bpo_roi.evaluate(base.with_overrides(overrides), breakeven=False))
+
+
+def test_every_scalar_input_has_its_dotted_name(tmp_path):
+    path = ROOT / "assumptions" / "claims_back_office.yaml"
+    scenario = bpo_roi.load_scenario(path)
+    book = book_of(scenario, tmp_path)
+    wb = openpyxl.load_workbook(book)
+    names = set(wb.defined_names)
+    # the issue's examples, and every numeric input of the file
+    for name in ("workload_monthly_volume", "in_house_salary_annual", "workload_seasonality_3",
+                 "scenario_discount_rate_annual", "discount_rate_annual", "horizon_months",
+                 "offers_2_pricing_rate_bands_1_rate_per_seat_month"):
+        assert name in names, name
+    missing = [p for p in scenario.numeric_paths() if defined_name(p) not in names]
+    assert missing == []
+    # each name holds its input's value (the point value of a range)
+    inputs = wb["Inputs"]
+    for p in scenario.numeric_paths():
+        sheet, cell = wb.defined_names[defined_name(p)].attr_text.split("!")
+        assert sheet == "Inputs"
+        got = inputs[cell.replace("$", "")].value
+        assert got == pytest.approx(float(point(
+            scenario.get(p)))), p
+
+
+def test_only_queue_staffing_is_not_live_in_the_shipped_books(tmp_path):
+    for path in SHIPPED:
+        scenario = bpo_roi.load_scenario(path)
+        book = book_of(scenario, tmp_path)
+        ws = openpyxl.load_workbook(book)["Monthly"]
+        head = [c.value for c in ws[1]]
+        values = [head[c.column - 1] for c in ws[2] if c.value is not None
+                  and not (isinstance(c.value, str) and c.value.startswith("="))]
+        # month 0's row: the offer's name and the month number are the only values
+        allowed = {"Offer", "Month"}
+        if scenario.workload.queue is not None:
+            allowed |= {h for h in head if h and "Erlang" in h}
+        assert set(values) <= allowed, (path.name, set(values) - allowed)
+
+
+def test_the_formulas_package_agrees_on_a_short_book_with_changes(tmp_path):
+    """A second spreadsheet engine, on a 16-month version of the claims case (waves, a
+    calibrated baseline, indexation, FX sharing, a financed transition, stranded costs)."""
+    formulas = pytest.importorskip("formulas")
+    path = ROOT / "assumptions" / "claims_back_office.yaml"
+    base = bpo_roi.load_scenario(path).with_overrides(
+        {"scenario.horizon_months": 16, "offers.2.transition_charge.months": 12})
+    book = book_of(base, tmp_path)
+    overrides = {"workload.monthly_volume": float(point(base.workload.monthly_volume)) * 1.2,
+                 "in_house.salary_annual": 30_000.0, "offers.2.fx_rate": 0.011}
+    wb = openpyxl.load_workbook(book)
+    cells = {}
+    for name, defined in wb.defined_names.items():
+        sheet, cell = defined.attr_text.split("!")
+        cells[name] = f"'[{book.name}]{sheet.strip(chr(39)).upper()}'!{cell.replace('$', '')}"
+    model = formulas.ExcelModel().loads(str(book)).finish()
+    solution = model.calculate(inputs={cells[defined_name(p)]: v for p, v in overrides.items()})
+    ev = bpo_roi.evaluate(base.with_overrides(overrides), breakeven=False)
+    for k, npv in enumerate(ev.metrics.npv, start=1):
+        assert float(solution[cells[f"npv_{k}"]].value[0, 0]) == pytest.approx(float(npv),
+                                                                              rel=REL)
