@@ -119,6 +119,20 @@ class _Context:
         self.cols.append(Column(key, label, fmt, values, formula, group, note))
 
 
+def absent_components(s: Scenario) -> set[str]:
+    """Outsourced components no offer of the scenario can have, whatever its inputs: a
+    clause no contract has, retained work without any partial scope or waves. The sheet leaves
+    them out (a column of zeros), as the report does."""
+    out = set()
+    if all(o.service_credits is None for o in s.offers):
+        out.add("service_credits")
+    if all(o.transition_charge is None for o in s.offers):
+        out.add("transition_charge")
+    if all(o.scope is None for o in s.offers):
+        out.add("retained_in_house")
+    return out
+
+
 def _name(path: str) -> str:
     return defined_name(path)
 
@@ -369,9 +383,10 @@ def _offer(c: _Context, k: int) -> None:
         lambda r: f"{r('fx')}*" + contract.excel_transition_charge(
             n("transition_charge.amount"), n("transition_charge.months"),
             n("transition_charge.financing_rate_annual"), f"MAX({g1},1)", r("month")))
+    invoiced = ["fee"] + [f"outsourced.{key}" for key, clause in
+                          (("service_credits", credits), ("transition_charge", tc)) if clause]
     results["irrecoverable_tax"] = lambda r: (
-        f"{n('irrecoverable_tax_share')}*({r('fee')}+{r('outsourced.service_credits')}"
-        f"+{r('outsourced.transition_charge')})")
+        f"{n('irrecoverable_tax_share')}*({'+'.join(r(key) for key in invoiced)})")
     rework_minutes = (n("quality.rework_minutes") if offer.quality.rework_minutes is not None
                       else _name("in_house.rework_minutes"))
     parallel = n("parallel_run_months")
@@ -433,10 +448,11 @@ def _offer(c: _Context, k: int) -> None:
         retention_bonus_per_fte=n("transition.retention_bonus_per_fte"))
     results["exit"] = lambda r: hidden_costs.excel_exit_cost(
         f"{n('exit_cost')}*{r.at('steps', H)}", r("month"), "horizon_months")
-    for key in OUTSOURCED_COMPONENTS:
+    shown = [key for key in OUTSOURCED_COMPONENTS if key not in absent_components(s)]
+    for key in shown:
         formula = results[key]
         note = "" if formula is not None else "queue staffing: the engine's Erlang sizing"
         c.add(f"outsourced.{key}", key, "money", comp[key], formula, group="results", note=note)
     c.add("outsourced", "Outsourced total", "money", m["outsourced"],
-          lambda r: f"SUM({r('outsourced.' + OUTSOURCED_COMPONENTS[0])}"
-                    f":{r('outsourced.' + OUTSOURCED_COMPONENTS[-1])})", group="results")
+          lambda r: f"SUM({r('outsourced.' + shown[0])}:{r('outsourced.' + shown[-1])})",
+          group="results")

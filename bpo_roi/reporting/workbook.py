@@ -39,7 +39,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi.model.flows import OPTIONAL_COMPONENTS, OUTSOURCED_COMPONENTS
 from bpo_roi.model.metrics import PAYBACK_TOLERANCE, paid_back_from
 from bpo_roi.model.timeline import fiscal_year, monthly_rate
 from bpo_roi.reporting.formatting import (
@@ -219,10 +218,6 @@ class _Writer:
         ws.freeze_panes(1, 1)
 
     def write(self) -> None:
-        m = self.ev.monthly
-        # a clause no offer has would be a column of zeros
-        self.outsourced = [c for c in OUTSOURCED_COMPONENTS if c not in OPTIONAL_COMPONENTS
-                           or m[f"outsourced.{c}"].any()]
         self.about = self.book.add_worksheet("About")  # first tab; filled last
         self.metrics_ws = self.book.add_worksheet("Metrics")
         for ws in (self.about, self.metrics_ws):
