@@ -433,7 +433,9 @@ class _Writer:
         from bpo_roi.reporting.live_model import Row
 
         fmt = self.fmt[column.fmt]
-        if column.formula is None and column.text is None and column.key not in self.not_live:
+        structure = column.key == "month"  # the row's month number sets the layout
+        if column.formula is None and column.text is None and not structure \
+                and column.key not in self.not_live:
             self.not_live.append(column.key)
         for i in range(last - first + 1):
             R = first + i
@@ -443,12 +445,12 @@ class _Writer:
                 continue
             value = float(column.values[i])
             if column.formula is None:
-                ws.write_number(x, j, value, self.fmt["not_live"])
+                ws.write_number(x, j, value, fmt if structure else self.fmt["not_live"])
                 continue
             formula = column.formula(Row(letters, R, first, last))
             ws.write_formula(x, j, f"={formula}", fmt,
                              _cached(int(value) if column.fmt == "int" else value))
-        if column.formula is None and column.text is None:
+        if column.formula is None and column.text is None and not structure:
             ws.write_comment(first - 1, j, f"Not live: {column.note or 'the engine value'}. "
                              "A value, not a formula: a new run updates it.")
 
@@ -732,6 +734,14 @@ class _Writer:
                                            f"value: {float(base):,.0f} {cur}. Each row moves "
                                            f"one driver, the others stay at their base.")
 
+    def _not_live_lines(self) -> list[str]:
+        """The About sheet's list of what is a value, not a formula (orange on Monthly)."""
+        if not self.not_live:
+            return ["Not live: nothing; every monthly line is a formula."]
+        items = "; ".join(_NOT_LIVE_TEXT.get(k, k) for k in self.not_live)
+        return [f"Not live (orange cells on Monthly, the engine's values; a new run updates "
+                f"them): {items}. They do not follow a change of the inputs they depend on."]
+
     # -- About ----------------------------------------------------------------------------------
 
     def _about(self) -> None:
@@ -769,29 +779,51 @@ class _Writer:
         calendar = " (here the calendar years)" if s.fiscal_year_start_month == 1 else ""
         guide = [
             "How to read this workbook",
+            "The workbook is the model: change an input on the Inputs sheet, recalculate, and "
+            "every monthly line, total and metric follows, as the engine computes them.",
+            "Names: every input cell has a workbook name made from its path in the scenario "
+            "file: the dots become underscores and list positions count from 1, e.g. "
+            "workload_monthly_volume, in_house_salary_annual, workload_seasonality_3, "
+            "offers_2_pricing_rate_per_hour, offers_1_pricing_tiers_2_rate_per_transaction, "
+            "scenario_discount_rate_annual (also discount_rate_annual and horizon_months).",
             "Metrics: one row per offer. NPV, PV in-house, PV outsourced, ROI, IRR, MIRR and the "
             "payback months are live formulas over the Monthly sheet (names npv_1, roi_1, irr_1, "
             "mirr_1, payback_1 … for offer 1, 2 … in the order of the scenario file).",
-            "Monthly: one block per offer, month 0 (one-time costs) to the horizon. Cost "
-            "components are the model's values; totals, savings, cumulative savings, discount "
-            "factors and discounted savings are formulas. Flows fall at the end of each month.",
-            "Inputs: every input with its unit and, for a range, its parameters; each section's "
-            "source on its first row. Change discount_rate_annual there and every present value "
-            "follows. Rates are shown as percentages.",
+            "Monthly: one block per offer, month 0 (one-time costs) to the horizon; flows fall "
+            "at the end of each month. Every line is a formula: the results (printed), then the "
+            "payback and IRR helpers, then the model's drivers (work hours, agents, indices, "
+            "the vendor's share, ramp, exchange rate, fees) from which the results follow.",
+            "Structure: the horizon, the waves, tiers, bands and listed costs, the pricing model "
+            "and which clauses a contract has set the layout; change them in the scenario file "
+            "and run again.",
+            "Inputs: every input with its unit and, for a range, its point value (used here) "
+            "and parameters; each section's source on its first row. Rates are shown as "
+            "percentages.",
             f"Annual: fiscal-year totals (SUMIFS over Monthly); fiscal years start in "
             f"{_dt.date(2000, s.fiscal_year_start_month, 1):%B} and are named by the calendar "
             f"year in which they end{calendar}. Risk and Tornado: Monte Carlo and sensitivity "
             f"results of this run (values).",
-            "Printing: the Monthly sheet prints without its four helper columns (paid back from "
-            "here, signs of savings: they feed the payback and IRR formulas), Offer, Month and "
-            "Date repeated on every page.",
+            "Printing: the Monthly sheet prints its results, without the helper columns (paid "
+            "back from here, signs of savings: they feed the payback and IRR formulas) and the "
+            "drivers right of them; Offer, Month and Date repeated on every page.",
             "Payback: the first month from which cumulative savings stay at or above zero.",
         ]
+        not_live = self._not_live_lines()
+        guide += not_live
         start = len(rows) + 3
         ws.write_string(start, 0, guide[0], self.fmt["bold"])
         for i, line in enumerate(guide[1:], start=start + 1):
             ws.write_string(i, 1, line, self.fmt["wrap"])
             ws.set_row(i, _LINE * -(-len(line) // 80) + 2)  # wrapped: about 80 characters a line
+
+
+_NOT_LIVE_TEXT = {
+    "agents_sized": "in-house agents sized by Erlang queues",
+    "vendor_hours": "the vendor's staffed hours sized by Erlang queues",
+    "vendor_hours_steady": "the vendor's steady staffed hours sized by Erlang queues",
+    "outsourced.service_credits": "service credits missed by the queue (from_queue)",
+    "outsourced.retained_in_house": "retained in-house work re-sized by Erlang queues",
+}
 
 
 _MONEY_WORDS = ("salary", "cost", "rate_per", "fee", "overhead", "fixed_monthly", "selection",
