@@ -119,11 +119,13 @@ def test_each_shipped_book_recalculates_to_the_engine(path, tmp_path, office):
 def _changes(scenario: bpo_roi.Scenario) -> list[tuple[str, float, float]]:
     """``(path, low, high)`` multipliers of the inputs a controller flexes: volume, handle
     time, salary, each offer's rates, error rate, a wave's share, an exchange rate, and the
-    discount rate (set, not scaled). A queue's staffing is not live yet (Erlang sizing is the
-    engine's), so a queue scenario's volume and handle time stay."""
-    out = [("in_house.salary_annual", 0.7, 1.4), ("scenario.discount_rate_annual", 0.0, 0.2)]
+    discount rate (set, not scaled). Under a queue the staffing table was built for the run's
+    handle times and covers twice its busiest interval: the volume moves (up to 1.5 times),
+    the handle time needs a new run (the book says #N/A then, tested below)."""
+    out = [("in_house.salary_annual", 0.7, 1.4), ("scenario.discount_rate_annual", 0.0, 0.2),
+           ("workload.monthly_volume", 0.6, 1.5)]
     if scenario.workload.queue is None:
-        out += [("workload.monthly_volume", 0.6, 1.5), ("workload.handle_time_minutes", 0.7, 1.4)]
+        out.append(("workload.handle_time_minutes", 0.7, 1.4))
     for k, offer in enumerate(scenario.offers):
         o = f"offers.{k}."
         out += [(p, 0.8, 1.2) for p in scenario.numeric_paths()
@@ -212,19 +214,50 @@ def test_every_scalar_input_has_its_dotted_name(tmp_path):
             scenario.get(p)))), p
 
 
-def test_only_queue_staffing_is_not_live_in_the_shipped_books(tmp_path):
+def test_nothing_is_left_as_a_value_in_the_shipped_books(tmp_path):
     for path in SHIPPED:
         scenario = bpo_roi.load_scenario(path)
         book = book_of(scenario, tmp_path)
-        ws = openpyxl.load_workbook(book)["Monthly"]
+        wb = openpyxl.load_workbook(book)
+        ws = wb["Monthly"]
         head = [c.value for c in ws[1]]
-        values = [head[c.column - 1] for c in ws[2] if c.value is not None
-                  and not (isinstance(c.value, str) and c.value.startswith("="))]
-        # month 0's row: the offer's name and the month number are the only values
-        allowed = {"Offer", "Month"}
-        if scenario.workload.queue is not None:
-            allowed |= {h for h in head if h and "Erlang" in h}
-        assert set(values) <= allowed, (path.name, set(values) - allowed)
+        for row in ws.iter_rows(min_row=2):
+            values = {head[c.column - 1] for c in row if c.value is not None
+                      and not (isinstance(c.value, str) and c.value.startswith("="))}
+            # the offer's name and the month number are the only values: the layout
+            assert values <= {"Offer", "Month"}, (path.name, values)
+        about = " ".join(str(r[1]) for r in wb["About"].iter_rows(values_only=True) if r[1])
+        assert "Not live: nothing" in about
+
+
+def test_an_erlang_a_queue_is_listed_as_not_live(tmp_path):
+    path = ROOT / "assumptions" / "contact_centre.yaml"
+    scenario = bpo_roi.load_scenario(path).with_overrides(
+        {"workload.queue.patience_seconds": 90.0})
+    wb = openpyxl.load_workbook(book_of(scenario, tmp_path))
+    about = " ".join(str(r[1]) for r in wb["About"].iter_rows(values_only=True) if r[1])
+    assert "Not live (orange cells on Monthly" in about and "Erlang" in about
+    fills = {c.fill.fgColor.rgb for c in wb["Monthly"][3] if c.data_type == "n"}
+    assert any(rgb and rgb.endswith("FCE4D6") for rgb in fills)
+
+
+@needs_lo
+@pytest.mark.xdist_group("libreoffice")
+def test_a_queue_handle_time_the_table_was_not_built_for_shows_na_not_a_wrong_figure(
+        tmp_path, office):
+    path = ROOT / "assumptions" / "contact_centre.yaml"
+    scenario = bpo_roi.load_scenario(path)
+    book = book_of(scenario, tmp_path)
+    aht = float(point(scenario.workload.handle_time_minutes))
+    moved = office.recalculate(job_for(book, {"workload_handle_time_minutes": aht * 1.1},
+                                       len(scenario.offers)))
+    assert moved["names"]["npv_1"] == "#N/A"  # the table has no column for 1.1 × the AHT
+    changed_target = office.recalculate(job_for(
+        book, {"workload_queue_service_level": 0.9}, len(scenario.offers)))
+    assert changed_target["names"]["npv_1"] == "#N/A"  # the status cell: targets changed
+    back = office.recalculate(job_for(book, {"workload_queue_service_level": 0.8},
+                                      len(scenario.offers)))
+    assert isinstance(back["names"]["npv_1"], float)
 
 
 def test_the_formulas_package_agrees_on_a_short_book_with_changes(tmp_path):

@@ -44,6 +44,20 @@ NOT_LIVE = "not live"
 """What a value column is called on the About sheet: the engine's number, not a formula."""
 
 
+def column_letters(j: int) -> str:
+    """Column letters of a 0-based column index.
+
+    >>> column_letters(0), column_letters(25), column_letters(26), column_letters(701)
+    ('A', 'Z', 'AA', 'ZZ')
+    """
+    letters = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
 def defined_name(path: str) -> str:
     """The workbook name of an input: its dotted path, ``.`` as ``_``, list positions 1-based.
 
@@ -110,6 +124,7 @@ class _Context:
     horizon: int
     t: np.ndarray
     cols: list[Column] = field(default_factory=list)
+    staffing: StaffingPlan | None = None
 
     def add(self, key: str, label: str, fmt: str, values: Any,
             formula: Callable[[Row], str] | None = None, group: str = "drivers",
@@ -117,6 +132,64 @@ class _Context:
         values = np.broadcast_to(np.asarray(values, dtype=float).reshape(-1),
                                  (self.horizon + 1,)).copy()
         self.cols.append(Column(key, label, fmt, values, formula, group, note))
+
+
+@dataclass
+class StaffingPlan:
+    """The Staffing sheet: one column of Erlang C thresholds per handle time the book sizes
+    with (in seconds, rounded to 6 decimals, the key a row's formula matches), each covering
+    twice the busiest interval of the run (room for a higher volume), cut to one length."""
+
+    queue: Any
+    ahts: list[float] = field(default_factory=list)
+    most: float = 0.0
+    tables: np.ndarray | None = None
+
+    HEADER_ROWS = 9  # thresholds start on row 10
+    SHEET = "Staffing"
+
+    def need(self, aht_seconds: np.ndarray, traffic: float) -> None:
+        for a in np.unique(np.round(np.asarray(aht_seconds, dtype=float).reshape(-1), 6)):
+            if a > 0 and float(a) not in self.ahts:
+                self.ahts.append(float(a))
+        self.most = max(self.most, 2.0 * float(traffic), 1.0)
+
+    def build(self) -> None:
+        from bpo_roi.staffing.queue_sizing import erlang_c_thresholds
+
+        columns = [erlang_c_thresholds(a, self.queue, self.most) for a in self.ahts]
+        n = max(int(np.searchsorted(c, self.most)) + 1 for c in columns)
+        for j, a in enumerate(self.ahts):
+            want = self.most
+            while columns[j].size < n:
+                want *= 2.0
+                columns[j] = erlang_c_thresholds(a, self.queue, want)
+        self.tables = np.column_stack([c[:n] for c in columns])
+
+    @property
+    def size(self) -> int:
+        return 0 if self.tables is None else self.tables.shape[0]
+
+    def _last_col(self) -> str:
+        return column_letters(len(self.ahts))  # column B is the first table
+
+    def match(self, aht_seconds: str) -> str:
+        """The table column (1-based) of a handle time, ``#N/A`` when none was built for it
+        or when the targets changed since (the status cell)."""
+        last = self._last_col()
+        return (f"MATCH(ROUND({aht_seconds},6),{self.SHEET}!$B$2:${last}$2,0)"
+                f"*{self.SHEET}!$B$7")
+
+    def thresholds(self, column: str) -> str:
+        last, bottom = self._last_col(), self.HEADER_ROWS + self.size
+        return f"INDEX({self.SHEET}!$B${self.HEADER_ROWS + 1}:${last}${bottom},0,{column})"
+
+    def weight(self, i: int) -> str:
+        """The cell of interval ``i``'s share of a day's calls (right of the tables)."""
+        return f"{self.SHEET}!${column_letters(len(self.ahts) + 2)}${self.HEADER_ROWS + 1 + i}"
+
+    def most_traffic(self, column: str) -> str:
+        return f"INDEX({self.SHEET}!$B$8:${self._last_col()}$8,1,{column})"
 
 
 def absent_components(s: Scenario) -> set[str]:
@@ -137,15 +210,29 @@ def _name(path: str) -> str:
     return defined_name(path)
 
 
-def block_columns(s: Scenario, flows: Flows, monthly: Any, k: int) -> list[Column]:
+def staffing_plan(s: Scenario) -> StaffingPlan | None:
+    """The plan of the Staffing sheet for an Erlang C queue (``None`` otherwise: no queue, or
+    Erlang A, whose sizing stays the engine's values)."""
+    from bpo_roi.model.flows import queue_shape
+
+    q = s.workload.queue
+    if q is None or q.patience_seconds is not None:
+        return None
+    return StaffingPlan(queue_shape(s))
+
+
+def block_columns(s: Scenario, flows: Flows, monthly: Any, k: int,
+                  staffing: StaffingPlan | None = None) -> list[Column]:
     """The columns of offer ``k``'s block, in order (see the module docstring).
 
     ``flows`` are the engine's flows at the point values (one trial) and ``monthly`` the
     offer's rows of the monthly table; they give the values each formula caches.
+    ``staffing`` (:func:`staffing_plan`) collects the staffing tables the block looks up;
+    build it (:meth:`StaffingPlan.build`) after every block and before writing a formula.
     """
     horizon = s.scenario.horizon_months
     t = np.arange(horizon + 1, dtype=float)
-    c = _Context(s, flows, monthly, horizon, t)
+    c = _Context(s, flows, monthly, horizon, t, staffing=staffing)
     _timeline(c)
     _in_house(c)
     _offer(c, k)
@@ -207,9 +294,16 @@ def _in_house(c: _Context) -> None:
               lambda r: in_house.excel_agents_from_work_hours(
                   r("work_hours"), _name(f"{ih}paid_hours_per_month"), _name(f"{ih}shrinkage"),
                   _name(f"{ih}occupancy")))
+    elif c.staffing is None:
+        c.add("agents_sized", "Agents before calibration (Erlang A)", "fte", raw,
+              note="queue staffing: the engine's Erlang A sizing")
     else:
-        c.add("agents_sized", "Agents before calibration (Erlang)", "fte", raw,
-              note="queue staffing: the engine's Erlang sizing")
+        hours_key = _queue_case(c, "in_house", "in-house", "volume", flows.volume[0],
+                                np.full(c.horizon + 1, aht * 60.0),
+                                lambda r: f"{_name(f'{w}handle_time_minutes')}*60")
+        c.add("agents_sized", "Agents before calibration", "fte", raw,
+              lambda r: f"{r(hours_key)}/({_name(f'{ih}paid_hours_per_month')}"
+                        f"*(1-{_name(f'{ih}shrinkage')}))")
     if factor is not None:
         span = _name(f"{ih}span_of_control")
         c.add("calibration", "Calibration factor", "factor", factor, lambda r: (
@@ -345,10 +439,23 @@ def _offer(c: _Context, k: int) -> None:
         ramped = queue_agent_hours(vendor_volume, (aht * factor * slowdown)[None, :], shape)[0]
         steady = queue_agent_hours(vendor_volume, aht * factor, shape)[0]
         c.cols.pop()  # the hours of work: staffed hours come from the queue instead
-        c.add("vendor_hours_steady", "Vendor staffed hours, steady (Erlang)", "money", steady,
-              note="queue staffing: the engine's Erlang sizing")
-        c.add("vendor_hours", "Vendor staffed hours, ramped (Erlang)", "money", ramped,
-              note="queue staffing: the engine's Erlang sizing")
+        if c.staffing is None:
+            c.add("vendor_hours_steady", "Vendor staffed hours, steady (Erlang A)", "money",
+                  steady, note="queue staffing: the engine's Erlang A sizing")
+            c.add("vendor_hours", "Vendor staffed hours, ramped (Erlang A)", "money", ramped,
+                  note="queue staffing: the engine's Erlang A sizing")
+        else:
+            vendor_aht = f"{_name('workload.handle_time_minutes')}*{n('handle_time_factor')}*60"
+            steady_key = _queue_case(c, "vendor_steady", "vendor, steady", "vendor_volume",
+                                     flows_o.vendor_volume[0],
+                                     np.full(H + 1, aht * factor * 60.0), lambda r: vendor_aht)
+            ramped_key = _queue_case(c, "vendor_ramped", "vendor, ramped", "vendor_volume",
+                                     flows_o.vendor_volume[0], aht * factor * slowdown * 60.0,
+                                     lambda r: f"{vendor_aht}*{r('slowdown')}")
+            c.add("vendor_hours_steady", "Vendor staffed hours, steady", "money", steady,
+                  lambda r: r(steady_key))
+            c.add("vendor_hours", "Vendor staffed hours, ramped", "money", ramped,
+                  lambda r: r(ramped_key))
     else:
         c.add("vendor_hours", "Vendor hours of work, ramped", "money", steady_hours * slowdown,
               lambda r: f"{r('vendor_hours_steady')}*{r('slowdown')}")
@@ -456,3 +563,50 @@ def _offer(c: _Context, k: int) -> None:
     c.add("outsourced", "Outsourced total", "money", m["outsourced"],
           lambda r: f"SUM({r('outsourced.' + shown[0])}:{r('outsourced.' + shown[-1])})",
           group="results")
+
+
+def _queue_case(c: _Context, key: str, label: str, calls_key: str, calls: np.ndarray,
+                aht_seconds: np.ndarray, aht: Callable[[Row], str]) -> str:
+    """Erlang C agent-hours of one sizing, as drivers: the staffing table's column for the
+    row's handle time, the agents of each interval of the day (a lookup), and the month's
+    agent-hours (:mod:`bpo_roi.staffing.queue_sizing`). Returns the agent-hours column's key.
+    """
+    from bpo_roi.staffing.agent_thresholds import staffing_table
+    from bpo_roi.staffing.queue_sizing import excel_agent_hours, excel_interval_agents
+
+    plan = c.staffing
+    assert plan is not None
+    q, qs = plan.queue.as_dict(), "workload.queue."
+    weights = q["weights"]
+    days = float(np.asarray(q["days"]).reshape(-1)[0])
+    traffic = (calls[:, None] / days * weights[None, :] * aht_seconds[:, None]
+               / q["interval_seconds"])
+    plan.need(aht_seconds[calls > 0], float(traffic.max(initial=0.0)))
+    plan.need(aht_seconds, 0.0)  # every month's, so that each row finds its column
+    c.add(f"q_{key}_table", f"Staffing table column, {label}", "int",
+          [plan.ahts.index(float(a)) + 1 for a in np.round(aht_seconds, 6)],
+          lambda r: plan.match(aht(r)))
+    sl, answer, cap = (float(np.asarray(q[k]).reshape(-1)[0])
+                       for k in ("service_level", "answer_seconds", "max_occupancy"))
+    agents_all = np.zeros_like(traffic)
+    for a in np.unique(aht_seconds):
+        rows = aht_seconds == a
+        agents_all[rows] = staffing_table(float(a), q["interval_seconds"], sl, answer,
+                                          cap).agents(traffic[rows])
+    for i in range(len(weights)):
+        agents = agents_all[:, i]
+
+        def formula(r: Row, i: int = i) -> str:
+            load = (f"{r(calls_key)}/{_name(qs + 'days_open_per_month')}*{plan.weight(i)}"
+                    f"*({aht(r)})/({_name(qs + 'interval_minutes')}*60)")
+            column = r(f"q_{key}_table")
+            return excel_interval_agents(load, plan.thresholds(column), plan.most_traffic(column))
+
+        c.add(f"q_{key}_{i}", f"Agents, {label}, interval {i + 1}", "int", agents, formula)
+    first, last = f"q_{key}_0", f"q_{key}_{len(weights) - 1}"
+    hours = np.asarray([c.cols[-1 - j].values for j in range(len(weights))]).sum(axis=0) \
+        * q["interval_hours"] * days / float(np.asarray(q["schedule_efficiency"]).reshape(-1)[0])
+    c.add(f"q_{key}_hours", f"Agent-hours, {label}", "money", hours, lambda r: excel_agent_hours(
+        f"SUM({r(first)}:{r(last)})", _name(qs + "interval_minutes"),
+        _name(qs + "days_open_per_month"), _name(qs + "schedule_efficiency")))
+    return f"q_{key}_hours"

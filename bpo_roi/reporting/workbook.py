@@ -224,6 +224,7 @@ class _Writer:
             ws.set_default_row(_LINE)
         self._inputs()
         self._monthly()
+        self._staffing()
         self._metrics()
         self._annual()
         self._contract()
@@ -333,9 +334,10 @@ class _Writer:
         """One block of rows per offer, every line a formula from the named inputs (see
         :mod:`bpo_roi.reporting.live_model`): the printed results, then the payback and IRR
         helpers, then the model's intermediate lines (drivers)."""
-        from bpo_roi.reporting.live_model import block_columns
+        from bpo_roi.reporting.live_model import block_columns, staffing_plan
 
         m = self.ev.monthly
+        self.staffing = staffing_plan(self.ev.scenario)
         self.blocks: dict[str, tuple[int, int]] = {}
         self.not_live: list[str] = []
         plans = []
@@ -345,8 +347,11 @@ class _Writer:
             first, last = row + 1, row + len(t)  # Excel row numbers of the block
             self.blocks[name] = (first, last)
             plans.append((name, first, last, _ordered(
-                block_columns(self.ev.scenario, self.ev.flows, t, k) + self._savings(t))))
+                block_columns(self.ev.scenario, self.ev.flows, t, k, self.staffing)
+                + self._savings(t))))
             row = last
+        if self.staffing is not None:
+            self.staffing.build()
         # one layout for every block: the results and helpers are alike, and each offer's
         # drivers (its waves, clauses) get their own columns, blank in the other blocks
         keys: list[str] = []
@@ -418,6 +423,64 @@ class _Writer:
                    lambda r: (f"IF(AND({r('savings')}<>0,{previous_sign(r)}<>0,"
                               f"SIGN({r('savings')})<>{previous_sign(r)}),1,0)"), "helpers"),
         ]
+
+    def _staffing(self) -> None:
+        """The Erlang C staffing tables the Monthly sheet looks up (see
+        :class:`bpo_roi.reporting.live_model.StaffingPlan`): per handle time, the most traffic
+        ``n`` agents carry at the queue's targets, and a status cell that turns every lookup
+        into ``#N/A`` once the targets on the Inputs sheet differ from the table's."""
+        plan = self.staffing
+        if plan is None or plan.tables is None:
+            return
+        q = plan.queue.as_dict()
+        ws = self._sheet("Staffing", [40] + [14] * len(plan.ahts), landscape=False)
+        ws.freeze_panes(plan.HEADER_ROWS, 1)
+        ws.repeat_rows(0, plan.HEADER_ROWS - 1)
+        f, qs = self.fmt, "workload_queue_"
+        ws.write_string(0, 0, "Erlang C staffing table", f["head"])
+        labels = ["Handle time (seconds)", "Interval (seconds)", "Service level",
+                  "Answer time (seconds)", "Occupancy cap",
+                  "Targets as on the Inputs sheet (1: yes)",
+                  "Most traffic in the table (erlangs)",
+                  "Agents (down) and the most traffic they carry (erlangs)"]
+        for i, label in enumerate(labels, start=1):
+            ws.write_string(i, 0, label, f["bold"])
+        first = [float(np.asarray(q[k]).reshape(-1)[0]) for k in
+                 ("service_level", "answer_seconds", "max_occupancy")]
+        targets = [(2, float(q["interval_seconds"]), "num"), (3, first[0], "pct"),
+                   (4, first[1], "num"), (5, first[2], "pct")]
+        for j, aht in enumerate(plan.ahts, start=1):
+            ws.write_string(0, j, f"Table {j}", f["head"])
+            ws.write_formula(1, j, f"=ROUND({aht!r},6)", f["num"], aht)
+            for row, value, fmt in targets:
+                ws.write_number(row, j, value, f[fmt])
+            ws.write_number(7, j, float(plan.tables[-1, j - 1]), f["num"])
+            for n in range(plan.size):
+                ws.write_number(plan.HEADER_ROWS + n, j, float(plan.tables[n, j - 1]), f["num"])
+        ws.write_formula(6, 1, (
+            f"=IF(AND(ABS($B$3-{qs}interval_minutes*60)<1E-9,ABS($B$4-{qs}service_level)<1E-12,"
+            f"ABS($B$5-{qs}answer_seconds)<1E-9,ABS($B$6-{qs}max_occupancy)<1E-12),1,NA())"),
+            f["int"], 1)
+        for n in range(plan.size):
+            ws.write_number(plan.HEADER_ROWS + n, 0, n + 1, f["int"])
+        # each interval's share of a day's calls, from the intraday profile (or flat)
+        weights = q["weights"]
+        j = len(plan.ahts) + 2
+        ws.set_column(j - 1, j, 14)
+        ws.write_string(0, j - 1, "Interval", f["head"])
+        ws.write_string(0, j, "Share of the day's calls", f["head"])
+        profile = self.ev.scenario.workload.queue.intraday_profile
+        names = [defined_name(f"workload.queue.intraday_profile.{i}")
+                 for i in range(len(weights))]
+        for i, share in enumerate(weights):
+            ws.write_number(plan.HEADER_ROWS + i, j - 1, i + 1, f["int"])
+            formula = (f"=1/{len(weights)}" if profile is None
+                       else f"={names[i]}/SUM({','.join(names)})")
+            ws.write_formula(plan.HEADER_ROWS + i, j, formula, f["pct2"], float(share))
+        self.staffing_note = (
+            "Staffing: Erlang C thresholds, one column per handle time the run sized with; a "
+            "volume change re-sizes the agents by lookup. A new handle time, service level, "
+            "answer time or occupancy cap needs a new run: until then the lookups show #N/A.")
 
     def _monthly_label(self, column: Any) -> str:
         key = column.key
@@ -809,6 +872,8 @@ class _Writer:
             "Payback: the first month from which cumulative savings stay at or above zero.",
         ]
         not_live = self._not_live_lines()
+        if getattr(self, "staffing_note", None):
+            not_live.append(self.staffing_note)
         guide += not_live
         start = len(rows) + 3
         ws.write_string(start, 0, guide[0], self.fmt["bold"])

@@ -39,6 +39,7 @@ from bpo_roi.staffing.agent_thresholds import (
 from bpo_roi.staffing.erlang import erlang_c_agents
 
 __all__ = ["EXACT_LIMIT", "TABLE_MAX_TRAFFIC", "TABLE_MIN_TRIALS", "QueueShape",
+           "erlang_c_thresholds", "excel_agent_hours", "excel_interval_agents",
            "interval_staffing", "queue_agent_hours"]
 
 EXACT_LIMIT = 200_000
@@ -346,3 +347,51 @@ def _agent_hours_patience_table(q: dict[str, Any], daily: np.ndarray,
     f = np.clip((x - xg[j]) / (xg[j + 1] - xg[j]), 0.0, 1.0)[:, None]
     rows = np.arange(patience.size)
     return tables[j, rows] * (1.0 - f) + tables[j + 1, rows] * f
+
+
+# -- the same as Excel expressions: a staffing table looked up, interval by interval ----------
+
+
+def erlang_c_thresholds(aht_seconds: float, queue: QueueShape, most_traffic: float
+                        ) -> np.ndarray:
+    """The Erlang C thresholds ``A*_n`` (:mod:`bpo_roi.staffing.agent_thresholds`) of the
+    queue's targets at one handle time, for ``n = 1..N`` with ``A*_N`` at least
+    ``most_traffic`` erlangs: the staffing table a spreadsheet looks up.
+
+    Ten erlangs (100 calls of 3 minutes a half hour) need 14 agents at 80/20, 12 need 16:
+
+    >>> q = QueueShape(0.8, 20.0, 1.0, 30, 12.0, 30.0)
+    >>> th = erlang_c_thresholds(180.0, q, 12.0)
+    >>> [int((th < a).sum()) + 1 for a in (10.0, 12.0)], bool(th[-1] >= 12.0)
+    ([14, 16], True)
+    """
+    q = queue.as_dict()
+    table = staffing_table(float(aht_seconds), float(q["interval_seconds"]),
+                           float(q["service_level"]), float(q["answer_seconds"]),
+                           float(q["max_occupancy"]))
+    table.agents(np.array([float(most_traffic)]))  # grows the table to cover it
+    return table.thresholds.copy()
+
+
+def excel_interval_agents(traffic: str, thresholds: str, most: str) -> str:
+    """Agents for one interval's ``traffic`` (erlangs) from a column of thresholds, as an
+    Excel expression: ``#{n : A*_n < A} + 1`` (0 without traffic), as
+    :meth:`~bpo_roi.staffing.agent_thresholds.StaffingTable.agents` counts; ``#N/A`` beyond
+    the table's last threshold ``most`` (a bigger queue needs a new run).
+
+    >>> excel_interval_agents("T", "C", "M")
+    'IF(T<=0,0,IF(T>M,NA(),SUMPRODUCT((C<T)*1)+1))'
+    """
+    return f"IF({traffic}<=0,0,IF({traffic}>{most},NA(),SUMPRODUCT(({thresholds}<{traffic})*1)+1))"
+
+
+def excel_agent_hours(agents_per_day: str, interval_minutes: str, days_open_per_month: str,
+                      schedule_efficiency: str) -> str:
+    """:func:`queue_agent_hours` from the agents of one day's intervals summed, as an Excel
+    expression: ``Σ_i agents_i × interval_minutes / 60 × days ÷ schedule_efficiency``.
+
+    >>> excel_agent_hours("SUM(X5:Y5)", "im", "d", "e")
+    'SUM(X5:Y5)*(im/60)*d/e'
+    """
+    return (f"{agents_per_day}*({interval_minutes}/60)*{days_open_per_month}"
+            f"/{schedule_efficiency}")

@@ -97,6 +97,9 @@ def _job(desktop, job):
         for name in job.get("names", []):
             cell = ranges.getByName(name).getReferredCells().getCellByPosition(0, 0)
             formula_result = cell.getString()
+            if cell.getError():  # #N/A, #VALUE!: the error's text, never a number
+                out[name] = formula_result or f"#ERROR {cell.getError()}"
+                continue
             try:
                 out[name] = cell.getValue() if cell.getType().value != "TEXT" and \
                     formula_result not in ("", "never") else formula_result
