@@ -197,6 +197,48 @@ def test_a_bad_override_is_refused_in_the_kits_words(tmp_path, scenario_file):
     _assert_in_the_kits_words(lines[0])
 
 
+def test_with_overrides_refuses_in_the_kits_words():
+    from bpo_roi import AssumptionsError
+
+    base = parse_scenario(BASE, "base.yaml")
+    with pytest.raises(AssumptionsError) as caught:
+        base.with_overrides({"workload.monthly_volume": "12%"})
+    assert isinstance(caught.value, ValueError)
+    assert str(caught.value) == (
+        "overrides: workload.monthly_volume: got '12%'; a percentage is allowed only for rates "
+        "and fractions; write the number itself (transactions a month above 0, at most 10⁹)")
+    with pytest.raises(AssumptionsError) as caught:
+        base.with_overrides({"offers.0.pricing.model": "per_sat", "in_house.shrinkage": 2},
+                            source="my.yaml")
+    assert caught.value.problems == [  # one line each, in the schema's order
+        "my.yaml: in_house.shrinkage: got 2; must be a fraction from 0 to below 1",
+        "my.yaml: offers[1].pricing.model: got 'per_sat'; pricing model must be one of "
+        "per_seat, hourly, per_transaction, baseline, outcome; did you mean per_seat?"]
+    with pytest.raises(AssumptionsError, match=r"^overrides: workload\.volume: unknown path; "
+                       r"workload has no 'volume' \(did you mean 'monthly_volume'\?\); it has "
+                       r"annual_growth, handle_time_minutes, monthly_volume"):
+        base.with_overrides({"workload.volume": 1})
+    for line in str(caught.value).splitlines():
+        _assert_in_the_kits_words(line)
+
+
+def test_a_sweep_variant_that_fails_says_why_in_the_kits_words(tmp_path):
+    # the `error` column of sweep.csv for a variant the schema refuses (the command line
+    # refuses a value bad on its own up front; a variant reaches its row when only the
+    # combination is bad, in the same words)
+    from bpo_roi.analysis.portfolio import variant_rows
+
+    base = parse_scenario(BASE, "base.yaml")
+    (row,) = variant_rows(base, {"offers.0.pricing.model": "per_sat"})
+    assert row["error"] == (
+        "offers[1].pricing.model: got 'per_sat'; pricing model must be one of per_seat, "
+        "hourly, per_transaction, baseline, outcome; did you mean per_seat?")
+    (row,) = variant_rows(base, {"offers.0.pricing.rate": "abc"})
+    assert row["error"].startswith("offers[1].pricing.rate_per_seat_month: got 'abc'; must be "
+                                   "a number"), row["error"]
+    _assert_in_the_kits_words(row["error"])
+
+
 @pytest.mark.parametrize("grid, where, allowed", [
     ("offers.0.pricing.model=per_sat", "offers[1].pricing.model: got 'per_sat'",
      "did you mean per_seat?"),

@@ -139,7 +139,7 @@ def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None,
     refused.
     """
     from bpo_roi.reporting.files import kit_marker, not_regular, slugify
-    from bpo_roi.scenario.reading import AssumptionsError, load_scenario, override_problems
+    from bpo_roi.scenario.reading import AssumptionsError, load_scenario
 
     entries: list[Task | RunResult] = []
     seen: dict[str, str] = {}
@@ -160,17 +160,10 @@ def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None,
         seen[key] = f
         try:
             scenario = load_scenario(f)
-            scenario.with_overrides(overrides)
+            # an override the scenario rejects: in the file errors' words
+            scenario.with_overrides(overrides, source=f"{f}: -p override rejected")
         except AssumptionsError as exc:
             entries.append(RunResult(file=f, ok=False, error="; ".join(exc.problems)))
-            continue
-        except ValueError as exc:  # an override the scenario rejects: in the file errors' words
-            if type(exc).__name__ == "ValidationError":
-                problems = override_problems(exc, f"{f}: -p override rejected")  # type: ignore[arg-type]
-            else:  # no such path
-                first = str(exc).strip().splitlines()
-                problems = [f"{f}: -p override rejected: {first[0] if first else 'no such path'}"]
-            entries.append(RunResult(file=f, ok=False, error="; ".join(problems)))
             continue
         slug = slugify(scenario.scenario.name)
         if out is not None:
