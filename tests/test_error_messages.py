@@ -182,19 +182,30 @@ def test_a_bad_run_option_is_refused_in_one_line(tmp_path, scenario_file, args, 
     _assert_in_the_kits_words(lines[0])
 
 
-def test_a_bad_override_is_refused_in_the_kits_words(tmp_path, scenario_file):
-    # `run` checks every file (with its overrides) before any kernel starts; a file that
-    # cannot run is listed as failed (exit 1), as an invalid file is
+@pytest.mark.parametrize("override, where, allowed", [
+    ("workload.monthly_volume=12%", "workload.monthly_volume: got '12%'; ",
+     "write the number itself (transactions a month above 0, at most 10⁹)"),
+    ("workload.monthly_volume=-5", "workload.monthly_volume: got -5; ",
+     "must be transactions a month above 0, at most 10⁹"),
+    ("in_house.shrinkage=lots", "in_house.shrinkage: got 'lots'; ", "must be a number"),
+    ("workload.monthly_volme=5", "workload.monthly_volme: unknown path; ",
+     "did you mean 'monthly_volume'?"),
+    ("offers.3.exit_cost=5", "offers.3.exit_cost: unknown path; ",
+     "offers is a list of 1; '3' is not an index from 0 to 0"),
+], ids=["percent_volume", "out_of_range", "wrong_type", "unknown_path", "no_such_offer"])
+def test_a_bad_override_is_refused_in_one_line_before_any_kernel(tmp_path, scenario_file,
+                                                                  override, where, allowed):
+    # `run` checks every override against every file before anything starts: bad usage,
+    # exit 2, and no output folder
     out = tmp_path / "out"
-    r = _cli("run", str(scenario_file), "--out", str(out), "--quiet",
-             "-p", "workload.monthly_volume=12%")
-    assert r.returncode == 1, r.stderr[-2000:]
+    r = _cli("run", str(scenario_file), "--out", str(out), "--quiet", "-p", override)
+    assert r.returncode == 2, r.stderr[-2000:]
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr[-2000:]
-    assert lines[0].startswith(f"FAILED {scenario_file}: {scenario_file}: -p override rejected: "
-                               f"workload.monthly_volume: got '12%'; "), lines[0]
-    assert "write the number itself (transactions a month above 0, at most 10⁹)" in lines[0]
+    assert lines[0].startswith(f"{scenario_file}: -p override rejected: {where}"), lines[0]
+    assert allowed in lines[0], lines[0]
     _assert_in_the_kits_words(lines[0])
+    assert not out.exists()
 
 
 def test_with_overrides_refuses_in_the_kits_words():
