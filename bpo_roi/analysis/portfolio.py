@@ -21,7 +21,7 @@ Pure computation: no I/O, no printing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import product
 from typing import Any
 
@@ -133,7 +133,13 @@ def variant_rows(scenario: Scenario, overrides: Mapping[str, Any], *,
 
 def evaluate_batch(scenario: Scenario, variants: Sequence[Mapping[str, Any]], *,
                    trials: int | None = None, seed: int | None = None,
-                   breakeven: bool = False) -> list[list[dict[str, Any]]]:
-    """:func:`variant_rows` for each of ``variants`` of one scenario, in order."""
-    return [variant_rows(scenario, v, trials=trials, seed=seed, breakeven=breakeven)
-            for v in variants]
+                   breakeven: bool = False,
+                   before_each: Callable[[int], Any] | None = None) -> list[list[dict[str, Any]]]:
+    """:func:`variant_rows` for each of ``variants`` of one scenario, in order;
+    ``before_each(k)`` is called before variant ``k`` (a worker notes where it is)."""
+    rows = []
+    for k, v in enumerate(variants):
+        if before_each is not None:
+            before_each(k)
+        rows.append(variant_rows(scenario, v, trials=trials, seed=seed, breakeven=breakeven))
+    return rows
