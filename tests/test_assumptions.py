@@ -207,11 +207,11 @@ def test_with_overrides_returns_a_new_validated_scenario():
     assert t.offers[0].pricing.tiers[0].rate_per_transaction == pytest.approx(3.48)
     assert t.offers[0].pricing.tiers[1].rate_per_transaction == pytest.approx(2.40 * 1.2)
     assert s.workload.monthly_volume.mode == 45_000  # original untouched
-    with pytest.raises(ValueError, match=r"Unknown path 'workload\.volume'"):
+    with pytest.raises(AssumptionsError, match=r"workload\.volume: unknown path"):
         s.with_overrides({"workload.volume": 1})
-    with pytest.raises(ValueError, match="not an index"):
+    with pytest.raises(AssumptionsError, match="not an index"):
         s.with_overrides({"offers.7.exit_cost": 1})
-    with pytest.raises(ValidationError, match="shrinkage"):
+    with pytest.raises(AssumptionsError, match=r"in_house\.shrinkage: got 1\.5; must be"):
         s.with_overrides({"in_house.shrinkage": 1.5})
 
 

@@ -182,19 +182,72 @@ def test_a_bad_run_option_is_refused_in_one_line(tmp_path, scenario_file, args, 
     _assert_in_the_kits_words(lines[0])
 
 
-def test_a_bad_override_is_refused_in_the_kits_words(tmp_path, scenario_file):
-    # `run` checks every file (with its overrides) before any kernel starts; a file that
-    # cannot run is listed as failed (exit 1), as an invalid file is
+@pytest.mark.parametrize("override, where, allowed", [
+    ("workload.monthly_volume=12%", "workload.monthly_volume: got '12%'; ",
+     "write the number itself (transactions a month above 0, at most 10⁹)"),
+    ("workload.monthly_volume=-5", "workload.monthly_volume: got -5; ",
+     "must be transactions a month above 0, at most 10⁹"),
+    ("in_house.shrinkage=lots", "in_house.shrinkage: got 'lots'; ", "must be a number"),
+    ("workload.monthly_volme=5", "workload.monthly_volme: unknown path; ",
+     "did you mean 'monthly_volume'?"),
+    ("offers.3.exit_cost=5", "offers.3.exit_cost: unknown path; ",
+     "offers is a list of 1; '3' is not an index from 0 to 0"),
+], ids=["percent_volume", "out_of_range", "wrong_type", "unknown_path", "no_such_offer"])
+def test_a_bad_override_is_refused_in_one_line_before_any_kernel(tmp_path, scenario_file,
+                                                                  override, where, allowed):
+    # `run` checks every override against every file before anything starts: bad usage,
+    # exit 2, and no output folder
     out = tmp_path / "out"
-    r = _cli("run", str(scenario_file), "--out", str(out), "--quiet",
-             "-p", "workload.monthly_volume=12%")
-    assert r.returncode == 1, r.stderr[-2000:]
+    r = _cli("run", str(scenario_file), "--out", str(out), "--quiet", "-p", override)
+    assert r.returncode == 2, r.stderr[-2000:]
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr[-2000:]
-    assert lines[0].startswith(f"FAILED {scenario_file}: {scenario_file}: -p override rejected: "
-                               f"workload.monthly_volume: got '12%'; "), lines[0]
-    assert "write the number itself (transactions a month above 0, at most 10⁹)" in lines[0]
+    assert lines[0].startswith(f"{scenario_file}: -p override rejected: {where}"), lines[0]
+    assert allowed in lines[0], lines[0]
     _assert_in_the_kits_words(lines[0])
+    assert not out.exists()
+
+
+def test_with_overrides_refuses_in_the_kits_words():
+    from bpo_roi import AssumptionsError
+
+    base = parse_scenario(BASE, "base.yaml")
+    with pytest.raises(AssumptionsError) as caught:
+        base.with_overrides({"workload.monthly_volume": "12%"})
+    assert isinstance(caught.value, ValueError)
+    assert str(caught.value) == (
+        "overrides: workload.monthly_volume: got '12%'; a percentage is allowed only for rates "
+        "and fractions; write the number itself (transactions a month above 0, at most 10⁹)")
+    with pytest.raises(AssumptionsError) as caught:
+        base.with_overrides({"offers.0.pricing.model": "per_sat", "in_house.shrinkage": 2},
+                            source="my.yaml")
+    assert caught.value.problems == [  # one line each, in the schema's order
+        "my.yaml: in_house.shrinkage: got 2; must be a fraction from 0 to below 1",
+        "my.yaml: offers[1].pricing.model: got 'per_sat'; pricing model must be one of "
+        "per_seat, hourly, per_transaction, baseline, outcome; did you mean per_seat?"]
+    with pytest.raises(AssumptionsError, match=r"^overrides: workload\.volume: unknown path; "
+                       r"workload has no 'volume' \(did you mean 'monthly_volume'\?\); it has "
+                       r"annual_growth, handle_time_minutes, monthly_volume"):
+        base.with_overrides({"workload.volume": 1})
+    for line in str(caught.value).splitlines():
+        _assert_in_the_kits_words(line)
+
+
+def test_a_sweep_variant_that_fails_says_why_in_the_kits_words(tmp_path):
+    # the `error` column of sweep.csv for a variant the schema refuses (the command line
+    # refuses a value bad on its own up front; a variant reaches its row when only the
+    # combination is bad, in the same words)
+    from bpo_roi.analysis.portfolio import variant_rows
+
+    base = parse_scenario(BASE, "base.yaml")
+    (row,) = variant_rows(base, {"offers.0.pricing.model": "per_sat"})
+    assert row["error"] == (
+        "offers[1].pricing.model: got 'per_sat'; pricing model must be one of per_seat, "
+        "hourly, per_transaction, baseline, outcome; did you mean per_seat?")
+    (row,) = variant_rows(base, {"offers.0.pricing.rate": "abc"})
+    assert row["error"].startswith("offers[1].pricing.rate_per_seat_month: got 'abc'; must be "
+                                   "a number"), row["error"]
+    _assert_in_the_kits_words(row["error"])
 
 
 @pytest.mark.parametrize("grid, where, allowed", [

@@ -243,3 +243,59 @@ def test_diff_on_a_full_disk_writes_neither_file(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(bridge, "write_bridge_html", real)
     assert main(["diff", str(HD), str(new), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["bridge.html", "diff.csv"]
+
+
+@pytest.mark.parametrize("second_existed", [True, False], ids=["both_old", "second_new"])
+def test_a_failed_rename_puts_back_the_files_already_renamed(tmp_path, monkeypatch,
+                                                             second_existed):
+    import bpo_roi.reporting.files as files
+
+    (tmp_path / "a.csv").write_text("old a\n")
+    if second_existed:
+        (tmp_path / "b.html").write_text("old b\n")
+    real = os.replace
+    calls = []
+
+    def second_fails(src, dst, *args, **kwargs):  # the second rename into the folder fails
+        if Path(dst).parent == tmp_path:
+            calls.append((Path(src).name, Path(dst).name))
+            if len(calls) == 2:
+                raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(files.os, "replace", second_fails)
+    with pytest.raises(OSError, match="Input/output error"):
+        files.write_together(tmp_path, {"a.csv": lambda p: p.write_text("new a\n"),
+                                        "b.html": lambda p: p.write_text("new b\n")})
+    assert calls[:2] == [("a.csv", "a.csv"), ("b.html", "b.html")]  # a.csv was replaced
+    assert (tmp_path / "a.csv").read_text() == "old a\n"  # ... and put back
+    if second_existed:
+        assert (tmp_path / "b.html").read_text() == "old b\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == (
+        ["a.csv", "b.html"] if second_existed else ["a.csv"])  # no temporary folder left
+    monkeypatch.setattr(files.os, "replace", real)
+    files.write_together(tmp_path, {"a.csv": lambda p: p.write_text("new a\n"),
+                                    "b.html": lambda p: p.write_text("new b\n")})
+    assert [(tmp_path / n).read_text() for n in ("a.csv", "b.html")] == ["new a\n", "new b\n"]
+
+
+def test_a_failed_rename_removes_a_file_that_was_not_there_before(tmp_path, monkeypatch):
+    import bpo_roi.reporting.files as files
+
+    (tmp_path / "b.html").write_text("old b\n")
+    real = os.replace
+    calls = []
+
+    def second_fails(src, dst, *args, **kwargs):
+        if Path(dst).parent == tmp_path:
+            calls.append(Path(dst).name)
+            if len(calls) == 2:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(files.os, "replace", second_fails)
+    with pytest.raises(OSError):
+        files.write_together(tmp_path, {"a.csv": lambda p: p.write_text("new a\n"),
+                                        "b.html": lambda p: p.write_text("new b\n")})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.html"]
+    assert (tmp_path / "b.html").read_text() == "old b\n"

@@ -319,3 +319,100 @@ def test_sigterm_stops_the_workers_and_writes_nothing(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+
+
+# In the sweep's workers only (the sweep itself has no parent process): every variant started
+# is logged; the parked volume waits, with a file named after its process, until the test
+# kills it; each worker's first other variant takes two seconds (a file says it started).
+PARK_HOOK = '''\
+import os
+
+if os.environ.get("BPO_ROI_TEST_PARK_ON_VOLUME"):  # this test's processes only
+    import multiprocessing
+    import time
+
+    import bpo_roi.analysis.portfolio as _portfolio
+
+    _variant_rows = _portfolio.variant_rows
+    _first = []
+
+    def variant_rows(scenario, overrides, **kwargs):
+        if multiprocessing.parent_process() is not None:
+            folder = os.environ["BPO_ROI_TEST_PARKED"]
+            volume = overrides.get("workload.monthly_volume")
+            with open(os.path.join(folder, "started.log"), "a") as log:
+                log.write(f"{os.getpid()} {volume}\\n")
+            if volume == float(os.environ["BPO_ROI_TEST_PARK_ON_VOLUME"]):
+                open(os.path.join(folder, f"parked-{os.getpid()}"), "w").close()
+                time.sleep(300)
+            elif not _first:
+                _first.append(volume)
+                open(os.path.join(folder, f"busy-{os.getpid()}"), "w").close()
+                time.sleep(2)
+        return _variant_rows(scenario, overrides, **kwargs)
+
+    _portfolio.variant_rows = variant_rows
+'''
+
+
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM"])
+def test_a_killed_worker_fails_only_the_variant_it_was_evaluating(tmp_path, sig):
+    """One worker is killed mid-variant (from outside, as the OOM killer or an operator
+    would) while the other is busy too: that variant is a row with its error; every other
+    variant (the other worker's batch, cut short, and the rest of the dead worker's) is
+    evaluated on fresh workers. The hook is a ``sitecustomize`` of this test, first on the
+    PYTHONPATH: no hook in the package."""
+    import os
+    import signal
+    import time
+
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(PARK_HOOK)
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    volumes = [7777, *range(8000, 8060)]  # the parked one first: the first batch holds it
+    env = {**os.environ, "BPO_ROI_TEST_PARK_ON_VOLUME": "7777",
+           "BPO_ROI_TEST_PARKED": str(marks),
+           "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT),
+                                          os.environ.get("PYTHONPATH", "")])}
+    out = tmp_path / "o"
+    proc = subprocess.Popen([str(BIN), "sweep", str(HD), "--grid",
+                             f"workload.monthly_volume={','.join(map(str, volumes))}",
+                             "--out", str(out), "--workers", "2", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # one worker parked, the other in a variant
+            assert proc.poll() is None, proc.communicate()
+            if list(marks.glob("parked-*")) and list(marks.glob("busy-*")):
+                break
+            time.sleep(0.05)
+        (parked,) = marks.glob("parked-*")
+        (busy,) = marks.glob("busy-*")
+        os.kill(int(parked.name.removeprefix("parked-")), getattr(signal, sig))
+        _, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert proc.returncode == 1, err
+    assert any(line.startswith(f"1 of {len(volumes)} variants failed")
+               for line in err.splitlines()), err
+    table = pd.read_parquet(out / "sweep.parquet")
+    failed = table[table.error.notna()]
+    assert list(failed.variant) == [0], failed.error.tolist()
+    how = ("killed by SIGKILL, e.g. by the out-of-memory killer" if sig == "SIGKILL"
+           else "stopped by SIGTERM")
+    assert failed.error.iloc[0] == f"worker failed: the worker process evaluating it died ({how})"
+    ok = table[table.error.isna()]
+    offers = len(load_scenario(HD).offers)
+    assert sorted(set(ok.variant)) == list(range(1, len(volumes))) and len(ok) == (
+        len(volumes) - 1) * offers
+    expected = expected_document(HD, {"workload.monthly_volume": 8059})
+    for _, row in ok[ok.variant == len(volumes) - 1].iterrows():
+        assert row.npv == expected["offers"][row.offer]["npv"]
+    # the variant the other worker was in when the pool broke ran again, in a new process
+    started = [line.split() for line in (marks / "started.log").read_text().splitlines()]
+    first_of_busy = next(v for pid, v in started if pid == busy.name.removeprefix("busy-"))
+    assert len({pid for pid, v in started if v == first_of_busy}) == 2, started

@@ -21,15 +21,16 @@ Pure computation: no I/O, no printing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import product
 from typing import Any
 
 from bpo_roi.analysis.business_case import METRIC_KEYS
+from bpo_roi.scenario.problems import AssumptionsError
 from bpo_roi.scenario.schema import Scenario
 
 __all__ = ["RISK_KEYS", "ROW_KEYS", "error_text", "evaluate_batch", "grid_variants",
-           "validation_problem", "variant_rows"]
+           "variant_rows"]
 
 RISK_KEYS = ("p_best", "p_npv_positive", "npv_p5", "npv_p50", "npv_p95")
 """Per-offer risk figures of the ``metrics.json`` risk block, filled when trials are given."""
@@ -53,9 +54,10 @@ def grid_variants(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
 
 
 def error_text(exc: BaseException) -> str:
-    """One line for a variant's error: for a value the schema rejects, the field path, the
-    value (when it is a single value) and what is allowed; else the exception's type and first
-    line.
+    """One line for a variant's error: for overrides the scenario refuses, the file errors'
+    words (field path, the value and what is allowed: ``PATH: got VALUE; must be ...``, the
+    lines of :meth:`Scenario.with_overrides`'s error joined by ``"; "``); else the exception's
+    type and first line.
 
     >>> import bpo_roi
     >>> s = bpo_roi.load_scenario("assumptions/contact_centre.yaml")
@@ -65,31 +67,10 @@ def error_text(exc: BaseException) -> str:
     ...     print(error_text(exc))
     workload.queue.intraday_profile: must have one weight per interval of the open day (48); got 24
     """
-    path, value, message = validation_problem(exc)
-    if path is None:
-        text = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-        return f"{type(exc).__name__}: {text[0] if text else ''}"
-    got = "" if value is None or isinstance(value, (dict, list, tuple)) else f"got {value!r}; "
-    return f"{path}: {got}{message}"
-
-
-def validation_problem(exc: BaseException) -> tuple[str | None, Any, str]:
-    """``(field path, value, what is allowed)`` of the first problem of a pydantic
-    ``ValidationError`` (a rule that names another field, ``[at field] ...``, points at it);
-    ``(None, None, first line)`` for any other exception."""
-    errors = getattr(exc, "errors", None)
-    if not callable(errors) or type(exc).__name__ != "ValidationError":
-        text = str(exc).strip().splitlines()
-        return None, None, text[0] if text else type(exc).__name__
-    first = exc.errors()[0]  # type: ignore[attr-defined]
-    parts = [str(p) for p in first.get("loc", ())]
-    message = str(first.get("msg", "")).removeprefix("Value error, ")
-    value = first.get("input")
-    if message.startswith("[at ") and "] " in message:
-        field, message = message[4:].split("] ", 1)
-        parts.append(field)
-        value = None
-    return ".".join(parts), value, message
+    if isinstance(exc, AssumptionsError):
+        return "; ".join(exc.without_source())
+    text = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
 def variant_rows(scenario: Scenario, overrides: Mapping[str, Any], *,
@@ -152,7 +133,13 @@ def variant_rows(scenario: Scenario, overrides: Mapping[str, Any], *,
 
 def evaluate_batch(scenario: Scenario, variants: Sequence[Mapping[str, Any]], *,
                    trials: int | None = None, seed: int | None = None,
-                   breakeven: bool = False) -> list[list[dict[str, Any]]]:
-    """:func:`variant_rows` for each of ``variants`` of one scenario, in order."""
-    return [variant_rows(scenario, v, trials=trials, seed=seed, breakeven=breakeven)
-            for v in variants]
+                   breakeven: bool = False,
+                   before_each: Callable[[int], Any] | None = None) -> list[list[dict[str, Any]]]:
+    """:func:`variant_rows` for each of ``variants`` of one scenario, in order;
+    ``before_each(k)`` is called before variant ``k`` (a worker notes where it is)."""
+    rows = []
+    for k, v in enumerate(variants):
+        if before_each is not None:
+            before_each(k)
+        rows.append(variant_rows(scenario, v, trials=trials, seed=seed, breakeven=breakeven))
+    return rows

@@ -3,7 +3,13 @@
 - **Local** (default): a :class:`concurrent.futures.ProcessPoolExecutor` of ``--workers N``
   processes started with ``spawn`` (no state inherited from the parent). Each worker quiets its
   standard error, ends when the parent run is gone, and on SIGTERM kills the kernels it started
-  (:func:`init_local_worker`).
+  (:func:`init_local_worker`). Each worker also notes, in memory shared with the parent, which
+  task it is running (and which step of it, :func:`note_step`) and when it got a SIGTERM, so
+  that when one dies and breaks the pool (``BrokenProcessPool``), :meth:`WorkPool.lost` tells
+  the task of the dead worker apart from those of the workers the broken pool then stopped:
+  the commands fail that task alone and run the others again on a fresh pool. Only public
+  APIs are used: the workers are the children :func:`multiprocessing.active_children` lists
+  that appeared with the pool.
 - **Dask**: with ``--scheduler tcp://HOST:PORT`` (or the environment variable
   ``DASK_SCHEDULER_ADDRESS``), a :class:`distributed.Client` connected to that scheduler and
   its ``concurrent.futures`` executor (``client.get_executor``). The workers must have the same
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import itertools
 import os
 import sys
 import time
@@ -29,9 +36,10 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["CONNECT_TIMEOUT", "RUN_WORKER_BYTES", "SCHEDULER_ENV", "SWEEP_WORKER_BYTES",
-           "ExecutorUnavailable", "RunInterrupted", "WorkPool", "WorkerCap", "available_memory",
-           "init_local_worker", "local_worker_cap", "open_pool", "scheduler_address",
-           "signals_interrupt_the_run", "usable_cores"]
+           "ExecutorUnavailable", "LostTask", "RunInterrupted", "WorkPool", "WorkerCap",
+           "available_memory", "ended_text", "init_local_worker", "local_worker_cap",
+           "note_step", "open_pool", "scheduler_address", "signals_interrupt_the_run",
+           "usable_cores"]
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 """Environment variable read when ``--scheduler`` is not given."""
@@ -186,29 +194,43 @@ def _child_pids(pid: int) -> list[int]:
     return children
 
 
-def _stop_on_sigterm(signum: int, frame: Any) -> None:
-    """Stop now: kill this worker's kernels, then exit.
+# In a worker: this worker's slot of the shared array (see _Workers), or None.
+_SLOT: tuple[Any, int] | None = None
+_FIELDS = 4
+"""A worker's slot: its pid, the number of the task it runs (-1: none), the step of that task
+(:func:`note_step`; -1: none) and when it got a SIGTERM (``time.monotonic_ns``; 0: never)."""
 
-    A kernel whose parent died before it started watching it would live on, so the worker ends
-    its kernels itself. The temporary folder stays behind and the next run removes it
+
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    """Stop now: note when, kill this worker's kernels, then exit.
+
+    The time tells the parent which worker was stopped first (:meth:`WorkPool.lost`). A kernel
+    whose parent died before it started watching it would live on, so the worker ends its
+    kernels itself. The temporary folder stays behind and the next run removes it
     (:func:`bpo_roi.reporting.files.remove_stale_work`).
     """
     import signal
 
+    if _SLOT is not None:
+        slots, base = _SLOT
+        slots[base + 3] = time.monotonic_ns()
     for child in _child_pids(os.getpid()):
         with contextlib.suppress(OSError):
             os.kill(child, signal.SIGKILL)
     os._exit(128 + signum)
 
 
-def init_local_worker(parent_pid: int) -> None:
-    """Worker start-up: quiet standard error, die with the parent, stop cleanly on SIGTERM.
+def init_local_worker(parent_pid: int, slots: Any = None, claimed: Any = None) -> None:
+    """Worker start-up: quiet standard error, die with the parent, stop cleanly on SIGTERM,
+    and take a slot of ``slots`` (memory shared with the parent; ``claimed`` counts the slots
+    taken) to note the task it runs.
 
     Standard error is silenced because kernels inherit it and print start-up warnings; results
     and errors travel back as return values, so nothing is lost.
     """
     import signal
 
+    global _SLOT
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
@@ -216,6 +238,131 @@ def init_local_worker(parent_pid: int) -> None:
     # Ctrl-C reaches the whole process group; the parent decides what stops, and tells us
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch_parent(parent_pid)
+    if slots is not None and claimed is not None:
+        with claimed.get_lock():
+            index = claimed.value
+            claimed.value += 1
+        if (index + 1) * _FIELDS <= len(slots):
+            base = index * _FIELDS
+            slots[base + 1] = slots[base + 2] = -1
+            slots[base] = os.getpid()
+            _SLOT = (slots, base)
+
+
+def _tracked(number: int, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """On a local worker: note that this worker runs task ``number``, then run it."""
+    slot = _SLOT
+    if slot is None:
+        return fn(*args, **kwargs)
+    slots, base = slot
+    slots[base + 2] = -1
+    slots[base + 1] = number
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        slots[base + 1] = -1
+
+
+def note_step(step: int) -> None:
+    """Called by a task on a worker: it is now at ``step`` (e.g. the index of the variant it
+    evaluates), so that should the worker die, :meth:`WorkPool.lost` says which step was lost.
+    Does nothing outside a local worker of a :class:`WorkPool`."""
+    if _SLOT is not None:
+        slots, base = _SLOT
+        slots[base + 2] = int(step)
+
+
+def ended_text(code: int | None) -> str:
+    """How a worker process ended, from its exit code, for messages.
+
+    >>> ended_text(-9)
+    'killed by SIGKILL, e.g. by the out-of-memory killer'
+    >>> ended_text(143), ended_text(1)
+    ('stopped by SIGTERM', 'exit code 1')
+    """
+    import signal
+
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        return f"killed by {name}{', e.g. by the out-of-memory killer' if -code == 9 else ''}"
+    if code == 128 + signal.SIGTERM:  # our SIGTERM handler's exit
+        return "stopped by SIGTERM"
+    return f"exit code {code}"
+
+
+@dataclass(frozen=True)
+class LostTask:
+    """A task whose own worker process died while running it (:meth:`WorkPool.lost`)."""
+
+    future: cf.Future[Any]
+    step: int
+    """The step it was at (:func:`note_step`), -1 when it noted none."""
+    ended: str
+    """How the worker ended (:func:`ended_text`)."""
+
+
+class _Workers:
+    """The local worker processes of one pool, as the parent sees them: the
+    :class:`multiprocessing.Process` objects (from :func:`multiprocessing.active_children`,
+    those that appeared with the pool) and the shared slots the workers write."""
+
+    def __init__(self, context: Any, n: int) -> None:
+        import multiprocessing
+
+        self.n = n
+        self.slots = context.RawArray("q", n * _FIELDS)
+        self.claimed = context.Value("i", 0)
+        self.earlier = {p.pid for p in multiprocessing.active_children()}
+        self.processes: dict[int, Any] = {}
+
+    def note_processes(self) -> None:
+        """Add the pool's processes started since the last look (they start on submit)."""
+        import multiprocessing
+
+        if len(self.processes) >= self.n:
+            return
+        for p in multiprocessing.active_children():
+            if p.pid not in self.earlier:
+                self.processes.setdefault(p.pid, p)
+
+    def stop(self, grace: float) -> None:
+        """SIGTERM every worker, SIGKILL those still alive after ``grace`` seconds."""
+        self.note_processes()
+        processes = list(self.processes.values())
+        for p in processes:
+            with contextlib.suppress(Exception):
+                p.terminate()
+        deadline = time.monotonic() + grace
+        for p in processes:
+            with contextlib.suppress(Exception):
+                p.join(max(0.0, deadline - time.monotonic()))
+                if p.is_alive():
+                    p.kill()
+                    p.join(1.0)
+
+    def died_on_their_own(self) -> list[tuple[int, int, int]]:
+        """``(task number, step, exit code)`` of the workers that ended before the pool stopped
+        the others. A worker the pool (or :meth:`stop`) stopped got a SIGTERM and exited by our
+        handler (noting when) or, before the handler was set, by the signal; any other end is
+        its own. When every worker got a SIGTERM, the first to get one is the dead one: the
+        pool signals the others only once a worker has died. Call when all have ended."""
+        import signal
+
+        seen = []
+        for k in range(self.n):
+            pid, number, step, term = self.slots[k * _FIELDS:(k + 1) * _FIELDS]
+            process = self.processes.get(pid)
+            if pid == 0 or process is None:
+                continue
+            code = process.exitcode
+            stopped = code is None or code == -signal.SIGTERM or (
+                code == 128 + signal.SIGTERM and term > 0)
+            seen.append((number, step, code, term, stopped))
+        dead = [s for s in seen if not s[4]]
+        if not dead:
+            termed = [s for s in seen if s[3] > 0]
+            dead = [min(termed, key=lambda s: s[3])] if termed else []
+        return [(number, step, code) for number, step, code, _, _ in dead]
 
 
 # -- the pool -------------------------------------------------------------------------------
@@ -245,10 +392,39 @@ class WorkPool:
     remote: bool = False
     client: Any = None
     _closed: bool = field(default=False, repr=False)
+    _workers: _Workers | None = field(default=None, repr=False)
+    _futures: dict[int, cf.Future[Any]] = field(default_factory=dict, repr=False)
+    _numbers: Iterator[int] = field(default_factory=itertools.count, repr=False)
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
-        """Run ``fn(*args, **kwargs)`` on a worker; the result comes back as a future."""
-        return self.executor.submit(fn, *args, **kwargs)
+        """Run ``fn(*args, **kwargs)`` on a worker; the result comes back as a future.
+
+        Raises
+        ------
+        concurrent.futures.BrokenExecutor
+            When a local worker has died and broken the pool (see :meth:`lost`).
+        """
+        if self._workers is None:
+            return self.executor.submit(fn, *args, **kwargs)
+        number = next(self._numbers)
+        future = self.executor.submit(_tracked, number, fn, *args, **kwargs)
+        self._futures[number] = future
+        self._workers.note_processes()
+        return future
+
+    def lost(self) -> list[LostTask]:
+        """After a local worker died and broke the pool (its futures raise
+        :class:`concurrent.futures.BrokenExecutor`): the tasks whose own worker died while
+        running them, with the step each was at and how the worker ended. Stops the pool
+        first. Every other unfinished task was only stopped with the pool and may run again.
+        Empty for a Dask cluster (which runs a lost task again itself) and when no worker
+        died while running a task."""
+        self.stop()
+        if self._workers is None:
+            return []
+        return [LostTask(self._futures[number], step, ended_text(code))
+                for number, step, code in self._workers.died_on_their_own()
+                if number in self._futures]
 
     def stop(self) -> None:
         """Stop now: cancel queued work; stop local workers (SIGTERM, then SIGKILL after 5 s).
@@ -265,17 +441,9 @@ class WorkPool:
             with contextlib.suppress(Exception):
                 self.client.close(timeout=2)
             return
-        processes = list((getattr(self.executor, "_processes", None) or {}).values())
         self.executor.shutdown(wait=False, cancel_futures=True)
-        for p in processes:
-            with contextlib.suppress(Exception):
-                p.terminate()
-        deadline = time.monotonic() + 5.0
-        for p in processes:
-            with contextlib.suppress(Exception):
-                p.join(max(0.0, deadline - time.monotonic()))
-                if p.is_alive():
-                    p.kill()
+        if self._workers is not None:
+            self._workers.stop(grace=5.0)
 
     def close(self) -> None:
         """Wait for submitted work, then release the workers (or disconnect from the cluster)."""
@@ -325,9 +493,12 @@ def open_pool(workers: int = 1, scheduler: str | None = None, *,
 
         context = multiprocessing.get_context("spawn")
         n = min(max(1, int(workers)), local_worker_cap(per_worker).workers)
+        tracked = _Workers(context, n)
         pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=context,
-                                      initializer=init_local_worker, initargs=(os.getpid(),))
-        return WorkPool(pool, n, f"{n} local worker process{'es' if n != 1 else ''}")
+                                      initializer=init_local_worker,
+                                      initargs=(os.getpid(), tracked.slots, tracked.claimed))
+        return WorkPool(pool, n, f"{n} local worker process{'es' if n != 1 else ''}",
+                        _workers=tracked)
     return _open_dask(scheduler, connect_timeout)
 
 

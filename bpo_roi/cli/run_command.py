@@ -60,6 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bpo_roi.cli.executors import ExecutorUnavailable, RunInterrupted, scheduler_address
     from bpo_roi.cli.parameters import ParameterError, parse_parameters
     from bpo_roi.cli.runner import run_scenarios
+    from bpo_roi.cli.tasks import rejected_overrides
     from bpo_roi.reporting.files import OutputRefusedError
 
     try:
@@ -93,6 +94,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         params, overrides = parse_parameters(args.params, notebook)
     except ParameterError as exc:
         error_line(str(exc))
+        return EXIT_BAD_INPUT
+    rejected = rejected_overrides(list(args.files), overrides)  # before any kernel starts
+    for line in rejected:
+        error_line(line)
+    if rejected:
         return EXIT_BAD_INPUT
     out = Path(args.out)
     try:

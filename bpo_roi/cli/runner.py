@@ -213,7 +213,7 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
         try:
             with _signals_interrupt_the_run():
                 if tasks:
-                    _run_tasks(tasks, results, pool, bar, reopen=reopen, out=out)
+                    _run_tasks(tasks, results, pool, bar, reopen=reopen)
         except RunInterrupted as exc:
             interrupted = exc
         finally:
@@ -231,63 +231,36 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
 
 
 def _run_tasks(tasks: dict[int, Task], results: list[RunResult | None], pool: WorkPool,
-               bar: Any, *, reopen: Any = None, out: Path | None = None) -> None:
+               bar: Any, *, reopen: Any = None) -> None:
     """Run the tasks on ``pool`` (local worker processes or a Dask cluster: see
     :func:`bpo_roi.cli.executors.open_pool`); fill ``results`` as they finish.
 
-    A local worker process that dies (``os._exit``, the OOM killer) breaks its whole pool
-    (``BrokenProcessPool``): the scenario it was running fails with one line saying so, and
-    the scenarios that had not finished run again, once, on a fresh pool from ``reopen``. Each
-    worker notes which scenario it runs in a file named after its process id, in a temporary
-    folder of ``out`` (:data:`bpo_roi.reporting.files.KIT_MARKER` inside, so the next run
-    removes it should this one die), which tells the scenario of the dead process apart from
-    those of the workers the broken pool then stopped.
+    A local worker process that dies (``os._exit``, the OOM killer, a SIGKILL or SIGTERM from
+    outside) breaks its whole pool (``BrokenProcessPool``): the scenario it was running fails
+    with one line saying so, and the scenarios that had not finished run again, once, on a
+    fresh pool from ``reopen``. The pool tells the scenario of the dead process apart from
+    those of the workers the broken pool then stopped (:meth:`bpo_roi.cli.executors.WorkPool.
+    lost`).
     """
-    if pool.remote:
-        _run_round(tasks, results, pool, bar, None)
-        return
-    import uuid
-
-    from bpo_roi.reporting.files import write_kit_marker
-
-    beacons = (out or Path(next(iter(tasks.values())).out)) / \
-        f".workers.partial-{uuid.uuid4().hex[:8]}"
-    beacons.mkdir()
-    try:
-        write_kit_marker(beacons, purpose="which scenario each worker process runs")
-        unfinished = _run_round(tasks, results, pool, bar, beacons)
-        if unfinished and reopen is not None:
-            unfinished = _run_round(unfinished, results, reopen(), bar, beacons)
-        for i, t in unfinished.items():
-            results[i] = t.failed("worker failed: its worker process died while the scenario "
-                                  "was waiting, twice")
-            bar.update(1)
-    finally:
-        shutil.rmtree(beacons, ignore_errors=True)
+    unfinished = _run_round(tasks, results, pool, bar)
+    if unfinished and reopen is not None:
+        unfinished = _run_round(unfinished, results, reopen(), bar)
+    for i, t in unfinished.items():
+        results[i] = t.failed("worker failed: its worker process died while the scenario "
+                              "was waiting, twice")
+        bar.update(1)
 
 
-def _run_local(task: Task, beacons: str, index: int) -> RunResult:
-    """On a local worker: note that this process runs scenario ``index``, then run it."""
-    import os
-
-    (Path(beacons) / str(os.getpid())).write_text(str(index))
+def _run_local(task: Task) -> RunResult:
+    """On a local worker: run one scenario (keeping the worker's kernel)."""
     return run_one(task)
 
 
-def _exit_text(code: int | None) -> str:
-    import signal
-
-    if code is not None and code < 0:
-        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-        return f"killed by {name}{', e.g. by the out-of-memory killer' if -code == 9 else ''}"
-    return f"exit code {code}"
-
-
 def _run_round(tasks: dict[int, Task], results: list[RunResult | None], pool: WorkPool,
-               bar: Any, beacons: Path | None) -> dict[int, Task]:
+               bar: Any) -> dict[int, Task]:
     """One pool's round of :func:`_run_tasks`; returns the tasks to run again (local pools
     whose worker died: every unfinished task but the dead worker's, failed here)."""
-    from concurrent.futures.process import BrokenProcessPool
+    from concurrent.futures import BrokenExecutor
 
     broken: dict[int, Task] = {}
     try:
@@ -296,15 +269,18 @@ def _run_round(tasks: dict[int, Task], results: list[RunResult | None], pool: Wo
                                    Path(t.notebook).read_bytes()): i
                        for i, t in tasks.items()}
         else:  # worker processes of this run: each keeps its kernel from one notebook to the next
-            futures = {pool.submit(_run_local, replace(t, keep_kernel=True), str(beacons), i): i
-                       for i, t in tasks.items()}
-        processes = dict(getattr(pool.executor, "_processes", None) or {})
+            futures = {}
+            for i, t in tasks.items():
+                try:
+                    futures[pool.submit(_run_local, replace(t, keep_kernel=True))] = i
+                except BrokenExecutor:  # a worker died while the tasks were being sent
+                    broken[i] = t
         for future in as_completed(futures):
             i = futures[future]
             t = tasks[i]
             try:
                 r = future.result()
-            except BrokenProcessPool:  # a worker died: which one is sorted out below
+            except BrokenExecutor:  # a worker died: which one is sorted out below
                 broken[i] = t
                 continue
             except Exception as exc:  # the worker itself failed
@@ -319,19 +295,11 @@ def _run_round(tasks: dict[int, Task], results: list[RunResult | None], pool: Wo
     if not broken:
         pool.close()
         return {}
-    pool.stop()
-    for pid, process in processes.items():
-        process.join(10)
-        code = process.exitcode
-        if code in (None, 128 + 15, -15):  # stopped by the broken pool (SIGTERM), not dead
-            continue
-        try:
-            i = int((beacons / str(pid)).read_text()) if beacons else -1
-        except (OSError, ValueError):
-            continue
+    for lost in pool.lost():  # stops the pool
+        i = futures.get(lost.future, -1)
         if i in broken:
             results[i] = broken.pop(i).failed(
-                f"the worker process running it died ({_exit_text(code)}); the scenarios "
+                f"the worker process running it died ({lost.ended}); the scenarios "
                 f"that had not finished were run again on a new worker")
             bar.update(1)
     return broken

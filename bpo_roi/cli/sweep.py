@@ -5,7 +5,9 @@ No notebook and no kernel: each variant is evaluated as ``bpo-roi evaluate`` eva
 to a Dask cluster (:mod:`bpo_roi.cli.executors`). The result is ``sweep.parquet`` and
 ``sweep.csv`` in ``--out``: one row per scenario × variant × offer with the overrides as
 columns, every per-offer metric of ``metrics.json``, the recommendation, and with ``--trials``
-the risk figures. A variant that fails is a row with its ``error``.
+the risk figures. A variant that fails is a row with its ``error``; so is the variant a
+local worker process was evaluating when it died (killed, the out-of-memory killer): the
+other unfinished variants run again on fresh workers (:func:`run_sweep`).
 
 Everything the user typed is checked before any work starts: grid syntax, every path in every
 scenario, every value on its own. Each problem is one line on standard error and exit status 2.
@@ -19,11 +21,12 @@ files × variants × offers) and the time they should take, from a timing of one
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +48,8 @@ CONFIRM_ABOVE = 100_000
 minute (far more with ``--trials`` or ``--breakeven``)."""
 BATCH_MAX = 64
 """Most variants in one task: about a second of work, so a lost worker costs little."""
+POOL_RESTARTS = 3
+"""Fresh local pools a sweep opens at most after workers died (see :func:`run_sweep`)."""
 
 def plan_batches(n_scenarios: int, n_variants: int, parallelism: int
                  ) -> list[tuple[int, list[int]]]:
@@ -62,10 +67,13 @@ def plan_batches(n_scenarios: int, n_variants: int, parallelism: int
 
 def _run_batch(scenario: Any, variants: list[dict[str, Any]], trials: int | None,
                seed: int | None, breakeven: bool) -> list[list[dict[str, Any]]]:
-    """One task, on a worker: the rows of each variant of one scenario."""
+    """One task, on a worker: the rows of each variant of one scenario (noting which variant
+    it is at, :func:`bpo_roi.cli.executors.note_step`, should the worker die)."""
     from bpo_roi.analysis.portfolio import evaluate_batch
+    from bpo_roi.cli.executors import note_step
 
-    return evaluate_batch(scenario, variants, trials=trials, seed=seed, breakeven=breakeven)
+    return evaluate_batch(scenario, variants, trials=trials, seed=seed, breakeven=breakeven,
+                          before_each=note_step)
 
 
 @dataclass(frozen=True)
@@ -158,10 +166,18 @@ def sweep_table(rows: list[dict[str, Any]], grid_paths: Sequence[str]) -> Any:
 
 def run_sweep(scenarios: Sequence[tuple[str, Any]], grid: dict[str, list[Any]],
               resolved: dict[str, dict[str, str]], pool: Any, *, trials: int | None = None,
-              seed: int | None = None, breakeven: bool = False, progress: bool = True) -> Any:
+              seed: int | None = None, breakeven: bool = False, progress: bool = True,
+              reopen: Callable[[], Any] | None = None) -> Any:
     """Evaluate every scenario × grid variant on ``pool`` (:class:`bpo_roi.cli.executors.
     WorkPool`); return the table (:func:`sweep_table`), rows in file, variant, offer order
-    whatever order the tasks finished in."""
+    whatever order the tasks finished in.
+
+    A local worker process that dies (killed, the out-of-memory killer) breaks its pool: the
+    variant it was evaluating becomes a row with its error (how the worker ended), and every
+    other unfinished variant runs again on a fresh pool from ``reopen``, up to
+    :data:`POOL_RESTARTS` times; past that, or without ``reopen``, they too are rows with their
+    error. The fresh pools are closed (or stopped) here; ``pool`` is stopped if it broke.
+    """
     from tqdm import tqdm
 
     from bpo_roi.analysis.portfolio import grid_variants
@@ -171,25 +187,27 @@ def run_sweep(scenarios: Sequence[tuple[str, Any]], grid: dict[str, list[Any]],
     done: dict[tuple[int, int], list[dict[str, Any]]] = {}
     bar = tqdm(total=len(scenarios) * len(variants), desc="variants", unit="variant",
                disable=not progress, file=sys.stderr)
+    current = pool
     try:
-        futures = {}
-        for i, indices in batches:
-            file, scenario = scenarios[i]
-            paths = resolved[file]
-            payload = [{paths[p]: v for p, v in variants[j].items()} for j in indices]
-            futures[pool.submit(_run_batch, scenario, payload, trials, seed, breakeven)] = (
-                i, indices)
-        for future in as_completed(futures):
-            i, indices = futures[future]
-            try:
-                results = future.result()
-            except Exception as exc:  # the task itself failed (not a variant): say so per row
-                text = str(exc).strip().splitlines()
-                message = f"worker failed: {type(exc).__name__}: {text[0] if text else ''}"
-                results = [[{"error": message}] for _ in indices]
-            for j, rows in zip(indices, results, strict=True):
-                done[(i, j)] = rows
-            bar.update(len(indices))
+        for restarts in itertools.count():
+            batches = _sweep_round(current, batches, scenarios, resolved, variants, done, bar,
+                                   (trials, seed, breakeven))
+            if not batches:
+                break
+            if reopen is None or restarts >= POOL_RESTARTS:
+                why = (f"worker failed: not evaluated; worker processes died {restarts + 1} "
+                       f"time{'s' if restarts else ''} during this sweep (the rows of the "
+                       f"variants they were evaluating say how)")
+                for i, indices in batches:
+                    done.update({(i, j): [{"error": why}] for j in indices})
+                    bar.update(len(indices))
+                break
+            current = reopen()
+        if current is not pool:
+            current.close()
+    except BaseException:
+        current.stop()
+        raise
     finally:
         bar.close()
     table_rows = []
@@ -199,6 +217,58 @@ def run_sweep(scenarios: Sequence[tuple[str, Any]], grid: dict[str, list[Any]],
                 table_rows.append({"scenario": scenario.scenario.name, "file": file,
                                    "variant": j, **variant, **row})
     return sweep_table(table_rows, list(grid))
+
+
+def _sweep_round(pool: Any, batches: list[tuple[int, list[int]]],
+                 scenarios: Sequence[tuple[str, Any]], resolved: dict[str, dict[str, str]],
+                 variants: list[dict[str, Any]], done: dict[tuple[int, int], Any], bar: Any,
+                 settings: tuple[int | None, int | None, bool]) -> list[tuple[int, list[int]]]:
+    """One pool's round of :func:`run_sweep`: fill ``done``; when a local worker died, fail
+    the variant it was evaluating and return the batches to run again."""
+    from concurrent.futures import BrokenExecutor
+
+    futures: dict[Any, tuple[int, list[int]]] = {}
+    again: list[tuple[int, list[int]]] = []
+    for n, (i, indices) in enumerate(batches):
+        file, scenario = scenarios[i]
+        paths = resolved[file]
+        payload = [{paths[p]: v for p, v in variants[j].items()} for j in indices]
+        try:
+            futures[pool.submit(_run_batch, scenario, payload, *settings)] = (i, indices)
+        except BrokenExecutor:  # a worker died while the batches were being sent
+            again = list(batches[n:])
+            break
+    broken: dict[Any, tuple[int, list[int]]] = {}
+    for future in as_completed(futures):
+        i, indices = futures[future]
+        try:
+            results = future.result()
+        except BrokenExecutor:  # a worker died: which one, and on what, is sorted out below
+            broken[future] = (i, indices)
+            continue
+        except Exception as exc:  # the task itself failed (not a variant): say so per row
+            text = str(exc).strip().splitlines()
+            message = f"worker failed: {type(exc).__name__}: {text[0] if text else ''}"
+            results = [[{"error": message}] for _ in indices]
+        for j, rows in zip(indices, results, strict=True):
+            done[(i, j)] = rows
+        bar.update(len(indices))
+    if not broken and not again:
+        return []
+    for lost in pool.lost():
+        if lost.future not in broken:
+            continue
+        i, indices = broken.pop(lost.future)
+        if not 0 <= lost.step < len(indices):  # not known which variant: all run again
+            again.append((i, indices))
+            continue
+        done[(i, indices[lost.step])] = [{"error": f"worker failed: the worker process "
+                                                   f"evaluating it died ({lost.ended})"}]
+        bar.update(1)
+        rest = indices[:lost.step] + indices[lost.step + 1:]
+        if rest:
+            again.append((i, rest))
+    return [*again, *broken.values()]
 
 
 # -- command line ---------------------------------------------------------------------------
@@ -336,10 +406,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             # the handler first: a signal while the workers start still stops them cleanly
             with signals_interrupt_the_run():
                 pool = open_pool(workers, address, per_worker=SWEEP_WORKER_BYTES)
+                reopen = (None if address is not None else
+                          lambda: open_pool(workers, None, per_worker=SWEEP_WORKER_BYTES))
                 try:
                     table = run_sweep(scenarios, grid, resolved, pool, trials=args.trials,
                                       seed=seed, breakeven=args.breakeven,
-                                      progress=not args.quiet)
+                                      progress=not args.quiet, reopen=reopen)
                 except BaseException:
                     pool.stop()
                     raise

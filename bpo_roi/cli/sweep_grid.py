@@ -62,8 +62,10 @@ def parse_grid(specs: Sequence[str]) -> dict[str, list[Any]]:
     return grid
 
 
-def _resolve(scenario: Any, path: str) -> str:
+def _resolve(scenario: Any, path: str, file: str) -> str:
     """``offers[N]`` (1-based, when no offer is named ``N``) → ``offers.N-1``; else ``path``."""
+    from bpo_roi.scenario.problems import UnknownPathError
+
     match = _OFFER_NUMBER.match(path)
     if match is None:
         return path
@@ -72,15 +74,10 @@ def _resolve(scenario: Any, path: str) -> str:
         return path
     n = int(match.group(1))
     if not 1 <= n <= len(scenario.offers):
-        raise ValueError(f"Unknown path {path!r}: offers are numbered 1 to "
-                         f"{len(scenario.offers)} ({[o.name for o in scenario.offers]})")
+        raise UnknownPathError(file, [f"{file}: {path}: unknown path; offers are numbered 1 to "
+                                      f"{len(scenario.offers)} "
+                                      f"({[o.name for o in scenario.offers]})"])
     return f"offers.{n - 1}{match.group(2) or ''}"
-
-
-def _value_problem(exc: BaseException) -> str:
-    from bpo_roi.analysis.portfolio import validation_problem
-
-    return validation_problem(exc)[2]
 
 
 COMBINATIONS_TRIED = 64
@@ -108,35 +105,33 @@ def check_grid(scenarios: Sequence[tuple[str, Any]], grid: dict[str, list[Any]]
     """
     from itertools import islice, product
 
-    from bpo_roi.scenario.reading import override_problems
+    from bpo_roi.scenario.problems import AssumptionsError, UnknownPathError
 
     resolved: dict[str, dict[str, str]] = {}
     for file, scenario in scenarios:
         paths = {}
         for path in grid:
             try:
-                paths[path] = _resolve(scenario, path)
-            except ValueError as exc:
-                raise GridError(f"--grid {path}: unknown path in {file}: "
-                                f"{_value_problem(exc)}") from None
+                paths[path] = _resolve(scenario, path, file)
+            except UnknownPathError as exc:
+                raise GridError(f"--grid {path}: {exc.problems[0]}") from None
         for path, values in grid.items():
             others = [p for p in grid if p != path]
             for value in values:
                 try:
-                    scenario.with_overrides({paths[path]: value})
+                    scenario.with_overrides({paths[path]: value}, source=file)
                     continue
-                except Exception as exc:
-                    if type(exc).__name__ != "ValidationError":  # ValueError: no such path
-                        raise GridError(f"--grid {path}: unknown path in {file}: "
-                                        f"{_value_problem(exc)}") from None
-                    problem = f"--grid {path}={value}: {override_problems(exc, file)[0]}"
+                except UnknownPathError as exc:
+                    raise GridError(f"--grid {path}: {exc.problems[0]}") from None
+                except AssumptionsError as exc:
+                    problem = f"--grid {path}={value}: {exc.problems[0]}"
                 for combination in islice(product(*(grid[p] for p in others)),
                                           COMBINATIONS_TRIED):
                     overrides = {paths[p]: v for p, v in zip(others, combination, strict=True)}
                     try:
                         scenario.with_overrides({**overrides, paths[path]: value})
                         break
-                    except Exception:
+                    except AssumptionsError:
                         continue
                 else:
                     raise GridError(problem)

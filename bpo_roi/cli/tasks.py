@@ -11,7 +11,8 @@ from bpo_roi.cli.parameters import NOTEBOOK
 from bpo_roi.reporting.files import KIT_MARKER
 from bpo_roi.reporting.summary import ScenarioOutcome
 
-__all__ = ["DEFAULT_CELL_TIMEOUT", "RunResult", "Task", "not_ours", "one_line", "plan"]
+__all__ = ["DEFAULT_CELL_TIMEOUT", "RunResult", "Task", "not_ours", "one_line", "plan",
+           "rejected_overrides"]
 
 DEFAULT_CELL_TIMEOUT = 600
 """Time limit per notebook cell, in seconds, unless ``--cell-timeout`` says."""
@@ -123,6 +124,37 @@ def _owner(marker: dict[str, Any]) -> tuple[str, str]:
     return source, given or source
 
 
+def rejected_overrides(files: list[str], overrides: dict[str, Any]) -> list[str]:
+    """One line per ``-p`` override that a scenario file rejects (a path it does not have, a
+    value of the wrong type or out of range), in the file errors' words: ``FILE: -p override
+    rejected: PATH: got VALUE; what is allowed``. Checked before any work (bad usage, exit
+    2); a file that cannot be read is left to :func:`plan`, which lists it as failed, and one
+    that is not a regular file is never opened."""
+    from bpo_roi.reporting.files import not_regular
+    from bpo_roi.scenario.reading import AssumptionsError, load_scenario
+
+    problems: list[str] = []
+    if not overrides:
+        return problems
+    seen: set[str] = set()
+    for f in files:
+        path = Path(f)
+        if not_regular(path, follow=True) is not None or not path.exists():
+            continue
+        if (key := str(path.resolve())) in seen:
+            continue
+        seen.add(key)
+        try:
+            scenario = load_scenario(f)
+        except AssumptionsError:
+            continue
+        try:
+            scenario.with_overrides(overrides, source=f"{f}: -p override rejected")
+        except AssumptionsError as exc:
+            problems += exc.problems
+    return problems
+
+
 def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None,
          **settings: Any) -> list[Task | RunResult]:
     """Check every file up front, in order: one :class:`Task` per runnable file (with the
@@ -139,7 +171,7 @@ def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None,
     refused.
     """
     from bpo_roi.reporting.files import kit_marker, not_regular, slugify
-    from bpo_roi.scenario.reading import AssumptionsError, load_scenario, override_problems
+    from bpo_roi.scenario.reading import AssumptionsError, load_scenario
 
     entries: list[Task | RunResult] = []
     seen: dict[str, str] = {}
@@ -160,17 +192,10 @@ def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None,
         seen[key] = f
         try:
             scenario = load_scenario(f)
-            scenario.with_overrides(overrides)
+            # an override the scenario rejects: in the file errors' words
+            scenario.with_overrides(overrides, source=f"{f}: -p override rejected")
         except AssumptionsError as exc:
             entries.append(RunResult(file=f, ok=False, error="; ".join(exc.problems)))
-            continue
-        except ValueError as exc:  # an override the scenario rejects: in the file errors' words
-            if type(exc).__name__ == "ValidationError":
-                problems = override_problems(exc, f"{f}: -p override rejected")  # type: ignore[arg-type]
-            else:  # no such path
-                first = str(exc).strip().splitlines()
-                problems = [f"{f}: -p override rejected: {first[0] if first else 'no such path'}"]
-            entries.append(RunResult(file=f, ok=False, error="; ".join(problems)))
             continue
         slug = slugify(scenario.scenario.name)
         if out is not None:

@@ -285,10 +285,23 @@ is the user's, and a rerun carries it over into the new folder."""
 
 def write_together(folder: str | os.PathLike[str], writers: dict[str, Any],
                    label: str = "write") -> list[Path]:
-    """Write several files into ``folder`` all or nothing: each ``writers[name](path)`` writes
-    into a temporary folder inside ``folder`` (marked as the kit's, named so that a later run
-    removes it should this process die), and the files are renamed into place only when every
-    one is complete. On any failure nothing in ``folder`` has changed. Returns the paths."""
+    """Write several files into ``folder`` all or nothing. Returns the paths.
+
+    Each ``writers[name](path)`` writes into a temporary folder inside ``folder`` (marked as
+    the kit's, named so that a later run removes it should this process die). Only when every
+    file is complete are they renamed into place, one :func:`os.replace` each. Before the
+    first rename, the file each one replaces is kept aside in the temporary folder (a hard
+    link, or a copy where the file system has none).
+
+    Guarantee: when this function returns, every file is new; when it raises, every file in
+    ``folder`` has its previous content (or is absent, as it was). A writer that fails
+    leaves ``folder`` untouched; a rename that fails puts back the files already renamed (the
+    kept-aside file, or none where there was none). Each file on its own is replaced
+    atomically, so a reader never sees a half-written one; the group is not atomic to a
+    reader during the renames (microseconds apart), nor to a crash of the machine or a
+    SIGKILL between two renames: then some files may be new and some old, and the next run
+    removes the temporary folder.
+    """
     import shutil
     import uuid
 
@@ -299,13 +312,43 @@ def write_together(folder: str | os.PathLike[str], writers: dict[str, Any],
         write_kit_marker(work, purpose=label)
         for name, write in writers.items():
             write(work / name)
-        paths = []
+        aside = work / ".previous"
+        aside.mkdir()
+        kept: dict[str, Path | None] = {}
         for name in writers:
-            os.replace(work / name, folder / name)
-            paths.append(folder / name)
-        return paths
+            target = folder / name
+            if not (target.exists() or target.is_symlink()):
+                kept[name] = None
+                continue
+            try:
+                os.link(target, aside / name, follow_symlinks=False)
+            except OSError:  # no hard links here: a copy
+                shutil.copy2(target, aside / name, follow_symlinks=False)
+            kept[name] = aside / name
+        done: list[str] = []
+        try:
+            for name in writers:
+                os.replace(work / name, folder / name)
+                done.append(name)
+        except BaseException:
+            _put_back(folder, done, kept)
+            raise
+        return [folder / name for name in writers]
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _put_back(folder: Path, names: list[str], kept: dict[str, Path | None]) -> None:
+    """Undo :func:`write_together`'s renames of ``names``: the kept-aside file back in place,
+    or the new file removed where there was none before (best effort: the original error is
+    the one raised)."""
+    for name in reversed(names):
+        with contextlib.suppress(OSError):
+            previous = kept[name]
+            if previous is None:
+                (folder / name).unlink()
+            else:
+                os.replace(previous, folder / name)
 
 
 LOCK_NAME = ".bpo-roi.lock"

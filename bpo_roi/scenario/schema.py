@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import difflib
 import itertools
 import math
 import re
@@ -37,6 +38,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     Field,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -78,6 +80,7 @@ from bpo_roi.scenario.fields import (
 )
 from bpo_roi.scenario.memo import scenario_memo
 from bpo_roi.scenario.pricing import PRICING, PRICING_MODELS, Pricing
+from bpo_roi.scenario.problems import AssumptionsError, UnknownPathError, override_problems
 
 __all__ = [
     "PRICING_MODELS",
@@ -659,7 +662,8 @@ class Scenario(_Section):
                 return i
         raise invalid_parameter("offer", function, f"one of {names} or an index", offer)
 
-    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+    def with_overrides(self, overrides: Mapping[str, Any], *,
+                       source: str = "overrides") -> Scenario:
         """A new, validated scenario with values replaced at dotted paths.
 
         Paths use field names and 0-based list indices: ``"workload.monthly_volume"``,
@@ -669,24 +673,51 @@ class Scenario(_Section):
         or, for a tiered per-transaction price list, the first tier's rate with the other tiers
         scaled in proportion. The original scenario is left unchanged.
 
+        ``source`` begins each line of an error (the file and option the overrides came from,
+        for a command line).
+
         Raises
         ------
-        ValueError
-            When a path does not exist in the scenario.
-        pydantic.ValidationError
-            When a new value is not allowed (message names the path and what is allowed).
+        AssumptionsError
+            When a new value is not allowed, or (:class:`~bpo_roi.scenario.problems.
+            UnknownPathError`, a subclass) a path does not exist in the scenario: one line per
+            problem in the file errors' words, ``SOURCE: PATH: got VALUE; what is allowed``
+            (``problems`` holds the lines).
+
+        Examples
+        --------
+        >>> from bpo_roi import AssumptionsError, load_scenario
+        >>> s = load_scenario("assumptions/it_helpdesk.yaml")
+        >>> try:
+        ...     s.with_overrides({"workload.monthly_volume": "12%"})
+        ... except AssumptionsError as exc:
+        ...     print(exc)
+        overrides: workload.monthly_volume: got '12%'; a percentage is allowed only for rates
+        and fractions; write the number itself (transactions a month above 0, at most 10⁹)
         """
         data = _plain(self.model_dump(mode="python", exclude_unset=False))
-        overrides = {self._by_index(path): value for path, value in overrides.items()}
+        problems = []
+        resolved = {}
         for path, value in overrides.items():
-            _set_path(data, path, value)
+            try:
+                at = self._by_index(path)
+                _set_path(data, at, value)
+            except _NoSuchPath as exc:
+                problems.append(f"{source}: {path}: unknown path; {exc.detail}")
+                continue
+            resolved[at] = value
+        if problems:
+            raise UnknownPathError(source, problems)
         if data.get("correlations"):
             # an assumption pinned to a number has nothing left to correlate
-            fixed = {p for p, v in overrides.items() if not isinstance(v, (Mapping,
-                                                                           Distribution))}
+            fixed = {p for p, v in resolved.items() if not isinstance(v, (Mapping,
+                                                                          Distribution))}
             data["correlations"] = [c for c in data["correlations"]
                                     if not fixed & set(c["between"])] or None
-        return Scenario.model_validate(data)
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as exc:
+            raise AssumptionsError(source, override_problems(exc, source, Scenario)) from None
 
     def _by_index(self, path: str) -> str:
         """``offers[Vendor B].pricing.rate`` → ``offers.1.pricing.rate`` (names compared
@@ -698,8 +729,8 @@ class Scenario(_Section):
         for k, offer in enumerate(self.offers):
             if same_name_key(offer.name) == wanted:
                 return f"offers.{k}{match.group(2) or ''}"
-        raise ValueError(f"Unknown path {path!r}: no offer is named {match.group(1)!r}; the "
-                         f"offers are {[o.name for o in self.offers]}.")
+        raise _NoSuchPath(f"no offer is named {match.group(1)!r}; the offers are "
+                          f"{[o.name for o in self.offers]}")
 
     def field_bounds(self, path: str) -> dict[str, Any]:
         """Allowed range of the numeric field at ``path``: keys ``ge``, ``le``, ``gt``, ``lt``
@@ -865,17 +896,28 @@ def _split(path: str, function: str) -> list[str]:
     return path.split(".")
 
 
+class _NoSuchPath(Exception):
+    """An override's path that the scenario does not have; ``detail`` says why, in words."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
 def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    if isinstance(path, str) and "" in path.split("."):
+        raise _NoSuchPath("a path is field names and list indexes joined by single dots, e.g. "
+                          "workload.monthly_volume or offers.0.pricing.rate")
     parts = _split(path, "Scenario.with_overrides")
     node: Any = data
     walked: list[str] = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
+        where = ".".join(walked) or "the scenario"
         if isinstance(node, list):
             if not part.lstrip("-").isdigit() or not 0 <= int(part) < len(node):
-                raise ValueError(
-                    f"Unknown path {path!r}: {'.'.join(walked) or 'root'} is a list of "
-                    f"{len(node)}; {part!r} is not an index from 0 to {len(node) - 1}.")
+                raise _NoSuchPath(f"{where} is a list of {len(node)}; {part!r} is not an index "
+                                  f"from 0 to {len(node) - 1}")
             key: Any = int(part)
         elif isinstance(node, dict):
             key = part
@@ -883,20 +925,18 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
                 if key == "rate" and last and node.get("model") in PRICING:
                     PRICING[node["model"]].set_headline_rate(node, value)
                     return
-                known = ", ".join(sorted(node))
-                raise ValueError(
-                    f"Unknown path {path!r}: {'.'.join(walked) or 'the scenario'} has no "
-                    f"{part!r}; it has {known}.")
+                hint = difflib.get_close_matches(part, [str(k) for k in node], n=1)
+                did = f" (did you mean {hint[0]!r}?)" if hint else ""
+                raise _NoSuchPath(f"{where} has no {part!r}{did}; it has "
+                                  f"{', '.join(sorted(node))}")
         else:
-            raise ValueError(
-                f"Unknown path {path!r}: {'.'.join(walked)} is a number, not a section.")
+            raise _NoSuchPath(f"{where} is a single value ({shown(node)}), not a section")
         walked.append(part)
         if last:
             node[key] = value
         else:
             if node[key] is None:
-                raise ValueError(f"Unknown path {path!r}: {'.'.join(walked)} is not set in this "
-                                 "scenario.")
+                raise _NoSuchPath(f"{'.'.join(walked)} is not set in this scenario")
             node = node[key]
 
 
