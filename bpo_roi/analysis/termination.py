@@ -30,7 +30,13 @@ from bpo_roi.model.scope import first_go_live
 from bpo_roi.model.timeline import discount_factors, month_dates
 from bpo_roi.scenario.schema import Scenario, point
 
-__all__ = ["EXIT_COLUMNS", "exit_analysis", "exit_table", "termination_breakeven_month"]
+__all__ = [
+    "EXIT_COLUMNS",
+    "excel_npv_if_terminated",
+    "exit_analysis",
+    "exit_table",
+    "termination_breakeven_month",
+]
 
 EXIT_COLUMNS = ("month", "date", "termination_fee", "unamortised_transition", "re_transition",
                 "npv_if_terminated")
@@ -120,3 +126,18 @@ def exit_analysis(scenario: Scenario, offer: str | int | None = None) -> pd.Data
     k = scenario.offer_index(offer, "exit_analysis")
     flows = cash_flows(scenario, offers=[k])
     return exit_table(scenario, flows, flows.offers[0], k)
+
+
+def excel_npv_if_terminated(*, month: str, horizon: str, cumulative: str, to_term: str,
+                            termination_fee: str, unamortised: str, re_transition: str,
+                            discount_factor: str) -> str:
+    """``NPV_k`` (the module's formula) for the month of a row, as an Excel expression:
+    ``cumulative`` is the discounted savings to date without the end-of-term exit cost,
+    ``to_term`` the offer's discounted cumulative savings (its NPV in month ``H``).
+
+    >>> excel_npv_if_terminated(month="B5", horizon="H", cumulative="X5", to_term="Y5",
+    ...     termination_fee="F5", unamortised="U5", re_transition="R5", discount_factor="D5")
+    'IF(B5=H,Y5,X5-(F5+U5+R5)*D5)'
+    """
+    return (f"IF({month}={horizon},{to_term},"
+            f"{cumulative}-({termination_fee}+{unamortised}+{re_transition})*{discount_factor})")

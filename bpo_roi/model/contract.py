@@ -50,7 +50,9 @@ __all__ = [
     "excel_fx_shared_rate",
     "excel_indexation_index",
     "excel_service_credits",
+    "excel_termination_fee",
     "excel_transition_charge",
+    "excel_unamortised_transition",
     "fx_shared_rate",
     "indexation_index",
     "queue_miss_share",
@@ -298,3 +300,30 @@ def excel_transition_charge(amount: str, months: str, financing_rate_annual: str
     """
     return (f"IF(AND({month}>={first_month},{month}<{first_month}+{months}),"
             f"-PMT((1+{financing_rate_annual})^(1/12)-1,{months},{amount}),0)")
+
+
+def excel_termination_fee(schedule: Sequence[tuple[str, str]], month: str) -> str:
+    """:func:`termination_fee` in month ``month``; ``schedule`` holds the ``(until_month,
+    fee)`` names of the entries, in order.
+
+    >>> excel_termination_fee([("u1", "f1"), ("u2", "f2")], "B5")
+    'IF(AND(B5>0,B5<=u1),f1,0)+IF(AND(B5>u1,B5<=u2),f2,0)'
+    """
+    terms, earlier = [], "0"
+    for until, fee in schedule:
+        terms.append(f"IF(AND({month}>{earlier},{month}<={until}),{fee},0)")
+        earlier = until
+    return "+".join(terms)
+
+
+def excel_unamortised_transition(amount: str, months: str, financing_rate_annual: str,
+                                 first_month: str, month: str) -> str:
+    """:func:`unamortised_transition` in month ``month``: Excel's ``FV`` is numpy-financial's
+    ``fv``.
+
+    >>> excel_unamortised_transition("A", "n", "r", "g", "B5")
+    'IF(MIN(MAX(B5-(g-1),0),n)>=n,0,MAX(-FV((1+r)^(1/12)-1,MIN(MAX(B5-(g-1),0),n),PMT((1+r)^(1/12)-1,n,A),A),0))'
+    """
+    rate = f"(1+{financing_rate_annual})^(1/12)-1"
+    k = f"MIN(MAX({month}-({first_month}-1),0),{months})"
+    return (f"IF({k}>={months},0,MAX(-FV({rate},{k},PMT({rate},{months},{amount}),{amount}),0))")

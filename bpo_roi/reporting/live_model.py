@@ -560,6 +560,8 @@ def _offer(c: _Context, k: int) -> None:
         formula = results[key]
         note = "" if formula is not None else "queue staffing: the engine's Erlang sizing"
         c.add(f"outsourced.{key}", key, "money", comp[key], formula, group="results", note=note)
+    if offer.termination is not None:
+        _termination(c, k, flows_o.fx_paid[0], steps)
     c.add("outsourced", "Outsourced total", "money", m["outsourced"],
           lambda r: f"SUM({r('outsourced.' + shown[0])}:{r('outsourced.' + shown[-1])})",
           group="results")
@@ -610,3 +612,64 @@ def _queue_case(c: _Context, key: str, label: str, calls_key: str, calls: np.nda
         f"SUM({r(first)}:{r(last)})", _name(qs + "interval_minutes"),
         _name(qs + "days_open_per_month"), _name(qs + "schedule_efficiency")))
     return f"q_{key}_hours"
+
+
+def _termination(c: _Context, k: int, fx: np.ndarray, steps: np.ndarray) -> None:
+    """What terminating in each month would be worth (:mod:`bpo_roi.analysis.termination`),
+    for an offer with a termination clause: the fee, the unamortised transition, the
+    re-transition, the NPV, and whether terminating then or later still beats staying."""
+    from bpo_roi.analysis.termination import excel_npv_if_terminated, exit_table
+
+    s, H = c.s, c.horizon
+    offer = s.offers[k]
+    term = offer.termination
+    n = lambda f: _name(f"offers.{k}.{f}")  # noqa: E731
+    table = exit_table(s, c.flows, c.flows.offers[k], k)
+    tc = offer.transition_charge
+    values = {col: np.concatenate([[0.0], table[col].to_numpy(float)])
+              for col in ("termination_fee", "unamortised_transition", "re_transition",
+                          "npv_if_terminated")}
+    at_term = lambda r, expr: f"IF({r('month')}=horizon_months,0,{expr})"  # noqa: E731
+    schedule = [(n(f"termination.fees.{j}.until_month"), n(f"termination.fees.{j}.fee"))
+                for j in range(len(term.fees))]
+    if term.plus_unamortised_transition and tc is not None:  # owed in full before go-live
+        values["unamortised_transition"][0] = fx[0] * float(point(tc.amount))
+    c.add("term_fee", "Termination fee, if terminated this month", "money",
+          values["termination_fee"], lambda r: at_term(
+              r, f"{r('fx')}*({contract.excel_termination_fee(schedule, r('month'))})"))
+    if term.plus_unamortised_transition and tc is not None:
+        g1 = (n("scope.waves.0.go_live_month") if offer.scope is not None else "1")
+        c.add("term_unamortised", "Unamortised transition, if terminated this month", "money",
+              values["unamortised_transition"], lambda r: at_term(
+                  r, f"{r('fx')}*" + contract.excel_unamortised_transition(
+                      n("transition_charge.amount"), n("transition_charge.months"),
+                      n("transition_charge.financing_rate_annual"), f"MAX({g1},1)",
+                      r("month"))))
+    else:
+        c.add("term_unamortised", "Unamortised transition, if terminated this month", "money",
+              np.zeros(H + 1), lambda r: "0")
+    c.add("term_re_transition", "Re-transition, if terminated this month", "money",
+          np.concatenate([[float(point(offer.exit_cost)) * steps[0]],
+                          values["re_transition"][1:]]),
+          lambda r: f"{n('exit_cost')}*{r('steps')}")
+    m = c.monthly
+    running = m["outsourced"].to_numpy(float) - m["outsourced.exit"].to_numpy(float)
+    discount = m["discount_factor"].to_numpy(float)
+    c.add("term_cumulative", "Discounted savings to date, before the exit cost", "money",
+          np.cumsum((m["in_house"].to_numpy(float) - running) * discount),
+          lambda r: (f"{r.previous('term_cumulative') or '0'}"
+                     f"+({r('in_house')}-({r('outsourced')}-{r('outsourced.exit')}))"
+                     f"*{r('discount')}"))
+    npv = values["npv_if_terminated"]
+    # month 0 (not a termination month; the formula gives it anyway): nothing paid yet but
+    # the transition owed and the re-transition
+    npv[0] = c.cols[-1].values[0] - sum(col.values[0] for col in c.cols[-4:-1])
+    c.add("term_npv", "NPV if terminated this month", "money", npv,
+          lambda r: excel_npv_if_terminated(
+              month=r("month"), horizon="horizon_months", cumulative=r("term_cumulative"),
+              to_term=r("discounted_cumulative"), termination_fee=r("term_fee"),
+              unamortised=r("term_unamortised"), re_transition=r("term_re_transition"),
+              discount_factor=r("discount")))
+    ahead = np.array([0.0] + [float(npv[j:].min() >= 0.0) for j in range(1, H + 1)])
+    c.add("term_ahead", "Terminating from here stays ahead", "int", ahead,
+          lambda r: f"IF({r('month')}=0,0,IF(MIN({r('term_npv')}:{r.at('term_npv', H)})>=0,1,0))")

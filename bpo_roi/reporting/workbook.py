@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from bpo_roi.analysis.business_case import ONE_TIME
 from bpo_roi.model.metrics import PAYBACK_TOLERANCE, paid_back_from
 from bpo_roi.model.timeline import fiscal_year, monthly_rate
 from bpo_roi.reporting.formatting import (
@@ -482,6 +483,11 @@ class _Writer:
             "volume change re-sizes the agents by lookup. A new handle time, service level, "
             "answer time or occupancy cap needs a new run: until then the lookups show #N/A.")
 
+    def _monthly_label_of(self, key: str) -> str:
+        from bpo_roi.reporting.live_model import Column
+
+        return self._monthly_label(Column(key, key, "money", np.zeros(1)))
+
     def _monthly_label(self, column: Any) -> str:
         key = column.key
         if key.startswith("outsourced."):
@@ -584,7 +590,9 @@ class _Writer:
             ("cost_per_transaction_outsourced", f"Cost per transaction outsourced ({cur})"),
             ("breakeven_monthly_volume", "Breakeven monthly volume"),
             ("risk_adjusted_npv", f"Risk-adjusted NPV ({cur})"),
-            ("risk_adjusted_roi", "Risk-adjusted ROI")]
+            ("risk_adjusted_roi", "Risk-adjusted ROI"),
+            ("npv_after_tax", f"NPV after tax ({cur})"),
+            ("termination_breakeven_month", "Termination breakeven month")]
         row_of = {key: i + 1 for i, (key, _) in enumerate(labels)}
         for key, label in labels:
             ws.write_string(row_of[key], 0, label, self.fmt["bold"] if key == "npv" else None)
@@ -626,23 +634,58 @@ class _Writer:
                     cached = "never" if pd.isna(value) else int(value)
                 ws.write_formula(row_of[key], k, formula, self.fmt[fmt], _cached(cached))
                 self.book.define_name(f"{key}_{k}", f"=Metrics!${c}${row_of[key] + 1}")
-            for key, fmt in (("total_in_house", "money"), ("total_outsourced", "money"),
-                             ("one_time_cost", "money"), ("savings_pct", "pct"),
-                             ("cost_per_transaction_in_house", "cents"),
-                             ("cost_per_transaction_outsourced", "cents"),
-                             ("breakeven_monthly_volume", "money"),
-                             ("risk_adjusted_npv", "money"), ("risk_adjusted_roi", "pct")):
+            s = self.ev.scenario.scenario
+            risk, tax = s.risk_adjustment, s.tax
+            adjusted = (f"{at('pv_in_house')}*(1-scenario_risk_adjustment_benefit_haircut)"
+                        f"-{at('pv_outsourced')}*(1+scenario_risk_adjustment_cost_uplift)")
+            one_time = "+".join(f"SUM({rng(self._monthly_label_of(f'outsourced.{c}'))})"
+                                for c in ONE_TIME)
+            live = [
+                ("total_in_house", f"=SUM({rng('In-house total')})", "money"),
+                ("total_outsourced", f"=SUM({rng('Outsourced total')})", "money"),
+                ("one_time_cost", f"={one_time}", "money"),
+                ("savings_pct", f'=IF({at("pv_in_house")}<>0,{at("npv")}/{at("pv_in_house")},"")',
+                 "pct"),
+                ("cost_per_transaction_in_house",
+                 f'=IF(SUM({rng("Volume")})>0,{at("total_in_house")}/SUM({rng("Volume")}),"")',
+                 "cents"),
+                ("cost_per_transaction_outsourced",
+                 f'=IF(SUM({rng("Volume")})>0,{at("total_outsourced")}/SUM({rng("Volume")}),"")',
+                 "cents"),
+                ("risk_adjusted_npv", f"={adjusted}" if risk else None, "money"),
+                ("risk_adjusted_roi", (
+                    f'=IF({at("pv_outsourced")}*(1+scenario_risk_adjustment_cost_uplift)>0,'
+                    f'{at("risk_adjusted_npv")}/({at("pv_outsourced")}'
+                    f'*(1+scenario_risk_adjustment_cost_uplift)),"")') if risk else None, "pct"),
+                ("npv_after_tax", f"={at('npv')}*(1-scenario_tax_rate)" if tax else None,
+                 "money"),
+                ("termination_breakeven_month", (
+                    f'=IFERROR(MATCH(1,{rng("Terminating from here stays ahead")},0)-1,"never")')
+                 if self.ev.scenario.offers[k - 1].termination is not None else None, "int"),
+            ]
+            for key, formula, fmt in live:
                 value = m[key]
-                if value is not None and not pd.isna(value):
-                    ws.write_number(row_of[key], k, float(value), self.fmt[fmt])
+                cached = "" if value is None or pd.isna(value) else float(value)
+                if key == "termination_breakeven_month" and cached == "":
+                    cached = "never"
+                if formula is not None:
+                    ws.write_formula(row_of[key], k, formula, self.fmt[fmt], cached)
+                    self.book.define_name(f"{key}_{k}", f"=Metrics!${c}${row_of[key] + 1}")
                 else:
                     ws.write_string(row_of[key], k, "—")
+            # a root search, not a formula: the engine's value (Goal Seek does it in a sheet)
+            value = m["breakeven_monthly_volume"]
+            if value is not None and not pd.isna(value):
+                ws.write_number(row_of["breakeven_monthly_volume"], k, float(value),
+                                self.fmt["not_live"])
+            else:
+                ws.write_string(row_of["breakeven_monthly_volume"], k, "—")
         note = len(labels) + 2
         ws.write_string(note, 0, f"Recommendation: {self.ev.recommendation}", self.fmt["bold"])
         ws.write_string(note + 1, 0,
-                        "NPV to discounted payback are formulas over the Monthly sheet; change "
-                        "discount_rate_annual on the Inputs sheet and they follow. The rows "
-                        "below them are the engine's values.")
+                        "Every metric is a formula over the Monthly sheet but the breakeven "
+                        "volume (a root search: the engine's value; Goal Seek finds it in a "
+                        "sheet). Change an input on the Inputs sheet and they follow.")
 
     # -- Annual ---------------------------------------------------------------------------------
 
