@@ -365,7 +365,7 @@ def contract_terms_html(ev: Evaluation) -> str:
 
 
 def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = None,
-                              run: dict[str, Any] | None = None) -> str:
+                              run: dict[str, Any] | None = None, closing: str = "") -> str:
     """Every input with a readable name, its value as a person reads it, and the source note
     of its section (no links).
 
@@ -379,6 +379,10 @@ def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = No
     run : dict, optional
         What the run was given (:func:`bpo_roi.reporting.case.run_record`: file, sha256, version,
         at, trials, seed, overrides): shown as a closing "This run" table.
+    closing : str, optional
+        HTML that ends the appendix, such as the report's :func:`footer_html` (markup, not
+        escaped). Inside the appendix, it flows in the appendix's last column on paper
+        instead of standing alone on a page of its own.
 
     Returns
     -------
@@ -435,7 +439,7 @@ def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = No
         sections.append(run_table_html(run))
     if s.notes:
         sections.append(f'<p class="bpo-note">{esc(s.notes)}</p>')
-    return '<div class="bpo-appendix">' + "".join(sections) + "</div>"
+    return '<div class="bpo-appendix">' + "".join(sections) + closing + "</div>"
 
 
 def run_table_html(run: dict[str, Any]) -> str:
