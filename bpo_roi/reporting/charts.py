@@ -46,6 +46,9 @@ HIDDEN_COLOURS = dict(zip(list(COMPONENT_LABELS)[1:],
                            "#8C8C8C", "#56B4E9", "#6B4C2A", "#D55E00", "#F0E442", "#999999",
                            "#000000"], strict=True))
 
+_TORNADO_LABEL_CHARS = 48
+"""Characters on a line of a tornado's driver names (about 300 px at the charts' font)."""
+
 _LEGEND_AT_FOOT = {"orientation": "h", "yref": "container", "y": 0.0, "yanchor": "bottom",
                    "x": 0.0, "xanchor": "left"}
 """A legend on the figure's bottom edge, below an x-axis title (never over it)."""
@@ -251,8 +254,14 @@ def tornado_chart(table: Any, currency: str, top: int = 12,
     go = _go()
     t = table.head(top).iloc[::-1]
     base = float(table.attrs.get("base_npv", 0.0))
-    labels = [f"{_esc(input_label(d, offer_names))} ({b})"
+    # a long driver name ("Offer 1 (...) · pricing · tier 1 · rate per transaction") wraps onto
+    # a second line rather than take half the width from the bars and crowd the NPV ticks
+    labels = ["<br>".join(textwrap.wrap(f"{_esc(input_label(d, offer_names))} ({b})",
+                                        _TORNADO_LABEL_CHARS, break_on_hyphens=False))
               for d, b in zip(t.driver, t.basis, strict=True)]
+    lines = max((label.count("<br>") + 1 for label in labels), default=1)
+    # the plot's height (less the 170 px of margins) gives each row 17 px per line of its label
+    height = 110 + 26 * len(t) if lines == 1 else 170 + 17 * lines * len(t)
     low = go.Bar(y=labels, x=t.npv_low - base, base=base, orientation="h", name="driver low",
                  marker_color=PALETTE[5],
                  customdata=np.column_stack([t.low_value, t.npv_low]),
@@ -266,7 +275,7 @@ def tornado_chart(table: Any, currency: str, top: int = 12,
     fig = go.Figure([low, high])
     offer = _esc(table.attrs.get("offer", ""))
     _layout(fig, f"What moves the NPV of {offer} most", currency)
-    fig.update_layout(barmode="overlay", height=110 + 26 * len(t),
+    fig.update_layout(barmode="overlay", height=height,
                       margin={"l": 330, "r": 50, "t": 60, "b": 110}, legend=_LEGEND_AT_FOOT)
     fig.update_xaxes(tickformat=",.0f", title=f"NPV ({currency})", showgrid=True,
                      gridcolor="#eeeeee", nticks=6)

@@ -97,6 +97,17 @@ def payback_text(ev: Evaluation, month: Any) -> str:
     return f"month {int(month)} ({dates[int(month)]})"
 
 
+def _two_lines(text: str) -> str:
+    """``text`` for a narrow table cell, breaking at most once: two halves that never break,
+    split at the space nearest the middle (``month 12`` / ``(2027-12)``)."""
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    if not spaces:
+        return f'<span class="bpo-nowrap">{esc(text)}</span>'
+    cut = min(spaces, key=lambda i: abs(2 * i - len(text)))
+    return (f'<span class="bpo-nowrap">{esc(text[:cut])}</span> '
+            f'<span class="bpo-nowrap">{esc(text[cut + 1:])}</span>')
+
+
 def headcount_html(ev: Evaluation) -> str:
     """Where today's staff go under each offer: displaced (the share of the work its waves
     move), redeployed, leaving (severance), retained to govern the vendor, kept in-house (the
@@ -258,15 +269,19 @@ def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
             for o, r in ev.metrics.iterrows())
         return ('<table class="bpo-table"><tr><th>Offer</th><th>NPV</th><th>ROI</th>'
                 f"<th>Payback</th><th>Savings</th></tr>{rows}</table>")
-    head = ("<tr><th>Offer</th><th>Pricing</th><th>NPV</th><th>Payback</th>"
+    # offer names wrap at their spaces; the pricing label is text, left-aligned apart from the
+    # name; figures never break inside, and the payback breaks at most once
+    head = ("<tr><th>Offer</th><th class='bpo-text'>Pricing</th><th>NPV</th><th>Payback</th>"
             "<th>MIRR / yr</th><th>ROI</th><th>Savings</th><th>One-time cost</th>"
             f"<th>Cost / transaction ({cur})</th></tr>")
     rows = []
     for offer, r in ev.metrics.iterrows():
         mark = ' class="bpo-best"' if offer == ev.recommendation else ""
         rows.append(
-            f"<tr{mark}><td>{esc(offer)}</td><td>{pricing_label(r.pricing_model)}</td>"
-            f"<td>{money(r.npv, cur)}</td><td>{payback_text(ev, r.payback_month)}</td>"
+            f"<tr{mark}><td>{esc(offer)}</td>"
+            f"<td class='bpo-text'>{pricing_label(r.pricing_model)}</td>"
+            f"<td>{money(r.npv, cur)}</td>"
+            f"<td class='bpo-payback'>{_two_lines(payback_text(ev, r.payback_month))}</td>"
             f"<td>{pct(r.mirr_annual)}</td><td>{pct(r.roi)}</td><td>{pct(r.savings_pct)}</td>"
             f"<td>{money(r.one_time_cost, cur)}</td>"
             f"<td>{r.cost_per_transaction_outsourced:,.2f} "
@@ -288,7 +303,8 @@ def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
     note = ("<p class='bpo-note'>MIRR finances and reinvests at the discount rate, so it is "
             "unique and comparable with it; the IRR is shown only where the savings change "
             "sign once. " + " ".join(notes) + "</p>")
-    return f'<table class="bpo-table">{head}{"".join(rows)}</table>{note}{risk_note}'
+    return (f'<table class="bpo-table bpo-figures">{head}{"".join(rows)}</table>'
+            f"{note}{risk_note}")
 
 
 def hidden_costs_table_html(ev: Evaluation) -> str:
@@ -349,7 +365,7 @@ def contract_terms_html(ev: Evaluation) -> str:
 
 
 def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = None,
-                              run: dict[str, Any] | None = None) -> str:
+                              run: dict[str, Any] | None = None, closing: str = "") -> str:
     """Every input with a readable name, its value as a person reads it, and the source note
     of its section (no links).
 
@@ -363,6 +379,10 @@ def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = No
     run : dict, optional
         What the run was given (:func:`bpo_roi.reporting.case.run_record`: file, sha256, version,
         at, trials, seed, overrides): shown as a closing "This run" table.
+    closing : str, optional
+        HTML that ends the appendix, such as the report's :func:`footer_html` (markup, not
+        escaped). Inside the appendix, it flows in the appendix's last column on paper
+        instead of standing alone on a page of its own.
 
     Returns
     -------
@@ -419,7 +439,7 @@ def assumptions_appendix_html(scenario: Scenario, original: Scenario | None = No
         sections.append(run_table_html(run))
     if s.notes:
         sections.append(f'<p class="bpo-note">{esc(s.notes)}</p>')
-    return '<div class="bpo-appendix">' + "".join(sections) + "</div>"
+    return '<div class="bpo-appendix">' + "".join(sections) + closing + "</div>"
 
 
 def run_table_html(run: dict[str, Any]) -> str:
@@ -510,7 +530,7 @@ def risk_summary_html(sim: Any) -> str:
     if not uncertain:
         note = ("<p class='bpo-note'>No assumption of this scenario carries a distribution, so "
                 "every trial is the same; give ranges in the scenario file to see the risk.</p>")
-    return f'<table class="bpo-table">{head}{rows}</table>{note}'
+    return f'<table class="bpo-table bpo-figures">{head}{rows}</table>{note}'
 
 
 def staffing_html(summary: dict[str, Any] | None) -> str:
