@@ -28,6 +28,7 @@ from bpo_roi.scenario.schema import Scenario, point
 
 __all__ = [
     "ANNUAL_COLUMNS",
+    "ONE_TIME",
     "METRIC_KEYS",
     "STAY_IN_HOUSE",
     "Evaluation",
