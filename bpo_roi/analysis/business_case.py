@@ -28,8 +28,8 @@ from bpo_roi.scenario.schema import Scenario, point
 
 __all__ = [
     "ANNUAL_COLUMNS",
-    "ONE_TIME",
     "METRIC_KEYS",
+    "ONE_TIME",
     "STAY_IN_HOUSE",
     "Evaluation",
     "NonFiniteResultError",

@@ -38,7 +38,8 @@ from bpo_roi.model.pricing.vendor_hours import (
 from bpo_roi.scenario.distributions import point
 from bpo_roi.scenario.schema import Scenario
 
-__all__ = ["NOT_LIVE", "Column", "block_columns", "defined_name"]
+__all__ = ["NOT_LIVE", "Column", "Row", "StaffingPlan", "absent_components", "block_columns",
+           "column_letters", "defined_name", "staffing_plan"]
 
 NOT_LIVE = "not live"
 """What a value column is called on the About sheet: the engine's number, not a formula."""
