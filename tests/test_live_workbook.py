@@ -223,6 +223,12 @@ def test_every_scalar_input_has_its_dotted_name(tmp_path):
                  "scenario_discount_rate_annual", "discount_rate_annual", "horizon_months",
                  "offers_2_pricing_rate_bands_1_rate_per_seat_month"):
         assert name in names, name
+    ap = openpyxl.load_workbook(book_of(bpo_roi.load_scenario(
+        ROOT / "assumptions" / "ap_invoice_processing.yaml"), tmp_path)).defined_names
+    assert {"offers_1_pricing_tiers_2_rate", "offers_1_pricing_tiers_2_rate_per_transaction",
+            "offers_2_pricing_rate_per_hour"} <= set(ap)
+    assert (ap["offers_1_pricing_tiers_2_rate"].attr_text
+            == ap["offers_1_pricing_tiers_2_rate_per_transaction"].attr_text)
     missing = [p for p in scenario.numeric_paths() if defined_name(p) not in names]
     assert missing == []
     # each name holds its input's value (the point value of a range)

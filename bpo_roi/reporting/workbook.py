@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import os
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -69,13 +70,8 @@ _LINE = 12.75  # points: the height of a row of Arial 10
 """The workbook's font: Excel has Arial and LibreOffice its metric twin (Liberation Sans), so
 column widths and printed scales come out alike in both (Calibri, Excel's default, is often
 missing where LibreOffice runs, and its stand-in is wider)."""
-_MONTHLY_HELPERS = ("Paid back from here", "Discounted paid back from here",
-                    "Last sign of savings", "Sign change")
-"""Monthly columns that only feed formulas (payback, IRR uniqueness): right of the print area."""
-_SOURCE_WIDTH = 30  # characters: the Inputs sheet's source column, wrapped
-
-_IN_HOUSE = ("salaries", "benefits", "supervision", "overhead", "attrition", "fixed", "rework")
-
+_TIER_RATE = re.compile(r"offers\.\d+\.pricing\.tiers\.\d+\.rate_per_transaction")
+"""A volume tier's rate, also named ``offers_1_pricing_tiers_2_rate``."""
 
 def _col(j: int) -> str:
     """Column letters of a 0-based column index."""
@@ -263,6 +259,9 @@ class _Writer:
                 ws.write_string(row, 0, section, wrap_section)
                 ws.write_string(row, 1, label, f["text"])
                 self.book.define_name(defined_name(path), f"=Inputs!$C${row + 1}")
+                if _TIER_RATE.fullmatch(path):  # the issue's name for a tier's rate, too
+                    self.book.define_name(defined_name(path).removesuffix("_per_transaction"),
+                                          f"=Inputs!$C${row + 1}")
                 shown = point(value)
                 percent = path in numeric and s.field_bounds(path)["percent"]
                 number = isinstance(shown, int | float) and not isinstance(shown, bool)
