@@ -73,6 +73,9 @@ missing where LibreOffice runs, and its stand-in is wider)."""
 _TIER_RATE = re.compile(r"offers\.\d+\.pricing\.tiers\.\d+\.rate_per_transaction")
 """A volume tier's rate, also named ``offers_1_pricing_tiers_2_rate``."""
 
+_SOURCE_WIDTH = 30  # characters: the Inputs sheet's source column, wrapped
+
+
 def _col(j: int) -> str:
     """Column letters of a 0-based column index."""
     letters = ""
