@@ -187,7 +187,7 @@ class StaffingPlan:
 
     def weight(self, i: int) -> str:
         """The cell of interval ``i``'s share of a day's calls (right of the tables)."""
-        return f"{self.SHEET}!${column_letters(len(self.ahts) + 2)}${self.HEADER_ROWS + 1 + i}"
+        return f"{self.SHEET}!${column_letters(len(self.ahts) + 3)}${2 + i}"
 
     def most_traffic(self, column: str) -> str:
         return f"INDEX({self.SHEET}!$B$8:${self._last_col()}$8,1,{column})"
@@ -430,8 +430,7 @@ def _offer(c: _Context, k: int) -> None:
                     f"*{n('handle_time_factor')}/60")
     queue = s.workload.queue is not None
     pricing_module = FEES[offer.pricing.model]
-    staffed = getattr(offer.pricing, "billing", "staffed_hours") == "staffed_hours"
-    if queue and offer.pricing.model in ("per_seat", "hourly") and staffed:
+    if queue and offer.pricing.bills_staffed_hours():
         from bpo_roi.model.flows import queue_shape
         from bpo_roi.staffing.queue_sizing import queue_agent_hours
 

@@ -73,6 +73,7 @@ missing where LibreOffice runs, and its stand-in is wider)."""
 _TIER_RATE = re.compile(r"offers\.\d+\.pricing\.tiers\.\d+\.rate_per_transaction")
 """A volume tier's rate, also named ``offers_1_pricing_tiers_2_rate``."""
 
+_STAFFING_PRINTED_AGENTS = 40  # rows of the Staffing sheet's table that print (one page)
 _SOURCE_WIDTH = 30  # characters: the Inputs sheet's source column, wrapped
 
 
@@ -436,50 +437,58 @@ class _Writer:
         if plan is None or plan.tables is None:
             return
         q = plan.queue.as_dict()
-        ws = self._sheet("Staffing", [40] + [14] * len(plan.ahts), landscape=False)
+        tables = len(plan.ahts)
+        ws = self._sheet("Staffing", [24] + [11] * tables + [3, 9, 11])
         ws.freeze_panes(plan.HEADER_ROWS, 1)
         ws.repeat_rows(0, plan.HEADER_ROWS - 1)
         f, qs = self.fmt, "workload_queue_"
         ws.write_string(0, 0, "Erlang C staffing table", f["head"])
         labels = ["Handle time (seconds)", "Interval (seconds)", "Service level",
-                  "Answer time (seconds)", "Occupancy cap",
-                  "Targets as on the Inputs sheet (1: yes)",
-                  "Most traffic in the table (erlangs)",
-                  "Agents (down) and the most traffic they carry (erlangs)"]
+                  "Answer time (seconds)", "Occupancy cap", "Targets as on Inputs (1: yes)",
+                  "Most traffic (erlangs)", "Agents ↓, traffic carried →"]
         for i, label in enumerate(labels, start=1):
             ws.write_string(i, 0, label, f["bold"])
         first = [float(np.asarray(q[k]).reshape(-1)[0]) for k in
                  ("service_level", "answer_seconds", "max_occupancy")]
-        targets = [(2, float(q["interval_seconds"]), "num"), (3, first[0], "pct"),
-                   (4, first[1], "num"), (5, first[2], "pct")]
+        targets = [(2, float(q["interval_seconds"]), "int"), (3, first[0], "pct"),
+                   (4, first[1], "int"), (5, first[2], "pct")]
+        two = self.book.add_format({**FONT, "num_format": "0.00", "valign": "top"})
         for j, aht in enumerate(plan.ahts, start=1):
-            ws.write_string(0, j, f"Table {j}", f["head"])
+            ws.write_string(0, j, f"AHT {aht:,.6g} s", f["head"])
             ws.write_formula(1, j, f"=ROUND({aht!r},6)", f["num"], aht)
             for row, value, fmt in targets:
                 ws.write_number(row, j, value, f[fmt])
-            ws.write_number(7, j, float(plan.tables[-1, j - 1]), f["num"])
+            ws.write_number(7, j, float(plan.tables[-1, j - 1]), two)
             for n in range(plan.size):
-                ws.write_number(plan.HEADER_ROWS + n, j, float(plan.tables[n, j - 1]), f["num"])
+                ws.write_number(plan.HEADER_ROWS + n, j, float(plan.tables[n, j - 1]), two)
         ws.write_formula(6, 1, (
             f"=IF(AND(ABS($B$3-{qs}interval_minutes*60)<1E-9,ABS($B$4-{qs}service_level)<1E-12,"
             f"ABS($B$5-{qs}answer_seconds)<1E-9,ABS($B$6-{qs}max_occupancy)<1E-12),1,NA())"),
             f["int"], 1)
         for n in range(plan.size):
             ws.write_number(plan.HEADER_ROWS + n, 0, n + 1, f["int"])
-        # each interval's share of a day's calls, from the intraday profile (or flat)
+        # the printout shows how the table reads, one page: the agents a page holds (the
+        # rest, to twice the busiest interval, is on screen)
+        printed = min(plan.size, _STAFFING_PRINTED_AGENTS)
+        if printed < plan.size:
+            ws.write_string(8, 0, f"Agents ↓ (1-{printed} printed, {plan.size} on screen)",
+                            f["bold"])
+        ws.print_area(0, 0, max(plan.HEADER_ROWS + printed - 1, len(q["weights"])),
+                      tables + 3)  # the intervals' shares print whole
+        # each interval's share of a day's calls (the intraday profile, or flat): a block of
+        # its own, right of the tables
         weights = q["weights"]
-        j = len(plan.ahts) + 2
-        ws.set_column(j - 1, j, 14)
-        ws.write_string(0, j - 1, "Interval", f["head"])
-        ws.write_string(0, j, "Share of the day's calls", f["head"])
+        j = tables + 2
+        ws.write_string(0, j, "Interval", f["head"])
+        ws.write_string(0, j + 1, "Share of calls", f["head"])
         profile = self.ev.scenario.workload.queue.intraday_profile
         names = [defined_name(f"workload.queue.intraday_profile.{i}")
                  for i in range(len(weights))]
         for i, share in enumerate(weights):
-            ws.write_number(plan.HEADER_ROWS + i, j - 1, i + 1, f["int"])
+            ws.write_number(1 + i, j, i + 1, f["int"])
             formula = (f"=1/{len(weights)}" if profile is None
                        else f"={names[i]}/SUM({','.join(names)})")
-            ws.write_formula(plan.HEADER_ROWS + i, j, formula, f["pct2"], float(share))
+            ws.write_formula(1 + i, j + 1, formula, f["pct2"], float(share))
         self.staffing_note = (
             "Staffing: Erlang C thresholds, one column per handle time the run sized with; a "
             "volume change re-sizes the agents by lookup. A new handle time, service level, "

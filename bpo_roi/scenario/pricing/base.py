@@ -73,6 +73,11 @@ class PricingModel(_Section):
     sliders: ClassVar[tuple[Slider, ...]] = ()
     clause_labels: ClassVar[dict[str, str]] = {}
 
+    def bills_staffed_hours(self) -> bool:
+        """Whether, under a workload queue, the fee follows the agent-hours the queue needs
+        (Erlang sizing) rather than the hours of work handled."""
+        return False
+
     @classmethod
     def name(cls) -> str:
         """The model's name as a scenario file writes it (``pricing.model``)."""

@@ -36,3 +36,7 @@ class HourlyPricing(PricingModel):
         default="handled_hours", description="handled_hours: the vendor's work hours ÷ "
         "billable_utilisation; staffed_hours (with a queue): the agent-hours its Erlang "
         "sizing needs")
+
+    def bills_staffed_hours(self) -> bool:
+        """Under a workload queue the fee follows the agent-hours Erlang sizing gives."""
+        return self.billing == "staffed_hours"

@@ -93,3 +93,7 @@ class PerSeatPricing(PricingModel):
             _check_bands([b.up_to_seats for b in self.rate_bands], "rate_bands", "up_to_seats",
                          "band")
         return self
+
+    def bills_staffed_hours(self) -> bool:
+        """Under a workload queue the fee follows the agent-hours Erlang sizing gives."""
+        return True  # seats are sized by the queue when there is one
