@@ -4,7 +4,10 @@ Each figure is the median of repeated runs in this process (or of repeated subpr
 start-up costs), with a baseline measured in the same run where a ratio makes sense.
 Sections: engine (evaluate, import), risk (simulate, Erlang C, tornado), runs (bpo-roi run,
 bare papermill), sweep (bpo-roi sweep on 2 local workers against a loop of evaluate),
-explorer, hostile, diff. Pass section names to run only some: ``python benchmarks/run.py engine``.
+explorer, hostile, diff, workbook (writing results.xlsx; the workbook's Monte Carlo in
+LibreOffice against `simulate`). Pass section names to run only some:
+``python benchmarks/run.py engine``. ``BENCH_QUICK=1`` runs the workbook section with one write
+and a few LibreOffice trials (tests/test_bench.py: the lines, not the figures).
 """
 
 from __future__ import annotations
@@ -424,10 +427,141 @@ def bench_sweep() -> None:
          f"{n / cli * 60:,.0f} evaluations a minute, start-up and files included")
 
 
+def _lo_missing() -> str | None:
+    """Why the workbook's LibreOffice figures cannot be measured here, or None."""
+    import shutil
+
+    if shutil.which("soffice") is None:
+        return "LibreOffice (soffice) is not installed"
+    probe = subprocess.run(["/usr/bin/python3", "-c", "import uno"], capture_output=True)
+    return None if probe.returncode == 0 else "the system python3 has no uno (python3-uno)"
+
+
+def bench_workbook() -> None:
+    """Writing results.xlsx (the live formula model), and the Monte Carlo a user would build on
+    it: LibreOffice setting the uncertain inputs and recalculating the book once per trial,
+    against one vectorised `simulate` of the same draws."""
+    import json
+    import tempfile
+
+    import numpy as np
+    import openpyxl
+
+    import bpo_roi
+    from bpo_roi.reporting.live_model import defined_name
+    from bpo_roi.reporting.workbook import write_results_xlsx
+
+    quick = os.environ.get("BENCH_QUICK") == "1"
+    repeat, trials, reload_trials = (1, 5, 2) if quick else (3, 200, 20)
+    print("workbook (results.xlsx: every monthly line a formula from named inputs)")
+    # it_helpdesk is 36 months in the file: the issue's case is 60 months × 3 offers
+    helpdesk = bpo_roi.load_scenario(ROOT / "assumptions" / "it_helpdesk.yaml").with_overrides(
+        {"scenario.horizon_months": 60})
+    centre = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml")
+    cases = [("it_helpdesk 60 mo × 3 offers (horizon 36 → 60)", helpdesk),
+             (f"contact_centre {centre.scenario.horizon_months} mo × {len(centre.offers)} "
+              "offers, Erlang C", centre)]
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (label, s) in enumerate(cases):
+            ev = bpo_roi.evaluate(s, breakeven=False)
+            book = Path(tmp) / "results.xlsx"
+            one = median_seconds(lambda s=s: bpo_roi.evaluate(s, breakeven=False), 20)
+            if i == 0:  # one untimed write first (imports, first-use caches)
+                write_results_xlsx(ev, book)
+            walls, cpus = [], []  # CPU time too: the wall time on a shared machine varies
+            for _ in range(repeat):
+                start, start_cpu = time.perf_counter(), time.process_time()
+                write_results_xlsx(ev, book)
+                walls.append(time.perf_counter() - start)
+                cpus.append(time.process_time() - start_cpu)
+            t = statistics.median(walls)
+            wb = openpyxl.load_workbook(book, read_only=True)
+            per_sheet = {ws.title: sum(1 for row in ws.iter_rows(values_only=True)
+                                       for v in row if isinstance(v, str) and v.startswith("="))
+                         for ws in wb.worksheets}
+            wb.close()
+            sheets = ", ".join(f"{k} {v:,}" for k, v in per_sheet.items() if v)
+            line(f"write_results_xlsx {label}", t,
+                 f"CPU {statistics.median(cpus):.2f} s; {sum(per_sheet.values()):,} formulas "
+                 f"({sheets}); {t / one:,.0f}× one evaluate ({one * 1e3:.1f} ms); issue 23: "
+                 "about 1 s")
+        # the spreadsheet Monte Carlo: the helpdesk book with volume, salary and the hourly
+        # rate made uncertain too, so each trial sets six named inputs
+        missing = _lo_missing()
+        if missing:
+            print(f"  LibreOffice Monte Carlo skipped: {missing}")
+            return
+        mc = helpdesk.with_overrides({
+            "workload.monthly_volume": {"dist": "triangular", "low": 15000, "mode": 18000,
+                                        "high": 22000},
+            "in_house.salary_annual": {"dist": "normal", "mean": 34000, "sd": 2000},
+            "offers.2.pricing.rate_per_hour": {"dist": "uniform", "low": 21, "high": 27}})
+        n_offers = len(mc.offers)
+        book = Path(tmp) / "mc.xlsx"
+        write_results_xlsx(bpo_roi.evaluate(mc, breakeven=False), book)
+        seeds = iter(range(1, 1_000))
+        sim_t = median_seconds(lambda: bpo_roi.simulate(mc, trials=trials, seed=next(seeds)), 7)
+        sim_10k = median_seconds(lambda: bpo_roi.simulate(mc, trials=10_000,
+                                                          seed=next(seeds)), 3)
+        sim = bpo_roi.simulate(mc, trials=trials, seed=0)
+        names = [f"npv_{k}" for k in range(1, n_offers + 1)]
+        sets = [{defined_name(p): float(sim.samples[p].iloc[i]) for p in sim.samples.columns}
+                for i in range(trials)]
+        office = subprocess.Popen(["/usr/bin/python3", str(ROOT / "tests" / "helpers" /
+                                                       "lo_recalc.py"), "--serve"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert office.stdin is not None and office.stdout is not None
+
+        def ask(job: dict[str, object]) -> dict[str, float]:
+            office.stdin.write(json.dumps(job) + "\n")
+            office.stdin.flush()
+            answer = office.stdout.readline()
+            if not answer:
+                raise RuntimeError("LibreOffice stopped")
+            return json.loads(answer)["names"]
+
+        try:
+            start = time.perf_counter()
+            ask({"book": str(book), "names": names[:1]})  # LibreOffice started, book loaded
+            first = time.perf_counter() - start
+            start = time.perf_counter()
+            for values in sets[:reload_trials]:  # each job reloads the book
+                ask({"book": str(book), "set": values, "names": names})
+            reload = (time.perf_counter() - start) / reload_trials
+            got = []
+            start = time.perf_counter()
+            for values in sets:  # one open document, every changed name set again each trial
+                got.append(ask({"book": str(book), "set": values, "names": names,
+                                "keep_open": True}))
+            kept = (time.perf_counter() - start) / trials
+        finally:
+            office.stdin.close()
+            office.wait(timeout=60)
+        worst = 0.0
+        for k, offer in enumerate(mc.offers, start=1):
+            want = sim.trials.loc[sim.trials.offer == offer.name, "npv"].to_numpy(float)
+            lo = np.array([g[f"npv_{k}"] for g in got], dtype=float)
+            worst = max(worst, float(np.max(np.abs(lo - want) / np.abs(want))))
+        vec = sim_t / trials
+        print(f"  spreadsheet Monte Carlo: it_helpdesk book (60 mo × {n_offers} offers), "
+              f"{len(sets[0])} named inputs set per trial, hard recalc, npv_1..{n_offers} read")
+        line("LibreOffice start + first load and recalc of the book", first)
+        line(f"LibreOffice, book reloaded each trial ({reload_trials} trials), per trial",
+             reload, f"{reload / kept:.1f}× the open document")
+        line(f"LibreOffice, one open document, {trials} trials, per trial", kept,
+             f"{trials} trials {kept * trials:.1f} s; NPVs equal simulate's to "
+             f"{worst:.0e} (relative)")
+        line(f"simulate(trials={trials}) of the same draws, per trial", vec,
+             f"one run {sim_t * 1e3:.1f} ms; 10,000 trials {sim_10k * 1e3:.0f} ms "
+             f"({sim_10k / 10_000 * 1e6:.1f} µs a trial)")
+        print(f"  spreadsheet / vectorised, per trial: {kept / vec:,.0f}× at {trials} trials, "
+              f"{kept / (sim_10k / 10_000):,.0f}× against a 10,000-trial simulate")
+
+
 SECTIONS: dict[str, Callable[[], None]] = {"engine": bench_engine, "risk": bench_risk,
                                            "explorer": bench_explorer, "runs": bench_runs,
                                            "hostile": bench_hostile, "diff": bench_diff,
-                                           "sweep": bench_sweep}
+                                           "sweep": bench_sweep, "workbook": bench_workbook}
 
 
 def main(argv: list[str]) -> int:

@@ -9,6 +9,12 @@ back (number, or text when the cell holds text).
 job is ``{"book": path, "set": {name: value}, "names": [name, ...], "ranges": ["Monthly!A1:B9",
 ...]}``; it prints one JSON list, each item ``{"names": {...}, "ranges": {range: rows}}``.
 ``--serve`` does the same for one job a line, answering each with a line, until stdin closes.
+
+A job with ``"keep_open": true`` (``--batch`` or ``--serve``) does not reload its book: it works
+on the document the previous job left open when that job named the same book and kept it open
+too (loading it otherwise), and leaves it open. What earlier jobs set stays set; a sequence of
+jobs that each set every name any of them changes (Monte Carlo trials) needs no restoring. The
+document closes when a job names another book or does not keep it open, and at exit.
 """
 
 import json
@@ -58,16 +64,20 @@ def main(argv):
             raise SystemExit("LibreOffice did not start")
         desktop = ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.Desktop", ctx)
-        if book == "--serve":  # one job a line on stdin, one result a line on stdout
-            for line in sys.stdin:
-                print(json.dumps(_job(desktop, json.loads(line))), flush=True)
-        elif book == "--batch":
-            jobs = json.load(sys.stdin)
-            print(json.dumps([_job(desktop, job) for job in jobs]))
-        else:
-            job = _job(desktop, {"book": book, "set": {k: float(v) for k, v in sets},
-                                "names": names})
-            print(json.dumps(job["names"]))
+        kept = {}  # the document a keep_open job left open: {"url": ..., "doc": ...}
+        try:
+            if book == "--serve":  # one job a line on stdin, one result a line on stdout
+                for line in sys.stdin:
+                    print(json.dumps(_job(desktop, json.loads(line), kept)), flush=True)
+            elif book == "--batch":
+                jobs = json.load(sys.stdin)
+                print(json.dumps([_job(desktop, job, kept) for job in jobs]))
+            else:
+                job = _job(desktop, {"book": book, "set": {k: float(v) for k, v in sets},
+                                    "names": names}, kept)
+                print(json.dumps(job["names"]))
+        finally:
+            _close_kept(kept)
     finally:
         try:
             desktop.terminate()
@@ -81,9 +91,23 @@ def main(argv):
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _job(desktop, job):
+def _close_kept(kept):
+    doc = kept.pop("doc", None)
+    kept.pop("url", None)
+    if doc is not None:
+        doc.close(True)
+
+
+def _job(desktop, job, kept):
     url = uno.systemPathToFileUrl(os.path.abspath(job["book"]))
-    doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
+    keep = bool(job.get("keep_open"))
+    if keep and kept.get("url") == url:
+        doc = kept["doc"]
+    else:
+        _close_kept(kept)
+        doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
+        if keep:
+            kept.update(url=url, doc=doc)
     try:
         ranges = doc.NamedRanges
         for name, value in job.get("set", {}).items():
@@ -112,7 +136,8 @@ def _job(desktop, job):
             got[address] = [list(row) for row in area.getDataArray()]
         return {"names": out, "ranges": got}
     finally:
-        doc.close(True)
+        if not keep:
+            doc.close(True)
 
 
 if __name__ == "__main__":
