@@ -514,8 +514,10 @@ def _offer(c: _Context, k: int) -> None:
         cost_per_fte_annual=n("governance.cost_per_fte_annual"), wage_index=r("wage_index"),
         contract_value_share=n("governance.contract_value_share"),
         vendor_fees=r("steady_fee"), month=r("month")) + f")*{r('live')}"
-    if queue and offer.scope is not None:
-        results["retained_in_house"] = None
+    if queue and offer.scope is not None and c.staffing is None:
+        results["retained_in_house"] = None  # Erlang A: the engine's sizing
+    elif queue and offer.scope is not None:
+        results["retained_in_house"] = _retained_queue_team(c, k, share)
     else:
         kept_fixed = f"(1-{_name('in_house.fixed_monthly_retained_share')})"
         results["retained_in_house"] = lambda r: (
@@ -673,3 +675,51 @@ def _termination(c: _Context, k: int, fx: np.ndarray, steps: np.ndarray) -> None
     ahead = np.array([0.0] + [float(npv[j:].min() >= 0.0) for j in range(1, H + 1)])
     c.add("term_ahead", "Terminating from here stays ahead", "int", ahead,
           lambda r: f"IF({r('month')}=0,0,IF(MIN({r('term_npv')}:{r.at('term_npv', H)})>=0,1,0))")
+
+
+def _retained_queue_team(c: _Context, k: int, share: np.ndarray) -> Callable[[Row], str]:
+    """The in-house team that works the volume not (yet) with the vendor under a queue: sized
+    by Erlang C for that volume alone (a smaller team is less efficient), calibrated like the
+    whole team, costed like it, with its share of the fixed costs outsourcing can remove."""
+    from bpo_roi.model.flows import queue_shape
+    from bpo_roi.staffing.queue_sizing import queue_agent_hours
+
+    s, ih, w = c.s, "in_house.", "workload."
+    kept = 1.0 - share
+    kept[0] = 0.0
+    volume = c.flows.volume[0] * kept
+    aht = float(point(s.workload.handle_time_minutes))
+    c.add("kept_share", "In-house share of the volume", "pct", kept,
+          lambda r: f"IF({r('month')}=0,0,1-{r('share')})")
+    c.add("kept_volume", "In-house volume", "money", volume,
+          lambda r: f"{r('volume')}*{r('kept_share')}")
+    hours = volume * aht / 60.0
+    c.add("kept_hours", "In-house work hours", "money", hours,
+          lambda r: workload.excel_work_hours(r("kept_volume"), _name(f"{w}handle_time_minutes")))
+    hours_key = _queue_case(c, f"kept_{k}", "retained in-house", "kept_volume", volume,
+                            np.full(c.horizon + 1, aht * 60.0),
+                            lambda r: f"{_name(f'{w}handle_time_minutes')}*60")
+    paid = float(point(s.in_house.paid_hours_per_month))
+    shrink = float(point(s.in_house.shrinkage))
+    factor = calibration_factor(s) or 1.0
+    agents = queue_agent_hours(volume[None, :], aht, queue_shape(s))[0] / (
+        paid * (1.0 - shrink)) * factor
+    calibration = (lambda r: f"*{r('calibration')}") if calibration_factor(s) else (
+        lambda r: "")
+    c.add("kept_agents", "In-house agents for that volume", "fte", agents,
+          lambda r: f"{r(hours_key)}/({_name(f'{ih}paid_hours_per_month')}"
+                    f"*(1-{_name(f'{ih}shrinkage')})){calibration(r)}")
+    span = float(point(s.in_house.span_of_control))
+    c.add("kept_supervisors", "In-house supervisors for that volume", "fte", agents / span,
+          lambda r: f"{r('kept_agents')}/{_name(f'{ih}span_of_control')}")
+
+    def formula(r: Row) -> str:
+        parts = in_house.excel_in_house_cost(
+            volume=r("kept_volume"), agents=r("kept_agents"), supervisors=r("kept_supervisors"),
+            work_hours=r("kept_hours"), month=r("month"), wage_index=r("wage_index"),
+            cost_index=r("cost_index"), name=lambda f: _name(ih + f))
+        going = f"(1-{_name('in_house.fixed_monthly_retained_share')})*{r('kept_share')}"
+        return "+".join(f"({parts[key]})" for key in in_house.IN_HOUSE_COMPONENTS
+                        if key != "fixed") + f"+{going}*({parts['fixed']})"
+
+    return formula

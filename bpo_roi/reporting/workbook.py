@@ -492,7 +492,9 @@ class _Writer:
         self.staffing_note = (
             "Staffing: Erlang C thresholds, one column per handle time the run sized with; a "
             "volume change re-sizes the agents by lookup. A new handle time, service level, "
-            "answer time or occupancy cap needs a new run: until then the lookups show #N/A.")
+            "answer time or occupancy cap (or, for a vendor paid for staffed hours, a new ramp "
+            "or wave share, which changes its handle time while it ramps) needs a new run: "
+            "until then the lookups show #N/A.")
 
     def _monthly_label_of(self, key: str) -> str:
         from bpo_roi.reporting.live_model import Column
@@ -941,7 +943,7 @@ _NOT_LIVE_TEXT = {
     "vendor_hours": "the vendor's staffed hours sized by Erlang queues",
     "vendor_hours_steady": "the vendor's steady staffed hours sized by Erlang queues",
     "outsourced.service_credits": "service credits missed by the queue (from_queue)",
-    "outsourced.retained_in_house": "retained in-house work re-sized by Erlang queues",
+    "outsourced.retained_in_house": "retained in-house work re-sized by Erlang A queues",
 }
 
 
