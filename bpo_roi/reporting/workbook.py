@@ -438,7 +438,7 @@ class _Writer:
             return
         q = plan.queue.as_dict()
         tables = len(plan.ahts)
-        ws = self._sheet("Staffing", [24] + [11] * tables + [3, 9, 11])
+        ws = self._sheet("Staffing", [24] + [11] * tables + [3, 9, 14])
         ws.freeze_panes(plan.HEADER_ROWS, 1)
         ws.repeat_rows(0, plan.HEADER_ROWS - 1)
         f, qs = self.fmt, "workload_queue_"
