@@ -277,13 +277,36 @@ def test_nothing_is_left_as_a_value_in_the_shipped_books(shipped_books):
         assert "Not live: nothing" in about
 
 
-def test_an_erlang_a_queue_is_listed_as_not_live(tmp_path):
-    path = ROOT / "assumptions" / "contact_centre.yaml"
-    scenario = bpo_roi.load_scenario(path).with_overrides(
-        {"workload.queue.patience_seconds": 90.0})
-    wb = openpyxl.load_workbook(book_of(scenario, tmp_path))
+@needs_lo
+@pytest.mark.xdist_group("libreoffice")
+@pytest.mark.parametrize("abandon", [None, 0.06])
+def test_an_erlang_a_queue_is_live_too(abandon, tmp_path, office):
+    # callers who hang up after 90 s (and at most 6 % of them): Erlang A's thresholds
+    extra = {"workload.queue.patience_seconds": 90.0}
+    if abandon is not None:
+        extra["workload.queue.max_abandon_rate"] = abandon
+    base = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml").with_overrides(
+        extra)
+    book = book_of(base, tmp_path)
+    wb = openpyxl.load_workbook(book)
     about = " ".join(str(r[1]) for r in wb["About"].iter_rows(values_only=True) if r[1])
-    assert "Not live (orange cells on Monthly" in about and "Erlang" in about
+    assert "Not live: nothing" in about and wb["Staffing"]["A1"].value.startswith("Erlang A")
+    overrides = {"workload.monthly_volume": 1.3 * float(point(base.workload.monthly_volume))}
+    result = office.recalculate(job_for(book, {defined_name(p): v for p, v in overrides.items()},
+                                        len(base.offers)))
+    assert_agrees(result, bpo_roi.evaluate(base.with_overrides(overrides), breakeven=False))
+    moved = office.recalculate(job_for(book, {"workload_queue_patience_seconds": 60.0},
+                                       len(base.offers)))
+    assert moved["names"]["npv_1"] == "#N/A"  # a table for another patience: a new run
+
+
+def test_queue_credits_from_the_queue_are_listed_as_not_live(tmp_path):
+    credits = {"at_risk_share": 0.1, "miss_probability": "from_queue"}
+    base = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml").with_overrides(
+        {"offers.0.service_credits": credits})
+    wb = openpyxl.load_workbook(book_of(base, tmp_path))
+    about = " ".join(str(r[1]) for r in wb["About"].iter_rows(values_only=True) if r[1])
+    assert "Not live (orange cells on Monthly" in about and "from_queue" in about
     fills = {c.fill.fgColor.rgb for c in wb["Monthly"][3] if c.data_type == "n"}
     assert any(rgb and rgb.endswith("FCE4D6") for rgb in fills)
 

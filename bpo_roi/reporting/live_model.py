@@ -137,7 +137,7 @@ class _Context:
 
 @dataclass
 class StaffingPlan:
-    """The Staffing sheet: one column of Erlang C thresholds per handle time the book sizes
+    """The Staffing sheet: one column of Erlang C (or A) thresholds per handle time the book sizes
     with (in seconds, rounded to 6 decimals, the key a row's formula matches), each covering
     twice the busiest interval of the run (room for a higher volume), cut to one length."""
 
@@ -146,7 +146,7 @@ class StaffingPlan:
     most: float = 0.0
     tables: np.ndarray | None = None
 
-    HEADER_ROWS = 9  # thresholds start on row 10
+    HEADER_ROWS = 11  # thresholds start on row 12
     SHEET = "Staffing"
 
     def need(self, aht_seconds: np.ndarray, traffic: float) -> None:
@@ -156,15 +156,15 @@ class StaffingPlan:
         self.most = max(self.most, 2.0 * float(traffic), 1.0)
 
     def build(self) -> None:
-        from bpo_roi.staffing.queue_sizing import erlang_c_thresholds
+        from bpo_roi.staffing.queue_sizing import queue_thresholds
 
-        columns = [erlang_c_thresholds(a, self.queue, self.most) for a in self.ahts]
+        columns = [queue_thresholds(a, self.queue, self.most) for a in self.ahts]
         n = max(int(np.searchsorted(c, self.most)) + 1 for c in columns)
         for j, a in enumerate(self.ahts):
             want = self.most
             while columns[j].size < n:
                 want *= 2.0
-                columns[j] = erlang_c_thresholds(a, self.queue, want)
+                columns[j] = queue_thresholds(a, self.queue, want)
         self.tables = np.column_stack([c[:n] for c in columns])
 
     @property
@@ -179,7 +179,7 @@ class StaffingPlan:
         or when the targets changed since (the status cell)."""
         last = self._last_col()
         return (f"MATCH(ROUND({aht_seconds},6),{self.SHEET}!$B$2:${last}$2,0)"
-                f"*{self.SHEET}!$B$7")
+                f"*{self.SHEET}!$B$9")
 
     def thresholds(self, column: str) -> str:
         last, bottom = self._last_col(), self.HEADER_ROWS + self.size
@@ -190,7 +190,7 @@ class StaffingPlan:
         return f"{self.SHEET}!${column_letters(len(self.ahts) + 3)}${2 + i}"
 
     def most_traffic(self, column: str) -> str:
-        return f"INDEX({self.SHEET}!$B$8:${self._last_col()}$8,1,{column})"
+        return f"INDEX({self.SHEET}!$B$10:${self._last_col()}$10,1,{column})"
 
 
 def absent_components(s: Scenario) -> set[str]:
@@ -212,12 +212,10 @@ def _name(path: str) -> str:
 
 
 def staffing_plan(s: Scenario) -> StaffingPlan | None:
-    """The plan of the Staffing sheet for an Erlang C queue (``None`` otherwise: no queue, or
-    Erlang A, whose sizing stays the engine's values)."""
+    """The plan of the Staffing sheet for a queue, Erlang C or A (``None`` without one)."""
     from bpo_roi.model.flows import queue_shape
 
-    q = s.workload.queue
-    if q is None or q.patience_seconds is not None:
+    if s.workload.queue is None:
         return None
     return StaffingPlan(queue_shape(s))
 
@@ -575,6 +573,7 @@ def _queue_case(c: _Context, key: str, label: str, calls_key: str, calls: np.nda
     row's handle time, the agents of each interval of the day (a lookup), and the month's
     agent-hours (:mod:`bpo_roi.staffing.queue_sizing`). Returns the agent-hours column's key.
     """
+    from bpo_roi.staffing.abandonment import erlang_a_agents
     from bpo_roi.staffing.agent_thresholds import staffing_table
     from bpo_roi.staffing.queue_sizing import excel_agent_hours, excel_interval_agents
 
@@ -595,8 +594,14 @@ def _queue_case(c: _Context, key: str, label: str, calls_key: str, calls: np.nda
     agents_all = np.zeros_like(traffic)
     for a in np.unique(aht_seconds):
         rows = aht_seconds == a
-        agents_all[rows] = staffing_table(float(a), q["interval_seconds"], sl, answer,
-                                          cap).agents(traffic[rows])
+        if q["patience_seconds"] is None:
+            agents_all[rows] = staffing_table(float(a), q["interval_seconds"], sl, answer,
+                                              cap).agents(traffic[rows])
+        else:  # the engine's own Erlang A search
+            agents_all[rows] = erlang_a_agents(
+                traffic[rows] * q["interval_seconds"] / a, float(a), q["interval_seconds"], sl,
+                answer, float(np.asarray(q["patience_seconds"]).reshape(-1)[0]),
+                float(np.asarray(q["max_abandon_rate"]).reshape(-1)[0]), cap)
     for i in range(len(weights)):
         agents = agents_all[:, i]
 

@@ -442,36 +442,49 @@ class _Writer:
         ws.freeze_panes(plan.HEADER_ROWS, 1)
         ws.repeat_rows(0, plan.HEADER_ROWS - 1)
         f, qs = self.fmt, "workload_queue_"
-        ws.write_string(0, 0, "Erlang C staffing table", f["head"])
+        erlang_a = q["patience_seconds"] is not None
+        model = "Erlang A" if erlang_a else "Erlang C"
+        ws.write_string(0, 0, f"{model} staffing table", f["head"])
         labels = ["Handle time (seconds)", "Interval (seconds)", "Service level",
-                  "Answer time (seconds)", "Occupancy cap", "Targets as on Inputs (1: yes)",
-                  "Most traffic (erlangs)", "Agents ↓, traffic carried →"]
+                  "Answer time (seconds)", "Occupancy cap", "Patience (seconds)",
+                  "Abandonment cap", "Targets as on Inputs (1: yes)", "Most traffic (erlangs)",
+                  "Agents ↓, traffic carried →"]
         for i, label in enumerate(labels, start=1):
             ws.write_string(i, 0, label, f["bold"])
-        first = [float(np.asarray(q[k]).reshape(-1)[0]) for k in
-                 ("service_level", "answer_seconds", "max_occupancy")]
-        targets = [(2, float(q["interval_seconds"]), "int"), (3, first[0], "pct"),
-                   (4, first[1], "int"), (5, first[2], "pct")]
+        first = {k: float(np.asarray(q[k]).reshape(-1)[0]) for k in
+                 ("service_level", "answer_seconds", "max_occupancy", "max_abandon_rate")}
+        targets = [(2, float(q["interval_seconds"]), "int"), (3, first["service_level"], "pct"),
+                   (4, first["answer_seconds"], "int"), (5, first["max_occupancy"], "pct")]
+        checks = [f"ABS($B$3-{qs}interval_minutes*60)<1E-9",
+                  f"ABS($B$4-{qs}service_level)<1E-12", f"ABS($B$5-{qs}answer_seconds)<1E-9",
+                  f"ABS($B$6-{qs}max_occupancy)<1E-12"]
+        if erlang_a:
+            targets += [(6, float(np.asarray(q["patience_seconds"]).reshape(-1)[0]), "int"),
+                        (7, first["max_abandon_rate"], "pct")]
+            checks.append(f"ABS($B$7-{qs}patience_seconds)<1E-9")
+            abandon = self.ev.scenario.workload.queue.max_abandon_rate
+            checks.append(f"ABS($B$8-{qs}max_abandon_rate)<1E-12" if abandon is not None
+                          else "ABS($B$8-1)<1E-12")
         two = self.book.add_format({**FONT, "num_format": "0.00", "valign": "top"})
         for j, aht in enumerate(plan.ahts, start=1):
             ws.write_string(0, j, f"AHT {aht:,.6g} s", f["head"])
             ws.write_formula(1, j, f"=ROUND({aht!r},6)", f["num"], aht)
             for row, value, fmt in targets:
                 ws.write_number(row, j, value, f[fmt])
-            ws.write_number(7, j, float(plan.tables[-1, j - 1]), two)
+            if not erlang_a:
+                ws.write_string(6, j, "—", f["unit"])
+                ws.write_string(7, j, "—", f["unit"])
+            ws.write_number(9, j, float(plan.tables[-1, j - 1]), two)
             for n in range(plan.size):
                 ws.write_number(plan.HEADER_ROWS + n, j, float(plan.tables[n, j - 1]), two)
-        ws.write_formula(6, 1, (
-            f"=IF(AND(ABS($B$3-{qs}interval_minutes*60)<1E-9,ABS($B$4-{qs}service_level)<1E-12,"
-            f"ABS($B$5-{qs}answer_seconds)<1E-9,ABS($B$6-{qs}max_occupancy)<1E-12),1,NA())"),
-            f["int"], 1)
+        ws.write_formula(8, 1, f"=IF(AND({','.join(checks)}),1,NA())", f["int"], 1)
         for n in range(plan.size):
             ws.write_number(plan.HEADER_ROWS + n, 0, n + 1, f["int"])
         # the printout shows how the table reads, one page: the agents a page holds (the
         # rest, to twice the busiest interval, is on screen)
         printed = min(plan.size, _STAFFING_PRINTED_AGENTS)
         if printed < plan.size:
-            ws.write_string(8, 0, f"Agents ↓ (1-{printed} printed, {plan.size} on screen)",
+            ws.write_string(10, 0, f"Agents ↓ (1-{printed} printed, {plan.size} on screen)",
                             f["bold"])
         ws.print_area(0, 0, max(plan.HEADER_ROWS + printed - 1, len(q["weights"])),
                       tables + 3)  # the intervals' shares print whole
@@ -490,9 +503,10 @@ class _Writer:
                        else f"={names[i]}/SUM({','.join(names)})")
             ws.write_formula(1 + i, j + 1, formula, f["pct2"], float(share))
         self.staffing_note = (
-            "Staffing: Erlang C thresholds, one column per handle time the run sized with; a "
-            "volume change re-sizes the agents by lookup. A new handle time, service level, "
-            "answer time or occupancy cap (or, for a vendor paid for staffed hours, a new ramp "
+            "Staffing: Erlang C (or A) thresholds, one column per handle time the run sized "
+            "with; a volume change re-sizes the agents by lookup. A new handle time, service "
+            "level, answer time, occupancy cap, patience or abandonment cap (or, for a vendor "
+            "paid for staffed hours, a new ramp "
             "or wave share, which changes its handle time while it ramps) needs a new run: "
             "until then the lookups show #N/A.")
 

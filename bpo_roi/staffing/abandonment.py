@@ -46,7 +46,7 @@ from bpo_roi.staffing.erlang import (
 )
 from bpo_roi.staffing.erlang_b import erlang_b
 
-__all__ = ["erlang_a", "erlang_a_agents"]
+__all__ = ["erlang_a", "erlang_a_agents", "erlang_a_thresholds"]
 
 _SERIES_TERMS = 160
 """Terms of the series used where the incomplete gamma function underflows (``z ≪ a``, where
@@ -306,3 +306,46 @@ def erlang_a_agents(calls_per_interval: ArrayLike, aht_seconds: ArrayLike,
         low[open_[~ok]] = mid[~ok]
     agents[busy] = high
     return _out(agents, shape)
+
+
+def erlang_a_thresholds(aht_seconds: float, interval_seconds: float, service_level: float,
+                        answer_seconds: float, patience_seconds: float,
+                        max_abandon_rate: float | None, max_occupancy: float | None,
+                        most_traffic: float) -> np.ndarray:
+    """The most traffic ``A*_n`` (erlangs) ``n`` agents carry meeting every Erlang A target,
+    ``n = 1..N`` with ``A*_N ≥ most_traffic``: the staffing table of :func:`erlang_a_agents`,
+    which is then ``#{n : A*_n < A} + 1`` agents for a traffic ``A > 0`` (every measure gets
+    worse as traffic grows and better with each agent). Found by bisection to the last bit of
+    a float, all ``n`` at once.
+
+    >>> th = erlang_a_thresholds(180, 1800, 0.8, 20, 120, None, None, 12.0)
+    >>> int((th < 10.0).sum()) + 1 == int(erlang_a_agents(100, 180, 1800, 0.8, 20, 120))
+    True
+    """
+    abandon = 1.0 if max_abandon_rate is None else float(max_abandon_rate)
+    cap = 1.0 if max_occupancy is None else float(max_occupancy)
+
+    def met(n: np.ndarray, traffic: np.ndarray) -> np.ndarray:
+        calls = traffic * interval_seconds / aht_seconds
+        m = erlang_a(calls, aht_seconds, interval_seconds, n, patience_seconds, answer_seconds)
+        return ((traffic <= 0) | ((np.asarray(m["service_level"]) >= service_level)
+                                  & (np.asarray(m["p_abandon"]) <= abandon)
+                                  & (np.asarray(m["occupancy"]) <= cap)))
+
+    size = 64
+    while True:
+        n = np.arange(1, size + 1, dtype=float)
+        lo, hi = np.zeros_like(n), n + 1.0
+        while True:  # an upper end the targets fail at (callers hanging up let A exceed n)
+            failing = met(n, hi)
+            if not failing.any():
+                break
+            hi = np.where(failing, 2.0 * hi, hi)
+        for _ in range(64):
+            mid = 0.5 * (lo + hi)
+            ok = met(n, mid)
+            lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+        thresholds = np.maximum.accumulate(lo)
+        if thresholds[-1] >= most_traffic or size >= 1 << 16:
+            return thresholds
+        size *= 2

@@ -38,9 +38,17 @@ from bpo_roi.staffing.agent_thresholds import (
 )
 from bpo_roi.staffing.erlang import erlang_c_agents
 
-__all__ = ["EXACT_LIMIT", "TABLE_MAX_TRAFFIC", "TABLE_MIN_TRIALS", "QueueShape",
-           "erlang_c_thresholds", "excel_agent_hours", "excel_interval_agents",
-           "interval_staffing", "queue_agent_hours"]
+__all__ = [
+    "EXACT_LIMIT",
+    "TABLE_MAX_TRAFFIC",
+    "TABLE_MIN_TRIALS",
+    "QueueShape",
+    "excel_agent_hours",
+    "excel_interval_agents",
+    "interval_staffing",
+    "queue_agent_hours",
+    "queue_thresholds",
+]
 
 EXACT_LIMIT = 200_000
 TABLE_MIN_TRIALS = 8
@@ -352,20 +360,29 @@ def _agent_hours_patience_table(q: dict[str, Any], daily: np.ndarray,
 # -- the same as Excel expressions: a staffing table looked up, interval by interval ----------
 
 
-def erlang_c_thresholds(aht_seconds: float, queue: QueueShape, most_traffic: float
-                        ) -> np.ndarray:
-    """The Erlang C thresholds ``A*_n`` (:mod:`bpo_roi.staffing.agent_thresholds`) of the
-    queue's targets at one handle time, for ``n = 1..N`` with ``A*_N`` at least
-    ``most_traffic`` erlangs: the staffing table a spreadsheet looks up.
+def queue_thresholds(aht_seconds: float, queue: QueueShape, most_traffic: float
+                     ) -> np.ndarray:
+    """The thresholds ``A*_n`` of the queue's targets at one handle time, for ``n = 1..N``
+    with ``A*_N`` at least ``most_traffic`` erlangs: the staffing table a spreadsheet looks
+    up. Erlang C's (:mod:`bpo_roi.staffing.agent_thresholds`), or Erlang A's
+    (:func:`~bpo_roi.staffing.abandonment.erlang_a_thresholds`) when callers hang up.
 
     Ten erlangs (100 calls of 3 minutes a half hour) need 14 agents at 80/20, 12 need 16:
 
     >>> q = QueueShape(0.8, 20.0, 1.0, 30, 12.0, 30.0)
-    >>> th = erlang_c_thresholds(180.0, q, 12.0)
+    >>> th = queue_thresholds(180.0, q, 12.0)
     >>> [int((th < a).sum()) + 1 for a in (10.0, 12.0)], bool(th[-1] >= 12.0)
     ([14, 16], True)
     """
     q = queue.as_dict()
+    if q["patience_seconds"] is not None:
+        from bpo_roi.staffing.abandonment import erlang_a_thresholds
+
+        first = {k: float(np.asarray(q[k]).reshape(-1)[0]) for k in _TARGETS}
+        return erlang_a_thresholds(float(aht_seconds), float(q["interval_seconds"]),
+                                   first["service_level"], first["answer_seconds"],
+                                   first["patience_seconds"], first["max_abandon_rate"],
+                                   first["max_occupancy"], float(most_traffic))
     table = staffing_table(float(aht_seconds), float(q["interval_seconds"]),
                            float(q["service_level"]), float(q["answer_seconds"]),
                            float(q["max_occupancy"]))
