@@ -244,3 +244,21 @@ def test_monte_carlo_staffing_table_with_sampled_patience_is_within_one_percent(
     exact = np.concatenate(exact)
     approx = offer_npv(batched, batched.offers[0])
     assert np.max(np.abs(approx - exact) / np.abs(exact)) < 0.01
+
+
+@settings(max_examples=15, deadline=None)
+@given(aht=st.floats(60, 900), sl=st.floats(0.5, 0.95), answer=st.floats(5, 60),
+       patience=st.floats(20, 600), abandon=st.one_of(st.none(), st.floats(0.02, 0.3)),
+       cap=st.one_of(st.none(), st.floats(0.7, 1.0)))
+def test_the_staffing_table_of_erlang_a_sizes_as_its_search_does(aht, sl, answer, patience,
+                                                                 abandon, cap):
+    # the workbook's lookup (#{n : A*_n < A} + 1) against the engine's search, 300 traffics
+    from bpo_roi.staffing.abandonment import erlang_a_thresholds
+
+    thresholds = erlang_a_thresholds(aht, 1800.0, sl, answer, patience, abandon, cap, 80.0)
+    traffic = np.random.default_rng(0).uniform(0.0, 80.0, 300)
+    searched = erlang_a_agents(traffic * 1800.0 / aht, aht, 1800.0, sl, answer, patience,
+                               abandon, cap)
+    looked_up = np.where(traffic > 0, (thresholds[None, :] < traffic[:, None]).sum(1) + 1, 0)
+    assert thresholds[-1] >= 80.0
+    np.testing.assert_array_equal(looked_up, searched)
