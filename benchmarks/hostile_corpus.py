@@ -1815,13 +1815,16 @@ def numeric_cases() -> list[Case]:
                                               "offers.2.pricing.rate_per_hour": 1e8}),
         "discount-rate-0": ("ap_invoice_processing", {"scenario.discount_rate_annual": 0.0}),
         "discount-rate-1": ("ap_invoice_processing", {"scenario.discount_rate_annual": 1.0}),
-        "horizon-1-month": ("contact_centre", {"scenario.horizon_months": 1}),
-        "fx-rate-minimum": ("it_helpdesk", {"offers.0.fx_rate": 1e-6}),
-        "fx-rate-maximum": ("it_helpdesk", {"offers.0.fx_rate": 1e6}),
+        "horizon-1-month": ("ap_invoice_processing", {
+            "scenario.horizon_months": 1, "offers.0.parallel_run_months": 0,
+            "offers.1.parallel_run_months": 0}),
+        "fx-rate-minimum": ("ap_invoice_processing", {"offers.1.fx_rate": 1e-6}),
+        "fx-rate-maximum": ("ap_invoice_processing", {"offers.1.fx_rate": 1e6}),
         "handle-time-factor-10": ("contact_centre", {"offers.0.handle_time_factor": 10.0,
-                                                     "offers.1.handle_time_factor": 10.0}),
+                                                     "offers.1.handle_time_factor": 10.0,
+                                                     "correlations": None}),
         "ramp-60-months-at-1pct": ("ap_invoice_processing", {
-            "offers.1.ramp": {"start_fraction": 0.01, "months": 60}}),
+            "offers.0.ramp": {"start_fraction": 0.01, "months": 60}}),
         "error-rate-1-rework-max": ("ap_invoice_processing", {
             "offers.0.quality.error_rate": 1.0, "offers.0.quality.ramp_error_multiplier": 10,
             "offers.0.quality.rework_minutes": 10_000}),
