@@ -107,6 +107,9 @@ FILE_CASES = {
     "section_given_a_number": (
         _edit("quality: {error_rate: 0.02}", "quality: 0.02"),
         34, "offers[1 'Seats'].quality: got 0.02", "must be a section: its fields as indented"),
+    "value_of_20000_characters": (  # refused before parsing, and still at its field
+        _edit("name: Tiny", "name: " + "a" * 20_000),
+        2, "scenario.name: refused: a value of 20,000 characters", "(at most 10,000)"),
     "duplicate_key": (
         _edit("  annual_growth: 0.0\n", "  annual_growth: 0.0\n  monthly_volume: 7000\n"),
         10, "workload.monthly_volume: a duplicate key (first on line 8)",

@@ -409,8 +409,10 @@ def _check_shape(text: str, source: str,
         if len(stack) > MAX_DEPTH:
             raise refuse(event, f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(event, ScalarEvent) and len(event.value) > MAX_SCALAR_CHARS:
-            raise refuse(event, f"a value of {len(event.value):,} characters (at most "
-                                f"{MAX_SCALAR_CHARS:,})")
+            what = f"a value of {len(event.value):,} characters (at most {MAX_SCALAR_CHARS:,})"
+            if path:  # a value or list item: its field named, as every other problem names it
+                raise located(event, f"{where(path)}: refused: {what}")
+            raise refuse(event, what)
     return lines
 
 
