@@ -168,4 +168,23 @@ def test_new_copies_the_template_which_validates(tmp_path):
 
 def test_usage_error_exits_non_zero():
     r = run("frobnicate")
-    assert r.returncode == 2 and "usage" in r.stderr
+    assert r.returncode == 2 and "'frobnicate'" in r.stderr and "bpo-roi --help" in r.stderr
+
+
+def test_a_usage_error_is_one_line_and_bad_input(tmp_path):
+    # argparse alone prints the whole usage first, over several lines, and exits 2
+    for args in (["run", "--cell-timeout", "abc", "x.yaml"], ["run", "x.yaml", "--workers", "2x"],
+                 ["frobnicate"]):
+        done = subprocess.run([str(BIN), *args], capture_output=True, text=True, cwd=tmp_path)
+        assert done.returncode == 2, args
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "--help" in lines[0] and "Traceback" not in done.stderr, lines
+
+
+def test_new_with_a_dir_that_is_a_file_says_so(tmp_path):
+    (tmp_path / "f.txt").write_text("mine", encoding="utf-8")
+    done = subprocess.run([str(BIN), "new", "ok", "--dir", str(tmp_path / "f.txt")],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "f.txt: is a file, not a folder" in done.stderr and "exists" not in done.stderr
+    assert (tmp_path / "f.txt").read_text(encoding="utf-8") == "mine"

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from bpo_roi.cli.console import (
     EXIT_BAD_INPUT,
@@ -190,6 +190,12 @@ def cmd_new(args: argparse.Namespace) -> int:
         error_line(str(exc))
         return EXIT_FAILED
     text = text.replace("  name: NAME ", f"  name: {name} ", 1)
+    blocking = next((p for p in (target.parent, *target.parent.parents)
+                     if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        error_line(f"{blocking}: is a file, not a folder; give --dir a folder (it is created "
+                   f"when missing)")
+        return EXIT_BAD_INPUT
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("x", encoding="utf-8") as fh:
@@ -255,8 +261,17 @@ def cmd_notebook_path(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line (argparse prints the whole usage first, over
+    several lines) and the exit status of bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        error_line(f"{self.prog}: {message} (see {self.prog} --help)")
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="bpo-roi",
         description="Keep a process in-house or outsource it: NPV, ROI, payback and risk of "
                     "vendor offers against the status quo.")
