@@ -259,6 +259,8 @@ def test_workers_and_kernels_do_not_outlive_the_parent(tmp_path, sig):
             summary = (tmp_path / "out" / "summary.csv").read_text(encoding="utf-8")
             assert summary.count("interrupted before it finished") == 2
             assert ",ok," not in summary
+            # the interrupted work is removed by the run itself, not left to the next one
+            assert not list((tmp_path / "out").glob(".*.partial-*"))
     finally:
         for c in _descendants(parent.pid) | {parent.pid}:
             try:

@@ -225,6 +225,9 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
         written = {r.slug for r in ordered if r.slug}
         write_summary([*(r.outcome() for r in ordered), *earlier_outcomes(out, written)], out,
                       interrupted=interrupted is not None)
+        if interrupted is not None:  # still holding the lock: the stopped work goes now
+            pool.stop()
+            remove_stale_work(out)
     if interrupted is not None:
         raise interrupted
     return ordered
