@@ -518,6 +518,8 @@ def xlsx_problems(path: Path, markers: Sequence[str]) -> list[str]:
     """Workbook cells holding a payload as a formula (not text), or a link to one."""
     import openpyxl
 
+    # a marker as a whole token: the live model's own formulas hold "MIN(1+11,...)"
+    tokens = [re.compile(rf"(?<![\w.]){re.escape(m)}(?![\w])") for m in markers]
     bad = []
     book = openpyxl.load_workbook(path)
     for sheet in book.worksheets:
@@ -526,7 +528,7 @@ def xlsx_problems(path: Path, markers: Sequence[str]) -> list[str]:
                 value = cell.value
                 if value is None:
                     continue
-                if cell.data_type == "f" and any(m in str(value) for m in markers):
+                if cell.data_type == "f" and any(t.search(str(value)) for t in tokens):
                     bad.append(f"{path.name} {sheet.title}!{cell.coordinate} is a formula: "
                                f"{str(value)[:40]!r}")
                 link = cell.hyperlink.target if cell.hyperlink is not None else None
