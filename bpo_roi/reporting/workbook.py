@@ -49,6 +49,7 @@ from bpo_roi.reporting.formatting import (
     input_leaves,
     pricing_label,
 )
+from bpo_roi.reporting.live_model import column_letters as _col
 from bpo_roi.reporting.live_model import defined_name
 from bpo_roi.scenario.distributions import point
 
@@ -75,16 +76,6 @@ _TIER_RATE = re.compile(r"offers\.\d+\.pricing\.tiers\.\d+\.rate_per_transaction
 
 _STAFFING_PRINTED_AGENTS = 40  # rows of the Staffing sheet's table that print (one page)
 _SOURCE_WIDTH = 30  # characters: the Inputs sheet's source column, wrapped
-
-
-def _col(j: int) -> str:
-    """Column letters of a 0-based column index."""
-    letters = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
 
 
 def _label(name: str) -> str:
