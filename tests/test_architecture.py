@@ -215,3 +215,15 @@ def test_interval_text_is_made_from_bounds_not_typed():
                   if isinstance(n, ast.Constant) and isinstance(n.value, str)
                   and id(n) not in docstrings and typed.search(n.value)]
     assert found == []
+
+
+def test_no_cli_module_is_longer_than_about_400_lines():
+    # the runner once grew to 1,001 lines doing eight jobs; a command module that passes 420
+    # lines holds a second job that wants its own module
+    lengths = {path.name: len(path.read_text(encoding="utf-8").splitlines())
+               for path in (ROOT / "bpo_roi" / "cli").glob("*.py")}
+    assert {name: n for name, n in lengths.items() if n > 420} == {}
+
+
+def test_readme_stays_under_250_lines():
+    assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) < 250

@@ -1,15 +1,14 @@
 """Where ``bpo-roi run`` and ``bpo-roi sweep`` do their work: one interface, two back ends.
 
 - **Local** (default): a :class:`concurrent.futures.ProcessPoolExecutor` of ``--workers N``
-  processes started with ``spawn`` (no state inherited from the parent). Each worker quiets its
-  standard error, ends when the parent run is gone, and on SIGTERM kills the kernels it started
-  (:func:`init_local_worker`). Each worker also notes, in memory shared with the parent, which
-  task it is running (and which step of it, :func:`note_step`) and when it got a SIGTERM, so
-  that when one dies and breaks the pool (``BrokenProcessPool``), :meth:`WorkPool.lost` tells
-  the task of the dead worker apart from those of the workers the broken pool then stopped:
-  the commands fail that task alone and run the others again on a fresh pool. Only public
-  APIs are used: the workers are the children :func:`multiprocessing.active_children` lists
-  that appeared with the pool.
+  processes started with ``spawn`` (no state inherited from the parent). Each worker's life
+  (quiet standard error, ending with the parent, killing its kernels on SIGTERM, noting in
+  memory shared with the parent which task and step it runs) is in
+  :mod:`bpo_roi.cli.worker_process`, so that when one dies and breaks the pool
+  (``BrokenProcessPool``), :meth:`WorkPool.lost` tells the task of the dead worker apart from
+  those of the workers the broken pool then stopped: the commands fail that task alone and run
+  the others again on a fresh pool. Only public APIs are used: the workers are the children
+  :func:`multiprocessing.active_children` lists that appeared with the pool.
 - **Dask**: with ``--scheduler tcp://HOST:PORT`` (or the environment variable
   ``DASK_SCHEDULER_ADDRESS``), a :class:`distributed.Client` connected to that scheduler and
   its ``concurrent.futures`` executor (``client.get_executor``). The workers must have the same
@@ -28,18 +27,18 @@ import concurrent.futures as cf
 import contextlib
 import itertools
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bpo_roi.cli.worker_process import FIELDS, ended_text, init_local_worker, run_tracked
+
 __all__ = ["CONNECT_TIMEOUT", "RUN_WORKER_BYTES", "SCHEDULER_ENV", "SWEEP_WORKER_BYTES",
            "ExecutorUnavailable", "LostTask", "RunInterrupted", "WorkPool", "WorkerCap",
-           "available_memory", "ended_text", "init_local_worker", "local_worker_cap",
-           "note_step", "open_pool", "scheduler_address", "signals_interrupt_the_run",
-           "usable_cores"]
+           "available_memory", "local_worker_cap", "open_pool", "scheduler_address",
+           "signals_interrupt_the_run", "usable_cores"]
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 """Environment variable read when ``--scheduler`` is not given."""
@@ -157,139 +156,6 @@ def scheduler_address(option: str | None) -> str | None:
     return value or None
 
 
-# -- local worker processes -----------------------------------------------------------------
-
-
-def _watch_parent(parent_pid: int) -> None:
-    """End this worker when the parent run is gone (SIGKILL leaves no chance to clean up)."""
-    import signal
-    import threading
-
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(Exception):  # PR_SET_PDEATHSIG = 1: SIGTERM on parent death
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent_pid:
-                os.kill(os.getpid(), signal.SIGTERM)
-                return
-            time.sleep(0.5)
-
-    threading.Thread(target=watch, name="bpo-roi-parent-watch", daemon=True).start()
-
-
-def _child_pids(pid: int) -> list[int]:
-    """Direct children of ``pid`` (Linux ``/proc``; empty elsewhere)."""
-    children = []
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(entry.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == pid:
-            children.append(int(entry.parent.name))
-    return children
-
-
-# In a worker: this worker's slot of the shared array (see _Workers), or None.
-_SLOT: tuple[Any, int] | None = None
-_FIELDS = 4
-"""A worker's slot: its pid, the number of the task it runs (-1: none), the step of that task
-(:func:`note_step`; -1: none) and when it got a SIGTERM (``time.monotonic_ns``; 0: never)."""
-
-
-def _stop_on_sigterm(signum: int, frame: Any) -> None:
-    """Stop now: note when, kill this worker's kernels, then exit.
-
-    The time tells the parent which worker was stopped first (:meth:`WorkPool.lost`). A kernel
-    whose parent died before it started watching it would live on, so the worker ends its
-    kernels itself. The temporary folder stays behind and the next run removes it
-    (:func:`bpo_roi.reporting.files.remove_stale_work`).
-    """
-    import signal
-
-    if _SLOT is not None:
-        slots, base = _SLOT
-        slots[base + 3] = time.monotonic_ns()
-    for child in _child_pids(os.getpid()):
-        with contextlib.suppress(OSError):
-            os.kill(child, signal.SIGKILL)
-    os._exit(128 + signum)
-
-
-def init_local_worker(parent_pid: int, slots: Any = None, claimed: Any = None) -> None:
-    """Worker start-up: quiet standard error, die with the parent, stop cleanly on SIGTERM,
-    and take a slot of ``slots`` (memory shared with the parent; ``claimed`` counts the slots
-    taken) to note the task it runs.
-
-    Standard error is silenced because kernels inherit it and print start-up warnings; results
-    and errors travel back as return values, so nothing is lost.
-    """
-    import signal
-
-    global _SLOT
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    # Ctrl-C reaches the whole process group; the parent decides what stops, and tells us
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _watch_parent(parent_pid)
-    if slots is not None and claimed is not None:
-        with claimed.get_lock():
-            index = claimed.value
-            claimed.value += 1
-        if (index + 1) * _FIELDS <= len(slots):
-            base = index * _FIELDS
-            slots[base + 1] = slots[base + 2] = -1
-            slots[base] = os.getpid()
-            _SLOT = (slots, base)
-
-
-def _tracked(number: int, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-    """On a local worker: note that this worker runs task ``number``, then run it."""
-    slot = _SLOT
-    if slot is None:
-        return fn(*args, **kwargs)
-    slots, base = slot
-    slots[base + 2] = -1
-    slots[base + 1] = number
-    try:
-        return fn(*args, **kwargs)
-    finally:
-        slots[base + 1] = -1
-
-
-def note_step(step: int) -> None:
-    """Called by a task on a worker: it is now at ``step`` (e.g. the index of the variant it
-    evaluates), so that should the worker die, :meth:`WorkPool.lost` says which step was lost.
-    Does nothing outside a local worker of a :class:`WorkPool`."""
-    if _SLOT is not None:
-        slots, base = _SLOT
-        slots[base + 2] = int(step)
-
-
-def ended_text(code: int | None) -> str:
-    """How a worker process ended, from its exit code, for messages.
-
-    >>> ended_text(-9)
-    'killed by SIGKILL, e.g. by the out-of-memory killer'
-    >>> ended_text(143), ended_text(1)
-    ('stopped by SIGTERM', 'exit code 1')
-    """
-    import signal
-
-    if code is not None and code < 0:
-        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-        return f"killed by {name}{', e.g. by the out-of-memory killer' if -code == 9 else ''}"
-    if code == 128 + signal.SIGTERM:  # our SIGTERM handler's exit
-        return "stopped by SIGTERM"
-    return f"exit code {code}"
-
-
 @dataclass(frozen=True)
 class LostTask:
     """A task whose own worker process died while running it (:meth:`WorkPool.lost`)."""
@@ -310,7 +176,7 @@ class _Workers:
         import multiprocessing
 
         self.n = n
-        self.slots = context.RawArray("q", n * _FIELDS)
+        self.slots = context.RawArray("q", n * FIELDS)
         self.claimed = context.Value("i", 0)
         self.earlier = {p.pid for p in multiprocessing.active_children()}
         self.processes: dict[int, Any] = {}
@@ -350,7 +216,7 @@ class _Workers:
 
         seen = []
         for k in range(self.n):
-            pid, number, step, term = self.slots[k * _FIELDS:(k + 1) * _FIELDS]
+            pid, number, step, term = self.slots[k * FIELDS:(k + 1) * FIELDS]
             process = self.processes.get(pid)
             if pid == 0 or process is None:
                 continue
@@ -407,7 +273,7 @@ class WorkPool:
         if self._workers is None:
             return self.executor.submit(fn, *args, **kwargs)
         number = next(self._numbers)
-        future = self.executor.submit(_tracked, number, fn, *args, **kwargs)
+        future = self.executor.submit(run_tracked, number, fn, *args, **kwargs)
         self._futures[number] = future
         self._workers.note_processes()
         return future

@@ -14,8 +14,8 @@ scenario, every value on its own. Each problem is one line on standard error and
 
 Before any worker starts, the sweep says how big it is: the number of evaluations (scenario
 files × variants × offers) and the time they should take, from a timing of one variant here
-(:func:`estimate_sweep`). Above :data:`CONFIRM_ABOVE` evaluations it refuses in one line unless
-``--yes`` is given.
+(:func:`bpo_roi.cli.sweep_size.estimate_sweep`). Above :data:`CONFIRM_ABOVE` evaluations it
+refuses in one line unless ``--yes`` is given.
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import as_completed
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, error_line
 from bpo_roi.cli.sweep_grid import GridError, check_grid, parse_grid
+from bpo_roi.cli.sweep_size import SweepEstimate, estimate_sweep
 from bpo_roi.reporting.case import DEFAULT_SEED
 
 __all__ = ["CONFIRM_ABOVE", "MAX_VARIANTS", "GridError", "SweepEstimate", "add_sweep_parser",
@@ -68,69 +68,12 @@ def plan_batches(n_scenarios: int, n_variants: int, parallelism: int
 def _run_batch(scenario: Any, variants: list[dict[str, Any]], trials: int | None,
                seed: int | None, breakeven: bool) -> list[list[dict[str, Any]]]:
     """One task, on a worker: the rows of each variant of one scenario (noting which variant
-    it is at, :func:`bpo_roi.cli.executors.note_step`, should the worker die)."""
+    it is at, :func:`bpo_roi.cli.worker_process.note_step`, should the worker die)."""
     from bpo_roi.analysis.portfolio import evaluate_batch
-    from bpo_roi.cli.executors import note_step
+    from bpo_roi.cli.worker_process import note_step
 
     return evaluate_batch(scenario, variants, trials=trials, seed=seed, breakeven=breakeven,
                           before_each=note_step)
-
-
-@dataclass(frozen=True)
-class SweepEstimate:
-    """How big a sweep is (:func:`estimate_sweep`)."""
-
-    files: int
-    variants: int
-    evaluations: int
-    seconds_each: float
-    workers: int | None
-
-    @property
-    def seconds(self) -> float:
-        """Estimated seconds of work, shared among ``workers`` (one when not known)."""
-        return self.evaluations * self.seconds_each / max(1, self.workers or 1)
-
-    def line(self) -> str:
-        """One line: the evaluations and the time they should take."""
-        where = (f"on {self.workers} local worker{'s' if self.workers != 1 else ''}"
-                 if self.workers else "of work for one worker, shared by the cluster's")
-        return (f"Sweep: {self.files:,} file{'s' if self.files != 1 else ''} × "
-                f"{self.variants:,} variant{'s' if self.variants != 1 else ''}: "
-                f"{self.evaluations:,} evaluations (variant × offer), about "
-                f"{_duration(self.seconds)} {where} ({self.seconds_each * 1000:,.1f} ms each "
-                f"here)")
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(seconds, 0.1):.1f} s"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:,.0f} min"
-    return f"{seconds / 3600:,.1f} h"
-
-
-def estimate_sweep(scenarios: Sequence[tuple[str, Any]], grid: dict[str, list[Any]],
-                   resolved: dict[str, dict[str, str]], workers: int | None, *,
-                   trials: int | None = None, seed: int | None = None,
-                   breakeven: bool = False) -> SweepEstimate:
-    """The sweep's size: scenario files × variants × offers evaluations, and their time from
-    one timed evaluation here of the first file's first variant (as a worker would evaluate
-    it), divided by its offers. ``workers`` is the number of local workers (``None`` on a
-    cluster, whose size is not known yet)."""
-    from bpo_roi.analysis.portfolio import evaluate_batch
-
-    n_variants = math.prod(len(v) for v in grid.values())
-    evaluations = n_variants * sum(len(s.offers) for _, s in scenarios)
-    file, scenario = scenarios[0]
-    first = {resolved[file][p]: values[0] for p, values in grid.items()}
-    start = time.perf_counter()
-    try:
-        evaluate_batch(scenario, [first], trials=trials, seed=seed, breakeven=breakeven)
-    except Exception:  # its error is the variant's row later; the timing still counts
-        pass
-    each = (time.perf_counter() - start) / max(1, len(scenario.offers))
-    return SweepEstimate(len(scenarios), n_variants, evaluations, each, workers)
 
 
 def sweep_table(rows: list[dict[str, Any]], grid_paths: Sequence[str]) -> Any:
