@@ -103,12 +103,32 @@ def book_of(scenario: bpo_roi.Scenario, folder: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def books(tmp_path_factory):
+    """``books(path)``: the book of a scenario file as it is (:func:`book_of`), written once
+    for the module. LibreOffice changes and recalculates a copy in memory and never saves it,
+    so the tests of the group below read one book per file."""
+    made: dict[Path, Path] = {}
+
+    def book(path: Path) -> Path:
+        if path not in made:
+            folder = tmp_path_factory.mktemp(path.stem)
+            made[path] = book_of(bpo_roi.load_scenario(path), folder)
+        return made[path]
+
+    return book
+
+
+# the tests sharing one LibreOffice (office) and the books of the shipped files (books)
+shares_office_and_books = pytest.mark.xdist_group("libreoffice")
+
+
 @needs_lo
-@pytest.mark.xdist_group("libreoffice")
+@shares_office_and_books
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
-def test_each_shipped_book_recalculates_to_the_engine(path, tmp_path, office):
+def test_each_shipped_book_recalculates_to_the_engine(path, office, books):
     scenario = bpo_roi.load_scenario(path)
-    book = book_of(scenario, tmp_path)
+    book = books(path)
     ev = bpo_roi.evaluate(scenario, breakeven=False)
     assert_agrees(office.recalculate(job_for(book, {}, len(scenario.offers))), ev)
 
@@ -157,33 +177,33 @@ def flexed(draw):
 
 
 @needs_lo
-@pytest.mark.xdist_group("libreoffice")
+@shares_office_and_books
 @settings(max_examples=24, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=flexed())
 def test_changed_named_inputs_recalculate_to_the_engine_of_the_same_overrides(
-        case, tmp_path, office):
+        case, office, books):
     path, overrides = case
     base = bpo_roi.load_scenario(path)
     try:
         changed = base.with_overrides(overrides)
     except ValueError:
         return  # e.g. a baseline RRC above the new unit price: refused by the engine too
-    book = book_of(base, tmp_path)  # the book of the file, then its named cells changed
+    book = books(path)  # the book of the file, then its named cells changed
     result = office.recalculate(job_for(book, {defined_name(p): v for p, v in overrides.items()},
                                         len(base.offers)))
     assert_agrees(result, bpo_roi.evaluate(changed, breakeven=False))
 
 
 @needs_lo
-@pytest.mark.xdist_group("libreoffice")
-def test_a_change_moves_the_monthly_lines_not_only_the_npv(tmp_path, office):
+@shares_office_and_books
+def test_a_change_moves_the_monthly_lines_not_only_the_npv(office, books):
     # the controller's test from the issue: volume, salary and a vendor's rate up 30 %
     path = ROOT / "assumptions" / "ap_invoice_processing.yaml"
     base = bpo_roi.load_scenario(path)
     overrides = {p: 1.3 * float(point(base.get(p))) for p in (
         "workload.monthly_volume", "in_house.salary_annual", "offers.1.pricing.rate_per_hour")}
-    book = book_of(base, tmp_path)
+    book = books(path)
     before = office.recalculate(job_for(book, {}, len(base.offers)))
     after = office.recalculate(job_for(book, {defined_name(p): v for p, v in overrides.items()},
                                        len(base.offers)))
@@ -214,11 +234,10 @@ def test_every_scalar_input_has_its_dotted_name(tmp_path):
             scenario.get(p)))), p
 
 
-def test_nothing_is_left_as_a_value_in_the_shipped_books(tmp_path):
+@shares_office_and_books
+def test_nothing_is_left_as_a_value_in_the_shipped_books(books):
     for path in SHIPPED:
-        scenario = bpo_roi.load_scenario(path)
-        book = book_of(scenario, tmp_path)
-        wb = openpyxl.load_workbook(book)
+        wb = openpyxl.load_workbook(books(path))
         ws = wb["Monthly"]
         head = [c.value for c in ws[1]]
         for row in ws.iter_rows(min_row=2):
@@ -242,12 +261,12 @@ def test_an_erlang_a_queue_is_listed_as_not_live(tmp_path):
 
 
 @needs_lo
-@pytest.mark.xdist_group("libreoffice")
+@shares_office_and_books
 def test_a_queue_handle_time_the_table_was_not_built_for_shows_na_not_a_wrong_figure(
-        tmp_path, office):
+        office, books):
     path = ROOT / "assumptions" / "contact_centre.yaml"
     scenario = bpo_roi.load_scenario(path)
-    book = book_of(scenario, tmp_path)
+    book = books(path)
     aht = float(point(scenario.workload.handle_time_minutes))
     moved = office.recalculate(job_for(book, {"workload_handle_time_minutes": aht * 1.1},
                                        len(scenario.offers)))
