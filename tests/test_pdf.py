@@ -52,7 +52,6 @@ def test_the_report_template_has_a_print_stylesheet():
 
 @pytest.mark.skipif(BROWSER is None or shutil.which("pdftotext") is None,
                     reason="needs a Chrome-family browser and poppler-utils (pdftotext)")
-@pytest.mark.xdist_group("kernels")
 def test_pdf_of_the_contact_centre_reads_right_and_fits_eight_pages(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run([str(BIN), "run", str(CC), "--out", str(out), "--pdf", "--quiet"],
