@@ -114,6 +114,43 @@ def _tests_never_write_into_notebooks() -> Any:
     assert not touched, f"tests created or removed files in {touched}"
 
 
+class LibreOffice:
+    """One LibreOffice (``tests/helpers/lo_recalc.py --serve``, run by the system Python that
+    has LibreOffice's ``uno``): a job a line in, a result a line out. A job changes the named
+    cells of a book in memory, recalculates hard and reads names and ranges; the book on disk
+    is never saved."""
+
+    def __init__(self) -> None:
+        import subprocess
+
+        self.process = subprocess.Popen(
+            ["/usr/bin/python3", str(ROOT / "tests" / "helpers" / "lo_recalc.py"), "--serve"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def recalculate(self, job: dict) -> dict:
+        import json
+
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(json.dumps(job) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        assert line, "LibreOffice stopped"
+        return json.loads(line)
+
+    def close(self) -> None:
+        assert self.process.stdin
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def office() -> Any:
+    """One LibreOffice for a module's tests (keep them in one xdist group)."""
+    lo = LibreOffice()
+    yield lo
+    lo.close()
+
+
 @pytest.fixture(params=SHIPPED, ids=[p.stem for p in SHIPPED])
 def shipped_path(request: pytest.FixtureRequest) -> Path:
     return request.param
