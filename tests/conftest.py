@@ -79,6 +79,28 @@ def _notebooks_state() -> tuple[set[str], dict[str, int]]:
     return paths, {str(d): d.stat().st_mtime_ns for d in folders}
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keeps ``--dist loadgroup`` grouping by ``xdist_group`` on pytest 9.2.
+
+    pytest-xdist 3.8 groups a test by adding ``@GROUP`` to its node id through the legacy
+    ``_nodeid`` attribute, which pytest 9.2 no longer reads (its ids are structured, in
+    ``_id``): every grouped test was scheduled on its own, so a module's shared fixture (the
+    wheel, a run, a notebook, LibreOffice, a Dask cluster) was set up once per worker, and
+    again whenever a worker came back to the module (pytest-xdist issue 1386). Runs after
+    xdist's own hook, on the workers only, and changes nothing where the suffix is there
+    already (older pytest, or an xdist that sets the structured id itself)."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        groups = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                         for m in item.iter_markers("xdist_group")})
+        suffix = "@" + "_".join(groups)
+        structured = getattr(item, "_id", None)
+        if groups and structured is not None and not item.nodeid.endswith(suffix):
+            item._id = type(structured).parse(item.nodeid + suffix)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _tests_never_write_into_notebooks() -> Any:
     """Fails the session when a test leaves a file in the shipped ``notebooks/`` folder, or
@@ -90,6 +112,43 @@ def _tests_never_write_into_notebooks() -> Any:
     assert not left, f"tests left files in notebooks/: {left}"
     touched = sorted(d for d, t in after_times.items() if before_times.get(d) != t)
     assert not touched, f"tests created or removed files in {touched}"
+
+
+class LibreOffice:
+    """One LibreOffice (``tests/helpers/lo_recalc.py --serve``, run by the system Python that
+    has LibreOffice's ``uno``): a job a line in, a result a line out. A job changes the named
+    cells of a book in memory, recalculates hard and reads names and ranges; the book on disk
+    is never saved."""
+
+    def __init__(self) -> None:
+        import subprocess
+
+        self.process = subprocess.Popen(
+            ["/usr/bin/python3", str(ROOT / "tests" / "helpers" / "lo_recalc.py"), "--serve"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def recalculate(self, job: dict) -> dict:
+        import json
+
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(json.dumps(job) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        assert line, "LibreOffice stopped"
+        return json.loads(line)
+
+    def close(self) -> None:
+        assert self.process.stdin
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def office() -> Any:
+    """One LibreOffice for a module's tests (keep them in one xdist group)."""
+    lo = LibreOffice()
+    yield lo
+    lo.close()
 
 
 @pytest.fixture(params=SHIPPED, ids=[p.stem for p in SHIPPED])

@@ -76,7 +76,6 @@ def test_the_appendix_closes_with_this_run():
     assert "<b>x" not in hostile and "&lt;b&gt;x = &lt;i&gt;" in hostile
 
 
-@pytest.mark.xdist_group("kernels")
 def test_a_run_records_what_it_was_given_and_the_summary_covers_the_folder(tmp_path):
     out = tmp_path / "out"
     # a summary written by an earlier kit version (fewer columns) is the kit's: replaced

@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 AP = ROOT / "assumptions" / "ap_invoice_processing.yaml"
 HD = ROOT / "assumptions" / "it_helpdesk.yaml"
-# the run test starts notebook kernels on the workers: keep it with the other kernel tests
-pytestmark = pytest.mark.xdist_group("kernels")
+# the tests share one cluster: one worker runs them all (the cluster is started once)
+pytestmark = pytest.mark.xdist_group("cluster")
 
 
 def free_port() -> int:

@@ -427,7 +427,6 @@ def test_cli_identical_files_say_so(tmp_path):
     assert "No input differs" in proc.stdout and "unchanged" in proc.stdout
 
 
-@pytest.mark.xdist_group("kernels")
 def test_compare_versions_notebook_renders_the_bridge(tmp_path):
     import papermill as pm
 

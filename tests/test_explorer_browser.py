@@ -19,7 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BROWSER = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome")
                 if shutil.which(b)), None)
 pytestmark = [
-    pytest.mark.xdist_group("kernels"),
     pytest.mark.skipif(BROWSER is None, reason="needs a Chrome-family browser (chromium)"),
 ]
 TOKEN = "bpo-roi-test-token"

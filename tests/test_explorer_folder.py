@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-pytestmark = pytest.mark.xdist_group("kernels")
-
 
 def _user_folder(root: Path, name: str = "Payroll back office") -> Path:
     """A folder as `bpo-roi new` leaves it: assumptions/ holding one scenario of the user's."""

@@ -111,7 +111,6 @@ def test_marker_tells_the_kits_folders_from_the_users(tmp_path):
     assert not written_by_kit(tmp_path / "absent")
 
 
-@pytest.mark.xdist_group("kernels")
 def test_a_folder_the_kit_wrote_is_replaced_and_stale_work_is_cleaned(tmp_path):
     from bpo_roi.cli.runner import run_scenarios
 
@@ -170,7 +169,6 @@ def test_a_second_run_on_the_same_out_fails_at_once_with_one_line(tmp_path):
     assert not sentinel.exists()  # refused before any notebook ran: no kernel waited for
 
 
-@pytest.mark.xdist_group("kernels")
 def test_two_real_runs_on_one_out_the_second_fails_the_summary_matches_the_folders(tmp_path):
     notebook = tiny_notebook(tmp_path, "import time\ntime.sleep(6)")
     out = tmp_path / "out"
@@ -228,7 +226,6 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to list child processes")
-@pytest.mark.xdist_group("kernels")
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_workers_and_kernels_do_not_outlive_the_parent(tmp_path, sig):
     notebook = tiny_notebook(tmp_path, "import time\ntime.sleep(120)")
@@ -250,7 +247,9 @@ def test_workers_and_kernels_do_not_outlive_the_parent(tmp_path, sig):
         children = _descendants(parent.pid)
         os.kill(parent.pid, sig)
         parent.wait(timeout=30)
-        time.sleep(10)
+        deadline = time.monotonic() + 10  # ten seconds for them all to be gone
+        while any(_alive(c) for c in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
         survivors = sorted((c, Path(f"/proc/{c}/cmdline").read_bytes()[:120]) for c in children
                            if _alive(c))
         assert survivors == []

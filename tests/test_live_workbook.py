@@ -4,7 +4,6 @@ equal the engine's :func:`bpo_roi.evaluate` of the same overrides."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,7 +22,6 @@ from bpo_roi.scenario.distributions import point
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "assumptions").glob("*.yaml"))
-LO_SCRIPT = ROOT / "tests" / "helpers" / "lo_recalc.py"
 REL = 1e-9
 
 
@@ -36,35 +34,6 @@ def _libreoffice_missing() -> str | None:
 
 needs_lo = pytest.mark.skipif(_libreoffice_missing() is not None,
                               reason=str(_libreoffice_missing()))
-
-
-class LibreOffice:
-    """One LibreOffice for the module: a job a line in, a result a line out."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            ["/usr/bin/python3", str(LO_SCRIPT), "--serve"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True)
-
-    def recalculate(self, job: dict) -> dict:
-        assert self.process.stdin and self.process.stdout
-        self.process.stdin.write(json.dumps(job) + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
-        assert line, "LibreOffice stopped"
-        return json.loads(line)
-
-    def close(self) -> None:
-        assert self.process.stdin
-        self.process.stdin.close()
-        self.process.wait(timeout=60)
-
-
-@pytest.fixture(scope="module")
-def office():
-    lo = LibreOffice()
-    yield lo
-    lo.close()
 
 
 def monthly_layout(book: Path) -> tuple[int, dict[str, str]]:

@@ -19,7 +19,8 @@ from bpo_roi.reporting.html_report import render_report
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-pytestmark = pytest.mark.xdist_group("kernels")
+# the tests reading the one executed business case share a worker (it is executed once)
+one_case = pytest.mark.xdist_group("notebooks")
 
 
 def embedded_arrays(html: str) -> list[np.ndarray]:
@@ -64,6 +65,7 @@ def test_business_case_parameters_are_documented():
     assert params["trials"]["help"]
 
 
+@one_case
 def test_business_case_runs_and_uses_parameters(business_case):
     nb, _, _ = business_case
     recorded = nb.metadata.papermill.parameters
@@ -72,6 +74,7 @@ def test_business_case_runs_and_uses_parameters(business_case):
     assert not errors
 
 
+@one_case
 def test_report_has_no_code_and_embeds_plotly_once_with_figure_data(business_case):
     _, report, scenario = business_case
     html = report.read_text(encoding="utf-8")
@@ -105,6 +108,7 @@ def test_report_has_no_code_and_embeds_plotly_once_with_figure_data(business_cas
     assert "<a " not in appendix  # link-free appendix
 
 
+@one_case
 def test_report_shows_the_savings_bridge_and_the_headcount_bridge(business_case):
     _, report, scenario = business_case
     html = report.read_text(encoding="utf-8")
@@ -203,6 +207,7 @@ HEADLESS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on this machine")
+@one_case
 def test_report_draws_its_charts_in_a_headless_browser(business_case, tmp_path):
     """Open the report as an executive would (offline file, no network) and look at it."""
     _, report, _ = business_case

@@ -57,7 +57,6 @@ def one_line(text: str) -> bool:
 # -- 1. a folder belongs to one scenario file ----------------------------------------------
 
 
-@pytest.mark.xdist_group("kernels")
 def test_a_folder_written_for_one_file_is_never_replaced_by_a_run_of_another(tmp_path):
     from bpo_roi.cli.runner import run_scenarios
 
@@ -95,7 +94,6 @@ def test_a_folder_written_for_one_file_is_never_replaced_by_a_run_of_another(tmp
 # -- 2. a rerun keeps the user's files; locks ----------------------------------------------
 
 
-@pytest.mark.xdist_group("kernels")
 def test_a_rerun_carries_over_a_file_the_user_saved_in_the_folder(tmp_path):
     from bpo_roi.cli.runner import run_scenarios
 

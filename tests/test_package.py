@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.xdist_group("kernels")
+# the tests of the one build share a worker (the wheel is built once)
+one_build = pytest.mark.xdist_group("package")
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 600
@@ -36,21 +37,41 @@ def _copy_repo(copy: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """A wheel built (through an sdist) from this checkout, installed into a new venv.
+def built(tmp_path_factory):
+    """An sdist and the wheel built from that sdist, made from a copy of this checkout in
+    which a user has run `bpo-roi new` (a scenario in assumptions/) and Jupyter has saved
+    checkpoints (.ipynb_checkpoints/): issue 29, neither may reach the wheel or the sdist."""
+    import shutil
 
-    The venv gets bpo-roi only from the wheel; its dependencies are this environment's
-    (a .pth line), so the test needs no download.
-    """
     tmp = tmp_path_factory.mktemp("package")
+    copy = _copy_repo(tmp / "repo")
+    (copy / "assumptions" / "payroll_secret.yaml").write_text(
+        (copy / "templates" / "assumptions.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (copy / "notebooks" / ".ipynb_checkpoints").mkdir()
+    shutil.copy(copy / "notebooks" / "explorer.ipynb",
+                copy / "notebooks" / ".ipynb_checkpoints" / "explorer-checkpoint.ipynb")
+    (copy / "docs" / ".ipynb_checkpoints").mkdir()
+    (copy / "docs" / ".ipynb_checkpoints" / "notes-checkpoint.ipynb").write_text("{}")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     dist = tmp / "dist"
     # sdist first, then the wheel built from that sdist: both must carry everything. Built from
     # a copy: a build writes into the tree it builds (egg-info, the sdist's staging folder)
-    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(_copy_repo(tmp / "repo"))],
-         cwd=tmp, env=env)
+    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(copy)], cwd=tmp, env=env)
     (wheel,) = dist.glob("bpo_roi-*.whl")
     (sdist,) = dist.glob("bpo_roi-*.tar.gz")
+    return wheel, sdist
+
+
+@pytest.fixture(scope="module")
+def installed(built, tmp_path_factory):
+    """The wheel of :func:`built`, installed into a new venv.
+
+    The venv gets bpo-roi only from the wheel; its dependencies are this environment's
+    (a .pth line), so the test needs no download.
+    """
+    wheel, sdist = built
+    tmp = tmp_path_factory.mktemp("installed")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     assert sdist.stat().st_size > 0
     venv = tmp / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp, env=env)
@@ -70,6 +91,7 @@ def installed(tmp_path_factory):
     return venv, wheel, work, env
 
 
+@one_build
 def test_the_wheel_carries_the_notebooks_templates_and_examples(installed):
     import zipfile
 
@@ -87,6 +109,7 @@ def test_the_wheel_carries_the_notebooks_templates_and_examples(installed):
     assert "Project-URL: Source" in metadata
 
 
+@one_build
 def test_new_validate_evaluate_run_and_papermill_from_an_empty_folder(installed):
     venv, _, work, env = installed
     where = _run(["python", "-c", "import bpo_roi; print(bpo_roi.__file__)"], work, env)
@@ -117,6 +140,7 @@ def test_new_validate_evaluate_run_and_papermill_from_an_empty_folder(installed)
         "assumptions", "ev", "executed.ipynb", "out"]  # nothing written anywhere else here
 
 
+@one_build
 def test_the_installed_explorer_offers_the_users_scenarios_not_the_examples(installed):
     _, _, work, env = installed
     mine = work.parent / "my_folder"
@@ -136,27 +160,14 @@ def _shipped_files() -> list[str]:
                   if package in config["package-dir"] for name in names)
 
 
-def test_a_users_scenarios_and_checkpoints_never_reach_the_wheel_or_the_sdist(tmp_path):
+@one_build
+def test_a_users_scenarios_and_checkpoints_never_reach_the_wheel_or_the_sdist(built):
     """Issue 29: `bpo-roi new` writes into assumptions/ and Jupyter autosaves into
-    .ipynb_checkpoints/; a build made after that ships neither (in a copy of the repository)."""
-    import shutil
+    .ipynb_checkpoints/; a build made after that ships neither (see :func:`built`)."""
     import tarfile
     import zipfile
 
-    copy = _copy_repo(tmp_path / "repo")
-    (copy / "assumptions" / "payroll_secret.yaml").write_text(
-        (copy / "templates" / "assumptions.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    (copy / "notebooks" / ".ipynb_checkpoints").mkdir()
-    shutil.copy(copy / "notebooks" / "explorer.ipynb",
-                copy / "notebooks" / ".ipynb_checkpoints" / "explorer-checkpoint.ipynb")
-    (copy / "docs" / ".ipynb_checkpoints").mkdir()
-    (copy / "docs" / ".ipynb_checkpoints" / "notes-checkpoint.ipynb").write_text("{}")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    dist = tmp_path / "dist"
-    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(copy)], cwd=tmp_path,
-         env=env)
-    (wheel,) = dist.glob("bpo_roi-*.whl")
-    (sdist,) = dist.glob("bpo_roi-*.tar.gz")
+    wheel, sdist = built
     in_wheel = set(zipfile.ZipFile(wheel).namelist())
     with tarfile.open(sdist) as tar:
         in_sdist = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}

@@ -33,11 +33,11 @@ NAMES = [p.stem for p in SCENARIOS]
 
 
 def printing(test):
-    """A test that prints: it needs the browser and poppler, and it runs with the other tests
-    that start kernels."""
+    """A test that prints: it needs the browser and poppler, and it reads the PDFs of the
+    module's one run (so the tests of that run share an xdist group)."""
     skip = pytest.mark.skipif(BROWSER is None or shutil.which("pdftotext") is None,
                               reason="needs a Chrome-family browser and poppler-utils")
-    return skip(pytest.mark.xdist_group("kernels")(test))
+    return skip(pytest.mark.xdist_group("pdf")(test))
 
 
 def test_without_a_browser_pdf_fails_in_one_line_before_any_work(tmp_path):

@@ -191,7 +191,6 @@ def test_at_the_bound_the_diff_is_exact_and_equals_the_shapley_formula():
 # -- 5. a run leaves nothing outside --out: no IPython history or profile under $HOME --------
 
 
-@pytest.mark.xdist_group("kernels")
 def test_a_run_with_kept_kernels_creates_nothing_under_home(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
@@ -224,7 +223,6 @@ if os.environ.get("BPO_ROI_TEST_WORKER_DIES_FOR"):  # this test's processes only
 '''
 
 
-@pytest.mark.xdist_group("kernels")
 def test_a_worker_that_dies_fails_only_its_own_scenario(tmp_path):
     """The spawned workers are made to die on one file by a ``sitecustomize`` of this test
     (in ``tmp_path``, first on their ``PYTHONPATH``): no hook in the package."""

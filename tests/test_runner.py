@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "bpo-roi"
 AP = ROOT / "assumptions" / "ap_invoice_processing.yaml"
 HD = ROOT / "assumptions" / "it_helpdesk.yaml"
-pytestmark = pytest.mark.xdist_group("kernels")
+# the tests reading the one run of run_dir share a worker (the run is made once)
+one_run = pytest.mark.xdist_group("runner")
 
 
 INJECTIONS = {
@@ -62,6 +63,7 @@ def run_dir(tmp_path_factory):
     return proc, out, files
 
 
+@one_run
 def test_run_writes_every_output_per_scenario(run_dir):
     proc, out, _ = run_dir
     folder = out / "accounts-payable-invoice-processing"
@@ -73,6 +75,7 @@ def test_run_writes_every_output_per_scenario(run_dir):
     assert "Report:" in proc.stdout and "report.html" in proc.stdout
 
 
+@one_run
 def test_workbook_sheets_formats_and_numbers_match_metrics(run_dir):
     _, out, _ = run_dir
     folder = out / "accounts-payable-invoice-processing"
@@ -103,6 +106,7 @@ def test_workbook_sheets_formats_and_numbers_match_metrics(run_dir):
     assert len(about["Scenario file SHA-256"]) == 64
 
 
+@one_run
 def test_failing_scenario_is_isolated_reported_and_leaves_nothing(run_dir):
     proc, out, files = run_dir
     assert proc.returncode == 1
@@ -120,6 +124,7 @@ def test_failing_scenario_is_isolated_reported_and_leaves_nothing(run_dir):
     assert "failed" in (out / "summary.html").read_text()
 
 
+@one_run
 def test_user_text_is_escaped_and_slug_stays_inside(run_dir):
     _, out, _ = run_dir
     folders = [p for p in out.iterdir() if p.is_dir()]
@@ -185,6 +190,7 @@ def test_run_input_errors_are_one_line_without_traceback(tmp_path, args, message
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+@one_run
 def test_no_written_workbook_or_csv_holds_a_formula_from_user_text(run_dir, tmp_path):
     _, out, files = run_dir
     books = sorted(out.rglob("*.xlsx"))

@@ -58,6 +58,7 @@ def grid_sweep(tmp_path_factory):
     return proc, out
 
 
+@pytest.mark.xdist_group("sweep")  # one grid_sweep for both
 def test_sweep_rows_equal_evaluate_for_every_variant_exactly(grid_sweep):
     proc, out = grid_sweep
     assert proc.returncode == 0, proc.stderr
@@ -91,6 +92,7 @@ def test_sweep_rows_equal_evaluate_for_every_variant_exactly(grid_sweep):
     assert "12 variants" not in proc.stdout and "2 files × 6 variants" in proc.stdout
 
 
+@pytest.mark.xdist_group("sweep")  # one grid_sweep for both
 def test_csv_holds_the_same_numbers_as_parquet(grid_sweep):
     _, out = grid_sweep
     parquet = pd.read_parquet(out / "sweep.parquet")

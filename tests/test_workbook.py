@@ -4,7 +4,6 @@ when an input moves."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,7 +16,6 @@ from bpo_roi.reporting.workbook import METRIC_NAMES, write_results_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "assumptions").glob("*.yaml"))
-LO_SCRIPT = ROOT / "tests" / "helpers" / "lo_recalc.py"
 KEYS = {"npv": "npv", "pv_in_house": "pv_in_house", "pv_outsourced": "pv_outsourced",
         "roi": "roi", "irr": "irr_annual", "mirr": "mirr_annual", "payback": "payback_month",
         "discounted_payback": "discounted_payback_month"}
@@ -32,6 +30,24 @@ def book_for(path: Path, folder: Path, **overrides) -> tuple[Path, dict]:
                        run={"file": str(path), "sha256": "0" * 64, "trials": 200, "seed": 5,
                             "overrides": overrides})
     return target, ev.to_metrics_dict()
+
+
+@pytest.fixture(scope="module")
+def shipped_book(tmp_path_factory):
+    """``shipped_book(path)``: :func:`book_for` of a scenario file without overrides, written
+    once for the module (the tests below only read it; LibreOffice never saves it)."""
+    made: dict[Path, tuple[Path, dict]] = {}
+
+    def book(path: Path) -> tuple[Path, dict]:
+        if path not in made:
+            made[path] = book_for(path, tmp_path_factory.mktemp(path.stem))
+        return made[path]
+
+    return book
+
+
+# the tests sharing shipped_book and one LibreOffice (office)
+shares_books = pytest.mark.xdist_group("workbook")
 
 
 def named_cells(path: Path) -> dict[str, str]:
@@ -68,11 +84,12 @@ def assert_matches_metrics(values: dict[str, object], metrics: dict) -> None:
                 assert float(got) == pytest.approx(want, rel=1e-6, abs=1e-6), (offer, name)
 
 
-def lo_names(book: Path, names: list[str], *sets: str) -> dict[str, object]:
-    run = subprocess.run(["/usr/bin/python3", str(LO_SCRIPT), str(book), *sets, "--", *names],
-                         capture_output=True, text=True, timeout=180)
-    assert run.returncode == 0, run.stderr
-    return json.loads(run.stdout)
+def lo_names(office, book: Path, names: list[str], *sets: str) -> dict[str, object]:
+    """The named cells ``names`` of ``book`` after setting each ``NAME=VALUE`` of ``sets`` and
+    a hard recalculation in LibreOffice."""
+    job = {"book": str(book), "set": {k: float(v) for k, v in (a.split("=", 1) for a in sets)},
+           "names": names}
+    return office.recalculate(job)["names"]
 
 
 def metric_names(metrics: dict) -> list[str]:
@@ -107,26 +124,30 @@ def _libreoffice() -> str | None:
 
 
 @pytest.mark.skipif(_libreoffice() is not None, reason=str(_libreoffice()))
+@shares_books
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
-def test_libreoffice_hard_recalculation_agrees_on_every_named_metric(path, tmp_path):
-    book, metrics = book_for(path, tmp_path)
-    assert_matches_metrics(lo_names(book, metric_names(metrics)), metrics)
+def test_libreoffice_hard_recalculation_agrees_on_every_named_metric(path, office, shipped_book):
+    book, metrics = shipped_book(path)
+    assert_matches_metrics(lo_names(office, book, metric_names(metrics)), metrics)
 
 
 @pytest.mark.skipif(_libreoffice() is not None, reason=str(_libreoffice()))
-def test_an_irr_that_is_not_unique_is_blank_in_the_workbook_too(tmp_path):
+@shares_books
+def test_an_irr_that_is_not_unique_is_blank_in_the_workbook_too(tmp_path, office):
     # an exit cost that flips the savings twice: metrics.json has no IRR, nor does the book
     book, metrics = book_for(ROOT / "assumptions" / "it_helpdesk.yaml", tmp_path,
                              **{"offers.0.exit_cost": 3_000_000})
     assert next(iter(metrics["offers"].values()))["irr_annual"] is None
-    assert_matches_metrics(lo_names(book, metric_names(metrics)), metrics)
+    assert_matches_metrics(lo_names(office, book, metric_names(metrics)), metrics)
 
 
 @pytest.mark.skipif(_libreoffice() is not None, reason=str(_libreoffice()))
-def test_the_formulas_are_live_a_new_discount_rate_moves_npv(tmp_path):
+@shares_books
+def test_the_formulas_are_live_a_new_discount_rate_moves_npv(office, shipped_book):
     path = ROOT / "assumptions" / "contact_centre.yaml"
-    book, _ = book_for(path, tmp_path)
-    moved = lo_names(book, ["npv_1", "pv_outsourced_1", "mirr_1"], "discount_rate_annual=0.15")
+    book, _ = shipped_book(path)
+    moved = lo_names(office, book, ["npv_1", "pv_outsourced_1", "mirr_1"],
+                     "discount_rate_annual=0.15")
     at_15 = bpo_roi.evaluate(bpo_roi.load_scenario(path).with_overrides(
         {"scenario.discount_rate_annual": 0.15}), breakeven=False).to_metrics_dict()
     m = next(iter(at_15["offers"].values()))
@@ -135,9 +156,10 @@ def test_the_formulas_are_live_a_new_discount_rate_moves_npv(tmp_path):
     assert moved["mirr_1"] == pytest.approx(m["mirr_annual"], rel=1e-6)
 
 
-def test_every_formula_carries_its_cached_value_and_the_layout_prints(tmp_path):
+@shares_books
+def test_every_formula_carries_its_cached_value_and_the_layout_prints(shipped_book):
     path = ROOT / "assumptions" / "ap_invoice_processing.yaml"
-    book, metrics = book_for(path, tmp_path)
+    book, metrics = shipped_book(path)
     formulas_wb = openpyxl.load_workbook(book)
     cached_wb = openpyxl.load_workbook(book, data_only=True)  # what a viewer shows
     assert formulas_wb.sheetnames == ["About", "Metrics", "Inputs", "Monthly", "Annual", "Risk",
@@ -175,9 +197,10 @@ def _rows(ws) -> list[tuple]:
     return [tuple(c for c in r) for r in ws.iter_rows(min_row=2)]
 
 
-def test_inputs_sheet_units_formats_and_parameters_read_right(tmp_path):
+@shares_books
+def test_inputs_sheet_units_formats_and_parameters_read_right(shipped_book):
     # contact centre: money per FTE, integers, a normal and a PERT rate, a lognormal amount
-    book, _ = book_for(ROOT / "assumptions" / "contact_centre.yaml", tmp_path)
+    book, _ = shipped_book(ROOT / "assumptions" / "contact_centre.yaml")
     ws = openpyxl.load_workbook(book)["Inputs"]
     head = [c.value for c in ws[1]]
     assert head == ["Section", "Input", "Value", "Unit", "Distribution", "Low", "Most likely",
@@ -234,9 +257,10 @@ def test_inputs_sheet_units_formats_and_parameters_read_right(tmp_path):
     assert ws.column_dimensions["A"].width >= len("Offer 1: Nearshore per seat")
 
 
-def test_tornado_sheet_says_whose_npv_and_formats_each_driver(tmp_path):
+@shares_books
+def test_tornado_sheet_says_whose_npv_and_formats_each_driver(shipped_book):
     path = ROOT / "assumptions" / "contact_centre.yaml"
-    book, _ = book_for(path, tmp_path)
+    book, _ = shipped_book(path)
     ws = openpyxl.load_workbook(book)["Tornado"]
     offer = bpo_roi.tornado(bpo_roi.load_scenario(path)).attrs["offer"]
     head = [c.value for c in ws[1]]
@@ -253,8 +277,9 @@ def test_tornado_sheet_says_whose_npv_and_formats_each_driver(tmp_path):
     assert rows["In-house · shrinkage"][1].value == pytest.approx(0.32)
 
 
-def test_monthly_sheet_prints_readably_without_its_helper_columns(tmp_path):
-    book, _ = book_for(ROOT / "assumptions" / "claims_back_office.yaml", tmp_path)
+@shares_books
+def test_monthly_sheet_prints_readably_without_its_helper_columns(shipped_book):
+    book, _ = shipped_book(ROOT / "assumptions" / "claims_back_office.yaml")
     ws = openpyxl.load_workbook(book)["Monthly"]
     head = [c.value for c in ws[1]]
     helpers = ["Paid back from here", "Discounted paid back from here",
@@ -275,7 +300,7 @@ def test_monthly_sheet_prints_readably_without_its_helper_columns(tmp_path):
     assert breaks[1] < head.index("Outsourced total")
     assert "Outsourced: Vendor search & contracting" in head  # component labels, not keys
     # the contact centre's groups each fit a page, at a larger scale
-    book, _ = book_for(ROOT / "assumptions" / "contact_centre.yaml", tmp_path)
+    book, _ = shipped_book(ROOT / "assumptions" / "contact_centre.yaml")
     ws = openpyxl.load_workbook(book)["Monthly"]
     head = [c.value for c in ws[1]]
     assert [b.id for b in ws.col_breaks.brk] == [head.index("In-house total") + 1,
@@ -321,9 +346,10 @@ def test_the_workbook_prints_on_few_readable_pages(tmp_path):
     assert min(sizes) >= 0.7 * 11.2 - 0.1, sizes
 
 
-def test_annual_sheet_sums_back_to_the_monthly_table(tmp_path):
+@shares_books
+def test_annual_sheet_sums_back_to_the_monthly_table(shipped_book):
     path = ROOT / "assumptions" / "it_helpdesk.yaml"
-    book, _ = book_for(path, tmp_path)
+    book, _ = shipped_book(path)
     ev = bpo_roi.evaluate(bpo_roi.load_scenario(path), breakeven=False)
     ws = openpyxl.load_workbook(book, data_only=True)["Annual"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
