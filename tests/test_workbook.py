@@ -204,8 +204,14 @@ def test_inputs_sheet_units_formats_and_parameters_read_right(shipped_book):
     ws = openpyxl.load_workbook(book)["Inputs"]
     head = [c.value for c in ws[1]]
     assert head == ["Section", "Input", "Value", "Unit", "Distribution", "Low", "Most likely",
-                    "High", "Mean", "Sd", "Source of the section"]
+                    "High", "Mean", "Sd", "Source of the section", "Path"]
     rows = _rows(ws)
+    # the path says which input a row sets; a printed page leaves it out
+    paths = {r[11].value: r for r in rows if r[11].value}
+    assert paths["in_house.salary_annual"][1].value == "Salary annual"
+    assert paths["offers.1.pricing.model"][2].value == "per-transaction"
+    area = ws.print_area if isinstance(ws.print_area, str) else ws.print_area[0]
+    assert area.endswith(f"$A$1:$K${ws.max_row}")
     by = {}
     for r in rows:
         by.setdefault(r[1].value, r)  # offer 1's row first

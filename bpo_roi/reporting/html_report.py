@@ -17,7 +17,6 @@ from bpo_roi.reporting.formatting import (
     COMPONENT_LABELS,
     esc,
     input_label,
-    input_leaves,
     input_value_text,
     is_missing,
     money,
@@ -26,6 +25,7 @@ from bpo_roi.reporting.formatting import (
     pricing_label,
 )
 from bpo_roi.resources import resource_path
+from bpo_roi.scenario.inputs_layout import input_leaves
 
 if TYPE_CHECKING:  # pragma: no cover
     from bpo_roi.analysis.business_case import Evaluation
