@@ -295,15 +295,15 @@ class InputsSheet:
 
 def _number_rule(bounds: dict[str, Any], percent: bool) -> dict[str, Any] | None:
     """An XlsxWriter data-validation rule for a number with the field's bounds."""
-    low = bounds.get("ge", bounds.get("gt"))
-    high = bounds.get("le", bounds.get("lt"))
+    low = next((bounds[k] for k in ("ge", "gt") if bounds.get(k) is not None), None)
+    high = next((bounds[k] for k in ("le", "lt") if bounds.get(k) is not None), None)
     finite = [v for v in (low, high) if v is not None and math.isfinite(float(v))]
     if not finite:
         return {"validate": "decimal", "criteria": "between", "minimum": -1e300,
                 "maximum": 1e300, "error_message": "A number."}
-    text = _bounds_text(low, high, percent)
+    text = bounds.get("allowed") or f"a number {_bounds_text(low, high, percent)}"
     rule: dict[str, Any] = {"validate": "decimal", "error_title": "Allowed values",
-                            "error_message": f"A number {text}.",
+                            "error_message": f"{text[:1].upper()}{text[1:]}.",
                             "input_title": "", "ignore_blank": True}
     if low is not None and high is not None:
         rule.update(criteria="between", minimum=float(low), maximum=float(high))
@@ -343,7 +343,8 @@ def _description(scenario: Any, path: str) -> str:
     parent = _section_model(scenario, ".".join(p for p in parts[:-1]))
     if parts[-1].isdigit():
         return ""
-    field = type(parent).model_fields.get(parts[-1]) if hasattr(parent, "model_fields") else None
+    fields = getattr(type(parent), "model_fields", {})
+    field = fields.get(parts[-1])
     return (field.description or "") if field is not None else ""
 
 

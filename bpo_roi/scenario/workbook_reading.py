@@ -153,6 +153,7 @@ def _read_inputs(path: Path, label: str) -> tuple[dict[str, Any], dict[tuple[Any
     values: dict[str, tuple[Any, str]] = {}
     sources: dict[str, tuple[str, str]] = {}
     first_row: dict[str, int] = {}
+    empty: list[tuple[int, str]] = []
 
     def cell(row: int, name: str) -> Any:
         j = at.get(name)
@@ -188,12 +189,40 @@ def _read_inputs(path: Path, label: str) -> tuple[dict[str, Any], dict[tuple[Any
             continue
         if value is not _EMPTY:
             values[dotted] = (value, ref(r, "Value"))
+        elif cell(r, "Value") is None:
+            empty.append((r, dotted))
+    problems += _uncalculated(path, label, [(ref(r, "Value"), r, dotted) for r, dotted in empty],
+                              at["Value"])
     if problems:
         raise AssumptionsError(label, problems)
     for section, (text, where) in sources.items():
         key = f"{section}.{SOURCE_KEY}" if section else SOURCE_KEY
         values.setdefault(key, (text, where))
     return _nest(values, label)
+
+
+def _uncalculated(path: Path, label: str, cells: list[tuple[str, int, str]],
+                  column: int) -> list[str]:
+    """The empty-looking value cells that hold a formula never calculated (a workbook written
+    by a program that stores no results): one line each."""
+    if not cells:
+        return []
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        sheet = book[INPUTS_SHEET]
+        found = []
+        for where, r, dotted in cells:
+            value = sheet.cell(row=r + 1, column=column + 1).value
+            if isinstance(value, str) and value.startswith("="):
+                found.append(f"{label}: {where} ({dotted}): holds the formula {value[:60]!r} "
+                             f"but no result (the program that wrote it does not calculate); "
+                             f"open and save the workbook in Excel or LibreOffice, or type the "
+                             f"value")
+        return found
+    finally:
+        book.close()
 
 
 class _Empty:
