@@ -24,7 +24,11 @@ from bpo_roi.cli.console import (
 from bpo_roi.cli.options import OptionError, check_out
 from bpo_roi.cli.run_command import add_run_parser
 from bpo_roi.cli.sweep import add_sweep_parser
-from bpo_roi.cli.workbook_commands import add_convert_parser, write_scenario_file
+from bpo_roi.cli.workbook_commands import (
+    add_bid_sheet_parser,
+    add_convert_parser,
+    write_scenario_file,
+)
 from bpo_roi.resources import NOTEBOOKS, ResourceNotFoundError, notebook_path, resource_path
 
 __all__ = ["build_parser", "main"]
@@ -146,6 +150,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if bad:
         return EXIT_BAD_INPUT
     file, scenario = loaded[0]
+    from bpo_roi.scenario.bids import add_bids
+    from bpo_roi.scenario.reading import AssumptionsError
+
+    try:
+        scenario = add_bids(scenario, args.bids)
+    except AssumptionsError as exc:
+        for line in exc.problems:
+            error_line(line)
+        return EXIT_BAD_INPUT
     try:
         result = evaluate(scenario)
     except ValueError as exc:  # e.g. a queue no finite staff can serve
@@ -155,7 +168,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from bpo_roi.reporting.case import run_record
 
     document = result.to_metrics_dict(advise(result))
-    document["run"] = run_record(file, {}, None, None)
+    document["run"] = run_record(file, {}, None, None, bids=args.bids)
     wrote = []
     if args.out is not None:
         out = Path(args.out)
@@ -306,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
                                         "metrics.json")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--out", metavar="DIR", help="folder for monthly.csv and metrics.json")
+    p.add_argument("--bids", action="append", default=[], metavar="FILE.xlsx",
+                   help="a returned price sheet (bpo-roi bid-sheet) to add as an offer; "
+                        "repeat for more")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("new", help="copy the commented template to assumptions/NAME.yaml "
@@ -316,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "to fill in (units, allowed values, notes), instead of YAML")
     p.set_defaults(func=cmd_new)
     add_convert_parser(sub)
+    add_bid_sheet_parser(sub)
 
     add_run_parser(sub)
     add_sweep_parser(sub)

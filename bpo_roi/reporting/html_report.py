@@ -35,6 +35,7 @@ __all__ = [
     "advice_html",
     "assumptions_appendix_html",
     "baseline_html",
+    "bid_normalisation_html",
     "contract_terms_html",
     "executive_summary_html",
     "fiscal_years_html",
@@ -203,6 +204,28 @@ def fiscal_years_html(ev: Evaluation) -> str:
             f"calendar year in which they end; the first includes the one-time costs of month 0. "
             f"Undiscounted; annual.csv has in-house, outsourced, one-time and FTE columns.</p>")
     return f'<table class="bpo-table">{head}{"".join(rows)}</table>{note}'
+
+
+def bid_normalisation_html(ev: Evaluation) -> str:
+    """Every bid on a common basis: fully loaded cost per transaction and per FTE-equivalent,
+    year 1 and life of the deal (:mod:`bpo_roi.analysis.bid_normalisation`)."""
+    from bpo_roi.analysis.bid_normalisation import YEAR_ONE_MONTHS, normalised_costs
+
+    cur = esc(ev.scenario.scenario.currency)
+    table = normalised_costs(ev)
+    head = ("<tr><th rowspan='2'>Fully loaded cost</th><th colspan='2'>Year 1</th>"
+            "<th colspan='2'>Life of the deal</th></tr><tr><th>per transaction</th>"
+            "<th>per FTE-equivalent a year</th><th>per transaction</th>"
+            "<th>per FTE-equivalent a year</th></tr>")
+    rows = "".join(
+        f"<tr><td>{esc(option)}</td><td>{money(r.per_transaction_year_1, cur, 2)}</td>"
+        f"<td>{money(r.per_fte_year_1, cur)}</td><td>{money(r.per_transaction_life, cur, 2)}"
+        f"</td><td>{money(r.per_fte_life, cur)}</td></tr>" for option, r in table.iterrows())
+    note = (f"<p class='bpo-note'>Every bid on the scenario's own volumes, with every hidden "
+            f"and one-time cost of the deal, undiscounted. Year 1: month 0's one-time costs and "
+            f"months 1–{YEAR_ONE_MONTHS}. Per FTE-equivalent: what the work one in-house FTE "
+            f"does costs in a year. The workbook's Bids sheet has the totals.</p>")
+    return f'<table class="bpo-table">{head}{rows}</table>{note}'
 
 
 def advice_html(advice: Any) -> str:

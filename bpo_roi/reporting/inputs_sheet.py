@@ -179,9 +179,15 @@ class InputsSheet:
     """
 
     def __init__(self, book: Any, fmt: dict[str, Any], scenario: Any, *,
-                 names: bool = True, authoring: bool = False) -> None:
+                 names: bool = True, authoring: bool = False, rows: list[Any] | None = None,
+                 sheet_name: str = INPUTS_SHEET, path_prefix: str = "",
+                 shaded: Callable[[str], bool] | None = None) -> None:
         self.book, self.fmt, self.scenario = book, fmt, scenario
         self.names, self.authoring = names, authoring
+        self.input_rows = rows if rows is not None else input_rows(scenario)
+        self.sheet_name, self.path_prefix = sheet_name, path_prefix
+        self.shaded = shaded or (lambda path: authoring)
+        """Which value cells are shaded as inputs to fill in (all of them when authoring)."""
         self.currency = scenario.scenario.currency
         self.rows: dict[str, int] = {}
         """Each dotted path's 0-based row."""
@@ -190,11 +196,11 @@ class InputsSheet:
               header: Callable[[Any, list[str]], None]) -> Any:
         """Write the sheet with ``sheet(name, widths)`` and ``header(ws, labels)``; returns it."""
         s = self.scenario
-        rows = input_rows(s)
+        rows = self.input_rows
         titles = [r.section for r in rows]
         section_width = min(27, max(12, *(len(t) for t in titles)))
         widths = [section_width, 36, 12, 13, 10, 9, 9, 9, 9, 9, SOURCE_WIDTH, 34]
-        ws = sheet(INPUTS_SHEET, widths)
+        ws = sheet(self.sheet_name, widths)
         header(ws, list(HEADERS))
         ws.set_row(0, 30)
         f = self.fmt
@@ -211,7 +217,7 @@ class InputsSheet:
             relative = path.split(".", 2 if path.startswith(
                 ("offers.", "stranded_costs.", "correlations.")) else 1)[-1]
             ws.write_string(i, 1, input_label(relative), f["text"])
-            ws.write_string(i, path_col, path, f["unit"])
+            ws.write_string(i, path_col, path.removeprefix(self.path_prefix), f["unit"])
             key = path.rsplit(".", 1)[-1]
             text_leaf = key in TEXT_KEYS and isinstance(value, str)
             if self.names and not text_leaf:
@@ -223,15 +229,17 @@ class InputsSheet:
             percent = path in numeric and s.field_bounds(path)["percent"]
             number = isinstance(shown, int | float) and not isinstance(shown, bool)
             unit = unit_of(path, percent, self.currency) if number else ""
+            shade = self.shaded(path)
             if isinstance(shown, bool):
-                ws.write_string(i, value_col, "yes" if shown else "no", f["text"])
+                ws.write_string(i, value_col, "yes" if shown else "no", self._shade(
+                    f["text"], shade))
             elif number:
-                ws.write_number(i, value_col, float(shown), number_format(
-                    f, shown, percent, unit == self.currency))
+                ws.write_number(i, value_col, float(shown), self._shade(number_format(
+                    f, shown, percent, unit == self.currency), shade))
             elif path.endswith("pricing.model"):
-                ws.write_string(i, value_col, pricing_label(shown), f["text"])
+                ws.write_string(i, value_col, pricing_label(shown), self._shade(f["text"], shade))
             else:
-                ws.write_string(i, value_col, str(shown), f["text"])
+                ws.write_string(i, value_col, str(shown), self._shade(f["text"], shade))
             ws.write_string(i, 3, unit, f["unit"])
             if isinstance(value, Distribution):
                 ws.write_string(i, dist_col, "PERT" if value.dist == "pert" else value.dist,
@@ -258,6 +266,18 @@ class InputsSheet:
                     ws.write_comment(i, 1, note, {"x_scale": 2, "y_scale": 1.2})
         self.last_row = len(rows)
         return ws
+
+    def _shade(self, fmt: Any, shade: bool) -> Any:
+        """``fmt`` with the input shading (a value to fill in), one format per base format."""
+        if not shade:
+            return fmt
+        cache = self.__dict__.setdefault("_shaded", {})
+        if id(fmt) not in cache:
+            props = {k: v for k, v in vars(fmt).items() if k in ("num_format",) and v}
+            cache[id(fmt)] = self.book.add_format({"valign": "top", "bg_color": "#FFF2CC",
+                                                   "border": 1, "border_color": "#BFBFBF",
+                                                   **props})
+        return cache[id(fmt)]
 
     def print_area(self, ws: Any, last_row: int) -> None:
         """Print every column but the paths (a person reads the labels)."""

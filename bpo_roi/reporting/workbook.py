@@ -173,6 +173,7 @@ class _Writer:
         self._staffing()
         self._metrics()
         self._annual()
+        self._bids()
         self._contract()
         self._baseline()
         if self.sim is not None:
@@ -622,6 +623,58 @@ class _Writer:
                                          f"{col('Fiscal year')},$B{R},{col('Month')},0)",
                                  self.fmt["money"], float(one_time))
                 row += 1
+
+    # -- Bids on a common basis ----------------------------------------------------------------
+
+    def _bids(self) -> None:
+        """Every option's fully loaded cost per transaction and per FTE-equivalent a year, over
+        year 1 and the life of the deal (:mod:`bpo_roi.analysis.bid_normalisation`): SUMIFS over
+        the Monthly sheet, so they follow the inputs like every monthly line."""
+        from bpo_roi.analysis.bid_normalisation import (
+            STAY_ROW,
+            YEAR_ONE_MONTHS,
+            normalised_costs,
+        )
+
+        cur = self.currency
+        table = normalised_costs(self.ev)
+        ws = self._sheet("Bids", [30, 15, 14, 14, 15, 14, 14])
+        ws.set_row(0, 44)
+        self._header(ws, ["Option (fully loaded, undiscounted)", f"Year 1 cost ({cur})",
+                          f"Year 1 per transaction ({cur})",
+                          f"Year 1 per FTE-equivalent a year ({cur})",
+                          f"Life of deal cost ({cur})", f"Life per transaction ({cur})",
+                          f"Life per FTE-equivalent a year ({cur})"])
+        L, last = self.cols, self.monthly_last_row
+
+        def col(name: str) -> str:
+            return f"Monthly!${L[name]}$2:${L[name]}${last}"
+
+        first_offer = "$A$3"  # the first offer's row: its name, never typed into a formula
+        for i, (option, row) in enumerate(table.iterrows(), start=1):
+            r = i + 1
+            total = "In-house total" if option == STAY_ROW else "Outsourced total"
+            who = first_offer if option == STAY_ROW else f"$A{r}"
+            ws.write_string(i, 0, str(option), self.fmt["text"])
+            for j, (suffix, month_rule) in enumerate(
+                    (("year_1", f',{col("Month")},"<={YEAR_ONE_MONTHS}"'), ("life", "")), start=0):
+                c = 1 + 3 * j
+                cost = f"SUMIFS({col(total)},{col('Offer')},{who}{month_rule})"
+                volume = f"SUMIFS({col('Volume')},{col('Offer')},{first_offer}{month_rule})"
+                fte = f"SUMIFS({col('In-house FTE')},{col('Offer')},{first_offer}{month_rule})"
+                ws.write_formula(i, c, f"={cost}", self.fmt["money"],
+                                 float(row[f"cost_{suffix}"]))
+                ws.write_formula(i, c + 1, f"=IF({volume}>0,{cost}/{volume},\"\")",
+                                 self.fmt["cents"], _cached(row[f"per_transaction_{suffix}"]))
+                ws.write_formula(i, c + 2, f"=IF({fte}>0,{cost}/({fte}/12),\"\")",
+                                 self.fmt["money"], _cached(row[f"per_fte_{suffix}"]))
+        note = len(table) + 2
+        ws.write_string(note, 0, (
+            f"Every option on the scenario's own volumes. Fully loaded: the vendor's fee with "
+            f"every hidden and one-time cost of the deal. Year 1: months 0 to "
+            f"{YEAR_ONE_MONTHS}. Per FTE-equivalent: the cost of the work one in-house FTE "
+            f"does in a year (Monthly's in-house FTE)."), self.fmt["wrap"])
+        ws.merge_range(note, 0, note, 6, None)
 
     # -- Risk and Tornado -----------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ from bpo_roi.scenario.pricing import PRICING
 from bpo_roi.scenario.problems import AssumptionsError, format_errors
 
 __all__ = ["MAX_ROWS", "MAX_UNPACKED_BYTES", "MAX_WORKBOOK_BYTES", "WORKBOOK_SUFFIXES",
-           "load_workbook_scenario"]
+           "load_workbook_scenario", "read_input_rows"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 """File name endings read as workbooks; every other scenario file is YAML."""
@@ -78,7 +78,7 @@ def load_workbook_scenario(path: str | os.PathLike[str]) -> Any:
     from bpo_roi.scenario.schema import Scenario
 
     label = str(path)
-    data, cells = _read_inputs(Path(path), label)
+    data, cells = read_input_rows(Path(path), label)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -126,27 +126,31 @@ def _open_book(path: Path, label: str) -> Any:
                              f"it again from Excel or LibreOffice as .xlsx") from None
 
 
-def _read_inputs(path: Path, label: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
-    """The scenario's data from the Inputs sheet, and each path's cell (``Inputs!C14``)."""
+def read_input_rows(path: Path, label: str, sheet: str = INPUTS_SHEET, *,
+                    made_by: str = "`bpo-roi new NAME --xlsx`", sections: bool = True
+                    ) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
+    """The data of a sheet in the Inputs layout (nested mappings and lists from its paths),
+    and each path's cell (``Inputs!C14``); ``made_by`` names what writes such a sheet.
+    ``sections``: the sheet holds a scenario's sections (each with its own source), else
+    one section (a bid's offer)."""
     book = _open_book(path, label)
     try:
-        if INPUTS_SHEET not in book.sheetnames:
-            raise _refuse(label, f"has no sheet named {INPUTS_SHEET!r} (it has "
-                                 f"{', '.join(map(repr, book.sheetnames))}); a scenario "
-                                 f"workbook keeps its inputs there, as `bpo-roi new NAME "
-                                 f"--xlsx` writes it")
-        rows = list(book[INPUTS_SHEET].iter_rows(min_row=1, max_row=MAX_ROWS + 1,
+        if sheet not in book.sheetnames:
+            raise _refuse(label, f"has no sheet named {sheet!r} (it has "
+                                 f"{', '.join(map(repr, book.sheetnames))}); {made_by} "
+                                 f"writes it")
+        rows = list(book[sheet].iter_rows(min_row=1, max_row=MAX_ROWS + 1,
                                                  max_col=len(HEADERS) + 8, values_only=True))
     finally:
         book.close()
     if len(rows) > MAX_ROWS:
-        raise _refuse(label, f"{INPUTS_SHEET} has more than {MAX_ROWS:,} rows; a scenario "
+        raise _refuse(label, f"{sheet} has more than {MAX_ROWS:,} rows; a scenario "
                              f"has a few hundred inputs")
     header = [str(v).strip() if v is not None else "" for v in (rows[0] if rows else ())]
     at = {name: header.index(name) for name in HEADERS if name in header}
     missing = [name for name in ("Path", "Value") if name not in at]
     if missing:
-        raise _refuse(label, f"{INPUTS_SHEET}!1: no {' or '.join(map(repr, missing))} "
+        raise _refuse(label, f"{sheet}!1: no {' or '.join(map(repr, missing))} "
                              f"column in the header row; the Inputs sheet's columns are "
                              f"{', '.join(HEADERS)}")
     problems: list[str] = []
@@ -161,7 +165,7 @@ def _read_inputs(path: Path, label: str) -> tuple[dict[str, Any], dict[tuple[Any
         return values_row[j] if j is not None and j < len(values_row) else None
 
     def ref(row: int, name: str) -> str:
-        return f"{INPUTS_SHEET}!{_column(at[name])}{row + 1}"
+        return f"{sheet}!{_column(at[name])}{row + 1}"
 
     for r in range(1, len(rows)):
         raw_path = cell(r, "Path")
@@ -180,7 +184,7 @@ def _read_inputs(path: Path, label: str) -> tuple[dict[str, Any], dict[tuple[Any
         first_row[dotted] = r
         source = cell(r, "Source of the section")
         if isinstance(source, str) and source.strip():
-            section = _section_of(dotted)
+            section = _section_of(dotted) if sections else ""
             sources.setdefault(section, (source, ref(r, "Source of the section")))
         try:
             value = _row_value(dotted, {name: cell(r, name) for name in at})
@@ -192,17 +196,17 @@ def _read_inputs(path: Path, label: str) -> tuple[dict[str, Any], dict[tuple[Any
         elif cell(r, "Value") is None:
             empty.append((r, dotted))
     problems += _uncalculated(path, label, [(ref(r, "Value"), r, dotted) for r, dotted in empty],
-                              at["Value"])
+                              at["Value"], sheet)
     if problems:
         raise AssumptionsError(label, problems)
     for section, (text, where) in sources.items():
         key = f"{section}.{SOURCE_KEY}" if section else SOURCE_KEY
         values.setdefault(key, (text, where))
-    return _nest(values, label)
+    return _nest(values, label, sheet)
 
 
 def _uncalculated(path: Path, label: str, cells: list[tuple[str, int, str]],
-                  column: int) -> list[str]:
+                  column: int, sheet_name: str) -> list[str]:
     """The empty-looking value cells that hold a formula never calculated (a workbook written
     by a program that stores no results): one line each."""
     if not cells:
@@ -211,7 +215,7 @@ def _uncalculated(path: Path, label: str, cells: list[tuple[str, int, str]],
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
-        sheet = book[INPUTS_SHEET]
+        sheet = book[sheet_name]
         found = []
         for where, r, dotted in cells:
             value = sheet.cell(row=r + 1, column=column + 1).value
@@ -292,7 +296,7 @@ def _choice(path: str, value: Any) -> Any:
     return value
 
 
-def _nest(values: dict[str, tuple[Any, str]], label: str
+def _nest(values: dict[str, tuple[Any, str]], label: str, sheet: str
           ) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
     """Nested mappings and lists from dotted paths; each list's positions must run 0, 1, …"""
     root: dict[str, Any] = {}
@@ -329,13 +333,13 @@ def _nest(values: dict[str, tuple[Any, str]], label: str
                 gap = next(i for i in expected if i not in node)
                 shown = ".".join(map(str, trail))
                 problems.append(
-                    f"{label}: {cells.get(trail, INPUTS_SHEET)} ({shown}): has items "
+                    f"{label}: {cells.get(trail, sheet)} ({shown}): has items "
                     f"{', '.join(str(k) for k in sorted(keys))} but no {gap}; positions run "
                     f"0, 1, 2 … with none missing (was a row deleted, or an offer copied "
                     f"without renumbering its paths?)")
             return [listify(node[k], (*trail, k)) for k in sorted(keys)]
         if any(isinstance(k, int) for k in keys):
-            problems.append(f"{label}: {cells.get(trail, INPUTS_SHEET)} "
+            problems.append(f"{label}: {cells.get(trail, sheet)} "
                             f"({'.'.join(map(str, trail))}): mixes list positions and names")
         return {k: listify(v, (*trail, k)) for k, v in node.items()}
 
