@@ -24,11 +24,8 @@ from bpo_roi.cli.console import (
 from bpo_roi.cli.options import OptionError, check_out
 from bpo_roi.cli.run_command import add_run_parser
 from bpo_roi.cli.sweep import add_sweep_parser
-from bpo_roi.cli.workbook_commands import (
-    add_bid_sheet_parser,
-    add_convert_parser,
-    write_scenario_file,
-)
+from bpo_roi.cli.workbook_commands import add_bid_sheet_parser, add_convert_parser
+from bpo_roi.reporting.scenario_file import write_scenario_file
 from bpo_roi.resources import NOTEBOOKS, ResourceNotFoundError, notebook_path, resource_path
 
 __all__ = ["build_parser", "main"]
