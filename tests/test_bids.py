@@ -170,3 +170,24 @@ def test_the_bids_sheet_recalculates_to_the_engine_in_libreoffice(office, tmp_pa
             [float(expected[c]) for c in ("cost_year_1", "per_transaction_year_1",
                                           "per_fte_year_1", "cost_life",
                                           "per_transaction_life", "per_fte_life")], rel=1e-9)
+
+
+def test_run_and_sweep_add_the_bid_as_an_offer(answered, tmp_path):
+    _, _, bid = answered
+    out = tmp_path / "out"
+    proc = cli("run", str(CC), "--bids", str(bid), "--out", str(out), "--quiet",
+               "-p", "trials=50")
+    assert proc.returncode == 0, proc.stderr
+    folder = next(p for p in out.iterdir() if (p / "metrics.json").is_file())
+    document = json.loads((folder / "metrics.json").read_text())
+    assert list(document["offers"]) == [o.name for o in bpo_roi.load_scenario(CC).offers] + [
+        "Vendor C per call"]
+    assert document["run"]["bids"][0]["sha256"] == hashlib.sha256(bid.read_bytes()).hexdigest()
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Vendor C per call" in report and "per FTE-equivalent a year" in report
+    assert "Bids" in openpyxl.load_workbook(folder / "results.xlsx", read_only=True).sheetnames
+    proc = cli("sweep", str(CC), "--bids", str(bid), "--out", str(tmp_path / "sweep"),
+               "--grid", "workload.annual_growth=0.02,0.04")
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(tmp_path / "sweep" / "sweep.csv")
+    assert (table.offer == "Vendor C per call").sum() == 2
