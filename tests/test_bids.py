@@ -20,6 +20,7 @@ from ruamel.yaml import YAML
 import bpo_roi
 from bpo_roi.analysis.bid_normalisation import STAY_ROW, normalised_costs
 from bpo_roi.reporting.workbook import write_results_xlsx
+from bpo_roi.scenario.distributions import point
 
 ROOT = Path(__file__).resolve().parent.parent
 CC = ROOT / "assumptions" / "contact_centre.yaml"
@@ -31,17 +32,24 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600)
 
 
-def fill_in(sheet: Path, answers: dict[str, object], target: Path) -> None:
-    """A vendor's answer: the Value cell of each path changed."""
+def fill_in(sheet: Path, answers: dict[str, object], target: Path,
+            like: tuple[bpo_roi.Scenario, int] | None = None) -> None:
+    """A vendor's answer: the Value cell of each path in ``answers``; with ``like``, every
+    other blank shaded cell answered with that offer's (point) value."""
     wb = openpyxl.load_workbook(sheet)
     ws = wb["Bid"]
     head = [c.value for c in ws[1]]
     path_col, value_col = head.index("Path"), head.index("Value")
     found = set()
     for row in ws.iter_rows(min_row=2):
-        if row[path_col].value in answers:
-            row[value_col].value = answers[row[path_col].value]
-            found.add(row[path_col].value)
+        path = row[path_col].value
+        if path in answers:
+            row[value_col].value = answers[path]
+            found.add(path)
+        elif like is not None and row[0].value == "Your bid" and row[value_col].value in (
+                None, ""):
+            scenario, k = like
+            row[value_col].value = float(point(scenario.get(f"offers.{k}.{path}")))
     assert found == set(answers)
     wb.save(target)
 
@@ -61,7 +69,7 @@ def answered(tmp_path_factory):
     assert proc.returncode == 0, proc.stderr
     bid = folder / "vendor-c.xlsx"
     fill_in(sheet, {"name": "Vendor C per call", "pricing.tiers.0.rate_per_transaction": 4.05,
-                    "ramp.months": 4}, bid)
+                    "ramp.months": 4}, bid, like=(bpo_roi.load_scenario(CC), 1))
     return folder, sheet, bid
 
 
@@ -70,6 +78,12 @@ def test_a_returned_bid_evaluates_like_the_same_offer_written_in_yaml(answered, 
     scenario = bpo_roi.load_scenario(CC)
     data = scenario.model_dump(mode="json", exclude_none=True)
     offer = copy.deepcopy(data["offers"][1])
+    # what the vendor quoted is a number (its point value); the buyer's notes stay home
+    for path in ("quality.error_rate", "transition.knowledge_transfer"):
+        section, field = path.split(".")
+        offer[section][field] = float(point(scenario.get(f"offers.1.{path}")))
+    offer.pop("notes", None)
+    offer.pop("source", None)
     offer["name"] = "Vendor C per call"
     offer["pricing"]["tiers"][0]["rate_per_transaction"] = 4.05
     offer["ramp"]["months"] = 4
@@ -104,10 +118,36 @@ def test_the_sheet_shades_what_the_vendor_quotes_and_gives_the_volumes(answered)
     assert context["Term compared (months)"] == scenario.scenario.horizon_months
 
 
+def test_the_sheet_sent_carries_no_other_vendors_prices_or_notes(answered):
+    _, sheet, _ = answered
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb["Bid"]
+    head = [c.value for c in ws[1]]
+    offer = bpo_roi.load_scenario(CC).offers[1]
+    quoted = {r[head.index("Path")].value: r[head.index("Value")].value
+              for r in ws.iter_rows(min_row=2) if r[0].value == "Your bid"}
+    assert {p: v for p, v in quoted.items() if v is not None} == {
+        "pricing.model": "per-transaction", "pricing.tier_mode": offer.pricing.tier_mode}
+    text = " ".join(str(c.value) for sheet_ in wb for row in sheet_.iter_rows() for c in row
+                    if c.value is not None)
+    assert offer.source and offer.source not in text and offer.name not in text
+
+
+def test_a_sheet_returned_unanswered_names_every_blank_cell(answered):
+    _, sheet, _ = answered
+    proc = cli("evaluate", str(CC), "--bids", str(sheet))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    blank = [p for p in ("name", "pricing.tiers.0.rate_per_transaction", "ramp.months")]
+    assert all(any(f"({p}): not answered" in line for line in lines) for p in blank)
+    assert all(line.startswith(f"{sheet}: Bid!C") for line in lines)
+
+
 def test_a_bad_bid_cell_is_one_line_naming_the_bid_file_and_cell(answered, tmp_path):
     _, sheet, _ = answered
     bad = tmp_path / "bad.xlsx"
-    fill_in(sheet, {"name": "Vendor D", "pricing.tiers.0.rate_per_transaction": "four"}, bad)
+    fill_in(sheet, {"name": "Vendor D", "pricing.tiers.0.rate_per_transaction": "four"}, bad,
+            like=(bpo_roi.load_scenario(CC), 1))
     proc = cli("evaluate", str(CC), "--bids", str(bad))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -116,11 +156,13 @@ def test_a_bad_bid_cell_is_one_line_naming_the_bid_file_and_cell(answered, tmp_p
         lines[0]) and "got 'four'" in lines[0], lines[0]
 
 
-def test_an_unchanged_sheet_is_refused_as_a_second_offer_of_the_same_name(answered):
+def test_a_bid_named_like_an_offer_is_refused_naming_the_bid_file(answered, tmp_path):
     _, sheet, _ = answered
-    proc = cli("evaluate", str(CC), "--bids", str(sheet))
+    same = tmp_path / "same-name.xlsx"
+    fill_in(sheet, {"name": "Offshore per call"}, same, like=(bpo_roi.load_scenario(CC), 1))
+    proc = cli("evaluate", str(CC), "--bids", str(same))
     assert proc.returncode == 2
-    assert proc.stderr.startswith(f"{sheet}: ") and "unique" in proc.stderr
+    assert proc.stderr.startswith(f"{same}: ") and "unique" in proc.stderr
 
 
 def test_normalised_costs_are_the_sums_of_monthly_csv(answered, tmp_path):

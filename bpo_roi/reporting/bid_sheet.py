@@ -17,7 +17,10 @@ from bpo_roi.scenario.bids import BID_SHEET, quoted_by_vendor
 from bpo_roi.scenario.distributions import point
 from bpo_roi.scenario.inputs_layout import HEADERS, InputRow, input_leaves
 
-__all__ = ["write_bid_sheet"]
+__all__ = ["STRUCTURE", "write_bid_sheet"]
+
+STRUCTURE = ("pricing.model", "pricing.tier_mode")
+"""Quoted fields the sheet keeps filled in: the structure of the answer, not a price."""
 
 
 def write_bid_sheet(scenario: Any, offer: int, target: str | os.PathLike[str]) -> None:
@@ -26,10 +29,13 @@ def write_bid_sheet(scenario: Any, offer: int, target: str | os.PathLike[str]) -
     >>> import tempfile, pathlib, bpo_roi
     >>> from bpo_roi.scenario.bids import read_bid
     >>> s = bpo_roi.load_scenario("assumptions/it_helpdesk.yaml")
-    >>> with tempfile.TemporaryDirectory() as d:
+    >>> with tempfile.TemporaryDirectory() as d:  # sent blank: every price to be answered
     ...     write_bid_sheet(s, 1, pathlib.Path(d) / "bid.xlsx")
-    ...     read_bid(pathlib.Path(d) / "bid.xlsx") == s.offers[1]
-    True
+    ...     try:
+    ...         read_bid(pathlib.Path(d) / "bid.xlsx")
+    ...     except bpo_roi.AssumptionsError as exc:
+    ...         print(len(exc.problems), exc.without_source()[0].split(";")[0])
+    12 Bid!C2 (name): not answered
     """
     import xlsxwriter
 
@@ -40,14 +46,16 @@ def write_bid_sheet(scenario: Any, offer: int, target: str | os.PathLike[str]) -
     rows: list[InputRow] = []
     for path, value in input_leaves(chosen, f"offers.{offer}"):
         relative = path.removeprefix(prefix)
-        if relative == "source":
-            continue  # in the source column
-        section = "Your bid" if quoted_by_vendor(relative) else "Buyer's assumption"
-        if isinstance(value, tuple | list):
-            rows += [InputRow(section, f"{path}.{i}", v, f"offers.{offer}")
-                     for i, v in enumerate(value)]
-        else:
-            rows.append(InputRow(section, path, value, f"offers.{offer}"))
+        if relative in ("source", "notes"):
+            continue  # the buyer's notes on another vendor's offer stay with the buyer
+        quoted = quoted_by_vendor(relative)
+        section = "Your bid" if quoted else "Buyer's assumption"
+        items = ([(f"{path}.{i}", v) for i, v in enumerate(value)]
+                 if isinstance(value, tuple | list) else [(path, value)])
+        for item_path, item in items:
+            if quoted and not item_path.endswith(STRUCTURE):
+                item = ""  # never another vendor's price: blank, to be answered
+            rows.append(InputRow(section, item_path, item, ""))
     with atomic_path(target) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
                                               "strings_to_urls": False,

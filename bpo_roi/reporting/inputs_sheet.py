@@ -236,6 +236,8 @@ class InputsSheet:
             elif number:
                 ws.write_number(i, value_col, float(shown), self._shade(number_format(
                     f, shown, percent, unit == self.currency), shade))
+            elif isinstance(shown, str) and not shown:  # to be answered: an empty cell
+                ws.write_blank(i, value_col, None, self._shade(f["text"], shade))
             elif path.endswith("pricing.model"):
                 ws.write_string(i, value_col, pricing_label(shown), self._shade(f["text"], shade))
             else:

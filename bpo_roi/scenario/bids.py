@@ -5,10 +5,12 @@
 (:mod:`bpo_roi.scenario.inputs_layout`) holding one offer, with paths relative to the offer
 (``pricing.rate_per_seat_month``), and a **Context** sheet with the scenario's volumes. The
 rows a vendor quotes (:func:`quoted_by_vendor`: pricing, escalation, currency, productivity,
-ramp, quality, vendor transition fees, contract clauses) are shaded; the buyer's own
-assumptions (governance, severance, parallel run, scope, tax) are filled in and left as they
-are. ``--bids FILE`` reads a returned sheet (:func:`read_bid`) and adds it as an offer
-(:func:`add_bids`); its errors name the bid file and cell, as a scenario workbook's do.
+ramp, quality, vendor transition fees, contract clauses) are shaded and **blank**: a sheet
+never carries another vendor's prices; only the pricing model and its tier mode are set, as the
+structure to answer in. Every shaded cell must be answered. The buyer's own assumptions
+(governance, severance, parallel run, scope, tax) are filled in and left as they are. ``--bids
+FILE`` reads a returned sheet (:func:`read_bid`) and adds it as an offer (:func:`add_bids`);
+its errors name the bid file and cell, as a scenario workbook's do.
 
 >>> quoted_by_vendor("pricing.rate_per_seat_month"), quoted_by_vendor("governance.retained_fte")
 (True, False)
@@ -25,7 +27,8 @@ from pydantic import ValidationError
 
 from bpo_roi.scenario.problems import AssumptionsError, format_errors
 
-__all__ = ["BID_SHEET", "BUYER_FIELDS", "add_bids", "quoted_by_vendor", "read_bid"]
+__all__ = ["ANSWER_OPTIONAL", "BID_SHEET", "BUYER_FIELDS", "add_bids", "quoted_by_vendor",
+           "read_bid"]
 
 BID_SHEET = "Bid"
 """The sheet of a price sheet that holds the bid."""
@@ -37,6 +40,10 @@ BUYER_FIELDS = ("fx_rate", "fx_drift_annual", "governance", "transition.vendor_s
                 "irrecoverable_tax_share", "notes", "source")
 """Fields of an offer that are the buyer's assumptions, not the vendor's quote (paths relative
 to the offer, and every field under them)."""
+
+
+ANSWER_OPTIONAL = frozenset({"currency"})
+"""Quoted fields a vendor may leave blank (no currency: the scenario's)."""
 
 
 def quoted_by_vendor(path: str) -> bool:
@@ -56,9 +63,15 @@ def read_bid(path: str | os.PathLike[str]) -> Any:
     from bpo_roi.scenario.workbook_reading import read_input_rows
 
     label = str(path)
+    blanks: dict[str, str] = {}
     data, cells = read_input_rows(Path(path), label, BID_SHEET,
                                   made_by="`bpo-roi bid-sheet SCENARIO --out FILE.xlsx`",
-                                  sections=False)
+                                  sections=False, blanks=blanks)
+    unanswered = [f"{label}: {cell} ({p}): not answered; every shaded cell of a bid needs a "
+                  f"value (0 for a fee that does not apply)" for p, cell in blanks.items()
+                  if quoted_by_vendor(p) and p not in ANSWER_OPTIONAL]
+    if unanswered:
+        raise AssumptionsError(label, unanswered)
     try:
         return Offer.model_validate(data)
     except ValidationError as exc:

@@ -127,12 +127,14 @@ def _open_book(path: Path, label: str) -> Any:
 
 
 def read_input_rows(path: Path, label: str, sheet: str = INPUTS_SHEET, *,
-                    made_by: str = "`bpo-roi new NAME --xlsx`", sections: bool = True
+                    made_by: str = "`bpo-roi new NAME --xlsx`", sections: bool = True,
+                    blanks: dict[str, str] | None = None
                     ) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
     """The data of a sheet in the Inputs layout (nested mappings and lists from its paths),
     and each path's cell (``Inputs!C14``); ``made_by`` names what writes such a sheet.
     ``sections``: the sheet holds a scenario's sections (each with its own source), else
-    one section (a bid's offer)."""
+    one section (a bid's offer). ``blanks``, when given, receives each path whose row sets
+    nothing (an empty Value and no distribution), with its Value cell."""
     book = _open_book(path, label)
     try:
         if sheet not in book.sheetnames:
@@ -193,8 +195,11 @@ def read_input_rows(path: Path, label: str, sheet: str = INPUTS_SHEET, *,
             continue
         if value is not _EMPTY:
             values[dotted] = (value, ref(r, "Value"))
-        elif cell(r, "Value") is None:
-            empty.append((r, dotted))
+        else:
+            if blanks is not None:
+                blanks[dotted] = ref(r, "Value")
+            if cell(r, "Value") is None:
+                empty.append((r, dotted))
     problems += _uncalculated(path, label, [(ref(r, "Value"), r, dotted) for r, dotted in empty],
                               at["Value"], sheet)
     if problems:
