@@ -36,6 +36,7 @@ from bpo_roi.model.timeline import ArrayLike, annual_step_index, operating_month
 
 __all__ = [
     "IN_HOUSE_COMPONENTS",
+    "PEAK_COVER",
     "InHouseCost",
     "add_up",
     "agents_from_work_hours",
@@ -47,6 +48,9 @@ __all__ = [
 
 IN_HOUSE_COMPONENTS = ("salaries", "benefits", "supervision", "overhead", "attrition", "fixed",
                        "rework")
+PEAK_COVER = "peak_cover"
+"""The component a ``planned`` team adds after :data:`IN_HOUSE_COMPONENTS`: overtime or
+temporary staff above the plan (:mod:`bpo_roi.model.planned_staffing`)."""
 
 
 class InHouseCost(dict[str, np.ndarray]):
@@ -57,8 +61,9 @@ class InHouseCost(dict[str, np.ndarray]):
 
     @cached_property
     def total(self) -> np.ndarray:
-        """Sum of the components."""
-        return add_up([self[name] for name in IN_HOUSE_COMPONENTS])
+        """Sum of the components (:data:`IN_HOUSE_COMPONENTS`, then :data:`PEAK_COVER` for a
+        planned team)."""
+        return add_up([self[name] for name in self])
 
 
 def add_up(parts: list[np.ndarray]) -> np.ndarray:
@@ -135,8 +140,11 @@ def in_house_cost(
     cost_inflation_annual: ArrayLike,
     error_rate: ArrayLike,
     rework_minutes: ArrayLike,
+    supervisors: np.ndarray | None = None,
 ) -> InHouseCost:
     """Fully loaded monthly in-house cost by component (formulas in the module docstring).
+
+    ``supervisors``: whole supervisors of a planned team (default ``agents / span_of_control``).
 
     Examples
     --------
@@ -155,7 +163,8 @@ def in_house_cost(
     wage_index = annual_step_index(wage_inflation_annual, horizon_months)
     cost_index = annual_step_index(cost_inflation_annual, horizon_months)
     operating = operating_months(horizon_months)
-    supervisors = agents / span_of_control
+    if supervisors is None:
+        supervisors = agents / span_of_control
     heads = agents + supervisors
     salaries = agents * (salary_annual / 12.0) * wage_index
     hourly = loaded_cost_per_productive_hour(
