@@ -171,3 +171,30 @@ def test_pnl_block_of_every_shipped_scenario_adds_up(path):
         assert entry["totals"]["ebit_impact"] - cash == pytest.approx(
             entry["unamortised_at_end"], abs=1e-6 * max(1.0, abs(cash)))
         assert entry["ebitda_impact"] == pytest.approx(list(t.ebitda_impact))
+
+
+def test_the_contact_centre_budget_view_reads_as_a_cfo_would():
+    """Year 1 (FY2027, months 1-12) of the contact centre's recommended offer: the IT
+    integration is capitalised in month 0 (FY2026), so FY2027's EBITDA impact is its saving
+    plus the severance, which the policy moves below EBITDA, derived here from the monthly
+    cash table alone."""
+    from bpo_roi.reporting.html_report import pnl_html, pnl_sentence
+
+    ev = evaluate(bpo_roi.load_scenario("assumptions/contact_centre.yaml"), breakeven=False)
+    offer = ev.recommendation
+    m = ev.monthly[(ev.monthly.offer == offer)]
+    year1 = m[(m.month >= 1) & (m.month <= 12)]
+    ebitda = year1.savings.sum() + year1["outsourced.severance_retention"].sum()
+    row = _year(ev.annual[ev.annual.offer == offer], 2027)
+    assert row.ebitda_impact == pytest.approx(ebitda, rel=1e-12)
+    month0 = m[m.month == 0].iloc[0]
+    it = 180_000  # the offer's it_integration, capitalised
+    assert _year(ev.annual[ev.annual.offer == offer], 2026).ebitda_impact == pytest.approx(
+        -(month0.outsourced - it))
+    sentence = pnl_sentence(ev)
+    assert sentence.startswith(f"{offer}: EBITDA impact FY2026 −0.4 M, FY2027 "
+                               f"+{ebitda / 1e6:.1f} M")
+    assert "parallel run" in sentence and "Restructuring of 0.9 M USD" in sentence
+    assert "equals the cash impact" in sentence
+    page = pnl_html(ev)
+    assert "EBITDA impact" in page and "(M USD)" in page and "severance" in page

@@ -196,13 +196,14 @@ def excel_agents_from_work_hours(work_hours: str, paid_hours_per_month: str, shr
 
 def excel_in_house_cost(*, volume: str, agents: str, supervisors: str, work_hours: str,
                         month: str, wage_index: str, cost_index: str,
-                        name: Callable[[str], str]) -> dict[str, str]:
+                        name: Callable[[str], str], need: str | None = None) -> dict[str, str]:
     """:func:`in_house_cost`'s components as Excel expressions, one per component.
 
     ``name(field)`` is the defined name of ``in_house.<field>`` (``workload.<field>`` for the
     error's volume is not needed: the volume is a cell). The loaded cost of a productive hour
-    divides by the hours handled per FTE, ``work_hours / agents`` (1 without agents), as the
-    engine does.
+    divides by the hours handled per FTE, ``work_hours / need`` (1 without agents), as the
+    engine does; ``need`` is the cell of the agents the work needs (default ``agents``; a
+    planned team pays other whole people).
 
     >>> sorted(excel_in_house_cost(volume="E5", agents="G5", supervisors="H5", work_hours="F5",
     ...     month="B5", wage_index="I5", cost_index="J5", name=lambda f: f)) == sorted(
@@ -210,8 +211,9 @@ def excel_in_house_cost(*, volume: str, agents: str, supervisors: str, work_hour
     True
     """
     n = name
+    need = need or agents
     salaries = f"{agents}*({n('salary_annual')}/12)*{wage_index}"
-    productive = f"IF({agents}>0,{work_hours}/{agents},1)"
+    productive = f"IF({need}>0,{work_hours}/{need},1)"
     hourly = f"{n('salary_annual')}/12*(1+{n('benefits_rate')})*{wage_index}/{productive}"
     heads = f"({agents}+{supervisors})"
     return {

@@ -166,12 +166,13 @@ def excel_amortisation(*, capitalised: str, months: str, month: str, first_go_li
 
     >>> excel_amortisation(capitalised="$K$2:$K$14", months="$B$2:$B$14", month="B5",
     ...                    first_go_live="g", amortisation_months="L")  # doctest: +ELLIPSIS
-    '(IF(B5>=MAX(g,1),SUMIFS($K$2:$K$14,$B$2:$B$14,"<="&(B5-1)),0)-IF(B5>=MAX(g,1)+L,...)/L'
+    '(IF(B5>=MAX(g,1),SUMIFS($K$2:$K$14,$B$2:$B$14,"<="&(B5-1)),0)-IF(B5>=MAX(g,1)+(L),...)/(L)'
     """
     g = f"MAX({first_go_live},1)"
+    n = f"({amortisation_months})"
     return (f"(IF({month}>={g},SUMIFS({capitalised},{months},\"<=\"&({month}-1)),0)"
-            f"-IF({month}>={g}+{amortisation_months},SUMIFS({capitalised},{months},"
-            f"\"<=\"&({month}-1-{amortisation_months})),0))/{amortisation_months}")
+            f"-IF({month}>={g}+{n},SUMIFS({capitalised},{months},"
+            f"\"<=\"&({month}-1-{n})),0))/{n}")
 
 
 def excel_pnl_lines(*, in_house: str, outsourced: str, capitalised: str, restructuring: str,
