@@ -133,7 +133,10 @@ def headcount_html(ev: Evaluation) -> str:
         retained = float(point(o.governance.retained_fte))
         cols.append([today, displaced, redeployed, displaced - redeployed, retained,
                      today - displaced])
-    labels = ["In-house today (agents and supervisors, month 1)", "Displaced by the offer",
+    today_label = ("In-house today (planned whole people, month 1)"
+                   if ev.scenario.in_house.plan is not None
+                   else "In-house today (agents and supervisors, month 1)")
+    labels = [today_label, "Displaced by the offer",
               "Redeployed (no severance)", "Leaving (severance and retention paid)",
               "Retained to govern the vendor", "Kept in-house (work not outsourced)"]
     rows = "".join(f"<tr><td>{esc(label)}</td>" + "".join(
@@ -206,7 +209,8 @@ def fiscal_years_html(ev: Evaluation) -> str:
     month_name = _dt.date(2000, start, 1).strftime("%B")
     note = (f"<p class='bpo-note'>Fiscal years start in {month_name} and are named by the "
             f"calendar year in which they end; the first includes the one-time costs of month 0. "
-            f"Undiscounted; annual.csv has in-house, outsourced, one-time and FTE columns.</p>")
+            f"Undiscounted; annual.csv has in-house, outsourced, one-time, FTE and P&amp;L "
+            f"columns.</p>")
     return f'<table class="bpo-table">{head}{"".join(rows)}</table>{note}'
 
 
