@@ -141,3 +141,27 @@ def test_plan_is_whole_people_never_below_the_percentile(need, q, period, start,
     # the uncovered hours are exactly the need above the plan, at on-duty hours
     np.testing.assert_allclose(plan.uncovered_hours,
                                np.maximum(need - plan.covering, 0) * 160 * 0.7, atol=1e-9)
+
+
+@pytest.mark.parametrize("path", [p for p in __import__("conftest").SHIPPED
+                                  if bpo_roi.load_scenario(p).in_house.plan is None],
+                         ids=lambda p: p.stem)
+def test_saying_flexible_changes_no_shipped_figure(path):
+    """``staffing: flexible`` written out is the shipped model, figure for figure (the files
+    leave it out: it is the default)."""
+    base = bpo_roi.load_scenario(path)
+    said = base.with_overrides({"in_house.staffing": "flexible"})
+    assert evaluate(said, breakeven=False).monthly.equals(evaluate(base, breakeven=False).monthly)
+
+
+def test_the_shipped_planned_scenario_staffs_whole_people():
+    """HR and payroll services: 12 agents and ceil(12 / 8) = 2 supervisors all of FY2028
+    (the median month of the year needs 11.5 agents: the flexible team's 10.7 to 15.7),
+    overtime in the January peak."""
+    s = bpo_roi.load_scenario("assumptions/hr_payroll_services.yaml")
+    m = _rows(evaluate(s, breakeven=False))
+    heads = m.in_house_fte[1:]
+    assert (heads == heads.round()).all()
+    assert (m.in_house_fte[1:13] == 12 + 2).all()
+    january = m.index[m.date == "2028-01"][0]
+    assert m["in_house.peak_cover"][january] > 0
