@@ -224,10 +224,22 @@ def pnl_offer(ev: Evaluation) -> str:
 
 
 def _amount(value: float, cur: str = "", millions: bool = False, signed: bool = False) -> str:
-    """``+1.1 M USD`` (in millions, one decimal, for a business in millions) or ``+905,956``."""
-    text = f"{abs(value) / 1e6:,.1f} M" if millions else f"{abs(value):,.0f}"
+    """An amount as a CFO reads it: in a business of millions ``+1.1 M USD`` (from 100,000),
+    ``42 k USD`` (from 10,000) or the number; else the number, ``905,956``."""
+    v = abs(value)
+    if millions and v >= 1e5:
+        text = f"{v / 1e6:,.1f} M"
+    elif millions and v >= 1e4:
+        text = f"{v / 1e3:,.0f} k"
+    else:
+        text = f"{v:,.0f}"
     sign = "−" if value < -0.5 else "+" if value > 0.5 and signed else ""
     return f"{sign}{text} {cur}".strip()
+
+
+_ITEM_LABELS = {"vendor_selection": "vendor selection", "contracting_legal": "contracting and "
+                "legal", "knowledge_transfer": "knowledge transfer", "travel": "travel",
+                "it_integration": "IT integration"}
 
 
 _ABOVE_EBITDA_ONE_OFFS = ("parallel_run", "ramp", "search_contracting", "transition",
@@ -375,7 +387,7 @@ def pnl_html(ev: Evaluation) -> str:
         rule = ("No accounting policy in the scenario: every cost is operating cost when paid, "
                 "so EBITDA, EBIT and cash impacts are the same.")
     else:
-        cap = ", ".join(i.replace("_", " ") for i in policy.capitalise) or "nothing"
+        cap = ", ".join(_ITEM_LABELS[i] for i in policy.capitalise) or "nothing"
         res = ", ".join(COMPONENT_LABELS[i].lower() for i in policy.restructuring) or "nothing"
         rule = (f"Capitalised and amortised over {policy.amortisation_years} years from "
                 f"go-live: {cap}. Restructuring, below EBITDA: {res}. Everything else is "
