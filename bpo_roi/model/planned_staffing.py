@@ -37,7 +37,19 @@ import numpy as np
 
 from bpo_roi.model.timeline import ArrayLike
 
-__all__ = ["StaffingPlan", "peak_cover_cost", "plan_staff", "planning_periods"]
+__all__ = [
+    "StaffingPlan",
+    "excel_peak_cover_cost",
+    "excel_plan_increase",
+    "excel_planned_agents",
+    "excel_planned_supervisors",
+    "excel_planning_period",
+    "excel_trainees",
+    "excel_uncovered_hours",
+    "peak_cover_cost",
+    "plan_staff",
+    "planning_periods",
+]
 
 TOLERANCE = 1e-9
 """Need within this of a whole number counts as that number (ceil of 12.000000000001 is 12)."""
@@ -129,3 +141,97 @@ def peak_cover_cost(uncovered_hours: np.ndarray, *, cover: str, salary_annual: A
     return (uncovered_hours * base * (1.0 + overtime_premium) * (1.0 + benefits_rate)
             * wage_index)
 
+
+
+# -- the same as Excel expressions, for one month's row -----------------------------------------
+
+
+def excel_planning_period(*, month: str, date: str, previous: str | None,
+                          fiscal_year_start_month: str, period: str = "year") -> str:
+    """:func:`planning_periods` as an Excel expression (no breaks): the previous row's period,
+    plus one where a period starts (month 1, a fiscal year's or quarter's first month).
+
+    >>> excel_planning_period(month="B5", date="C5", previous="Z4", fiscal_year_start_month="fy")
+    'IF(B5=0,0,Z4+IF(OR(B5=1,MOD(MOD(MONTH(C5)-fy,12),12)=0),1,0))'
+    """
+    length = 12 if period == "year" else 3
+    before = previous or "0"
+    return (f"IF({month}=0,0,{before}+IF(OR({month}=1,MOD(MOD(MONTH({date})"
+            f"-{fiscal_year_start_month},12),{length})=0),1,0))")
+
+
+def excel_planned_agents(*, need: str, periods: str, period: str, month: str,
+                         percentile: str) -> str:
+    """``N_{p(t)}``, the agents planned for the row's period, as an Excel expression:
+    ``PERCENTILE`` (numpy's linear interpolation) of the need over the period's rows (a range
+    ``INDEX(need, first):INDEX(need, last)`` of the block, the period's rows being
+    contiguous), rounded up to whole people.
+
+    >>> excel_planned_agents(need="$G$2:$G$14", periods="$Z$2:$Z$14", period="Z5",
+    ...     month="B5", percentile="q")  # doctest: +ELLIPSIS
+    'IF(B5=0,0,MAX(0,ROUNDUP(MAX(PERCENTILE(INDEX($G$2:$G$14,MATCH(Z5,$Z$2:$Z$14,0)):...'
+    """
+    first = f"MATCH({period},{periods},0)"
+    last = f"{first}+COUNTIF({periods},{period})-1"
+    level = f"PERCENTILE(INDEX({need},{first}):INDEX({need},{last}),{percentile})"
+    return f"IF({month}=0,0,MAX(0,ROUNDUP(MAX({level},0)-{TOLERANCE:g},0)))"
+
+
+def excel_plan_increase(*, covering: str, previous_covering: str | None, period: str,
+                        previous_period: str | None) -> str:
+    """``max(N_p − N_{p−1}, 0)`` on a period's first row (from the second period), else 0.
+
+    >>> excel_plan_increase(covering="AA5", previous_covering="AA4", period="Z5",
+    ...                     previous_period="Z4")
+    'IF(AND(Z5>=2,Z5<>Z4),MAX(AA5-AA4,0),0)'
+    """
+    if previous_covering is None or previous_period is None:
+        return "0"
+    return (f"IF(AND({period}>=2,{period}<>{previous_period}),"
+            f"MAX({covering}-{previous_covering},0),0)")
+
+
+def excel_trainees(*, increases: str, months: str, month: str, lead: str) -> str:
+    """``T_t``: the increases of the periods starting in months ``t + 1 .. t + lead``.
+
+    >>> excel_trainees(increases="$AB$2:$AB$14", months="$B$2:$B$14", month="B5", lead="L")
+    'IF(B5>=1,SUMIFS($AB$2:$AB$14,$B$2:$B$14,">"&B5,$B$2:$B$14,"<="&(B5+L)),0)'
+    """
+    return (f"IF({month}>=1,SUMIFS({increases},{months},\">\"&{month},{months},"
+            f"\"<=\"&({month}+{lead})),0)")
+
+
+def excel_planned_supervisors(covering: str, span_of_control: str) -> str:
+    """``u_t = ceil(N / span − 1e-9)``, at least 0.
+
+    >>> excel_planned_supervisors("AA5", "span")
+    'MAX(0,ROUNDUP(AA5/span-1e-09,0))'
+    """
+    return f"MAX(0,ROUNDUP({covering}/{span_of_control}-{TOLERANCE:g},0))"
+
+
+def excel_uncovered_hours(*, need: str, covering: str, paid_hours_per_month: str,
+                          shrinkage: str) -> str:
+    """``h_t`` as an Excel expression.
+
+    >>> excel_uncovered_hours(need="G5", covering="AA5", paid_hours_per_month="p",
+    ...                       shrinkage="s")
+    'MAX(G5-AA5,0)*p*(1-s)'
+    """
+    return f"MAX({need}-{covering},0)*{paid_hours_per_month}*(1-{shrinkage})"
+
+
+def excel_peak_cover_cost(*, uncovered_hours: str, cover: str, salary_annual: str,
+                          paid_hours_per_month: str, benefits_rate: str, overtime_premium: str,
+                          temporary_rate_per_hour: str, wage_index: str) -> str:
+    """:func:`peak_cover_cost` as an Excel expression (``cover`` is the scenario's choice).
+
+    >>> excel_peak_cover_cost(uncovered_hours="AC5", cover="overtime", salary_annual="sal",
+    ...     paid_hours_per_month="p", benefits_rate="b", overtime_premium="o",
+    ...     temporary_rate_per_hour="r", wage_index="I5")
+    'AC5*sal/(12*p)*(1+o)*(1+b)*I5'
+    """
+    if cover == "temporary":
+        return f"{uncovered_hours}*{temporary_rate_per_hour}*{wage_index}"
+    return (f"{uncovered_hours}*{salary_annual}/(12*{paid_hours_per_month})"
+            f"*(1+{overtime_premium})*(1+{benefits_rate})*{wage_index}")

@@ -26,7 +26,16 @@ from typing import Any
 
 import numpy as np
 
-from bpo_roi.model import contract, hidden_costs, in_house, pnl, scope, timeline, workload
+from bpo_roi.model import (
+    contract,
+    hidden_costs,
+    in_house,
+    planned_staffing,
+    pnl,
+    scope,
+    timeline,
+    workload,
+)
 from bpo_roi.model.flows import OUTSOURCED_COMPONENTS, Flows, calibration_factor
 from bpo_roi.model.pricing import FEES, ExcelMonth
 from bpo_roi.model.pricing.vendor_hours import (
@@ -211,6 +220,65 @@ def _name(path: str) -> str:
     return defined_name(path)
 
 
+def _plan_rule(s: Scenario, field: str) -> str:
+    """A planning rule's cell name, or its default as a number when the scenario gives no
+    ``planned_staffing`` section (there is no cell then)."""
+    if s.in_house.planned_staffing is not None:
+        return _name(f"in_house.planned_staffing.{field}")
+    return repr(float(getattr(s.in_house.plan, field)))
+
+
+def _planned_team(c: _Context, need: str, needed: np.ndarray) -> None:
+    """A planned in-house team (:mod:`bpo_roi.model.planned_staffing`) as formulas: the
+    planning period of each month, the agents planned for it (the percentile of the period's
+    need, whole people), the heads a period adds and the trainees hired ahead for them, the
+    agents paid, the supervisors and the hours above the plan."""
+    s = c.s
+    plan = s.in_house.plan
+    info = s.scenario
+    ih = "in_house."
+    periods = planned_staffing.planning_periods(c.horizon, info.start_month_number,
+                                                info.fiscal_year_start_month, plan.period)
+    staff = planned_staffing.plan_staff(
+        needed[None, :], periods, percentile=float(point(plan.percentile)),
+        span_of_control=float(point(s.in_house.span_of_control)),
+        paid_hours_per_month=float(point(s.in_house.paid_hours_per_month)),
+        shrinkage=float(point(s.in_house.shrinkage)),
+        hiring_lead_time_months=plan.hiring_lead_time_months)
+    covering = staff.covering[0]
+    increase = np.zeros_like(covering)
+    starts = np.flatnonzero((periods >= 2) & (periods != np.roll(periods, 1)))
+    increase[starts] = np.maximum(covering[starts] - covering[starts - 1], 0.0)
+    c.add("plan_period", "Planning period", "int", periods,
+          lambda r: planned_staffing.excel_planning_period(
+              month=r("month"), date=r("date"), previous=r.previous("plan_period"),
+              fiscal_year_start_month=_name("scenario.fiscal_year_start_month"),
+              period=plan.period))
+    c.add("covering", "Agents planned for the period (whole people)", "fte", covering,
+          lambda r: planned_staffing.excel_planned_agents(
+              need=r.block(need), periods=r.block("plan_period"), period=r("plan_period"),
+              month=r("month"), percentile=_plan_rule(s, "percentile")))
+    c.add("plan_increase", "Heads a period adds", "fte", increase,
+          lambda r: planned_staffing.excel_plan_increase(
+              covering=r("covering"), previous_covering=r.previous("covering"),
+              period=r("plan_period"), previous_period=r.previous("plan_period")))
+    c.add("trainees", "Trainees hired ahead", "fte", staff.agents[0] - covering,
+          lambda r: planned_staffing.excel_trainees(
+              increases=r.block("plan_increase"), months=r.block("month"), month=r("month"),
+              lead=_plan_rule(s, "hiring_lead_time_months")))
+    c.add("agents", "Agents paid (planned, whole people)", "fte", c.flows.in_house.agents[0],
+          lambda r: f"{r('covering')}+{r('trainees')}")
+    c.add("supervisors", "Supervisors (planned, whole people)", "fte",
+          c.flows.in_house.supervisors[0],
+          lambda r: planned_staffing.excel_planned_supervisors(
+              r("covering"), _name(ih + "span_of_control")))
+    c.add("uncovered_hours", "Hours above the plan", "money", staff.uncovered_hours[0],
+          lambda r: planned_staffing.excel_uncovered_hours(
+              need=r(need), covering=r("covering"),
+              paid_hours_per_month=_name(ih + "paid_hours_per_month"),
+              shrinkage=_name(ih + "shrinkage")))
+
+
 def _need_agents(s: Scenario) -> np.ndarray:
     """The agent FTE each month needs (the flexible team), behind a planned team's plan."""
     from bpo_roi.model.flows import cash_flows
@@ -324,11 +392,8 @@ def _in_house(c: _Context) -> None:
     else:
         c.add(need, "Agents" + (" needed" if planned else ""), "fte", agents,
               lambda r: r("agents_sized"))
-    if planned:  # whole people per period: the engine's plan (a percentile of the period)
-        c.add("agents", "Agents (planned, whole people)", "fte", flows.in_house.agents[0],
-              note="planned staffing: the engine's plan")
-        c.add("supervisors", "Supervisors (planned)", "fte", flows.in_house.supervisors[0],
-              note="planned staffing: the engine's plan")
+    if planned:  # whole people per period (a percentile of the period's need)
+        _planned_team(c, need, agents)
     else:
         c.add("supervisors", "Supervisors", "fte", flows.in_house.supervisors[0],
               lambda r: f"{r('agents')}/{_name(f'{ih}span_of_control')}")
@@ -353,9 +418,17 @@ def _in_house(c: _Context) -> None:
               c.monthly[f"in_house.{key}"], component(key), group="results")
     components = list(in_house.IN_HOUSE_COMPONENTS)
     if planned:
+        plan = s.in_house.plan
         c.add(f"in_house.{in_house.PEAK_COVER}", "In-house: Overtime or temporary staff",
-              "money", c.monthly[f"in_house.{in_house.PEAK_COVER}"], group="results",
-              note="planned staffing: the engine's plan")
+              "money", c.monthly[f"in_house.{in_house.PEAK_COVER}"],
+              lambda r: planned_staffing.excel_peak_cover_cost(
+                  uncovered_hours=r("uncovered_hours"), cover=plan.peak_cover,
+                  salary_annual=_name(ih + "salary_annual"),
+                  paid_hours_per_month=_name(ih + "paid_hours_per_month"),
+                  benefits_rate=_name(ih + "benefits_rate"),
+                  overtime_premium=_plan_rule(s, "overtime_premium"),
+                  temporary_rate_per_hour=_plan_rule(s, "temporary_rate_per_hour"),
+                  wage_index=r("wage_index")), group="results")
         components.append(in_house.PEAK_COVER)
     first, last = (f"in_house.{components[j]}" for j in (0, -1))
     c.add("in_house", "In-house total", "money", c.monthly["in_house"],

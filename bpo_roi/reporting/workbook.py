@@ -966,10 +966,6 @@ _NOT_LIVE_TEXT = {
     "outsourced.service_credits": "service credits missed by the queue (from_queue)",
     "outsourced.retained_in_house": "retained in-house work re-sized by Erlang A queues or "
                                     "re-planned in whole people (planned staffing)",
-    "agents": "in-house agents planned in whole people (planned staffing: a percentile of each "
-              "period's need, from the agents needed beside it)",
-    "supervisors": "planned supervisors (whole people)",
-    "in_house.peak_cover": "overtime or temporary staff above the plan (planned staffing)",
 }
 
 
