@@ -508,3 +508,25 @@ def test_a_quarterly_plan_with_temporary_staff_is_live(tmp_path, office):
     result = office.recalculate(job_for(book, {defined_name(p): v for p, v in overrides.items()},
                                         len(base.offers)))
     assert_agrees(result, bpo_roi.evaluate(base.with_overrides(overrides), breakeven=False))
+
+
+def test_a_planned_retained_team_is_listed_as_not_live(tmp_path):
+    """Under waves a planned retained team is re-planned at each go-live: the engine's values,
+    orange on Monthly and named on the About sheet (the rest of the team is formulas)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import tiny_dict, yaml_text
+
+    data = tiny_dict()
+    data["in_house"]["staffing"] = "planned"
+    data["offers"][0]["scope"] = {"waves": [{"go_live_month": 7, "share": 0.6}]}
+    wb = openpyxl.load_workbook(book_of(bpo_roi.parse_scenario(yaml_text(data), "x.yaml"),
+                                        tmp_path))
+    about = " ".join(str(r[1]) for r in wb["About"].iter_rows(values_only=True) if r[1])
+    assert "Not live (orange cells on Monthly" in about
+    assert "re-planned in whole people" in about
+    head = [c.value for c in wb["Monthly"][1]]
+    values = {head[c.column - 1] for c in wb["Monthly"][4] if c.value is not None
+              and not (isinstance(c.value, str) and c.value.startswith("="))}
+    assert values == {"Offer", "Month", "Outsourced: Retained in-house work"}
