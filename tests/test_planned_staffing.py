@@ -165,3 +165,13 @@ def test_the_shipped_planned_scenario_staffs_whole_people():
     assert (m.in_house_fte[1:13] == 12 + 2).all()
     january = m.index[m.date == "2028-01"][0]
     assert m["in_house.peak_cover"][january] > 0
+
+
+def test_the_percentile_is_a_rule_not_an_uncertain_input():
+    data = tiny_dict()
+    data["in_house"]["staffing"] = "planned"
+    data["in_house"]["planned_staffing"] = {
+        "percentile": {"dist": "uniform", "low": 0.4, "high": 0.6}}
+    with pytest.raises(bpo_roi.AssumptionsError,
+                       match=r"planned_staffing\.percentile: .*planning rule"):
+        bpo_roi.parse_scenario(yaml_text(data), "x.yaml")

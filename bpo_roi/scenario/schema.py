@@ -324,6 +324,13 @@ class PlannedStaffing(_Section):
                                              what="an amount an hour")) = 0.0
     hiring_lead_time_months: Annotated[int, Field(ge=0, le=12)] = 0
 
+    @field_validator("percentile")
+    @classmethod
+    def _a_rule(cls, value: Any) -> Any:
+        if isinstance(value, Distribution):
+            raise ValueError("is a planning rule: give a number from 0 to 1, not a distribution")
+        return value
+
 
 class InHouse(_Section):
     """The status quo: the process run by the client's own staff."""
