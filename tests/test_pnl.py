@@ -198,3 +198,17 @@ def test_the_contact_centre_budget_view_reads_as_a_cfo_would():
     assert "equals the cash impact" in sentence
     page = pnl_html(ev)
     assert "EBITDA impact" in page and "(M USD)" in page and "severance" in page
+
+
+def test_with_a_tax_rate_the_pnl_shows_ebit_after_tax():
+    """HR and payroll services has a 25 % tax rate: EBIT impact × 0.75, every year."""
+    from bpo_roi.reporting.html_report import pnl_html
+
+    ev = evaluate(bpo_roi.load_scenario("assumptions/hr_payroll_services.yaml"),
+                  breakeven=False)
+    block = ev.to_metrics_dict()["pnl"]
+    assert block["policy"]["tax_rate"] == 0.25
+    for entry in block["offers"].values():
+        assert entry["ebit_impact_after_tax"] == pytest.approx(
+            [0.75 * x for x in entry["ebit_impact"]], rel=1e-12)
+    assert "EBIT impact after tax at 25.0 %" in pnl_html(ev)

@@ -373,6 +373,15 @@ def pnl_html(ev: Evaluation) -> str:
                         for y in years)
         style = ' style="font-weight:600"' if bold else ""
         rows.append(f"<tr{style}><td>{esc(label)}</td>{cells}<td>{cell(total, signed)}</td></tr>")
+    tax = s.scenario.tax
+    if tax is not None:  # the P&L's tax effect (metrics.json's ebit_impact_after_tax)
+        from bpo_roi.scenario.schema import point
+
+        rate = float(point(tax.rate))
+        after = {y: t.ebit_impact.get(y, 0.0) * (1.0 - rate) for y in years}
+        rows.append(f"<tr><td>{esc(f'EBIT impact after tax at {pct(rate)}')}</td>" + "".join(
+            f"<td>{cell(after[y], True)}</td>" for y in years)
+            + f"<td>{cell(sum(after.values()), True)}</td></tr>")
     others = [o for o in dict.fromkeys(annual.offer) if o != offer]
     if others:
         rows.append("<tr><th>EBITDA impact, other offers</th>"
