@@ -35,8 +35,8 @@ from bpo_roi.scenario.inputs_layout import (
 from bpo_roi.scenario.labels import input_label
 from bpo_roi.scenario.pricing import PRICING
 
-__all__ = ["CURRENCIES", "FONT", "LINE", "InputsSheet", "book_formats", "template_comments",
-           "unit_of", "write_scenario_xlsx"]
+__all__ = ["CURRENCIES", "FONT", "LINE", "InputsSheet", "book_formats", "number_format",
+           "template_comments", "unit_of", "write_scenario_xlsx"]
 
 FONT = {"font_name": "Arial", "font_size": 10}
 """The workbook's font: Excel has Arial and LibreOffice its metric twin (Liberation Sans), so

@@ -589,21 +589,27 @@ class _Writer:
 
     def _annual(self) -> None:
         cur = self.currency
-        ws = self._sheet("Annual", [26, 14, 16, 16, 16, 16])
+        ws = self._sheet("Annual", [26, 14] + [16] * (4 + len(_ANNUAL_PNL)))
         ws.set_row(0, 30)
         start = _dt.date(2000, self.ev.scenario.scenario.fiscal_year_start_month, 1)
         self._header(ws, ["Offer", f"Fiscal year (from {start:%B})", f"In-house ({cur})",
                           f"Outsourced ({cur})",
-                          f"Savings ({cur})", f"One-time, month 0 ({cur})"])
+                          f"Savings ({cur})", f"One-time, month 0 ({cur})"]
+                     + [f"{label} ({cur})" for label, _ in _ANNUAL_PNL])
         L = self.cols
         last = self.monthly_last_row
         m = self.ev.monthly
+        annual = self.ev.annual
         fy_start = self.ev.scenario.scenario.fiscal_year_start_month
         years = np.array([fiscal_year(str(d), fy_start) for d in m.date])
         row = 1
 
         def col(name: str) -> str:
             return f"Monthly!${L[name]}$2:${L[name]}${last}"
+
+        def sumifs(name: str, R: int) -> str:
+            return (f"=SUMIFS({col(name)},{col('Offer')},$A{R},"
+                    f"{col('Fiscal year')},$B{R})")
 
         for name in self.offers:
             block = (m.offer == name).to_numpy()
@@ -615,13 +621,14 @@ class _Writer:
                 for j, total, value in ((2, "In-house total", m.in_house[sel].sum()),
                                         (3, "Outsourced total", m.outsourced[sel].sum()),
                                         (4, "Savings", m.savings[sel].sum())):
-                    ws.write_formula(row, j, f"=SUMIFS({col(total)},{col('Offer')},$A{R},"
-                                             f"{col('Fiscal year')},$B{R})", self.fmt["money"],
-                                     float(value))
+                    ws.write_formula(row, j, sumifs(total, R), self.fmt["money"], float(value))
                 one_time = m.outsourced[sel & (m.month == 0).to_numpy()].sum()
                 ws.write_formula(row, 5, f"=SUMIFS({col('Outsourced total')},{col('Offer')},$A{R},"
                                          f"{col('Fiscal year')},$B{R},{col('Month')},0)",
                                  self.fmt["money"], float(one_time))
+                a = annual[(annual.offer == name) & (annual.fiscal_year == year)].iloc[0]
+                for j, (label, key) in enumerate(_ANNUAL_PNL, start=6):
+                    ws.write_formula(row, j, sumifs(label, R), self.fmt["money"], float(a[key]))
                 row += 1
 
     # -- Bids on a common basis ----------------------------------------------------------------
@@ -875,10 +882,18 @@ class _Writer:
             ws.set_row(i, _LINE * -(-len(line) // 80) + 2)  # wrapped: about 80 characters a line
 
 
+_ANNUAL_PNL = (("P&L: operating cost", "opex"), ("P&L: EBITDA impact", "ebitda_impact"),
+               ("P&L: restructuring charges", "restructuring"),
+               ("P&L: amortisation", "amortisation"), ("P&L: EBIT impact", "ebit_impact"),
+               ("P&L: cash impact", "cash_impact"),
+               ("P&L: capitalised one-time costs", "capitalised"))
+"""The Annual sheet's P&L columns: the Monthly sheet's label and the annual.csv column."""
+
 _NOT_LIVE_TEXT = {
     "agents_sized": "in-house agents sized by Erlang queues",
     "vendor_hours": "the vendor's staffed hours sized by Erlang queues",
     "vendor_hours_steady": "the vendor's steady staffed hours sized by Erlang queues",
     "outsourced.service_credits": "service credits missed by the queue (from_queue)",
-    "outsourced.retained_in_house": "retained in-house work re-sized by Erlang A queues",
+    "outsourced.retained_in_house": "retained in-house work re-sized by Erlang A queues or "
+                                    "re-planned in whole people (planned staffing)",
 }

@@ -101,6 +101,8 @@ def input_sections(scenario: Any) -> list[tuple[str, Any, str]]:
             for i, item in enumerate(scenario.stranded_costs or ())]
     out += [(f"Offer {k + 1}: {o.name}", o, f"offers.{k}")
             for k, o in enumerate(scenario.offers)]
+    if getattr(scenario, "accounting", None) is not None:
+        out.append(("Accounting", scenario.accounting, "accounting"))
     out += [(f"Correlation {i + 1}", item, f"correlations.{i}")
             for i, item in enumerate(scenario.correlations or ())]
     return out
