@@ -94,7 +94,9 @@ def write_bid_sheet(scenario: Any, offer: int, target: str | os.PathLike[str]) -
 
 
 def _guide(ws: Any, fmt: dict[str, Any], scenario: Any) -> None:
-    ws.set_column(0, 0, 100)
+    ws.set_column(0, 0, 90)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)  # one page wide: the wrapped guide never runs off the page
     lines = [
         f"Price sheet: {scenario.scenario.name}",
         "",
@@ -111,8 +113,8 @@ def _guide(ws: Any, fmt: dict[str, Any], scenario: Any) -> None:
     ]
     for i, line in enumerate(lines):
         ws.write_string(i, 0, line, fmt["title"] if i == 0 else fmt["wrap"])
-        if len(line) > 100:
-            ws.set_row(i, LINE * -(-len(line) // 95))
+        if len(line) > 90:
+            ws.set_row(i, LINE * -(-len(line) // 85))
 
 
 def _context(ws: Any, fmt: dict[str, Any], scenario: Any) -> None:

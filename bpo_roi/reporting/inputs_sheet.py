@@ -422,7 +422,9 @@ def write_scenario_xlsx(scenario: Any, target: str | os.PathLike[str]) -> None:
 
 
 def _write_guide(ws: Any, fmt: dict[str, Any], scenario: Any) -> None:
-    ws.set_column(0, 0, 100)
+    ws.set_column(0, 0, 90)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)  # one page wide: the wrapped guide never runs off the page
     lines = [
         f"Scenario workbook: {scenario.scenario.name}",
         "",
@@ -441,5 +443,5 @@ def _write_guide(ws: Any, fmt: dict[str, Any], scenario: Any) -> None:
     ]
     for i, line in enumerate(lines):
         ws.write_string(i, 0, line, fmt["title"] if i == 0 else fmt["wrap"])
-        if len(line) > 100:
-            ws.set_row(i, LINE * -(-len(line) // 95))
+        if len(line) > 90:
+            ws.set_row(i, LINE * -(-len(line) // 85))
