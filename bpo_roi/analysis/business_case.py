@@ -331,9 +331,9 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
             for k, offer in enumerate(flows.offers)]),
     }
     for row in savings_rows:
-        roots = metrics.irr_all(row)
-        columns["irr_annual"].append(metrics.irr_annual(row, roots=roots))
-        columns["irr_note"].append(metrics.irr_note(row, roots=roots))
+        irr, note = metrics.irr_choice(row)
+        columns["irr_annual"].append(irr)
+        columns["irr_note"].append(note)
     if breakeven:
         found = breakeven_values(scenario, _VOLUME, **volume_range, function="evaluate",
                                  grid_npv=grid_npv)

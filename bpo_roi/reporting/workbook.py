@@ -381,6 +381,9 @@ class _Writer:
         discounted = savings * t.discount_factor.to_numpy(float)
         last_sign, changes = _signs(savings)
         tol, horizon = PAYBACK_TOLERANCE, self.horizon
+        cumulative_savings = np.cumsum(savings)
+        beyond = np.abs(cumulative_savings) > tol * float(np.max(np.abs(savings), initial=0.0))
+        cum_last, cum_changes = _signs(np.where(beyond, cumulative_savings, 0.0))
 
         def paid_back(source: str, flow: str) -> Any:
             return lambda r: (
@@ -392,6 +395,9 @@ class _Writer:
 
         def previous_sign(r: Any) -> str:
             return r.previous("last_sign") or "0"
+
+        def previous_cum_sign(r: Any) -> str:
+            return r.previous("last_cumulative_sign") or "0"
 
         return [
             Column("savings", "Savings", "money", savings,
@@ -417,6 +423,17 @@ class _Writer:
             Column("sign_change", "Sign change", "int", changes.astype(float),
                    lambda r: (f"IF(AND({r('savings')}<>0,{previous_sign(r)}<>0,"
                               f"SIGN({r('savings')})<>{previous_sign(r)}),1,0)"), "helpers"),
+            # Norström's criterion (metrics.irr_choice): cumulative savings beyond the
+            # payback tolerance count with their sign, the rest as zero
+            Column("last_cumulative_sign", "Last sign of cumulative savings", "int",
+                   cum_last.astype(float),
+                   lambda r: (f"IF(ABS({r('cumulative')})>{tol}*MAX(MAX({r.block('savings')}),"
+                              f"-MIN({r.block('savings')})),SIGN({r('cumulative')}),"
+                              f"{previous_cum_sign(r)})"), "helpers"),
+            Column("cumulative_sign_change", "Cumulative sign change", "int",
+                   cum_changes.astype(float),
+                   lambda r: (f"IF(AND({r('last_cumulative_sign')}<>{previous_cum_sign(r)},"
+                              f"{previous_cum_sign(r)}<>0),1,0)"), "helpers"),
         ]
 
     def _staffing(self) -> None:
@@ -578,6 +595,23 @@ class _Writer:
 
     # -- Metrics --------------------------------------------------------------------------------
 
+    def _irr_formula(self, rng: Any, m: Any) -> str:
+        """IRR by the rule of :func:`bpo_roi.model.metrics.irr_choice`: one sign change of
+        the savings, or Norström's (the cumulative savings change sign once and end away
+        from zero: the one positive root, which Excel's IRR finds from a positive guess).
+        An offer whose savings change sign several times yet have a single real root (the
+        engine counts the roots when it writes the book) gets the IRR outright."""
+        irr = f'IFERROR((1+IRR({rng("Savings")},0.01))^12-1,"")'
+        note = m.irr_note if isinstance(m.irr_note, str) else ""
+        if not pd.isna(m.irr_annual) and "only one rate" in note:
+            return f"={irr}"
+        cumulative = rng("Cumulative savings")
+        last = cumulative.rsplit(":", 1)[-1].replace("$", "")
+        end = f"Monthly!{last}" if "!" not in last else last
+        norstrom = (f'AND(SUM({rng("Cumulative sign change")})=1,ABS({end})>'
+                    f'{PAYBACK_TOLERANCE}*MAX(MAX({rng("Savings")}),-MIN({rng("Savings")})))')
+        return f'=IF(OR(SUM({rng("Sign change")})=1,{norstrom}),{irr},"")'
+
     def _metrics(self) -> None:
         """One column per offer, one row per metric: reads like a finance summary, prints on
         one page. The first nine metrics are formulas over the Monthly sheet."""
@@ -636,8 +670,7 @@ class _Writer:
                  m.pv_outsourced),
                 ("roi", f'=IF({at("pv_outsourced")}>0,{at("npv")}/{at("pv_outsourced")},"")',
                  "pct", m.roi),
-                ("irr", f'=IF(SUM({rng("Sign change")})=1,'
-                        f'IFERROR((1+IRR({rng("Savings")}))^12-1,""),"")', "pct", m.irr_annual),
+                ("irr", self._irr_formula(rng, m), "pct", m.irr_annual),
                 ("mirr", f'=IFERROR((1+MIRR({rng("Savings")},discount_rate_monthly,'
                          f'discount_rate_monthly))^12-1,"")', "pct", m.mirr_annual),
                 ("payback", f'=IFERROR(MATCH(1,{rng("Paid back from here")},0)-1,"never")',
