@@ -35,6 +35,7 @@ __all__ = [
     "NonFiniteResultError",
     "annual_table",
     "evaluate",
+    "json_value",
     "queue_summary",
     "recommend",
     "require_finite_monthly",
@@ -85,7 +86,7 @@ class Evaluation:
         s = self.scenario.scenario
         offers = {}
         for name, row in self.metrics.to_dict("index").items():
-            offers[str(name)] = {k: _json_value(row[k]) for k in METRIC_KEYS}
+            offers[str(name)] = {k: json_value(row[k]) for k in METRIC_KEYS}
         document = {
             "scenario": s.name,
             "currency": s.currency,
@@ -236,7 +237,9 @@ def recommend(metrics_table: pd.DataFrame) -> str:
     return str(best) if float(metrics_table.loc[best, "npv"]) > 0 else STAY_IN_HOUSE
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A metric as JSON has it: text and whole numbers kept, floats finite or ``None``; other
+    values (a distribution in an override) as they are."""
     if value is None or value is pd.NA:
         return None
     if isinstance(value, str):
