@@ -157,3 +157,23 @@ def yaml_of(data):
     from conftest import yaml_text
 
     return yaml_text(data)
+
+
+def test_the_headcount_table_reconciles_with_the_severance_line():
+    import re
+
+    from bpo_roi.reporting.html_report import headcount_html
+
+    s = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml")
+    ev = bpo_roi.evaluate(s, breakeven=False)
+    html = headcount_html(ev)
+    m = ev.monthly[ev.monthly.offer == s.offers[0].name]
+    # by hand: a year's average FTE from go-live (months 1-12), less the 20 % redeployed,
+    # times 6,000 severance + 1,500 retention per leaver
+    year = m[(m.month >= 1) & (m.month <= 12)].in_house_fte.mean()
+    leaving = year * (1 - 0.20)
+    line = m["outsourced.severance_retention"].sum()
+    assert leaving * 7_500 == pytest.approx(line, rel=1e-12)
+    assert f"<td>{year:,.1f}</td>" in html and f"<td>{leaving:,.1f}</td>" in html
+    assert f"{line:,.0f} USD" in html
+    assert "not on month 1" in re.sub(r"<[^>]+>", "", html)

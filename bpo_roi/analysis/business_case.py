@@ -81,8 +81,10 @@ class Evaluation:
 
     def to_metrics_dict(self, advice: Any = None) -> dict[str, Any]:
         """The ``metrics.json`` document (missing metrics as ``None``); with ``advice``
-        (:func:`bpo_roi.analysis.advice.advise`) also ``recommendation_confidence``,
-        ``recommendation_flags`` and, when a Monte Carlo ran, the ``risk`` block."""
+        (:func:`bpo_roi.analysis.advice.advise`) also ``recommendation_headline``,
+        ``close_call``, ``recommendation_confidence``, ``recommendation_flags``, when a Monte
+        Carlo ran the ``risk`` block, and the ``negotiation``, ``scorecard`` and ``cases``
+        blocks the advice carries."""
         s = self.scenario.scenario
         offers = {}
         for name, row in self.metrics.to_dict("index").items():
@@ -96,10 +98,18 @@ class Evaluation:
             "offers": offers,
         }
         if advice is not None:
+            document["recommendation_headline"] = getattr(advice, "headline", "")
+            document["close_call"] = bool(getattr(advice, "close_call", False))
             document["recommendation_confidence"] = advice.confidence
             document["recommendation_flags"] = list(advice.flags)
             if advice.risk is not None:
                 document["risk"] = advice.risk
+            if getattr(advice, "negotiation", None) is not None:
+                document["negotiation"] = advice.negotiation
+            if getattr(advice, "scorecard", None) is not None:
+                document["scorecard"] = advice.scorecard.to_dict()
+            if getattr(advice, "cases", None):
+                document["cases"] = advice.cases
         return document
 
 
