@@ -177,3 +177,29 @@ def test_the_headcount_table_reconciles_with_the_severance_line():
     assert f"<td>{year:,.1f}</td>" in html and f"<td>{leaving:,.1f}</td>" in html
     assert f"{line:,.0f} USD" in html
     assert "not on month 1" in re.sub(r"<[^>]+>", "", html)
+
+
+def test_the_workbook_scorecard_is_live_and_ranks_by_npv_at_cost_weight_one(tmp_path):
+    from test_workbook import _libreoffice, lo_names
+
+    from bpo_roi.reporting.case import decide
+    from bpo_roi.reporting.workbook import write_results_xlsx
+
+    if _libreoffice() is not None:
+        pytest.skip(str(_libreoffice()))
+    s = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml")
+    ev = bpo_roi.evaluate(s, breakeven=False)
+    advice = decide(ev)
+    book = tmp_path / "results.xlsx"
+    write_results_xlsx(ev, book, advice=advice)
+    sc = advice.scorecard
+    names = [f"scorecard_{i}" for i in range(1, len(sc.options) + 1)]
+    got = lo_names(book, names)
+    assert [got[n] for n in names] == pytest.approx(list(sc.combined), rel=1e-12)
+    # cost weight 1: the weighted score is the cost score, the NPV ranking (in-house at 0)
+    at_one = lo_names(book, names, "criteria_cost_weight=1")
+    npv = [*ev.metrics.npv.astype(float), 0.0]
+    by_score = sorted(range(len(names)), key=lambda i: -at_one[names[i]])
+    assert by_score == sorted(range(len(names)), key=lambda i: -npv[i])
+    # by hand at c = 1: 10 × (NPV − min) / (max − min), in-house (0) the minimum here
+    assert at_one[names[1]] == pytest.approx(10 * npv[1] / npv[0], rel=1e-12)

@@ -138,12 +138,13 @@ def _cached(value: Any) -> Any:
 
 def write_results_xlsx(ev: Evaluation, target: str | os.PathLike[str], *,
                        simulation: Any = None, tornado: pd.DataFrame | None = None,
-                       run: dict[str, Any] | None = None) -> None:
+                       run: dict[str, Any] | None = None, advice: Any = None) -> None:
     """Write ``results.xlsx`` (see the module docstring) atomically.
 
     ``simulation`` (:func:`bpo_roi.simulate`) and ``tornado`` (:func:`bpo_roi.tornado`) add the
     Risk and Tornado sheets; ``run`` (file, sha256, trials, seed, overrides) fills the About
-    sheet.
+    sheet; ``advice`` (:func:`bpo_roi.reporting.case.decide`) adds the Scorecard, Negotiation
+    and Cases sheets it has material for (:mod:`bpo_roi.reporting.decision_sheets`).
     """
     import xlsxwriter
 
@@ -156,15 +157,17 @@ def write_results_xlsx(ev: Evaluation, target: str | os.PathLike[str], *,
                                               "nan_inf_to_errors": True,
                                               "default_format_properties": FONT})
         try:
-            _Writer(book, ev, simulation, tornado, run or {}).write()
+            _Writer(book, ev, simulation, tornado, run or {}, advice).write()
         finally:
             book.close()
 
 
 class _Writer:
     def __init__(self, book: Any, ev: Evaluation, simulation: Any,
-                 tornado: pd.DataFrame | None, run: dict[str, Any]) -> None:
+                 tornado: pd.DataFrame | None, run: dict[str, Any], advice: Any = None) -> None:
         self.book, self.ev, self.sim, self.tornado, self.run = book, ev, simulation, tornado, run
+        self.advice = advice
+        self.decision_sheets: list[str] = []
         s = ev.scenario.scenario
         self.currency = s.currency
         self.horizon = s.horizon_months
@@ -225,6 +228,10 @@ class _Writer:
             self._risk()
         if self.tornado is not None:
             self._tornado()
+        if self.advice is not None:
+            from bpo_roi.reporting.decision_sheets import write_decision_sheets
+
+            self.decision_sheets = write_decision_sheets(self, self.advice)
         self._about()
 
     # -- Inputs ---------------------------------------------------------------------------------
@@ -965,6 +972,14 @@ class _Writer:
             "drivers right of them; Offer, Month and Date repeated on every page.",
             "Payback: the first month from which cumulative savings stay at or above zero.",
         ]
+        if self.decision_sheets:
+            guide.append(
+                f"Decision sheets ({', '.join(self.decision_sheets)}): the Scorecard's cost "
+                f"scores, weighted scores and ranks are formulas over the Metrics NPVs and its "
+                f"weights and scores (criteria_cost_weight, criteria_items_1_weight …, "
+                f"scorecard_1 … for the options); its Monte Carlo shares, the Negotiation "
+                f"targets (root searches) and the Cases (each a whole evaluation) are values "
+                f"from the engine, in orange where a number.")
         not_live = self._not_live_lines()
         if getattr(self, "staffing_note", None):
             not_live.append(self.staffing_note)
