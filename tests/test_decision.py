@@ -203,3 +203,37 @@ def test_the_workbook_scorecard_is_live_and_ranks_by_npv_at_cost_weight_one(tmp_
     assert by_score == sorted(range(len(names)), key=lambda i: -npv[i])
     # by hand at c = 1: 10 × (NPV − min) / (max − min), in-house (0) the minimum here
     assert at_one[names[1]] == pytest.approx(10 * npv[1] / npv[0], rel=1e-12)
+
+
+def test_the_template_documents_criteria_and_cases_and_its_blocks_validate():
+    from bpo_roi.scenario.cases import Case
+    from bpo_roi.scenario.criteria import Criteria, Criterion
+
+    text = (ROOT / "templates" / "assumptions.yaml").read_text()
+    keys = {k for cls in (Case, Criteria, Criterion) for k in cls.model_fields} - {
+        "notes", "source"}
+    assert not [k for k in sorted(keys) if f"{k}:" not in text]
+    # uncomment the two blocks: the template with them is a valid scenario
+    start = text.index("# criteria:")
+    block = "\n".join(line[2:] if line.startswith("# ") or line == "#" else line
+                      for line in text[start:].splitlines()
+                      if not line.startswith(("# Named", "# for ", "# offers[")))
+    s = bpo_roi.parse_scenario(text[:start].replace("name: NAME", "name: Template") + block)
+    assert [c.name for c in s.cases] == ["Best", "Base", "Worst", "Volume -20 %"]
+    assert [c.name for c in s.criteria.items][0] == "Service quality"
+
+
+def test_with_no_range_the_advice_says_so_instead_of_100_percent_of_trials():
+    from bpo_roi.reporting.case import decide
+
+    text = (ROOT / "templates" / "assumptions.yaml").read_text().replace("name: NAME",
+                                                                         "name: Template")
+    s = bpo_roi.parse_scenario(text)
+    ev = bpo_roi.evaluate(s)
+    advice = decide(ev, bpo_roi.simulate(s, trials=200, seed=1))
+    assert ev.recommendation == "Vendor A" and not advice.close_call
+    for sentence in (advice.headline, advice.confidence):
+        assert "100%" not in sentence and "100 %" not in sentence
+    assert "no input has a range" in advice.headline
+    assert advice.confidence.startswith("No input has a range")
+    assert advice.headline.startswith("Outsource to Vendor A: it has the highest NPV")
