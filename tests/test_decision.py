@@ -220,7 +220,7 @@ def test_the_template_documents_criteria_and_cases_and_its_blocks_validate():
                       if not line.startswith(("# Named", "# for ", "# offers[")))
     s = bpo_roi.parse_scenario(text[:start].replace("name: NAME", "name: Template") + block)
     assert [c.name for c in s.cases] == ["Best", "Base", "Worst", "Volume -20 %"]
-    assert [c.name for c in s.criteria.items][0] == "Service quality"
+    assert s.criteria.items[0].name == "Service quality"
 
 
 def test_with_no_range_the_advice_says_so_instead_of_100_percent_of_trials():

@@ -39,6 +39,7 @@ from pydantic import (
     BeforeValidator,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -558,9 +559,12 @@ class Scenario(_Section):
     notes: Text | None = None
 
     @model_validator(mode="after")
-    def _decision_checks(self) -> Scenario:
+    def _decision_checks(self, info: ValidationInfo) -> Scenario:
         """Criteria score every option exactly once; cases have unique names and overrides
-        this scenario accepts (each applied to it without its cases)."""
+        this scenario accepts (each applied to it without its cases). A scenario made by
+        :meth:`with_overrides` from one whose cases were checked, with overrides that leave
+        the cases alone, does not apply them again (a sweep makes thousands): a case its
+        overrides made invalid says so when it is evaluated (:meth:`case`)."""
         names = {same_name_key(o.name): o.name for o in self.offers}
         allowed = [IN_HOUSE_KEY, *(o.name for o in self.offers)]
         for i, item in enumerate(self.criteria.items if self.criteria else ()):
@@ -594,6 +598,8 @@ class Scenario(_Section):
                 raise _at(f"cases.{j}.name", f"case names must be unique; {case.name!r} "
                           f"repeats case {first[key] + 1}")
             first[key] = j
+            if (info.context or {}).get("cases_checked"):
+                continue
             try:
                 self.case(j)
             except AssumptionsError as exc:
@@ -784,8 +790,11 @@ class Scenario(_Section):
                                                                           Distribution))}
             data["correlations"] = [c for c in data["correlations"]
                                     if not fixed & set(c["between"])] or None
+        # the cases were applied when this scenario was made; overrides that leave them alone
+        # need not apply them again
+        checked = not any(str(p).startswith("cases") for p in resolved)
         try:
-            return Scenario.model_validate(data)
+            return Scenario.model_validate(data, context={"cases_checked": checked})
         except ValidationError as exc:
             raise AssumptionsError(source, override_problems(exc, source, Scenario)) from None
 
