@@ -237,3 +237,18 @@ def test_with_no_range_the_advice_says_so_instead_of_100_percent_of_trials():
     assert "no input has a range" in advice.headline
     assert advice.confidence.startswith("No input has a range")
     assert advice.headline.startswith("Outsource to Vendor A: it has the highest NPV")
+
+
+def test_criteria_and_case_names_are_text_in_the_report():
+    from bpo_roi.reporting.case import decide
+    from bpo_roi.reporting.html_report import cases_html, scorecard_html
+
+    criteria = {"cost_weight": 0.5, "items": [
+        {"name": "<script>alert(1)</script>", "weight": 1,
+         "scores": {"in_house": 5, "Seats": 6, "Per item": 7}}]}
+    cases = [{"name": "<b>bold</b>", "overrides": {"workload.monthly_volume": 5000}}]
+    ev = bpo_roi.evaluate(two_offers(criteria=criteria, cases=cases), breakeven=False)
+    advice = decide(ev)
+    html = scorecard_html(advice) + cases_html(advice, "USD")
+    assert "<script>" not in html and "<b>bold" not in html
+    assert "&lt;script&gt;" in html and "&lt;b&gt;bold" in html

@@ -35,7 +35,7 @@ from bpo_roi.scenario.distributions import Distribution, sample_from_uniform
 from bpo_roi.scenario.schema import Scenario
 
 __all__ = ["CHUNK", "MAX_TRIALS", "TRIALS_RULE", "Simulation", "sample_assumptions", "simulate",
-           "uniform_stream"]
+           "uncertain_paths", "uniform_stream"]
 
 #: Largest run accepted. 1,000,000 trials × 5 offers of results is ~200 MB of trial rows; the
 #: model itself runs in chunks, so memory stays bounded, and a run that size takes ~20 s.
