@@ -472,8 +472,7 @@ def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
                 f"<th>Payback</th><th>Savings</th></tr>{rows}</table>")
     # offer names wrap at their spaces; the pricing label is text, left-aligned apart from the
     # name; figures never break inside, and the payback breaks at most once
-    head = ("<tr><th>Offer</th><th class='bpo-text'>Pricing</th><th>NPV (most likely)</th>"
-            "<th>Payback</th>"
+    head = ("<tr><th>Offer</th><th class='bpo-text'>Pricing</th><th>NPV</th><th>Payback</th>"
             "<th>MIRR / yr</th><th>ROI</th><th>Savings</th><th>One-time cost</th>"
             f"<th>Cost / transaction ({cur})</th></tr>")
     rows = []
