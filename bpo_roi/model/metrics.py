@@ -282,13 +282,11 @@ def irr_choice(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12
             f"IRR is unique")
     positive = [r for r in per_period if r > 0]
     if cumulative_sign_changes(flows) == 1 and len(positive) == 1:
-        others = ", ".join(f"{annual(r) * 100:,.1f} %" for r in per_period if r <= 0)
+        chosen = f"{annual(positive[0]) * 100:,.1f} %"
         return annual(positive[0]), (
-            f"savings change sign {changes} times and have several IRRs ({listed} a year); "
-            f"cumulative savings change sign once, so exactly one is positive (Norström's "
-            f"criterion): {annual(positive[0]) * 100:,.1f} % a year is the IRR; the other "
-            f"root{'s' if len(per_period) > 2 else ''} ({others} a year) "
-            f"{'have' if len(per_period) > 2 else 'has'} no economic meaning")
+            f"savings change sign {changes} times (IRRs {listed} a year), cumulative savings "
+            f"once: by Norström's criterion {chosen} is the only positive IRR; the other "
+            f"{'roots have' if len(per_period) > 2 else 'root has'} no economic meaning")
     if not per_period:
         return None, (f"savings change sign {changes} times but no real rate makes NPV zero, "
                       f"so there is no IRR; read NPV and MIRR instead")
