@@ -252,3 +252,10 @@ def test_criteria_and_case_names_are_text_in_the_report():
     html = scorecard_html(advice) + cases_html(advice, "USD")
     assert "<script>" not in html and "<b>bold" not in html
     assert "&lt;script&gt;" in html and "&lt;b&gt;bold" in html
+
+
+def test_the_version_diff_leaves_the_scorecard_and_cases_out_of_the_npv_bridge():
+    s = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml")
+    new = s.with_overrides({"criteria.cost_weight": 0.5, "workload.monthly_volume": 125_000,
+                            "cases.0.overrides": {"workload.monthly_volume": 150_000}})
+    assert bpo_roi.diff(s, new).changes.input.tolist() == ["workload.monthly_volume"]
