@@ -8,6 +8,8 @@ arithmetic, written out in the test.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from conftest import ROOT, TINY, assert_refused_in_one_line, tiny, tiny_dict
@@ -100,9 +102,11 @@ def test_with_cost_weight_one_the_ranking_is_the_npv_ranking(cents, quality):
     by_score = sorted(range(npv.size), key=lambda i: (-combined[i], i))
     assert [npv[i] for i in by_score] == [npv[i] for i in by_npv]
     segments = winner_by_cost_weight(cost, q, names)
-    assert segments[-1]["to"] == 1.0
-    top = names[int(np.argmax(cost + 0 * q))]  # at c = 1 exactly
-    assert segments[-1]["winner"] == top or cost[names.index(segments[-1]["winner"])] == cost.max()
+    # the segments tile [0, 1], and the last one's winner has the top cost score (at c → 1
+    # only cost counts)
+    assert segments[0]["from"] == 0.0 and segments[-1]["to"] == 1.0
+    assert all(a["to"] == b["from"] for a, b in itertools.pairwise(segments))
+    assert cost[names.index(segments[-1]["winner"])] == pytest.approx(cost.max())
 
 
 def test_the_shipped_scorecard_at_cost_weight_one_ranks_by_npv():
