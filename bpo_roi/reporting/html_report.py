@@ -272,7 +272,8 @@ def executive_summary_html(ev: Evaluation, advice: Any = None) -> str:
     """The recommendation in one sentence (with ``advice``: its headline, which reconciles
     the point estimate with the Monte Carlo, first), then the figures of the offer with the
     highest NPV at the most likely values: one NPV, labelled so; the others (Monte Carlo
-    percentiles, risk-adjusted, after tax) are in :func:`offer_targets_html`."""
+    percentiles and price targets) are in :func:`offer_targets_html`, the risk-adjusted ones in
+    :func:`headline_table_html`."""
     cur = ev.scenario.scenario.currency
     horizon = ev.scenario.scenario.horizon_months
     mt = ev.metrics
@@ -318,32 +319,29 @@ def executive_summary_html(ev: Evaluation, advice: Any = None) -> str:
 
 
 def offer_targets_html(ev: Evaluation, advice: Any = None) -> str:
-    """Per offer, the other NPVs and the price to negotiate: the Monte Carlo's P50 and how
-    often the offer is best, the TEI risk-adjusted NPV, and the headline price today, at which
-    the offer matches in-house and at which it ties the best offer
-    (:func:`bpo_roi.analysis.negotiation.negotiation_targets`)."""
+    """Per offer, the other NPV and the price to negotiate: the Monte Carlo's P50 and how often
+    the offer is best, and the headline price today, at which the offer matches in-house and
+    at which it ties the best offer (:func:`bpo_roi.analysis.negotiation.negotiation_targets`).
+    The TEI risk-adjusted NPVs are in :func:`headline_table_html`'s note."""
+    from bpo_roi.analysis.monte_carlo import uncertain_paths
+
     cur = esc(ev.scenario.scenario.currency)
     risk = getattr(advice, "risk", None) or {}
     targets = getattr(advice, "negotiation", None) or {}
-    ranges = bool(risk) and _has_ranges(ev)
-    adjusted = False  # the headline table's note lists the risk-adjusted NPVs
+    ranges = bool(risk) and bool(uncertain_paths(ev.scenario))
     head = ["Offer"]
     if ranges:
         head += ["NPV P50 (Monte Carlo)", "Best in"]
-    if adjusted:
-        head += ["Risk-adjusted NPV"]
     if targets:
         head += ["Headline price today", "Matches in-house at", "Ties the best offer at"]
     if len(head) == 1:
         return ""
     rows = []
-    for offer, r in ev.metrics.iterrows():
+    for offer in ev.metrics.index:
         cells = [esc(offer)]
         if ranges:
             mc = risk["offers"][offer]
             cells += [money(mc["npv_p50"], cur), pct(mc["p_best"])]
-        if adjusted:
-            cells += [money(r.risk_adjusted_npv, cur)]
         if targets:
             t = targets[offer]
             o = next(x for x in ev.scenario.offers if x.name == offer)
@@ -358,8 +356,6 @@ def offer_targets_html(ev: Evaluation, advice: Any = None) -> str:
         notes.append(f"P50: the median NPV over {risk['trials']:,} Monte Carlo trials; best in: "
                      f"the share of trials in which the offer has the highest NPV (staying "
                      f"in-house counted at 0).")
-    if adjusted:
-        notes.append("Risk-adjusted: TEI, benefits cut and costs raised as the scenario sets.")
     if targets:
         labels = "; ".join(f"{esc(o.name)}: {esc(type(o.pricing).rate_label.lower())}"
                            for o in ev.scenario.offers)
@@ -369,12 +365,6 @@ def offer_targets_html(ev: Evaluation, advice: Any = None) -> str:
     head_html = "".join(f"<th>{esc(h)}</th>" for h in head)
     return (f'<table class="bpo-table bpo-figures"><tr>{head_html}</tr>{"".join(rows)}</table>'
             f'<p class="bpo-note">{" ".join(notes)}</p>')
-
-
-def _has_ranges(ev: Evaluation) -> bool:
-    from bpo_roi.analysis.monte_carlo import uncertain_paths
-
-    return bool(uncertain_paths(ev.scenario))
 
 
 def _best_offer(ev: Evaluation) -> str:
@@ -495,6 +485,11 @@ def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
                      f"set in the scenario) NPV:</p><ul class='bpo-note'>{adjusted}</ul>")
     else:
         risk_note = ""
+    if ev.metrics.npv_after_tax.notna().any():
+        taxed = ", ".join(f"{esc(o)} {money(r.npv_after_tax, cur)}"
+                          for o, r in ev.metrics.iterrows())
+        risk_note += (f"<p class='bpo-note'>NPV after tax (every cost deductible when "
+                      f"incurred): {taxed}.</p>")
     notes = []
     for offer, r in ev.metrics.iterrows():
         if isinstance(r.irr_note, str) and not is_missing(r.irr_annual):
