@@ -146,7 +146,7 @@ def test_a_worker_killed_mid_sweep_loses_no_variant(cluster, tmp_path):
 
 def test_a_cluster_run_writes_what_this_machine_computes(cluster, tmp_path):
     from bpo_roi import evaluate, load_scenario, simulate
-    from bpo_roi.analysis.advice import advise
+    from bpo_roi.reporting.case import decide
     from bpo_roi.reporting.files import KIT_MARKER, write_monthly_csv, written_by_kit
 
     out = tmp_path / "out"
@@ -162,7 +162,7 @@ def test_a_cluster_run_writes_what_this_machine_computes(cluster, tmp_path):
     # the same figures as evaluating here, independently of the runner
     s = load_scenario(HD)
     ev = evaluate(s)
-    expected = ev.to_metrics_dict(advise(ev, simulate(s, trials=50, seed=5)))
+    expected = ev.to_metrics_dict(decide(ev, simulate(s, trials=50, seed=5)))
     got = json.loads((folder / "metrics.json").read_text())
     run = got.pop("run")
     assert got == json.loads(json.dumps(expected))
