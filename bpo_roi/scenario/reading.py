@@ -353,9 +353,7 @@ def _check_shape(text: str, source: str,
                     if parent[5] is not None:
                         here = (*parent[2], parent[5])
                         if here in lines:
-                            raise located(event, f"{where(here)}: a duplicate key (first on "
-                                                f"line {lines[here]}); each key may appear "
-                                                f"once in its section")
+                            raise located(event, _twice(here, lines[here]))
                         lines[here] = line
                     path = None
                 elif parent[3]:  # the value of a key
@@ -414,6 +412,25 @@ def _check_shape(text: str, source: str,
                 raise located(event, f"{where(path)}: refused: {what}")
             raise refuse(event, what)
     return lines
+
+
+def _twice(here: tuple[Any, ...], first: int) -> str:
+    """The words for a key given twice in one section (``here`` its path, ``first`` the line
+    of its first appearance).
+
+    >>> _twice(("workload", "monthly_volume"), 8)
+    "'monthly_volume' is given twice in workload (first at line 8); keep one and delete the other"
+    >>> _twice(("offers", 0, "pricing"), 77).split("; ")[0]
+    "'pricing' is given twice in offers[1] (first at line 77)"
+    """
+    key = here[-1]
+    section = f"in {_display_path(here[:-1], None)}" if len(here) > 1 else "at the top level"
+    fix = "keep one and delete the other"
+    if key == "pricing":
+        fix = ("keep one: to try another pricing model, replace the first block instead of "
+               "adding a second (or add it as another offer, as templates/assumptions.yaml "
+               "shows)")
+    return f"{key!r} is given twice {section} (first at line {first}); {fix}"
 
 
 def _yaml_kind(value: Any) -> str:
