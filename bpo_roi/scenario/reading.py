@@ -42,6 +42,7 @@ from bpo_roi.scenario.problems import (
     override_problems,
 )
 from bpo_roi.scenario.schema import Scenario
+from bpo_roi.scenario.syntax import yaml_syntax_problem
 
 __all__ = [
     "MAX_DEPTH",
@@ -143,13 +144,14 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
         lines = _check_shape(text, source, key_lines)  # limits, tags, twice-given keys, lines
         data = _loader().load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         if "constructor for the tag" in problem:
+            mark = exc.problem_mark or exc.context_mark
+            line = f":{mark.line + 1}" if mark is not None else ""
             problem = (f"{problem}; YAML tags are not allowed in scenario files "
                        "(files are read safely and never run code)")
-        raise AssumptionsError(source, [f"{source}{line}: YAML error: {problem}"]) from None
+            raise AssumptionsError(source, [f"{source}{line}: YAML error: {problem}"]) from None
+        raise AssumptionsError(source, [yaml_syntax_problem(exc, text, source)]) from None
     except YAMLError as exc:
         raise AssumptionsError(source, [f"{source}: YAML error: {_first_line(exc)}"]) from None
     except (ValueError, OverflowError, RecursionError) as exc:
