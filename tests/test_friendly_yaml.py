@@ -165,11 +165,11 @@ def test_a_key_of_an_offer_indented_one_space_too_few():
 
 
 def test_a_pricing_key_indented_one_space_too_many():
-    old = _template_line("      rate_per_seat_month:")
+    old = _template_line("      minimum_seats:")
     text, number = _broken(old, " " + old)
     assert _only_problem(text).startswith(
         f"claims.yaml:{number}: this line is indented more than line {number - 1} above it, "
-        f"so YAML reads it as part of the value of 'model'")
+        f"so YAML reads it as part of the value of 'productive_hours_per_seat_month'")
 
 
 def test_a_list_item_misaligned():
@@ -251,8 +251,8 @@ def test_an_unclosed_quote_names_the_line_it_opens(quote, old_start):
 
 
 def test_an_unclosed_quote_at_the_end_of_the_file():
-    text = TEMPLATE.rstrip("\n").rsplit("\n", 1)[0] + '\n    source: "HR system\n'
-    number = len(text.splitlines())
+    # Vendor A's source, the last value of the file: only comments follow it
+    text, number = _broken('    source: ""', '    source: "HR system')
     assert _only_problem(text) == (f"claims.yaml:{number}: a quote (\") opened here is never "
                                    f"closed; end the value with \" on this line, or remove the "
                                    f"quote")
@@ -338,3 +338,76 @@ def test_no_message_uses_the_parsers_words_for_any_one_line_broken_in_common_way
                     assert re.match(r"claims\.yaml(:\d+)?: ", problem), problem
                     for words in PARSER_WORDS:
                         assert words not in problem, (i + 1, brk(s), problem)
+
+
+# ---- the template's alternative pricing models ----------------------------------------------
+
+def _commented_offers(text: str) -> list[list[int]]:
+    """The 0-based line numbers of each commented offer (``  # - name: ...`` and the
+    ``  #   ...`` lines under it)."""
+    lines = text.splitlines()
+    blocks = []
+    for i, s in enumerate(lines):
+        if s.startswith("  # - name: "):
+            block = [i]
+            while block[-1] + 1 < len(lines) and lines[block[-1] + 1].startswith("  #   "):
+                block.append(block[-1] + 1)
+            blocks.append(block)
+    return blocks
+
+
+def _uncommented(text: str, numbers: list[int]) -> str:
+    lines = text.splitlines()
+    for i in numbers:
+        assert lines[i].startswith("  # ")
+        lines[i] = "  " + lines[i][4:]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_template_shows_every_other_pricing_model_as_an_offer_of_its_own():
+    from bpo_roi.scenario.pricing import PRICING_MODELS
+
+    blocks = _commented_offers(TEMPLATE)
+    lines = TEMPLATE.splitlines()
+    models = [re.search(r"model: (\w+)", "\n".join(lines[i] for i in b)).group(1)
+              for b in blocks]
+    assert sorted([*models, "per_seat"]) == sorted(PRICING_MODELS)
+    # no commented pricing: block inside an offer, which uncommented would be a second key
+    assert not [s for s in lines if re.match(r"^ {4,}#\s*pricing:", s)]
+
+
+@pytest.mark.parametrize("k", range(4))
+def test_uncommenting_an_alternative_pricing_model_adds_an_offer_that_loads(tmp_path, k):
+    import bpo_roi
+
+    block = _commented_offers(TEMPLATE)[k]
+    path = tmp_path / "claims.yaml"
+    path.write_text(_uncommented(TEMPLATE, block), encoding="utf-8")
+    scenario = bpo_roi.load_scenario(path)
+    assert len(scenario.offers) == 2 and scenario.offers[0].pricing.model == "per_seat"
+    model = re.search(r"model: (\w+)", "\n".join(TEMPLATE.splitlines()[i] for i in block))
+    assert scenario.offers[1].pricing.model == model.group(1)
+
+
+def test_uncommenting_every_alternative_at_once_loads_too():
+    every = [i for block in _commented_offers(TEMPLATE) for i in block]
+    scenario = parse_scenario(_uncommented(TEMPLATE, every), "claims.yaml")
+    assert [o.pricing.model for o in scenario.offers] == [
+        "per_seat", "hourly", "per_transaction", "baseline", "outcome"]
+
+
+def test_an_alternative_pasted_into_vendor_a_as_a_second_pricing_block_says_what_to_do():
+    # the mistake the old template invited: a pricing: block uncommented under the first one
+    (hourly,) = [b for b in _commented_offers(TEMPLATE)
+                 if "model: hourly" in "\n".join(TEMPLATE.splitlines()[i] for i in b)]
+    lines = TEMPLATE.splitlines()
+    start = next(i for i in hourly if lines[i].startswith("  #   pricing:"))
+    end = next(i for i in hourly if lines[i].startswith("  #   escalation_annual"))
+    pasted = ["  " + lines[i][4:] for i in range(start, end)]
+    anchor = _line_of(TEMPLATE, _template_line("      minimum_seats:"))
+    text = "\n".join([*lines[:anchor], *pasted, *lines[anchor:]]) + "\n"
+    first = _line_of(TEMPLATE, _template_line("    pricing:"))
+    line = _only_problem(text)
+    assert line.startswith(f"claims.yaml:{anchor + 1}: 'pricing' is given twice in offers[1] "
+                           f"(first at line {first}); keep one: to try another pricing model, "
+                           f"replace the first block instead of adding a second"), line
