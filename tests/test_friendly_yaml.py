@@ -411,3 +411,11 @@ def test_an_alternative_pasted_into_vendor_a_as_a_second_pricing_block_says_what
     assert line.startswith(f"claims.yaml:{anchor + 1}: 'pricing' is given twice in offers[1] "
                            f"(first at line {first}); keep one: to try another pricing model, "
                            f"replace the first block instead of adding a second"), line
+
+
+def test_a_control_character_names_its_line():
+    old = _template_line("  name: NAME")
+    text, number = _broken(old, "  name: Claims\x002027")
+    assert _only_problem(text) == (f"claims.yaml:{number}: a non-printing character (U+0000) "
+                                   f"that a YAML file cannot hold; delete it (it may have come "
+                                   f"with text copied from another program)")

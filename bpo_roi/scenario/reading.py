@@ -153,6 +153,13 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
             raise AssumptionsError(source, [f"{source}{line}: YAML error: {problem}"]) from None
         raise AssumptionsError(source, [yaml_syntax_problem(exc, text, source)]) from None
     except YAMLError as exc:
+        position, character = getattr(exc, "position", None), getattr(exc, "character", None)
+        if isinstance(position, int) and isinstance(character, int):  # a reader's refusal
+            line = text.count("\n", 0, position) + 1
+            raise AssumptionsError(source, [
+                f"{source}:{line}: a non-printing character (U+{character:04X}) that a YAML "
+                f"file cannot hold; delete it (it may have come with text copied from another "
+                f"program)"]) from None
         raise AssumptionsError(source, [f"{source}: YAML error: {_first_line(exc)}"]) from None
     except (ValueError, OverflowError, RecursionError) as exc:
         if isinstance(exc, AssumptionsError):
@@ -284,10 +291,12 @@ def line_numbers(text: str) -> dict[tuple[Any, ...], int]:
     >>> lines[("workload", "monthly_volume")], lines[("offers", 0)], lines[("offers", 0, "name")]
     (2, 4, 4)
     """
-    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
         return _check_shape(text, "<text>")
+    except MarkedYAMLError as exc:
+        raise AssumptionsError("<text>", [yaml_syntax_problem(exc, text, "<text>")]) from None
     except YAMLError as exc:
         raise AssumptionsError("<text>", [f"<text>: YAML error: {_first_line(exc)}"]) from None
 
