@@ -419,3 +419,25 @@ def test_a_control_character_names_its_line():
     assert _only_problem(text) == (f"claims.yaml:{number}: a non-printing character (U+0000) "
                                    f"that a YAML file cannot hold; delete it (it may have come "
                                    f"with text copied from another program)")
+
+
+@pytest.mark.parametrize("new, words", [
+    ("  name: @Claims", "the value of 'name' starts with '@', which YAML keeps for its own use; "
+                        "put the value in quotes (name: \"@Claims\")"),
+    ("  name: *Claims*", "the value of 'name' starts with '*', which YAML keeps for its own use"),
+    ("  name: > Claims", "the value of 'name' starts with '>', which YAML keeps for its own use"),
+    ("@ name: Claims", "the line starts with '@', which YAML keeps for its own use; delete it"),
+], ids=["at", "star", "greater_than", "line_starts_with_at"])
+def test_a_character_yaml_keeps_for_itself(new, words):
+    text, number = _broken(_template_line("  name: NAME"), new)
+    line = _only_problem(text)
+    assert line.startswith(f"claims.yaml:{number}: {words}"), line
+
+
+def test_a_comment_broken_in_two_names_the_stray_half():
+    # an editor wraps a long comment: its second half is no longer a comment
+    old = _template_line("    #   labour_index_annual:")
+    text, number = _broken(old, old.replace("annual: 0.05", "annu\nal: 0.05"))
+    line = _only_problem(text)
+    assert line.startswith(f"claims.yaml:{number + 1}: 'al' has a value here, yet line "), line
+    assert "start it with '# ' if it is a comment" in line

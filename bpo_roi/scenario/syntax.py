@@ -95,6 +95,22 @@ def yaml_syntax_problem(exc: Any, text: str, source: str) -> str:
         return (f"{at(row)}: a value in [ ] or {{ }} is not written as YAML expects; write a "
                 f"list as [1, 2, 3] and a section as {{key: value, key: value}}, or put text "
                 f"in quotes")
+    spot = None  # where a character YAML keeps for itself stands
+    if ("cannot start any token" in problem or "undefined alias" in problem
+            or "expected the node content" in problem or re.search(r"found '[,\]}]'", problem)):
+        spot = pm
+    elif context.startswith(("while scanning an alias", "while scanning an anchor",
+                             "while scanning a tag", "while scanning a block scalar",
+                             "while scanning a directive", "found undefined alias",
+                             "while parsing an tag", "while parsing a tag")):
+        spot = cm
+    if spot is not None:
+        char = line_of(spot.line)[spot.column:spot.column + 1]
+        if char and char in _RESERVED:
+            return _reserved(line_of(spot.line), spot.column, at(spot.line))
+    here = line_of(row)
+    if here.strip()[:1] in tuple("@`%!&*|>,]}"):
+        return _reserved(here, _indent(here), at(row))
     quoted = _quoted_before(text, mark.index)
     if quoted is not None and quoted[0] < quoted[1] == row:  # a quote left open above
         first, last, quote = quoted
@@ -122,9 +138,30 @@ def yaml_syntax_problem(exc: Any, text: str, source: str) -> str:
         return _misaligned(lines, row, at(row))
     if "did not find expected key" in problem or "did not find expected '-'" in problem:
         return _misaligned(lines, row, at(row))
+    if "sequence entries are not allowed" in problem:
+        return (f"{at(row)}: a list item ('- ') where YAML expects a value or a key; "
+                f"{_INDENT_RULE}")
     words = problem if problem and not re.search(r"<|token|pattern", problem) else ""
     return (f"{at(row)}: this line is not valid YAML{f' ({words})' if words else ''}; "
             f"{_INDENT_RULE}")
+
+
+_RESERVED = "@`%!&*|>,[]{}"
+"""Characters that mean something to YAML at the start of a value (a tag, an alias, a block
+of text, a bracket) or are kept for later use (``@``, a backquote)."""
+
+
+def _reserved(line: str, col: int, where: str) -> str:
+    char, before = line[col], line[:col].strip()
+    if before in ("", "-"):
+        return (f"{where}: the line starts with '{char}', which YAML keeps for its own use; "
+                f"delete it (a comment starts with '# '), or put the text in quotes")
+    if before.endswith(":"):
+        key, value = _key(before), line[col:].split(" #")[0].strip()[:30]
+        return (f"{where}: the value of '{key}' starts with '{char}', which YAML keeps for its "
+                f"own use; put the value in quotes ({key}: \"{value}\")")
+    return (f"{where}: a '{char}' that YAML keeps for its own use; delete it, or put the value "
+            f"in quotes")
 
 
 def _indent(line: str) -> int:
@@ -260,6 +297,18 @@ def _misaligned(lines: list[str], row: int, where: str) -> str:
         return (f"{where}: this line is indented differently from the lines around it; "
                 f"{_INDENT_RULE}")
     best = min(abs(lv[0] - col) for lv in options)
+    if best == 0:  # it lines up, so a line above it broke the section: find that one
+        index = max(i for i, lv in enumerate(levels) if lv[0] == col)
+        same = lines[levels[index][1] - 1]
+        if ":" not in same and not same.lstrip().startswith("-"):
+            return _no_colon(same, f"{where.rsplit(':', 1)[0]}:{levels[index][1]}")
+        parent = levels[index - 1] if index > 0 else None
+        if parent is not None and (stray := _valued(lines, parent, row, where)):
+            return stray
+        return (f"{where}: this line is not where YAML expects it; {_INDENT_RULE}")
+    if col > max(lv[0] for lv in levels) + 1 and (stray := _valued(lines, levels[-1], row,
+                                                                   where)):
+        return stray
     near = sorted({lv for lv in options if abs(lv[0] - col) == best}, key=lambda lv: -lv[0])
     how = ", or ".join(f"by {lv[0]} space{'s' if lv[0] != 1 else ''} like {lv[2]} on line "
                        f"{lv[1]}" for lv in near)
@@ -322,6 +371,19 @@ def _open_bracket(text: str, index: int) -> tuple[int, str] | None:
     except (YAMLError, ValueError, RecursionError):
         pass
     return open_[0] if open_ else None
+
+
+def _valued(lines: list[str], level: tuple[int, int, str, bool], row: int, where: str
+            ) -> str | None:
+    """When the line of ``level`` has a value, yet line ``row`` + 1 below it is indented as if
+    under it: that line, and the two ways out."""
+    text = lines[level[1] - 1].split(" #", 1)[0].rstrip()
+    if level[3] or text.endswith(":") or ":" not in text:
+        return None
+    return (f"{where.rsplit(':', 1)[0]}:{level[1]}: {level[2]} has a value here, yet line "
+            f"{row + 1} below is indented deeper, as if under it; indent this line like the lines "
+            f"around it (or start it with '# ' if it is a comment), or remove its value if line "
+            f"{row + 1} belongs under it")
 
 
 def _quoted_before(text: str, index: int) -> tuple[int, int, str] | None:
