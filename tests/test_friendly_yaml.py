@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = (ROOT / "templates" / "assumptions.yaml").read_text(encoding="utf-8")
 PARSER_WORDS = ("Traceback", "<block", "token", "pattern", "found character", "YAML error",
                 "while parsing", "while scanning", "expected <", "mapping values",
-                "simple key", "end of stream")
+                "mapping keys", "simple key", "end of stream", "block mapping",
+                "block collection", "node content", "did not find expected",
+                "could not find expected", "sequence entries", "URI", "scalar")
 
 
 def _line_of(text: str, line: str) -> int:
@@ -441,3 +443,25 @@ def test_a_comment_broken_in_two_names_the_stray_half():
     line = _only_problem(text)
     assert line.startswith(f"claims.yaml:{number + 1}: 'al' has a value here, yet line "), line
     assert "start it with '# ' if it is a comment" in line
+
+
+_EDITS = st.sampled_from([" ", "\t", ":", "-", "#", '"', "'", "[", "]", "{", "}", ",", "\n",
+                          "|", ">", "&", "*", "!", "?", "%", "@", "`", "\\", "x", ""])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(where=st.floats(0, 1, exclude_max=True), new=_EDITS, replace=st.booleans())
+def test_any_one_character_typed_or_deleted_is_refused_in_the_kits_words(where, new, replace):
+    # a stray keystroke anywhere in the template: the file loads, or every line names the
+    # file (and a line of it) in the kit's words; never an exception, never the parser's words
+    i = int(where * len(TEMPLATE))
+    text = TEMPLATE[:i] + new + TEMPLATE[i + replace:]
+    try:
+        parse_scenario(text, "claims.yaml")
+    except AssumptionsError as exc:
+        for problem in exc.problems:
+            found = re.match(r"claims\.yaml(:(\d+))?: ", problem)
+            assert found, problem
+            assert found.group(2) is None or 1 <= int(found.group(2)) <= text.count("\n") + 1
+            for words in PARSER_WORDS:
+                assert words not in problem, problem

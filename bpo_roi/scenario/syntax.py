@@ -141,9 +141,8 @@ def yaml_syntax_problem(exc: Any, text: str, source: str) -> str:
     if "sequence entries are not allowed" in problem:
         return (f"{at(row)}: a list item ('- ') where YAML expects a value or a key; "
                 f"{_INDENT_RULE}")
-    words = problem if problem and not re.search(r"<|token|pattern", problem) else ""
-    return (f"{at(row)}: this line is not valid YAML{f' ({words})' if words else ''}; "
-            f"{_INDENT_RULE}")
+    return (f"{at(row)}: this line is not written as YAML expects; {_INDENT_RULE}, and a "
+            f"value with a character such as : # [ {{ \" ' at its start goes in quotes")
 
 
 _RESERVED = "@`%!&*|>,[]{}"
