@@ -1,6 +1,8 @@
 """Reading scenario files: safe YAML, schema validation and one clear line per problem.
 
-Every problem becomes one line: ``FILE:LINE: PATH: got VALUE; WHAT IS ALLOWED``. YAML is read
+Every problem becomes one line: ``FILE:LINE: PATH: got VALUE; WHAT IS ALLOWED``; text that is
+not YAML (a tab, a key out of line, a quote left open) ``FILE:LINE: WHAT IS WRONG; HOW TO FIX
+IT``, naming the line to fix (:mod:`bpo_roi.scenario.syntax`). YAML is read
 with ruamel.yaml's safe loader (YAML 1.2: ``1e1`` is a number, ``NO`` stays text); a tag other
 than the plain ones (``!!str``, ``!!int``, ...: ``!!binary``, ``!!timestamp``, ``!!python/...``)
 is refused before anything is built, and so is a key given twice; a key that is not text

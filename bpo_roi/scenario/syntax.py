@@ -122,7 +122,6 @@ def yaml_syntax_problem(exc: Any, text: str, source: str) -> str:
         return _value_expected(lines, row, col, source)
     if "expected <block end>" in problem or "expected '<document start>'" in problem:
         found = problem.rsplit("found", 1)[-1]
-        here = line_of(row)
         if "<scalar>" in found and quoted is not None and quoted[1] == row:
             return (f"{at(row)}: more text after a value in quotes; put the whole value in "
                     f"quotes (\"like this\")")
