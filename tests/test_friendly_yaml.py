@@ -465,3 +465,13 @@ def test_any_one_character_typed_or_deleted_is_refused_in_the_kits_words(where, 
             assert found.group(2) is None or 1 <= int(found.group(2)) <= text.count("\n") + 1
             for words in PARSER_WORDS:
                 assert words not in problem, problem
+
+
+@pytest.mark.parametrize("separator", ["---", "..."])
+def test_a_second_document_names_where_it_starts(separator):
+    text = TEMPLATE + f"{separator}\nscenario:\n  name: Other\n"
+    number = len(TEMPLATE.splitlines()) + (1 if separator == "---" else 2)
+    assert _only_problem(text) == (
+        f"claims.yaml:{number}: a second document starts here (after a '---' or '...' line); a "
+        f"scenario file holds one scenario: delete that line, and move what follows it to a "
+        f"file of its own if it is another scenario")

@@ -44,7 +44,7 @@ from bpo_roi.scenario.problems import (
     override_problems,
 )
 from bpo_roi.scenario.schema import Scenario
-from bpo_roi.scenario.syntax import yaml_syntax_problem
+from bpo_roi.scenario.syntax import SECOND_DOCUMENT, yaml_syntax_problem
 
 __all__ = [
     "MAX_DEPTH",
@@ -321,6 +321,7 @@ def _check_shape(text: str, source: str,
         AliasEvent,
         CollectionEndEvent,
         CollectionStartEvent,
+        DocumentStartEvent,
         MappingStartEvent,
         ScalarEvent,
     )
@@ -346,7 +347,12 @@ def _check_shape(text: str, source: str,
     stack: list[list[Any]] = []
     total = 0
     aliases = False
+    documents = 0
     for event in YAML(typ="safe", pure=True).parse(text):
+        if isinstance(event, DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise located(event, SECOND_DOCUMENT)
         starts = isinstance(event, (ScalarEvent, AliasEvent, CollectionStartEvent))
         if starts:  # where the node sits: its path, and the line of its key or list item
             if isinstance(event, AliasEvent):

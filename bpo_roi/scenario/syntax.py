@@ -25,7 +25,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["yaml_syntax_problem"]
+__all__ = ["SECOND_DOCUMENT", "yaml_syntax_problem"]
+
+SECOND_DOCUMENT = ("a second document starts here (after a '---' or '...' line); a scenario "
+                   "file holds one scenario: delete that line, and move what follows it to a "
+                   "file of its own if it is another scenario")
+"""The words for a file of two YAML documents."""
 
 
 _INDENT_RULE = ("keys of one section line up, two spaces deeper than the section name, and "
@@ -63,6 +68,8 @@ def yaml_syntax_problem(exc: Any, text: str, source: str) -> str:
 
     if "'\\t'" in problem:
         return _tab_problem(line_of(row), col, at(row))
+    if "single document" in context:
+        return f"{at(row)}: {SECOND_DOCUMENT}"
     swallowed = _swallowing_quote(text, mark.index)
     if swallowed is not None:
         first, last, quote = swallowed
