@@ -119,6 +119,17 @@ FILE_CASES = {
               "      model: hourly\n      rate_per_hour: 22\n"),
         34, "'pricing' is given twice in offers[1] (first at line 29)",
         "to try another pricing model, replace the first block instead of adding a second"),
+    "tab_indentation": (
+        _edit("  shrinkage: 0.0", "\tshrinkage: 0.0"),
+        13, "a tab character is used for indentation",
+        "replace the tab with spaces (most editors: \"convert indentation to spaces\")"),
+    "key_one_space_too_few": (
+        _edit("  shrinkage: 0.0", " shrinkage: 0.0"),
+        13, "this line is indented differently from the lines around it (1 space)",
+        "indent it by 2 spaces like 'paid_hours_per_month' on line 12"),
+    "colon_without_a_space": (  # the parser stops on line 6; the line to fix is 5
+        _edit("horizon_months: 12", "horizon_months:12"),
+        5, "a colon must be followed by a space", "write 'horizon_months: 12'"),
     "currency_in_words": (
         _edit("currency: USD", "currency: dollars"),
         3, "scenario.currency: got 'dollars'", "a three-letter ISO 4217 code, e.g. USD, EUR, GBP"),
