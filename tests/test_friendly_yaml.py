@@ -396,6 +396,9 @@ def test_uncommenting_every_alternative_at_once_loads_too():
     scenario = parse_scenario(_uncommented(TEMPLATE, every), "claims.yaml")
     assert [o.pricing.model for o in scenario.offers] == [
         "per_seat", "hourly", "per_transaction", "baseline", "outcome"]
+    # the template says they differ in price alone: every other term is Vendor A's
+    terms = [o.model_dump(exclude={"name", "pricing", "source"}) for o in scenario.offers]
+    assert all(t == terms[0] for t in terms[1:])
 
 
 def test_an_alternative_pasted_into_vendor_a_as_a_second_pricing_block_says_what_to_do():
