@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +136,12 @@ def overrides_from(value: Any) -> dict[str, Any]:
 
 
 def parse_scenario(text: str, source: str = "<text>") -> Scenario:
-    """Validate scenario YAML given as text; ``source`` names it in error messages."""
+    """Validate scenario YAML given as text; ``source`` names it in error messages.
+
+    A tab between the words of an unquoted value (``notes: Q1<tab>Q2``, as spreadsheet cells
+    paste) is read as YAML 1.2 reads it, though ruamel.yaml refuses it
+    (:func:`_tabs_inside_values`); a tab used for indentation is refused in one line that
+    names its line."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     if len(text) > MAX_FILE_BYTES:
@@ -143,8 +149,16 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
             f"{source}: larger than {MAX_FILE_BYTES // 1024} KiB; a scenario file is a few KB"])
     key_lines: dict[tuple[Any, ...], list[int]] = {}
     try:
-        lines = _check_shape(text, source, key_lines)  # limits, tags, twice-given keys, lines
-        data = _loader().load(text)
+        try:
+            lines = _check_shape(text, source, key_lines)  # limits, tags, twice-given keys
+            data = _loader().load(text)
+        except MarkedYAMLError as exc:
+            spared = _tabs_inside_values(text, exc)
+            if spared is None:
+                raise
+            key_lines.clear()
+            lines = _check_shape(spared, source, key_lines)
+            data = _tabs_back(_loader().load(spared))
     except MarkedYAMLError as exc:
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         if "constructor for the tag" in problem:
@@ -184,6 +198,38 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
     except ValidationError as exc:
         problems = format_errors(exc, source, data, lines, root=Scenario)
         raise AssumptionsError(source, problems) from None
+
+
+_TAB_STAND_IN = "\ue000"
+"""A private-use character that stands in for a tab inside a value while the text is parsed."""
+_TABS_INSIDE = re.compile(r"(?<=[^\s:,\[{-])([ \t]*\t[ \t]*)(?=[^\s#])")
+
+
+def _tabs_inside_values(text: str, exc: Any) -> str | None:
+    """YAML 1.2 allows a tab between the words of an unquoted value (``notes: Q1<tab>Q2``, as
+    a spreadsheet's cells paste); ruamel.yaml refuses it. When ``exc`` is that refusal, the
+    text with every such tab (between two characters of a value, not after a colon or a dash,
+    not before a comment) replaced by :data:`_TAB_STAND_IN`, one for one, so every line and
+    column stays; None otherwise (:func:`_tabs_back` restores them after loading)."""
+    mark = exc.problem_mark
+    if mark is None or "'\\t'" not in str(exc.problem) or _TAB_STAND_IN in text:
+        return None
+    line = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
+    before, after = line[:mark.column].rstrip(" \t"), line[mark.column:].lstrip(" \t")
+    if not before.strip() or before.endswith((":", "-")) or not after or after[0] == "#":
+        return None
+    return _TABS_INSIDE.sub(lambda m: m.group(1).replace("\t", _TAB_STAND_IN), text)
+
+
+def _tabs_back(value: Any) -> Any:
+    """``value`` with :data:`_TAB_STAND_IN` turned back into tabs, in keys and values."""
+    if isinstance(value, str):
+        return value.replace(_TAB_STAND_IN, "\t")
+    if isinstance(value, dict):
+        return {_tabs_back(k): _tabs_back(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tabs_back(v) for v in value]
+    return value
 
 
 class _HugeNumber(float):

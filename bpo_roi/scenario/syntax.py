@@ -5,8 +5,9 @@ any token", "expected <block end>, but found '<block mapping start>'", "mapping 
 allowed here"), often a line or more after the mistake. :func:`yaml_syntax_problem` names the
 line to fix, what is wrong there and how to fix it, for the common mistakes:
 
-- a tab used for indentation, between a key and its value, or inside an unquoted value (a tab
-  inside quotes or after ``#`` is fine);
+- a tab used for indentation, between a key and its value, or before a comment (a tab inside
+  quotes, after ``#`` or between the words of a value is fine: see
+  :func:`bpo_roi.scenario.reading.parse_scenario`);
 - a key indented one space too many or too few (the level, or two, it might line up with, and
   the line that shows it); the first key of a section indented unlike the keys after it; a list
   item out of line with the one above;
@@ -195,9 +196,8 @@ def _tab_problem(line: str, col: int, where: str) -> str:
     if not after or after.startswith("#"):
         return (f"{where}: a tab character after the value; YAML separates with spaces only: "
                 f"replace the tab with spaces (a tab inside a comment is fine)")
-    return (f"{where}: a tab character inside the value of '{_key(before)}'; YAML reads a tab "
-            f"in a value only inside quotes: put the value in quotes (\"...\") or replace the "
-            f"tab with a space")
+    return (f"{where}: a tab character inside the value of '{_key(before)}' that cannot be "
+            f"read there; put the value in quotes (\"...\") or replace the tab with a space")
 
 
 def _no_colon(line: str, where: str) -> str:
