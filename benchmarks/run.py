@@ -558,10 +558,43 @@ def bench_workbook() -> None:
               f"{kept / (sim_10k / 10_000):,.0f}× against a 10,000-trial simulate")
 
 
+def bench_excel_in() -> None:
+    """Reading a scenario from a workbook against reading it from YAML (the baseline, same
+    run), and writing the workbooks a finance team fills in."""
+    import tempfile
+
+    import bpo_roi
+    from bpo_roi.reporting.bid_sheet import write_bid_sheet
+    from bpo_roi.reporting.inputs_sheet import write_scenario_xlsx
+    from bpo_roi.reporting.workbook import write_results_xlsx
+
+    print("excel in (a scenario read from a workbook's Inputs sheet)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("ap_invoice_processing", "contact_centre"):
+            path = ROOT / "assumptions" / f"{name}.yaml"
+            s = bpo_roi.load_scenario(path)
+            book, results = Path(tmp) / f"{name}.xlsx", Path(tmp) / f"{name}-results.xlsx"
+            write_scenario_xlsx(s, book)
+            write_results_xlsx(bpo_roi.evaluate(s, breakeven=False), results)
+            yaml_t = median_seconds(lambda p=path: bpo_roi.load_scenario(p), 7)
+            book_t = median_seconds(lambda p=book: bpo_roi.load_scenario(p), 7)
+            res_t = median_seconds(lambda p=results: bpo_roi.load_scenario(p), 5)
+            write_t = median_seconds(lambda s=s, p=book: write_scenario_xlsx(s, p), 5)
+            bid_t = median_seconds(
+                lambda s=s: write_bid_sheet(s, 0, Path(tmp) / "bid.xlsx"), 5)
+            line(f"  {name}: read YAML (baseline)", yaml_t)
+            line(f"  {name}: read scenario workbook", book_t, f"{book_t / yaml_t:,.1f}× YAML")
+            line(f"  {name}: read results.xlsx", res_t, f"{res_t / yaml_t:,.1f}× YAML "
+                 f"({results.stat().st_size / 1e3:,.0f} kB)")
+            line(f"  {name}: write scenario workbook (new --xlsx, convert)", write_t)
+            line(f"  {name}: write price sheet (bid-sheet)", bid_t)
+
+
 SECTIONS: dict[str, Callable[[], None]] = {"engine": bench_engine, "risk": bench_risk,
                                            "explorer": bench_explorer, "runs": bench_runs,
                                            "hostile": bench_hostile, "diff": bench_diff,
-                                           "sweep": bench_sweep, "workbook": bench_workbook}
+                                           "sweep": bench_sweep, "workbook": bench_workbook,
+                                           "excel_in": bench_excel_in}
 
 
 def main(argv: list[str]) -> int:

@@ -31,6 +31,7 @@ __version__ = "0.2.0"
 _LAZY = {
     "load_scenario": ("bpo_roi.scenario.reading", "load_scenario"),
     "parse_scenario": ("bpo_roi.scenario.reading", "parse_scenario"),
+    "add_bids": ("bpo_roi.scenario.bids", "add_bids"),
     "AssumptionsError": ("bpo_roi.scenario.reading", "AssumptionsError"),
     "Scenario": ("bpo_roi.scenario.schema", "Scenario"),
     "evaluate": ("bpo_roi.analysis.business_case", "evaluate"),

@@ -79,7 +79,10 @@ def test_evaluate_writes_contract_files(tmp_path):
     # annual.csv: fiscal years that add back to the monthly table
     annual = pd.read_csv(out / "annual.csv")
     assert list(annual.columns) == ["offer", "fiscal_year", "in_house", "outsourced", "savings",
-                                    "one_time", "in_house_fte", "vendor_fte"]
+                                    "one_time", "in_house_fte", "vendor_fte",
+                                    # the budget view (issue 28)
+                                    "opex", "ebitda_impact", "restructuring", "amortisation",
+                                    "ebit_impact", "cash_impact", "capitalised"]
     for name in metrics["offers"]:
         a, m = annual[annual.offer == name], monthly[monthly.offer == name]
         for column in ("in_house", "outsourced", "savings"):

@@ -133,7 +133,7 @@ def test_tabs_inside_quotes_and_comments_are_never_refused(before, after, double
     text = TEMPLATE.replace('  source: ""\n', f"  source: {quoted}   # {after}\t{before}\n", 1)
     text = text.replace("\n# Check the file", f"\n# a\ttab {before}\t{after}\n# Check the file")
     scenario = parse_scenario(text, "claims.yaml")
-    assert scenario.scenario.source == note.strip()
+    assert scenario.scenario.source == (note.strip() or None)  # blank text is none
 
 
 # ---- indentation, colons, quotes and brackets ------------------------------------------------

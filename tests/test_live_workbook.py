@@ -341,3 +341,161 @@ def test_a_queue_with_waves_sizes_the_retained_team_live_too(tmp_path, office):
     result = office.recalculate(job_for(book, {defined_name(p): v for p, v in overrides.items()},
                                         len(base.offers)))
     assert_agrees(result, bpo_roi.evaluate(base.with_overrides(overrides), breakeven=False))
+
+
+# -- the budget view (issue 28) ----------------------------------------------------------------
+
+
+def _pnl_job(book: Path, inputs: dict[str, float]) -> tuple[dict, list[str]]:
+    ws = openpyxl.load_workbook(book, read_only=True)["Monthly"]
+    head = next(ws.iter_rows(min_row=1, max_row=1, values_only=True))
+    letters = {label: openpyxl.utils.get_column_letter(j + 1) for j, label in enumerate(head)}
+    labels = ["Offer", "P&L: capitalised one-time costs", "P&L: restructuring charges",
+              "P&L: amortisation", "P&L: operating cost", "P&L: EBITDA impact",
+              "P&L: EBIT impact", "P&L: cash impact"]
+    last = ws.max_row
+    annual = openpyxl.load_workbook(book, read_only=True)["Annual"]
+    job = {"book": str(book), "set": inputs, "names": [],
+           "ranges": [f"Monthly!{letters[c]}2:{letters[c]}{last}" for c in labels]
+           + [f"Annual!{x}2:{x}{annual.max_row}" for x in "ABGHIJKLM"]}
+    return job, labels
+
+
+def _assert_pnl_agrees(result: dict, ev: bpo_roi.Evaluation) -> None:
+    """Every monthly P&L line and every fiscal-year P&L total of the recalculated book equals
+    the engine's (``annual.csv``'s columns)."""
+    from bpo_roi.model.pnl import offer_pnl
+
+    columns = [np.array([row[0] for row in rows], dtype=object)
+               for rows in result["ranges"].values()]
+    offers = columns[0]
+    for k, name in enumerate(ev.metrics.index):
+        rows = offers == name
+        m = ev.monthly[ev.monthly.offer == name]
+        want = offer_pnl(ev.scenario, k, m.in_house.to_numpy(), m.outsourced.to_numpy(),
+                         {c: m[f"outsourced.{c}"].to_numpy() for c in
+                          ("severance_retention", "stranded", "exit")})
+        for key, got in zip(("capitalised", "restructuring", "amortisation", "opex",
+                             "ebitda_impact", "ebit_impact", "cash_impact"), columns[1:8],
+                            strict=True):
+            np.testing.assert_allclose(got[rows].astype(float), want[key], rtol=REL,
+                                       atol=1e-6, err_msg=key)
+    a = ev.annual
+    year_offer, year, *lines = columns[8:]
+    assert list(year_offer) == list(a.offer) and [int(y) for y in year] == list(a.fiscal_year)
+    for key, got in zip(("opex", "ebitda_impact", "restructuring", "amortisation",
+                         "ebit_impact", "cash_impact", "capitalised"), lines, strict=True):
+        np.testing.assert_allclose(got.astype(float), a[key], rtol=REL, atol=1e-6, err_msg=key)
+
+
+@needs_lo
+@pytest.mark.xdist_group("libreoffice")
+def test_the_budget_view_is_live(tmp_path, office):
+    """The contact centre's policy (IT integration capitalised over 3 years, severance as
+    restructuring): the P&L lines recalculate to the engine, and follow a new amortisation
+    period, a larger integration and a different salary."""
+    base = bpo_roi.load_scenario(ROOT / "assumptions" / "contact_centre.yaml")
+    book = book_of(base, tmp_path)
+    job, _ = _pnl_job(book, {})
+    _assert_pnl_agrees(office.recalculate(job), bpo_roi.evaluate(base, breakeven=False))
+    overrides = {"accounting.amortisation_years": 2,
+                 "offers.0.transition.it_integration": 270_000.0,
+                 "in_house.salary_annual": 1.1 * float(point(base.in_house.salary_annual))}
+    job, _ = _pnl_job(book, {defined_name(p): v for p, v in overrides.items()})
+    _assert_pnl_agrees(office.recalculate(job),
+                       bpo_roi.evaluate(base.with_overrides(overrides), breakeven=False))
+
+
+@needs_lo
+@pytest.mark.xdist_group("libreoffice")
+def test_a_scheduled_capitalised_item_after_a_late_go_live_is_live(tmp_path, office):
+    """IT integration spread over months 0-2, a first wave in month 4, 60 % of the work, and
+    the stranded costs and exit as restructuring: amortisation from go-live, live."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import tiny_dict, yaml_text
+
+    data = tiny_dict(scenario__horizon_months=30, scenario__fiscal_year_start_month=4)
+    data["offers"][0]["scope"] = {"waves": [{"go_live_month": 4, "share": 0.6}]}
+    data["offers"][0]["transition"]["it_integration"] = {"amount": 15_000, "months": [0, 1, 2]}
+    data["stranded_costs"] = [{"name": "Lease", "monthly": 2_000, "until_month": 20}]
+    data["accounting"] = {"capitalise": ["it_integration", "knowledge_transfer"],
+                          "amortisation_years": 1,
+                          "restructuring": ["severance_retention", "stranded", "exit"]}
+    base = bpo_roi.parse_scenario(yaml_text(data), "budget.yaml")
+    book = book_of(base, tmp_path)
+    job, _ = _pnl_job(book, {"accounting_amortisation_years": 2,
+                             "offers_1_transition_it_integration_amount": 24_000.0})
+    changed = base.with_overrides({"accounting.amortisation_years": 2,
+                                   "offers.0.transition.it_integration.amount": 24_000.0})
+    _assert_pnl_agrees(office.recalculate(job), bpo_roi.evaluate(changed, breakeven=False))
+
+
+@needs_lo
+@pytest.mark.xdist_group("libreoffice")
+def test_a_planned_team_is_live(tmp_path, office):
+    """HR and payroll services (a team planned for the fiscal year, overtime above it): a
+    higher volume, another percentile, premium and hiring lead time recalculate the whole
+    people, the overtime and the P&L to the engine's figures."""
+    base = bpo_roi.load_scenario(ROOT / "assumptions" / "hr_payroll_services.yaml")
+    book = book_of(base, tmp_path)
+    overrides = {"workload.monthly_volume": 1.35 * float(point(base.workload.monthly_volume)),
+                 "in_house.planned_staffing.percentile": 0.8,
+                 "in_house.planned_staffing.overtime_premium": 0.75,
+                 "in_house.planned_staffing.hiring_lead_time_months": 4}
+    inputs = {defined_name(p): v for p, v in overrides.items()}
+    changed = bpo_roi.evaluate(base.with_overrides(overrides), breakeven=False)
+    assert_agrees(office.recalculate(job_for(book, inputs, len(base.offers))), changed)
+    job, _ = _pnl_job(book, inputs)
+    _assert_pnl_agrees(office.recalculate(job), changed)
+
+
+@needs_lo
+@pytest.mark.xdist_group("libreoffice")
+def test_a_quarterly_plan_with_temporary_staff_is_live(tmp_path, office):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import tiny_dict, yaml_text
+
+    data = tiny_dict(scenario__horizon_months=20, scenario__fiscal_year_start_month=4,
+                     scenario__start_month="2027-02")
+    data["workload"]["seasonality"] = [1.5, 1.2, 0.9375, 0.9375, 0.9375, 0.6, 0.9375, 0.9375,
+                                       0.9375, 0.9375, 0.9375, 1.2]
+    data["workload"]["annual_growth"] = 0.25
+    data["in_house"]["staffing"] = "planned"
+    data["in_house"]["planned_staffing"] = {"period": "quarter", "percentile": 0.6,
+                                            "peak_cover": "temporary",
+                                            "temporary_rate_per_hour": 70,
+                                            "hiring_lead_time_months": 5}
+    base = bpo_roi.parse_scenario(yaml_text(data), "quarterly.yaml")
+    book = book_of(base, tmp_path)
+    overrides = {"workload.monthly_volume": 7_300.0,
+                 "in_house.planned_staffing.temporary_rate_per_hour": 55.0,
+                 "in_house.span_of_control": 7.0}
+    result = office.recalculate(job_for(book, {defined_name(p): v for p, v in overrides.items()},
+                                        len(base.offers)))
+    assert_agrees(result, bpo_roi.evaluate(base.with_overrides(overrides), breakeven=False))
+
+
+def test_a_planned_retained_team_is_listed_as_not_live(tmp_path):
+    """Under waves a planned retained team is re-planned at each go-live: the engine's values,
+    orange on Monthly and named on the About sheet (the rest of the team is formulas)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import tiny_dict, yaml_text
+
+    data = tiny_dict()
+    data["in_house"]["staffing"] = "planned"
+    data["offers"][0]["scope"] = {"waves": [{"go_live_month": 7, "share": 0.6}]}
+    wb = openpyxl.load_workbook(book_of(bpo_roi.parse_scenario(yaml_text(data), "x.yaml"),
+                                        tmp_path))
+    about = " ".join(str(r[1]) for r in wb["About"].iter_rows(values_only=True) if r[1])
+    assert "Not live (orange cells on Monthly" in about
+    assert "re-planned in whole people" in about
+    head = [c.value for c in wb["Monthly"][1]]
+    values = {head[c.column - 1] for c in wb["Monthly"][4] if c.value is not None
+              and not (isinstance(c.value, str) and c.value.startswith("="))}
+    assert values == {"Offer", "Month", "Outsourced: Retained in-house work"}

@@ -203,7 +203,7 @@ def test_metrics_json_document_shape_and_nulls(tmp_path):
     write_metrics_json(doc, tmp_path / "metrics.json")
     loaded = json.loads((tmp_path / "metrics.json").read_text())
     assert set(loaded) == {"scenario", "currency", "horizon_months", "discount_rate_annual",
-                           "recommendation", "offers"}
+                           "recommendation", "offers", "pnl"}  # pnl: the budget view
     offer = loaded["offers"]["Seats"]
     assert offer["pricing_model"] == "per_seat"
     assert offer["payback_month"] is None

@@ -23,8 +23,9 @@ from bpo_roi.analysis.breakeven_search import breakeven_values, search_grid
 from bpo_roi.analysis.termination import exit_table
 from bpo_roi.model import metrics
 from bpo_roi.model.flows import Flows, cash_flows, monthly_table, offers_npv, summary_arrays
+from bpo_roi.model.pnl import PNL_LINES, offer_pnl
 from bpo_roi.model.timeline import monthly_rate
-from bpo_roi.scenario.schema import Scenario, point
+from bpo_roi.scenario.schema import RESTRUCTURING, Scenario, point
 
 __all__ = [
     "ANNUAL_COLUMNS",
@@ -35,6 +36,7 @@ __all__ = [
     "NonFiniteResultError",
     "annual_table",
     "evaluate",
+    "pnl_block",
     "queue_summary",
     "recommend",
     "require_finite_monthly",
@@ -78,10 +80,11 @@ class Evaluation:
         """The offer with the highest positive NPV, or ``"stay in-house"``."""
         return recommend(self.metrics)
 
-    def to_metrics_dict(self, advice: Any = None) -> dict[str, Any]:
+    def to_metrics_dict(self, advice: Any = None, *, pnl: bool = True) -> dict[str, Any]:
         """The ``metrics.json`` document (missing metrics as ``None``); with ``advice``
         (:func:`bpo_roi.analysis.advice.advise`) also ``recommendation_confidence``,
-        ``recommendation_flags`` and, when a Monte Carlo ran, the ``risk`` block."""
+        ``recommendation_flags`` and, when a Monte Carlo ran, the ``risk`` block; with
+        ``pnl`` (the default) the ``pnl`` block (:func:`pnl_block`)."""
         s = self.scenario.scenario
         offers = {}
         for name, row in self.metrics.to_dict("index").items():
@@ -99,6 +102,8 @@ class Evaluation:
             document["recommendation_flags"] = list(advice.flags)
             if advice.risk is not None:
                 document["risk"] = advice.risk
+        if pnl:
+            document["pnl"] = pnl_block(self.annual, self.scenario)
         return document
 
 
@@ -149,7 +154,10 @@ ONE_TIME = ("search_contracting", "transition", "severance_retention")
 """The one-time outsourced components, whenever they are paid (month 0, a schedule, a wave)."""
 
 ANNUAL_COLUMNS = ("offer", "fiscal_year", "in_house", "outsourced", "savings", "one_time",
-                  "in_house_fte", "vendor_fte")
+                  "in_house_fte", "vendor_fte", "opex", "ebitda_impact", "restructuring",
+                  "amortisation", "ebit_impact", "cash_impact", "capitalised")
+"""Columns of ``annual.csv``: cash totals, FTE, then the fiscal-year P&L
+(:mod:`bpo_roi.model.pnl`)."""
 
 
 def annual_table(monthly: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -164,6 +172,12 @@ def annual_table(monthly: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     calendar year in which they end. Sums add back to the monthly table exactly.
     ``one_time`` is the year's one-time outsourced cost (search and contracting, transition,
     severance and retention), wherever a schedule or a wave puts it.
+
+    The P&L columns are the year's sums of :func:`bpo_roi.model.pnl.offer_pnl`: ``opex`` (the
+    offer's operating cost), ``ebitda_impact``, ``restructuring``, ``amortisation``,
+    ``ebit_impact``, ``cash_impact`` (= ``savings``) and ``capitalised`` (the year's
+    capitalised spend), so that ``cash_impact = ebit_impact + amortisation − capitalised``
+    in every year.
     """
     from bpo_roi.model.timeline import fiscal_year
 
@@ -178,13 +192,60 @@ def annual_table(monthly: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
                                for o in scenario.offers})
     frame["vendor_fte"] = frame.vendor_billed_units / per_fte.to_numpy(dtype=float)
     frame["one_time"] = frame[[f"outsourced.{c}" for c in ONE_TIME]].sum(axis=1)
+    for line in PNL_LINES:
+        frame[line] = 0.0
+    for k, offer in enumerate(scenario.offers):
+        rows = (frame.offer == offer.name).to_numpy()
+        if not rows.any():
+            continue
+        block = frame.loc[rows]
+        lines = offer_pnl(scenario, k, block.in_house.to_numpy(float),
+                          block.outsourced.to_numpy(float),
+                          {c: block[f"outsourced.{c}"].to_numpy(float) for c in RESTRUCTURING})
+        for line, values in lines.items():
+            frame.loc[rows, line] = values
     operating = frame[frame.month >= 1]
     sums = frame.groupby(["offer", "fiscal_year"], sort=False)[
-        ["in_house", "outsourced", "savings", "one_time"]].sum()
+        ["in_house", "outsourced", "savings", "one_time", *PNL_LINES]].sum()
     means = operating.groupby(["offer", "fiscal_year"], sort=False)[
         ["in_house_fte", "vendor_fte"]].mean()
     table = sums.join(means, how="left").reset_index()
     return table.loc[:, list(ANNUAL_COLUMNS)]
+
+
+def pnl_block(annual: pd.DataFrame, scenario: Scenario) -> dict[str, Any]:
+    """The ``pnl`` block of ``metrics.json``: the accounting policy, the fiscal years, the
+    in-house operating cost by year (staying in-house: every cost is operating cost) and, per
+    offer, each P&L line by year (:data:`~bpo_roi.model.pnl.PNL_LINES`, the ``annual.csv``
+    columns), its totals over the horizon, what is still to amortise after the horizon
+    (``unamortised_at_end``, the whole gap between the EBIT and cash totals) and, when the
+    scenario has a tax rate, the EBIT impact after tax by year."""
+    policy = scenario.accounting
+    tax = scenario.scenario.tax
+    rate = float(point(tax.rate)) if tax is not None else None
+    years = [int(y) for y in dict.fromkeys(annual.fiscal_year)]
+    first = annual[annual.offer == annual.offer.iloc[0]] if len(annual) else annual
+    offers: dict[str, Any] = {}
+    for name, t in annual.groupby("offer", sort=False):
+        entry: dict[str, Any] = {line: [_json_value(v) for v in t[line]] for line in PNL_LINES}
+        entry["totals"] = {line: _json_value(t[line].sum()) for line in PNL_LINES}
+        entry["unamortised_at_end"] = _json_value(t.capitalised.sum() - t.amortisation.sum())
+        if rate is not None:
+            entry["ebit_impact_after_tax"] = [_json_value(v * (1.0 - rate))
+                                              for v in t.ebit_impact]
+        offers[str(name)] = entry
+    return {
+        "fiscal_year_start_month": scenario.scenario.fiscal_year_start_month,
+        "policy": {
+            "capitalise": list(policy.capitalise) if policy else [],
+            "amortisation_years": policy.amortisation_years if policy else None,
+            "restructuring": list(policy.restructuring) if policy else [],
+            "tax_rate": rate,
+        },
+        "fiscal_years": years,
+        "in_house": {"opex": [_json_value(v) for v in first.in_house]},
+        "offers": offers,
+    }
 
 
 def queue_summary(scenario: Scenario) -> dict[str, Any] | None:

@@ -113,7 +113,7 @@ def variant_rows(scenario: Scenario, overrides: Mapping[str, Any], *,
         variant = scenario.with_overrides(dict(overrides))
         ev = evaluate(variant, breakeven=breakeven)
         sim = simulate(variant, trials=trials, seed=seed) if trials else None
-        document = ev.to_metrics_dict(advise(ev, sim))
+        document = ev.to_metrics_dict(advise(ev, sim), pnl=False)
     except Exception as exc:  # one variant's failure is its row, never the sweep's end
         return [{**dict.fromkeys(ROW_KEYS), "error": error_text(exc)}]
     risk = (document.get("risk") or {}).get("offers", {})

@@ -1,4 +1,5 @@
-"""The ``bpo-roi`` command line: validate, evaluate, run, sweep, new, diff, notebook-path.
+"""The ``bpo-roi`` command line: validate, evaluate, run, sweep, new, convert, diff,
+notebook-path (``convert`` and ``new --xlsx``: :mod:`bpo_roi.cli.workbook_commands`).
 
 Exit status: 0 on success, 1 when a scenario failed while running, 2 for bad input (an invalid
 file, a bad option). Errors are one line each on standard error, never a traceback.
@@ -23,6 +24,8 @@ from bpo_roi.cli.console import (
 from bpo_roi.cli.options import OptionError, check_out
 from bpo_roi.cli.run_command import add_run_parser
 from bpo_roi.cli.sweep import add_sweep_parser
+from bpo_roi.cli.workbook_commands import add_bid_sheet_parser, add_convert_parser
+from bpo_roi.reporting.scenario_file import write_scenario_file
 from bpo_roi.resources import NOTEBOOKS, ResourceNotFoundError, notebook_path, resource_path
 
 __all__ = ["build_parser", "main"]
@@ -144,6 +147,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if bad:
         return EXIT_BAD_INPUT
     file, scenario = loaded[0]
+    from bpo_roi.scenario.bids import add_bids
+    from bpo_roi.scenario.reading import AssumptionsError
+
+    try:
+        scenario = add_bids(scenario, args.bids)
+    except AssumptionsError as exc:
+        for line in exc.problems:
+            error_line(line)
+        return EXIT_BAD_INPUT
     try:
         result = evaluate(scenario)
     except ValueError as exc:  # e.g. a queue no finite staff can serve
@@ -153,7 +165,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from bpo_roi.reporting.case import run_record
 
     document = result.to_metrics_dict(advise(result))
-    document["run"] = run_record(file, {}, None, None)
+    document["run"] = run_record(file, {}, None, None, bids=args.bids)
     wrote = []
     if args.out is not None:
         out = Path(args.out)
@@ -180,7 +192,7 @@ def cmd_new(args: argparse.Namespace) -> int:
                    f"digits, '-' or '_'). Got {name!r} instead; try "
                    f"{slugify(name).replace('-', '_')!r}.")
         return EXIT_BAD_INPUT
-    target = Path(args.dir) / f"{name}.yaml"
+    target = Path(args.dir) / f"{name}.{'xlsx' if args.xlsx else 'yaml'}"
     if target.exists():
         error_line(f"{target}: already exists; choose another NAME or edit that file")
         return EXIT_BAD_INPUT
@@ -196,6 +208,8 @@ def cmd_new(args: argparse.Namespace) -> int:
         error_line(f"{blocking}: is a file, not a folder; give --dir a folder (it is created "
                    f"when missing)")
         return EXIT_BAD_INPUT
+    if args.xlsx:
+        return _new_workbook(text, target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("x", encoding="utf-8") as fh:
@@ -204,6 +218,23 @@ def cmd_new(args: argparse.Namespace) -> int:
         error_line(f"{target}: cannot create ({exc.strerror or exc})")
         return EXIT_FAILED
     print(f"Created {target}: edit it, then run `bpo-roi validate {target}`")
+    return EXIT_OK
+
+
+def _new_workbook(template_text: str, target: Path) -> int:
+    """``new NAME --xlsx``: the template's scenario as a scenario workbook."""
+    from bpo_roi.scenario.reading import parse_scenario
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        error_line(f"{target.parent}: cannot create ({exc.strerror or exc})")
+        return EXIT_FAILED
+    problem = write_scenario_file(parse_scenario(template_text, "template"), target)
+    if problem:
+        error_line(problem)
+        return EXIT_FAILED
+    print(f"Created {target}: fill in its Inputs sheet, then run `bpo-roi validate {target}`")
     return EXIT_OK
 
 
@@ -285,12 +316,20 @@ def build_parser() -> argparse.ArgumentParser:
                                         "metrics.json")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--out", metavar="DIR", help="folder for monthly.csv and metrics.json")
+    p.add_argument("--bids", action="append", default=[], metavar="FILE.xlsx",
+                   help="a returned price sheet (bpo-roi bid-sheet) to add as an offer; "
+                        "repeat for more")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("new", help="copy the commented template to assumptions/NAME.yaml")
+    p = sub.add_parser("new", help="copy the commented template to assumptions/NAME.yaml "
+                                   "(or NAME.xlsx with --xlsx)")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--dir", default="assumptions", help="folder (default: assumptions)")
+    p.add_argument("--xlsx", action="store_true", help="write assumptions/NAME.xlsx, a workbook "
+                   "to fill in (units, allowed values, notes), instead of YAML")
     p.set_defaults(func=cmd_new)
+    add_convert_parser(sub)
+    add_bid_sheet_parser(sub)
 
     add_run_parser(sub)
     add_sweep_parser(sub)

@@ -48,6 +48,9 @@ def add_run_parser(sub: Any) -> None:
     p.add_argument("--pdf", action="store_true",
                    help="also print report.pdf with a headless Chrome-family browser")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--bids", action="append", default=[], metavar="FILE.xlsx",
+                   help="a returned price sheet (bpo-roi bid-sheet) to add as an offer to "
+                        "every scenario; repeat for more")
     p.set_defaults(func=cmd_run)
 
 
@@ -70,6 +73,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         error_line(str(exc))
         return EXIT_BAD_INPUT
     workers, scheduler = args.workers, scheduler_address(args.scheduler)
+    if args.bids and scheduler is not None:
+        error_line("--bids: not available with a Dask scheduler yet (the price sheets are not "
+                   "sent to the workers); run locally, or add the bids to the scenario file "
+                   "with bpo-roi convert")
+        return EXIT_BAD_INPUT
     if scheduler is None:  # local workers: no more than the cores and memory take
         workers, note = cap_workers(workers)
         if note:
@@ -113,7 +121,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         results = run_scenarios(list(args.files), out, workers=workers, parameters=params,
                                 overrides=overrides, progress=not args.quiet,
                                 notebook=notebook, cell_timeout=args.cell_timeout,
-                                pdf_browser=browser, scheduler=scheduler)
+                                pdf_browser=browser, scheduler=scheduler,
+                                bids=tuple(args.bids))
     except (OutputRefusedError, FileExistsError, ExecutorUnavailable) as exc:
         error_line(str(exc))
         return EXIT_BAD_INPUT

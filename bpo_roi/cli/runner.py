@@ -70,10 +70,13 @@ def _produce(task: Task, folder: Path, file: str, notebook: str) -> dict[str, An
         kept_kernel(str(Path(notebook).parent))
     source = str(Path(file).resolve())
     trials, seed = risk_parameters(task.parameters, notebook)
-    case = compute_case(source, task.overrides, trials, seed, shown_file=task.file)
+    bids = [str(Path(b).resolve()) for b in task.bids]
+    case = compute_case(source, task.overrides, trials, seed, shown_file=task.file, bids=bids)
     case_file = save_case(case, folder.resolve() / CASE_FILE)
     parameters = {"assumptions_path": source, "overrides": task.overrides,
                   "case_path": str(case_file), **task.parameters}
+    if bids:
+        parameters["bids"] = bids
     executed = folder / "business_case.ipynb"
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="bpo-roi-data-files") as helper:
@@ -168,8 +171,8 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
                   parameters: dict[str, Any] | None = None,
                   overrides: dict[str, Any] | None = None, progress: bool = True,
                   notebook: str | Path = NOTEBOOK, cell_timeout: int = DEFAULT_CELL_TIMEOUT,
-                  pdf_browser: str | None = None, scheduler: str | None = None
-                  ) -> list[RunResult]:
+                  pdf_browser: str | None = None, scheduler: str | None = None,
+                  bids: tuple[str, ...] = ()) -> list[RunResult]:
     """Run every scenario file; return one :class:`RunResult` per file, in the given order.
 
     The notebooks run in ``workers`` local processes, or, given ``scheduler`` (a Dask
@@ -203,7 +206,7 @@ def run_scenarios(files: list[str], out: str | Path, *, workers: int = 1,
         stack.callback(pool.stop)  # a no-op once the tasks closed it
         entries = plan(files, overrides or {}, out, parameters=dict(parameters or {}),
                        notebook=str(notebook), cell_timeout=cell_timeout,
-                       run_id=uuid.uuid4().hex, pdf_browser=pdf_browser)
+                       run_id=uuid.uuid4().hex, pdf_browser=pdf_browser, bids=tuple(bids))
         results: list[RunResult | None] = [e if isinstance(e, RunResult) else None
                                            for e in entries]
         tasks = {i: e for i, e in enumerate(entries) if isinstance(e, Task)}

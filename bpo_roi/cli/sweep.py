@@ -241,6 +241,9 @@ def add_sweep_parser(sub: Any) -> None:
                    help="run on the Dask cluster at tcp://HOST:PORT (default: "
                         "$DASK_SCHEDULER_ADDRESS, else on this machine)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--bids", action="append", default=[], metavar="FILE.xlsx",
+                   help="a returned price sheet (bpo-roi bid-sheet) to add as an offer to "
+                        "every scenario; repeat for more")
     p.add_argument("--yes", action="store_true",
                    help=f"run a sweep of more than {CONFIRM_ABOVE:,} evaluations (files × "
                         f"variants × offers); without it such a sweep only prints its size "
@@ -276,6 +279,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         sweep_files_not_ours,
         write_sweep_table,
     )
+    from bpo_roi.scenario.bids import add_bids
     from bpo_roi.scenario.reading import AssumptionsError, load_scenario
 
     workers = args.workers if args.workers is not None else usable_cores()
@@ -307,7 +311,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             error_line(f"{f}: not a regular file ({kind}); give a scenario file")
             return EXIT_BAD_INPUT
         try:
-            scenarios.append((f, load_scenario(f)))
+            scenarios.append((f, add_bids(load_scenario(f), args.bids)))
         except AssumptionsError as exc:
             for line in exc.problems:
                 error_line(line)

@@ -49,6 +49,8 @@ class Task:
     source : str
         The scenario file, resolved: the folder's marker names it, so that a run of another
         file never replaces the folder.
+    bids : tuple of str
+        Returned price sheets (``--bids``), each added to the scenario as an offer.
     """
 
     file: str
@@ -63,6 +65,7 @@ class Task:
     pdf_browser: str | None = None
     keep_kernel: bool = False
     source: str = ""
+    bids: tuple[str, ...] = ()
 
     def failed(self, error: str) -> RunResult:
         """The result of this task when it could not run."""
@@ -171,6 +174,7 @@ def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None,
     refused.
     """
     from bpo_roi.reporting.files import kit_marker, not_regular, slugify
+    from bpo_roi.scenario.bids import add_bids
     from bpo_roi.scenario.reading import AssumptionsError, load_scenario
 
     entries: list[Task | RunResult] = []
@@ -191,7 +195,7 @@ def plan(files: list[str], overrides: dict[str, Any], out: Path | None = None,
             continue
         seen[key] = f
         try:
-            scenario = load_scenario(f)
+            scenario = add_bids(load_scenario(f), settings.get("bids", ()))
             # an override the scenario rejects: in the file errors' words
             scenario.with_overrides(overrides, source=f"{f}: -p override rejected")
         except AssumptionsError as exc:

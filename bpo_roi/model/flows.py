@@ -17,7 +17,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bpo_roi.model import contract, hidden_costs, in_house, metrics, pricing, scope, workload
+from bpo_roi.model import (
+    contract,
+    hidden_costs,
+    in_house,
+    metrics,
+    planned_staffing,
+    pricing,
+    scope,
+    workload,
+)
 from bpo_roi.model.in_house import add_up
 from bpo_roi.model.timeline import (
     annual_step_index,
@@ -240,13 +249,32 @@ def _volume(inp: _Inputs, s: Scenario, horizon: int) -> np.ndarray:
 
 
 def _in_house(inp: _Inputs, s: Scenario, volume: np.ndarray, agents: np.ndarray,
-              fixed_monthly: Any) -> in_house.InHouseCost:
+              fixed_monthly: Any, breaks: Sequence[int] = ()) -> in_house.InHouseCost:
     """In-house cost of a team of ``agents`` working ``volume``; rework is priced at the team's
-    own salary-and-benefits cost per hour of work handled (see :mod:`bpo_roi.model.in_house`)."""
+    own salary-and-benefits cost per hour of work handled (see :mod:`bpo_roi.model.in_house`).
+
+    A ``planned`` team (``in_house.staffing``) is paid for whole people planned per period
+    (``breaks``: months that start a new period besides the fiscal ones) and for overtime or
+    temporary staff above the plan (:mod:`bpo_roi.model.planned_staffing`); rework stays
+    priced at the need's productivity."""
     hours = workload.work_hours(volume, inp("workload.handle_time_minutes"))
     with np.errstate(divide="ignore", invalid="ignore"):
         productive = np.where(agents > 0, hours / agents, 1.0)  # hours handled per FTE
-    return in_house.in_house_cost(
+    plan = s.in_house.plan
+    supervisors = None
+    if plan is not None:
+        info = s.scenario
+        periods = planned_staffing.planning_periods(
+            info.horizon_months, info.start_month_number, info.fiscal_year_start_month,
+            plan.period, breaks)
+        staff = planned_staffing.plan_staff(
+            agents, periods, percentile=float(point(plan.percentile)),
+            span_of_control=inp("in_house.span_of_control"),
+            paid_hours_per_month=inp("in_house.paid_hours_per_month"),
+            shrinkage=inp("in_house.shrinkage"),
+            hiring_lead_time_months=plan.hiring_lead_time_months)
+        agents, supervisors = staff.agents, staff.supervisors
+    cost = in_house.in_house_cost(
         volume=volume, agents=agents, horizon_months=s.scenario.horizon_months,
         productive_hours_per_month=productive,
         salary_annual=inp("in_house.salary_annual"),
@@ -261,7 +289,25 @@ def _in_house(inp: _Inputs, s: Scenario, volume: np.ndarray, agents: np.ndarray,
         cost_inflation_annual=inp("in_house.cost_inflation_annual"),
         error_rate=inp("in_house.error_rate"),
         rework_minutes=inp("in_house.rework_minutes"),
+        supervisors=supervisors,
     )
+    if plan is not None:
+        given = s.in_house.planned_staffing is not None
+
+        def rule(field: str) -> Any:
+            return inp(f"in_house.planned_staffing.{field}") if given \
+                else float(getattr(plan, field))
+
+        cost[in_house.PEAK_COVER] = planned_staffing.peak_cover_cost(
+            staff.uncovered_hours, cover=plan.peak_cover,
+            salary_annual=inp("in_house.salary_annual"),
+            paid_hours_per_month=inp("in_house.paid_hours_per_month"),
+            benefits_rate=inp("in_house.benefits_rate"),
+            overtime_premium=rule("overtime_premium"),
+            temporary_rate_per_hour=rule("temporary_rate_per_hour"),
+            wage_index=annual_step_index(inp("in_house.wage_inflation_annual"),
+                                         s.scenario.horizon_months))
+    return cost
 
 
 def cash_flows(scenario: Scenario, samples: Mapping[str, np.ndarray] | None = None,
@@ -284,10 +330,15 @@ def cash_flows(scenario: Scenario, samples: Mapping[str, np.ndarray] | None = No
     cost_in = _in_house(inp, s, volume, agents, fixed)
     wage_index = annual_step_index(inp("in_house.wage_inflation_annual"), horizon)
     cost_index = annual_step_index(inp("in_house.cost_inflation_annual"), horizon)
+    # salary and benefits per hour of work handled: the price of one hour of rework (for a
+    # planned team, at the need's staffing: idle planned hours are not the price of rework)
+    if s.in_house.plan is None:
+        paid_by_need = cost_in["salaries"] + cost_in["benefits"]
+    else:
+        paid_by_need = (agents * (inp("in_house.salary_annual") / 12.0) * wage_index
+                        * (1.0 + inp("in_house.benefits_rate")))
     with np.errstate(divide="ignore", invalid="ignore"):
-        # salary and benefits per hour of work handled: the price of one hour of rework
-        hourly_cost = np.where(hours > 0, (cost_in["salaries"] + cost_in["benefits"]) / hours,
-                               0.0)
+        hourly_cost = np.where(hours > 0, paid_by_need / hours, 0.0)
     retained_share = inp("in_house.fixed_monthly_retained_share")
     stranded_items = [(inp(f"stranded_costs.{i}.monthly"), item.until_month,
                        inp(f"stranded_costs.{i}.escalation_annual"))
@@ -473,7 +524,7 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
             wage_index=sh.wage_index,
             contract_value_share=inp(f"{o}.governance.contract_value_share"),
             vendor_fees=steady_fee) * contract_live,
-        "retained_in_house": _retained_in_house(inp, s, sh, share),
+        "retained_in_house": _retained_in_house(inp, s, sh, share, k),
         "parallel_run": scope.parallel_run_by_wave(sh.cost_in.total, waves, parallel),
         "stranded": sh.stranded(waves[0][0]),
         "search_contracting": terms.search_contracting,
@@ -490,8 +541,8 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
                       billed, fx, vendor_volume, steps)
 
 
-def _retained_in_house(inp: _Inputs, s: Scenario, sh: _Shared, share: np.ndarray
-                       ) -> np.ndarray:
+def _retained_in_house(inp: _Inputs, s: Scenario, sh: _Shared, share: np.ndarray,
+                       k: int | None = None) -> np.ndarray:
     """In-house cost of the volume not (yet) with the vendor, ``h_t × V_t``, worked by a team
     sized for it (Erlang C / A sizes a smaller team less efficiently), with its share of the
     fixed costs that outsourcing can remove."""
@@ -505,7 +556,9 @@ def _retained_in_house(inp: _Inputs, s: Scenario, sh: _Shared, share: np.ndarray
             * sh.calibration
     else:
         agents = sh.agents * kept  # work-hours sizing is proportional
-    return _in_house(inp, s, volume, agents, sh.going_fixed * kept).total
+    # a planned retained team is re-planned when a wave leaves
+    breaks = [g for g, _ in _waves(s.offers[k])] if k is not None else []
+    return _in_house(inp, s, volume, agents, sh.going_fixed * kept, breaks).total
 
 
 def _price_steps(inp: _Inputs, offer: Any, o: str, horizon: int) -> np.ndarray:
@@ -701,7 +754,7 @@ def monthly_table(flows: Flows, scenario: Scenario) -> pd.DataFrame:
         for o in flows.offers])
     data["volume_in_house"] = data["volume"] - vendor_volume
     data["volume_vendor"] = vendor_volume
-    for c in in_house.IN_HOUSE_COMPONENTS:
+    for c in flows.in_house:  # IN_HOUSE_COMPONENTS, then peak_cover for a planned team
         data[f"in_house.{c}"] = np.tile(
             np.broadcast_to(flows.in_house[c], (1, horizon + 1))[0], n_offers)
     for c in OUTSOURCED_COMPONENTS:

@@ -36,6 +36,7 @@ from bpo_roi.model.timeline import ArrayLike, annual_step_index, operating_month
 
 __all__ = [
     "IN_HOUSE_COMPONENTS",
+    "PEAK_COVER",
     "InHouseCost",
     "add_up",
     "agents_from_work_hours",
@@ -47,6 +48,9 @@ __all__ = [
 
 IN_HOUSE_COMPONENTS = ("salaries", "benefits", "supervision", "overhead", "attrition", "fixed",
                        "rework")
+PEAK_COVER = "peak_cover"
+"""The component a ``planned`` team adds after :data:`IN_HOUSE_COMPONENTS`: overtime or
+temporary staff above the plan (:mod:`bpo_roi.model.planned_staffing`)."""
 
 
 class InHouseCost(dict[str, np.ndarray]):
@@ -57,8 +61,9 @@ class InHouseCost(dict[str, np.ndarray]):
 
     @cached_property
     def total(self) -> np.ndarray:
-        """Sum of the components."""
-        return add_up([self[name] for name in IN_HOUSE_COMPONENTS])
+        """Sum of the components (:data:`IN_HOUSE_COMPONENTS`, then :data:`PEAK_COVER` for a
+        planned team)."""
+        return add_up([self[name] for name in self])
 
 
 def add_up(parts: list[np.ndarray]) -> np.ndarray:
@@ -135,8 +140,11 @@ def in_house_cost(
     cost_inflation_annual: ArrayLike,
     error_rate: ArrayLike,
     rework_minutes: ArrayLike,
+    supervisors: np.ndarray | None = None,
 ) -> InHouseCost:
     """Fully loaded monthly in-house cost by component (formulas in the module docstring).
+
+    ``supervisors``: whole supervisors of a planned team (default ``agents / span_of_control``).
 
     Examples
     --------
@@ -155,7 +163,8 @@ def in_house_cost(
     wage_index = annual_step_index(wage_inflation_annual, horizon_months)
     cost_index = annual_step_index(cost_inflation_annual, horizon_months)
     operating = operating_months(horizon_months)
-    supervisors = agents / span_of_control
+    if supervisors is None:
+        supervisors = agents / span_of_control
     heads = agents + supervisors
     salaries = agents * (salary_annual / 12.0) * wage_index
     hourly = loaded_cost_per_productive_hour(
@@ -187,13 +196,14 @@ def excel_agents_from_work_hours(work_hours: str, paid_hours_per_month: str, shr
 
 def excel_in_house_cost(*, volume: str, agents: str, supervisors: str, work_hours: str,
                         month: str, wage_index: str, cost_index: str,
-                        name: Callable[[str], str]) -> dict[str, str]:
+                        name: Callable[[str], str], need: str | None = None) -> dict[str, str]:
     """:func:`in_house_cost`'s components as Excel expressions, one per component.
 
     ``name(field)`` is the defined name of ``in_house.<field>`` (``workload.<field>`` for the
     error's volume is not needed: the volume is a cell). The loaded cost of a productive hour
-    divides by the hours handled per FTE, ``work_hours / agents`` (1 without agents), as the
-    engine does.
+    divides by the hours handled per FTE, ``work_hours / need`` (1 without agents), as the
+    engine does; ``need`` is the cell of the agents the work needs (default ``agents``; a
+    planned team pays other whole people).
 
     >>> sorted(excel_in_house_cost(volume="E5", agents="G5", supervisors="H5", work_hours="F5",
     ...     month="B5", wage_index="I5", cost_index="J5", name=lambda f: f)) == sorted(
@@ -201,8 +211,9 @@ def excel_in_house_cost(*, volume: str, agents: str, supervisors: str, work_hour
     True
     """
     n = name
+    need = need or agents
     salaries = f"{agents}*({n('salary_annual')}/12)*{wage_index}"
-    productive = f"IF({agents}>0,{work_hours}/{agents},1)"
+    productive = f"IF({need}>0,{work_hours}/{need},1)"
     hourly = f"{n('salary_annual')}/12*(1+{n('benefits_rate')})*{wage_index}/{productive}"
     heads = f"({agents}+{supervisors})"
     return {

@@ -86,7 +86,8 @@ class BusinessCase:
 
 
 def compute_case(assumptions_path: str | os.PathLike[str], overrides: Any, trials: int,
-                 seed: int, *, shown_file: str | None = None) -> BusinessCase:
+                 seed: int, *, shown_file: str | None = None,
+                 bids: Any = ()) -> BusinessCase:
     """Load, override, evaluate, simulate, run the tornado and advise, once.
 
     Parameters
@@ -101,6 +102,8 @@ def compute_case(assumptions_path: str | os.PathLike[str], overrides: Any, trial
     shown_file : str, optional
         The file name the run record gives (the path the user typed, where
         ``assumptions_path`` is a copy on a cluster worker); by default ``assumptions_path``.
+    bids : sequence of paths
+        Returned price sheets, each added as an offer (:func:`bpo_roi.scenario.bids.add_bids`).
 
     Returns
     -------
@@ -110,12 +113,14 @@ def compute_case(assumptions_path: str | os.PathLike[str], overrides: Any, trial
     from bpo_roi.analysis.business_case import evaluate
     from bpo_roi.analysis.monte_carlo import simulate
     from bpo_roi.analysis.sensitivity import tornado
+    from bpo_roi.scenario.bids import add_bids
     from bpo_roi.scenario.reading import load_scenario, overrides_from
 
-    original = load_scenario(assumptions_path)
+    bid_files = [str(b) for b in (bids or ())]
+    original = add_bids(load_scenario(assumptions_path), bid_files)
     changes = overrides_from(overrides)
     scenario = original.with_overrides(changes)
-    run = run_record(str(assumptions_path), changes, trials, seed)
+    run = run_record(str(assumptions_path), changes, trials, seed, bids=bid_files)
     if shown_file is not None:
         run["file"] = str(shown_file)
     evaluation = evaluate(scenario)
@@ -152,14 +157,18 @@ def load_case(source: str | os.PathLike[str]) -> BusinessCase:
 
 
 def run_record(file: str, overrides: Mapping[str, Any], trials: int | None,
-               seed: int | None) -> dict[str, Any]:
+               seed: int | None, *, bids: Any = ()) -> dict[str, Any]:
     """What a run was given: the ``run`` block of ``metrics.json`` (file name, SHA-256 of its
-    bytes, overrides, Monte Carlo trials and seed, package version, time)."""
+    bytes, overrides, Monte Carlo trials and seed, package version, time; and, when price
+    sheets were added with ``--bids``, each one's file and SHA-256 under ``bids``)."""
     from bpo_roi import __version__
 
-    return {"file": str(file), "sha256": _sha256(file), "overrides": dict(overrides),
-            "trials": trials, "seed": seed, "version": __version__,
-            "at": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    record = {"file": str(file), "sha256": _sha256(file), "overrides": dict(overrides),
+              "trials": trials, "seed": seed, "version": __version__,
+              "at": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if bids:
+        record["bids"] = [{"file": str(b), "sha256": _sha256(str(b))} for b in bids]
+    return record
 
 
 def _sha256(path: str) -> str:

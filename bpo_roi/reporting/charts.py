@@ -26,6 +26,7 @@ __all__ = [
     "PALETTE",
     "cost_breakdown",
     "cumulative_savings",
+    "fiscal_pnl",
     "monthly_cost",
     "npv_distribution",
     "offers_table",
@@ -239,6 +240,38 @@ def savings_bridge(ev: Evaluation, offer: str | None = None,
     fig = _fill(fig, traces)
     _layout(fig, f"From in-house cost to NPV, {_esc(name)} (present values)", cur)
     fig.update_layout(showlegend=False)
+    return fig
+
+
+def fiscal_pnl(ev: Evaluation, offer: str | None = None,
+               fig: go.Figure | None = None) -> go.Figure:
+    """The budget view of one offer (the recommended one, or the highest NPV when the advice
+    is to stay in-house): EBITDA, EBIT and cash impact against staying in-house, one group of
+    bars per fiscal year (undiscounted; see :mod:`bpo_roi.model.pnl`)."""
+    go = _go()
+    cur = _currency(ev)
+    if offer is None:
+        offer = (ev.recommendation if ev.recommendation in ev.metrics.index
+                 else str(ev.metrics["npv"].astype(float).idxmax()))
+    t = ev.annual[ev.annual.offer == offer]
+    years = [f"FY{int(y)}" for y in t.fiscal_year]
+    traces = []
+    for (key, label), colour in zip((("ebitda_impact", "EBITDA impact"),
+                                     ("ebit_impact", "EBIT impact"),
+                                     ("cash_impact", "Cash impact")),
+                                    (PALETTE[0], PALETTE[4], PALETTE[2]), strict=True):
+        values = t[key].to_numpy(float)
+        traces.append(go.Bar(
+            x=years, y=values, name=label, marker={"color": colour},
+            # the EBITDA bars carry their figure ("−0.4 M"); the others show on hover
+            text=[f"{v / 1e6:+,.1f} M".replace("-", "−") if abs(v) >= 1e5 else f"{v:+,.0f}"
+                  for v in values] if key == "ebitda_impact" else None,
+            textposition="outside",
+            hovertemplate=f"{label}<br>%{{x}}: %{{y:,.0f}} {cur}<extra></extra>"))
+    fig = _fill(fig, traces)
+    _layout(fig, f"P&L and cash impact by fiscal year, {_esc(offer)} (vs staying in-house)",
+            cur)
+    fig.update_layout(barmode="group")
     return fig
 
 

@@ -39,7 +39,8 @@ it); the vendor-rate slider sets ``pricing.rate``, the headline price (see
 
 
 def _yaml_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.yaml") if p.is_file()) if folder.is_dir() else []
+    return sorted(p for pattern in ("*.yaml", "*.xlsx") for p in folder.glob(pattern)
+                  if p.is_file() and not p.name.startswith((".", "~$"))) if folder.is_dir() else []
 
 
 def scenario_folder(start: str | Path | None = None) -> tuple[Path, bool]:
@@ -165,6 +166,12 @@ class Explorer:
         self.risk_button = w.Button(description="Risk: 1,000 trials",
                                     tooltip="NPV band for the current slider values")
         self.risk_button.on_click(lambda _: self.show_risk())
+        self.save_name = w.Text(placeholder="new file name, e.g. claims_v2.yaml or .xlsx",
+                                layout=w.Layout(width="300px"))
+        self.save_button = w.Button(description="Save as scenario",
+                                    tooltip="write the current values as a new scenario file "
+                                            "beside the one open (never over a file)")
+        self.save_button.on_click(lambda _: self.save_as(self.save_name.value))
         self.offer_edits: dict[int, dict[str, Any]] = {}
         self._offer_k = 0
         self.last_update_ms: float = float("nan")
@@ -388,6 +395,43 @@ class Explorer:
                 out[f"{o}.service_credits.at_risk_share"] = edits["credit_share"]
         return out
 
+    def save_as(self, name: str) -> Path | None:
+        """Write the scenario with the current values as a new file beside the one open.
+
+        ``name`` is a plain file name ending in ``.yaml``, ``.yml`` or ``.xlsx`` (``.yaml``
+        when it has none). The scenario's name gets the file's name in brackets, so that a run
+        of both files writes two folders. An existing file is never replaced: the message
+        says so and nothing is written. Returns the new file, or None.
+        """
+        from bpo_roi.reporting.scenario_file import SCENARIO_SUFFIXES, write_scenario_file
+
+        text = (name or "").strip()
+        if Path(text).suffix.lower() not in SCENARIO_SUFFIXES and text:
+            text += ".yaml"
+        if not text or Path(text).name != text or text.startswith("."):
+            self.message.value = ("<span style='color:#b00' role='alert'>Save as scenario: "
+                                  "give a plain file name such as claims_v2.yaml or "
+                                  "claims_v2.xlsx (it is saved beside the open file)</span>")
+            return None
+        target = Path(self._shown).parent / text
+        try:
+            scenario = self.base.with_overrides({
+                **self.overrides(),
+                "scenario.name": f"{self.base.scenario.name} ({Path(text).stem})"})
+        except ValueError as exc:
+            self.message.value = (f"<span style='color:#b00' role='alert'>"
+                                  f"{html_report.esc(exc)}</span>")
+            return None
+        problem = write_scenario_file(scenario, target, header=(
+            f"Saved from the explorer: {Path(self._shown).name} with the sliders' values"))
+        if problem:
+            self.message.value = (f"<span style='color:#b00' role='alert'>"
+                                  f"{html_report.esc(problem)}</span>")
+            return None
+        self.message.value = (f"<span style='color:#1a7f37'>Saved {html_report.esc(target)}"
+                              f"</span>")
+        return target
+
     def show_risk(self, trials: int = 1000, seed: int = 2026) -> Any:
         """The NPV band of every offer for the current slider values (Monte Carlo over the
         scenario's ranges; the sliders pin what they set)."""
@@ -429,7 +473,8 @@ class Explorer:
         """The whole explorer as one widget (display it in a notebook cell)."""
         w = self._w
         left = w.VBox([self.source, self.picker, self.offer_picker, *self.rows.values(),
-                       self.message, self.status, self.risk_button],
+                       self.message, self.status, self.risk_button,
+                       w.HBox([self.save_name, self.save_button])],
                       layout=w.Layout(min_width="450px", width="450px"))
         right = w.VBox([self.summary, self.risk], layout=w.Layout(flex="1 1 auto",
                                                                  min_width="400px"))

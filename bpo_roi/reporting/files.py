@@ -52,6 +52,7 @@ __all__ = [
     "write_kit_marker",
     "write_metrics_json",
     "write_monthly_csv",
+    "write_new_file",
     "write_summary_csv",
     "write_sweep_table",
     "write_together",
@@ -86,6 +87,25 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
         raise
+
+
+def write_new_file(target: str | os.PathLike[str], write: Any) -> None:
+    """Create ``target`` with ``write(temporary path)``, never replacing a file: the finished
+    file is linked into place, which fails with :class:`FileExistsError` when ``target``
+    appeared meanwhile (the temporary file is removed either way)."""
+    target = Path(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        write(tmp_path)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)
+        os.link(tmp_path, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
 
 
 def atomic_write_text(target: str | os.PathLike[str], text: str) -> None:

@@ -25,7 +25,6 @@ __all__ = [
     "PRICING_LABELS",
     "esc",
     "input_label",
-    "input_leaves",
     "input_value_text",
     "is_missing",
     "money",
@@ -139,29 +138,3 @@ def month_text(value: Any) -> str:
     return "never within the horizon" if is_missing(value) else f"month {int(value)}"
 
 
-def input_leaves(model: Any, prefix: str) -> list[tuple[str, Any]]:
-    """Every scalar input under ``model`` as ``(dotted path, value)``, 0-based list indices."""
-    from pydantic import BaseModel
-
-    from bpo_roi.scenario.distributions import Distribution
-
-    out: list[tuple[str, Any]] = []
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        path = f"{prefix}.{name}"
-        if value is None:
-            continue
-        if isinstance(value, Distribution) or not isinstance(value, BaseModel | tuple):
-            out.append((path, value))
-        elif isinstance(value, tuple) and all(
-                isinstance(v, int | float) and not isinstance(v, bool) for v in value):
-            out.append((path, value))  # a list of factors reads best on one line
-        elif isinstance(value, tuple):
-            for i, item in enumerate(value):
-                if isinstance(item, BaseModel) and not isinstance(item, Distribution):
-                    out.extend(input_leaves(item, f"{path}.{i}"))
-                else:
-                    out.append((f"{path}.{i}", item))
-        else:
-            out.extend(input_leaves(value, path))
-    return out

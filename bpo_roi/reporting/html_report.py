@@ -12,12 +12,13 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from bpo_roi.model.flows import CONTRACT_COMPONENTS, OPTIONAL_COMPONENTS
 from bpo_roi.reporting.formatting import (
     COMPONENT_LABELS,
     esc,
     input_label,
-    input_leaves,
     input_value_text,
     is_missing,
     money,
@@ -26,6 +27,7 @@ from bpo_roi.reporting.formatting import (
     pricing_label,
 )
 from bpo_roi.resources import resource_path
+from bpo_roi.scenario.inputs_layout import input_leaves
 
 if TYPE_CHECKING:  # pragma: no cover
     from bpo_roi.analysis.business_case import Evaluation
@@ -35,12 +37,16 @@ __all__ = [
     "advice_html",
     "assumptions_appendix_html",
     "baseline_html",
+    "bid_normalisation_html",
     "contract_terms_html",
     "executive_summary_html",
     "fiscal_years_html",
     "headcount_html",
     "headline_table_html",
     "payback_text",
+    "pnl_html",
+    "pnl_offer",
+    "pnl_sentence",
     "render_report",
     "run_table_html",
     "staffing_html",
@@ -128,7 +134,10 @@ def headcount_html(ev: Evaluation) -> str:
         retained = float(point(o.governance.retained_fte))
         cols.append([today, displaced, redeployed, displaced - redeployed, retained,
                      today - displaced])
-    labels = ["In-house today (agents and supervisors, month 1)", "Displaced by the offer",
+    today_label = ("In-house today (planned whole people, month 1)"
+                   if ev.scenario.in_house.plan is not None
+                   else "In-house today (agents and supervisors, month 1)")
+    labels = [today_label, "Displaced by the offer",
               "Redeployed (no severance)", "Leaving (severance and retention paid)",
               "Retained to govern the vendor", "Kept in-house (work not outsourced)"]
     rows = "".join(f"<tr><td>{esc(label)}</td>" + "".join(
@@ -201,8 +210,226 @@ def fiscal_years_html(ev: Evaluation) -> str:
     month_name = _dt.date(2000, start, 1).strftime("%B")
     note = (f"<p class='bpo-note'>Fiscal years start in {month_name} and are named by the "
             f"calendar year in which they end; the first includes the one-time costs of month 0. "
-            f"Undiscounted; annual.csv has in-house, outsourced, one-time and FTE columns.</p>")
+            f"Undiscounted; annual.csv has in-house, outsourced, one-time, FTE and P&amp;L "
+            f"columns.</p>")
     return f'<table class="bpo-table">{head}{"".join(rows)}</table>{note}'
+
+
+def bid_normalisation_html(ev: Evaluation) -> str:
+    """Every bid on a common basis: fully loaded cost per transaction and per FTE-equivalent,
+    year 1 and life of the deal (:mod:`bpo_roi.analysis.bid_normalisation`)."""
+    from bpo_roi.analysis.bid_normalisation import YEAR_ONE_MONTHS, normalised_costs
+
+    cur = esc(ev.scenario.scenario.currency)
+    table = normalised_costs(ev)
+    head = ("<tr><th rowspan='2'>Fully loaded cost</th><th colspan='2'>Year 1</th>"
+            "<th colspan='2'>Life of the deal</th></tr><tr><th>per transaction</th>"
+            "<th>per FTE-equivalent a year</th><th>per transaction</th>"
+            "<th>per FTE-equivalent a year</th></tr>")
+    rows = "".join(
+        f"<tr><td>{esc(option)}</td><td>{money(r.per_transaction_year_1, cur, 2)}</td>"
+        f"<td>{money(r.per_fte_year_1, cur)}</td><td>{money(r.per_transaction_life, cur, 2)}"
+        f"</td><td>{money(r.per_fte_life, cur)}</td></tr>" for option, r in table.iterrows())
+    note = (f"<p class='bpo-note'>Every bid on the scenario's own volumes, with every hidden "
+            f"and one-time cost of the deal, undiscounted. Year 1: month 0's one-time costs and "
+            f"months 1–{YEAR_ONE_MONTHS}. Per FTE-equivalent: what the work one in-house FTE "
+            f"does costs in a year. The workbook's Bids sheet has the totals.</p>")
+    return f'<table class="bpo-table">{head}{rows}</table>{note}'
+
+
+def pnl_offer(ev: Evaluation) -> str:
+    """The offer the budget view details: the recommendation, or the offer with the highest
+    NPV when the advice is to stay in-house."""
+    best = ev.recommendation
+    if best in set(ev.metrics.index):
+        return best
+    return str(ev.metrics["npv"].astype(float).idxmax())
+
+
+def _amount(value: float, cur: str = "", millions: bool = False, signed: bool = False) -> str:
+    """An amount as a CFO reads it: in a business of millions ``+1.1 M USD`` (from 100,000),
+    ``42 k USD`` (from 10,000) or the number; else the number, ``905,956``."""
+    v = abs(value)
+    if millions and v >= 1e5:
+        text = f"{v / 1e6:,.1f} M"
+    elif millions and v >= 1e4:
+        text = f"{v / 1e3:,.0f} k"
+    else:
+        text = f"{v:,.0f}"
+    sign = "−" if value < -0.5 else "+" if value > 0.5 and signed else ""
+    return f"{sign}{text} {cur}".strip()
+
+
+_ITEM_LABELS = {"vendor_selection": "vendor selection", "contracting_legal": "contracting and "
+                "legal", "knowledge_transfer": "knowledge transfer", "travel": "travel",
+                "it_integration": "IT integration"}
+
+
+_ABOVE_EBITDA_ONE_OFFS = ("parallel_run", "ramp", "search_contracting", "transition",
+                          "severance_retention", "exit")
+
+
+def pnl_sentence(ev: Evaluation, offer: str | None = None) -> str:
+    """The budget view in words, as a CFO asks it: the offer's EBITDA impact year by year,
+    then why the first operating year's is what it is (the in-house operating cost it avoids
+    against its own, and the one-offs above EBITDA in it), then EBIT against cash over the
+    horizon."""
+    s = ev.scenario
+    cur = s.scenario.currency
+    offer = offer or pnl_offer(ev)
+    t = ev.annual[ev.annual.offer == offer].reset_index(drop=True)
+    big = float(ev.annual.in_house.abs().max()) >= 1e6
+
+    def amount(v: float, signed: bool = False, unit: str = cur) -> str:
+        return _amount(v, unit, big, signed)
+
+    years = ", ".join(f"FY{int(r.fiscal_year)} {amount(r.ebitda_impact, True, '')}"
+                      for r in t.itertuples())
+    m = ev.monthly[ev.monthly.offer == offer]
+    operating = m[m.month >= 1]
+    first_year = int(t.fiscal_year[t.fiscal_year.isin(set(
+        _fiscal_years(operating, s)))].iloc[0])
+    row = t[t.fiscal_year == first_year].iloc[0]
+    in_year = m[np.array(_fiscal_years(m, s)) == first_year]
+    policy = s.accounting
+    below = set(policy.restructuring) if policy else set()
+    one_offs = []
+    for c in _ABOVE_EBITDA_ONE_OFFS:
+        if c in below:
+            continue
+        paid = float(in_year[f"outsourced.{c}"].sum())
+        if c in ("transition", "search_contracting"):
+            paid -= _capitalised_in(ev, offer, c, in_year)
+        if paid > 0.5:
+            one_offs.append((paid, COMPONENT_LABELS[c].lower()))
+    one_offs.sort(reverse=True)
+    zero = [int(y) for y in t.fiscal_year if int(y) < first_year]
+    before = (f"FY{zero[0]} holds only month 0, the one-time costs expensed before go-live. "
+              if zero else "")
+    why = (f"{before}FY{first_year}, the first fiscal year with operations, avoids "
+           f"{amount(row.in_house)} "
+           f"of in-house operating cost against {amount(row.opex)} under {offer}")
+    if one_offs:
+        why += ", which carries " + ", ".join(f"{label} {amount(a)}"
+                                               for a, label in one_offs[:3])
+    why += "."
+    if below and row.restructuring > 0.5:
+        why += (f" Restructuring of {amount(row.restructuring)} falls below EBITDA that "
+                f"year.")
+    total_ebit, total_cash = float(t.ebit_impact.sum()), float(t.cash_impact.sum())
+    left = float(t.capitalised.sum() - t.amortisation.sum())
+    tail = (f"Over the horizon the EBIT impact, {amount(total_ebit, True)}, equals the cash "
+            f"impact" if abs(left) <= 1e-6 * max(1.0, abs(total_cash)) else
+            f"Over the horizon the EBIT impact is {amount(total_ebit, True)} against a cash "
+            f"impact of {amount(total_cash, True)}: {amount(left)} of capitalised cost is "
+            f"still to amortise after the horizon")
+    return (f"{offer}: EBITDA impact {years} ({cur}). {why} {tail}.")
+
+
+def _fiscal_years(frame: Any, scenario: Scenario) -> list[int]:
+    from bpo_roi.model.timeline import fiscal_year
+
+    start = scenario.scenario.fiscal_year_start_month
+    return [fiscal_year(d, start) for d in frame.date]
+
+
+def _capitalised_in(ev: Evaluation, offer: str, component: str, rows: Any) -> float:
+    """The part of a one-time component in ``rows`` that the policy capitalises."""
+    from bpo_roi.model.pnl import capitalised_cash
+
+    policy = ev.scenario.accounting
+    if policy is None:
+        return 0.0
+    items = {"transition": ("knowledge_transfer", "travel", "it_integration"),
+             "search_contracting": ("vendor_selection", "contracting_legal")}[component]
+    k = [o.name for o in ev.scenario.offers].index(offer)
+    chosen = [i for i in policy.capitalise if i in items]
+    if not chosen:
+        return 0.0
+    only = ev.scenario.model_copy(update={"accounting": policy.model_copy(
+        update={"capitalise": tuple(chosen)})})
+    return float(capitalised_cash(only, k)[0][rows.month.to_numpy(int)].sum())
+
+
+def pnl_html(ev: Evaluation) -> str:
+    """The budget view: the fiscal-year P&L of the detailed offer (:func:`pnl_offer`) beside
+    cash, the EBITDA impact of every offer, and the sentence a CFO reads first."""
+    s = ev.scenario
+    cur = esc(s.scenario.currency)
+    offer = pnl_offer(ev)
+    annual = ev.annual
+    years = sorted(annual.fiscal_year.unique())
+    t = annual[annual.offer == offer].set_index("fiscal_year")
+    head = (f"<tr><th>{esc(offer)}: P&amp;L impact ({cur})</th>"
+            + "".join(f"<th>FY{y}</th>" for y in years) + "<th>Total</th></tr>")
+    lines = [("In-house operating cost avoided", "in_house", False),
+             ("Operating cost under the offer", "opex", False),
+             ("EBITDA impact", "ebitda_impact", True),
+             ("Restructuring charges", "restructuring", False),
+             ("Amortisation of capitalised costs", "amortisation", False),
+             ("EBIT impact", "ebit_impact", True),
+             ("+ amortisation − capitalised spend", None, False),
+             ("Cash impact (savings)", "cash_impact", True)]
+    numbers = annual[["in_house", "opex", "ebitda_impact", "cash_impact"]].abs().to_numpy()
+    millions = float(numbers.max(initial=0.0)) >= 1e6  # one scale for the whole table
+
+    def cell(v: float, signed: bool) -> str:
+        if millions:
+            text = f"{abs(v) / 1e6:,.2f}"
+        else:
+            text = f"{abs(v):,.0f}"
+        if signed:
+            return ("−" if v < -0.5 else "+" if v > 0.5 else "") + text
+        return ("−" if v < -0.5 else "") + text
+
+    unit = f"M {cur}" if millions else cur
+    head = head.replace(f"({cur})", f"({unit})")
+    rows = []
+    for label, key, bold in lines:
+        if key is None:
+            values = {y: t.amortisation.get(y, 0.0) - t.capitalised.get(y, 0.0) for y in years}
+        else:
+            values = {y: t[key].get(y) for y in years}
+        total = sum(v for v in values.values() if v is not None)
+        signed = bold or key is None
+        cells = "".join(f"<td>{cell(values[y], signed) if values[y] is not None else '—'}</td>"
+                        for y in years)
+        style = ' style="font-weight:600"' if bold else ""
+        rows.append(f"<tr{style}><td>{esc(label)}</td>{cells}<td>{cell(total, signed)}</td></tr>")
+    tax = s.scenario.tax
+    if tax is not None:  # the P&L's tax effect (metrics.json's ebit_impact_after_tax)
+        from bpo_roi.scenario.schema import point
+
+        rate = float(point(tax.rate))
+        after = {y: t.ebit_impact.get(y, 0.0) * (1.0 - rate) for y in years}
+        rows.append(f"<tr><td>{esc(f'EBIT impact after tax at {pct(rate)}')}</td>" + "".join(
+            f"<td>{cell(after[y], True)}</td>" for y in years)
+            + f"<td>{cell(sum(after.values()), True)}</td></tr>")
+    others = [o for o in dict.fromkeys(annual.offer) if o != offer]
+    if others:
+        rows.append("<tr><th>EBITDA impact, other offers</th>"
+                    + "".join(f"<th>FY{y}</th>" for y in years) + "<th>Total</th></tr>")
+        for o in others:
+            by_year = annual[annual.offer == o].set_index("fiscal_year").ebitda_impact
+            rows.append(f"<tr><td>{esc(o)}</td>" + "".join(
+                f"<td>{cell(by_year.get(y, 0.0), True)}</td>" for y in years)
+                + f"<td>{cell(by_year.sum(), True)}</td></tr>")
+    policy = s.accounting
+    if policy is None:
+        rule = ("No accounting policy in the scenario: every cost is operating cost when paid, "
+                "so EBITDA, EBIT and cash impacts are the same.")
+    else:
+        cap = ", ".join(_ITEM_LABELS[i] for i in policy.capitalise) or "nothing"
+        res = ", ".join(COMPONENT_LABELS[i].lower() for i in policy.restructuring) or "nothing"
+        rule = (f"Capitalised and amortised over {policy.amortisation_years} years from "
+                f"go-live: {cap}. Restructuring, below EBITDA: {res}. Everything else is "
+                f"operating cost when paid.")
+    start = _dt.date(2000, s.scenario.fiscal_year_start_month, 1).strftime("%B")
+    note = (f"{esc(pnl_sentence(ev, offer))} {esc(rule)} Impacts are against staying in-house "
+            f"(positive: better); fiscal years start in {start}, the first holds month 0's "
+            f"one-time costs. annual.csv has every line for every offer.")
+    return (f'<table class="bpo-table">{head}{"".join(rows)}</table>'
+            f'<p class="bpo-note">{note}</p>')
 
 
 def advice_html(advice: Any) -> str:

@@ -26,7 +26,16 @@ from typing import Any
 
 import numpy as np
 
-from bpo_roi.model import contract, hidden_costs, in_house, scope, timeline, workload
+from bpo_roi.model import (
+    contract,
+    hidden_costs,
+    in_house,
+    planned_staffing,
+    pnl,
+    scope,
+    timeline,
+    workload,
+)
 from bpo_roi.model.flows import OUTSOURCED_COMPONENTS, Flows, calibration_factor
 from bpo_roi.model.pricing import FEES, ExcelMonth
 from bpo_roi.model.pricing.vendor_hours import (
@@ -211,6 +220,74 @@ def _name(path: str) -> str:
     return defined_name(path)
 
 
+def _plan_rule(s: Scenario, field: str) -> str:
+    """A planning rule's cell name, or its default as a number when the scenario gives no
+    ``planned_staffing`` section (there is no cell then)."""
+    if s.in_house.planned_staffing is not None:
+        return _name(f"in_house.planned_staffing.{field}")
+    return repr(float(getattr(s.in_house.plan, field)))
+
+
+def _planned_team(c: _Context, need: str, needed: np.ndarray) -> None:
+    """A planned in-house team (:mod:`bpo_roi.model.planned_staffing`) as formulas: the
+    planning period of each month, the agents planned for it (the percentile of the period's
+    need, whole people), the heads a period adds and the trainees hired ahead for them, the
+    agents paid, the supervisors and the hours above the plan."""
+    s = c.s
+    plan = s.in_house.plan
+    info = s.scenario
+    ih = "in_house."
+    periods = planned_staffing.planning_periods(c.horizon, info.start_month_number,
+                                                info.fiscal_year_start_month, plan.period)
+    staff = planned_staffing.plan_staff(
+        needed[None, :], periods, percentile=float(point(plan.percentile)),
+        span_of_control=float(point(s.in_house.span_of_control)),
+        paid_hours_per_month=float(point(s.in_house.paid_hours_per_month)),
+        shrinkage=float(point(s.in_house.shrinkage)),
+        hiring_lead_time_months=plan.hiring_lead_time_months)
+    covering = staff.covering[0]
+    increase = np.zeros_like(covering)
+    starts = np.flatnonzero((periods >= 2) & (periods != np.roll(periods, 1)))
+    increase[starts] = np.maximum(covering[starts] - covering[starts - 1], 0.0)
+    c.add("plan_period", "Planning period", "int", periods,
+          lambda r: planned_staffing.excel_planning_period(
+              month=r("month"), date=r("date"), previous=r.previous("plan_period"),
+              fiscal_year_start_month=_name("scenario.fiscal_year_start_month"),
+              period=plan.period))
+    c.add("covering", "Agents planned for the period (whole people)", "fte", covering,
+          lambda r: planned_staffing.excel_planned_agents(
+              need=r.block(need), periods=r.block("plan_period"), period=r("plan_period"),
+              month=r("month"), percentile=_plan_rule(s, "percentile")))
+    c.add("plan_increase", "Heads a period adds", "fte", increase,
+          lambda r: planned_staffing.excel_plan_increase(
+              covering=r("covering"), previous_covering=r.previous("covering"),
+              period=r("plan_period"), previous_period=r.previous("plan_period")))
+    c.add("trainees", "Trainees hired ahead", "fte", staff.agents[0] - covering,
+          lambda r: planned_staffing.excel_trainees(
+              increases=r.block("plan_increase"), months=r.block("month"), month=r("month"),
+              lead=_plan_rule(s, "hiring_lead_time_months")))
+    c.add("agents", "Agents paid (planned, whole people)", "fte", c.flows.in_house.agents[0],
+          lambda r: f"{r('covering')}+{r('trainees')}")
+    c.add("supervisors", "Supervisors (planned, whole people)", "fte",
+          c.flows.in_house.supervisors[0],
+          lambda r: planned_staffing.excel_planned_supervisors(
+              r("covering"), _name(ih + "span_of_control")))
+    c.add("uncovered_hours", "Hours above the plan", "money", staff.uncovered_hours[0],
+          lambda r: planned_staffing.excel_uncovered_hours(
+              need=r(need), covering=r("covering"),
+              paid_hours_per_month=_name(ih + "paid_hours_per_month"),
+              shrinkage=_name(ih + "shrinkage")))
+
+
+def _need_agents(s: Scenario) -> np.ndarray:
+    """The agent FTE each month needs (the flexible team), behind a planned team's plan."""
+    from bpo_roi.model.flows import cash_flows
+
+    flexible = s.with_overrides({"in_house.staffing": "flexible",
+                                 "in_house.planned_staffing": None})
+    return cash_flows(flexible, offers=[]).in_house.agents
+
+
 def staffing_plan(s: Scenario) -> StaffingPlan | None:
     """The plan of the Staffing sheet for a queue, Erlang C or A (``None`` without one)."""
     from bpo_roi.model.flows import queue_shape
@@ -286,8 +363,10 @@ def _in_house(c: _Context) -> None:
         r("volume"), _name(f"{w}handle_time_minutes")))
     ih = "in_house."
     factor = calibration_factor(s)
-    agents = np.asarray(flows.in_house.agents[0], dtype=float)
+    planned = s.in_house.plan is not None
+    agents = np.asarray((_need_agents(s) if planned else flows.in_house.agents)[0], dtype=float)
     raw = agents / (factor if factor else 1.0)
+    need = "agents_need" if planned else "agents"  # the key of the month's agent need
     if s.workload.queue is None:
         c.add("agents_sized", "Agents before calibration", "fte", raw,
               lambda r: in_house.excel_agents_from_work_hours(
@@ -308,12 +387,16 @@ def _in_house(c: _Context) -> None:
         c.add("calibration", "Calibration factor", "factor", factor, lambda r: (
             f"IF({r.at('agents_sized', 1)}*(1+1/{span})>0,{_name(f'{ih}actual.fte')}"
             f"/({r.at('agents_sized', 1)}*(1+1/{span})),1)"))
-        c.add("agents", "Agents", "fte", agents,
+        c.add(need, "Agents" + (" needed" if planned else ""), "fte", agents,
               lambda r: f"{r('agents_sized')}*{r('calibration')}")
     else:
-        c.add("agents", "Agents", "fte", agents, lambda r: r("agents_sized"))
-    c.add("supervisors", "Supervisors", "fte", flows.in_house.supervisors[0],
-          lambda r: f"{r('agents')}/{_name(f'{ih}span_of_control')}")
+        c.add(need, "Agents" + (" needed" if planned else ""), "fte", agents,
+              lambda r: r("agents_sized"))
+    if planned:  # whole people per period (a percentile of the period's need)
+        _planned_team(c, need, agents)
+    else:
+        c.add("supervisors", "Supervisors", "fte", flows.in_house.supervisors[0],
+              lambda r: f"{r('agents')}/{_name(f'{ih}span_of_control')}")
     wage = float(point(s.in_house.wage_inflation_annual))
     cost = float(point(s.in_house.cost_inflation_annual))
     c.add("wage_index", "Wage index", "factor", timeline.annual_step_index(wage, c.horizon),
@@ -327,22 +410,48 @@ def _in_house(c: _Context) -> None:
         return lambda r: in_house.excel_in_house_cost(
             volume=r("volume"), agents=r("agents"), supervisors=r("supervisors"),
             work_hours=r("work_hours"), month=r("month"), wage_index=r("wage_index"),
-            cost_index=r("cost_index"), name=lambda f: _name(ih + f))[key]
+            cost_index=r("cost_index"), name=lambda f: _name(ih + f),
+            need=r(need))[key]
 
     for key in in_house.IN_HOUSE_COMPONENTS:
         c.add(f"in_house.{key}", f"In-house: {key.capitalize()}", "money",
               c.monthly[f"in_house.{key}"], component(key), group="results")
-    first, last = (f"in_house.{in_house.IN_HOUSE_COMPONENTS[j]}" for j in (0, -1))
+    components = list(in_house.IN_HOUSE_COMPONENTS)
+    if planned:
+        plan = s.in_house.plan
+        c.add(f"in_house.{in_house.PEAK_COVER}", "In-house: Overtime or temporary staff",
+              "money", c.monthly[f"in_house.{in_house.PEAK_COVER}"],
+              lambda r: planned_staffing.excel_peak_cover_cost(
+                  uncovered_hours=r("uncovered_hours"), cover=plan.peak_cover,
+                  salary_annual=_name(ih + "salary_annual"),
+                  paid_hours_per_month=_name(ih + "paid_hours_per_month"),
+                  benefits_rate=_name(ih + "benefits_rate"),
+                  overtime_premium=_plan_rule(s, "overtime_premium"),
+                  temporary_rate_per_hour=_plan_rule(s, "temporary_rate_per_hour"),
+                  wage_index=r("wage_index")), group="results")
+        components.append(in_house.PEAK_COVER)
+    first, last = (f"in_house.{components[j]}" for j in (0, -1))
     c.add("in_house", "In-house total", "money", c.monthly["in_house"],
           lambda r: f"SUM({r(first)}:{r(last)})", group="results")
     c.add("heads", "In-house FTE", "fte", c.monthly["in_house_fte"],
           lambda r: f"{r('agents')}+{r('supervisors')}", group="results")
-    sal = flows.in_house["salaries"][0] + flows.in_house["benefits"][0]
+    if planned:  # an hour of work at the need's staffing (idle planned hours excluded)
+        wage_index = timeline.annual_step_index(wage, c.horizon)[0]
+        sal = agents * float(point(s.in_house.salary_annual)) / 12.0 * wage_index * (
+            1.0 + float(point(s.in_house.benefits_rate)))
+
+        def paid(r: Row) -> str:
+            return (f"{r(need)}*({_name(ih + 'salary_annual')}/12)*{r('wage_index')}"
+                    f"*(1+{_name(ih + 'benefits_rate')})")
+    else:
+        sal = flows.in_house["salaries"][0] + flows.in_house["benefits"][0]
+
+        def paid(r: Row) -> str:
+            return f"({r('in_house.salaries')}+{r('in_house.benefits')})"
     with np.errstate(divide="ignore", invalid="ignore"):
         hourly = np.where(hours > 0, sal / np.where(hours > 0, hours, 1.0), 0.0)
     c.add("hourly_cost", "In-house cost of an hour of work", "cents", hourly,
-          lambda r: f"IF({r('work_hours')}>0,({r('in_house.salaries')}"
-                    f"+{r('in_house.benefits')})/{r('work_hours')},0)")
+          lambda r: f"IF({r('work_hours')}>0,{paid(r)}/{r('work_hours')},0)")
 
 
 # -- an offer -----------------------------------------------------------------------------------
@@ -512,7 +621,9 @@ def _offer(c: _Context, k: int) -> None:
         cost_per_fte_annual=n("governance.cost_per_fte_annual"), wage_index=r("wage_index"),
         contract_value_share=n("governance.contract_value_share"),
         vendor_fees=r("steady_fee"), month=r("month")) + f")*{r('live')}"
-    if queue and offer.scope is not None and c.staffing is None:
+    if offer.scope is not None and s.in_house.plan is not None:
+        results["retained_in_house"] = None  # a planned retained team: the engine's plan
+    elif queue and offer.scope is not None and c.staffing is None:
         results["retained_in_house"] = None  # Erlang A: the engine's sizing
     elif queue and offer.scope is not None:
         results["retained_in_house"] = _retained_queue_team(c, k, share)
@@ -558,13 +669,54 @@ def _offer(c: _Context, k: int) -> None:
     shown = [key for key in OUTSOURCED_COMPONENTS if key not in absent_components(s)]
     for key in shown:
         formula = results[key]
-        note = "" if formula is not None else "queue staffing: the engine's Erlang sizing"
+        note = "" if formula is not None else (
+            "planned staffing: the engine's plan" if s.in_house.plan is not None
+            and key == "retained_in_house" else "queue staffing: the engine's Erlang sizing")
         c.add(f"outsourced.{key}", key, "money", comp[key], formula, group="results", note=note)
     if offer.termination is not None:
         _termination(c, k, flows_o.fx_paid[0], steps)
     c.add("outsourced", "Outsourced total", "money", m["outsourced"],
           lambda r: f"SUM({r('outsourced.' + shown[0])}:{r('outsourced.' + shown[-1])})",
           group="results")
+    _pnl(c, k, one_time, g1, shown)
+
+
+def _pnl(c: _Context, k: int, one_time: Callable[[tuple[str, ...]], Callable[[Row], str]],
+         g1: str, shown: list[str]) -> None:
+    """The budget view's monthly P&L lines of offer ``k`` (:mod:`bpo_roi.model.pnl`): what the
+    accounting policy capitalises and books as restructuring, the amortisation, then operating
+    cost, EBITDA, EBIT and cash impacts; the Annual sheet sums them by fiscal year."""
+    s, m = c.s, c.monthly
+    policy = s.accounting
+    values = pnl.offer_pnl(s, k, m["in_house"].to_numpy(float), m["outsourced"].to_numpy(float),
+                           {key: m[f"outsourced.{key}"].to_numpy(float)
+                            for key in ("severance_retention", "stranded", "exit")})
+    items = tuple(policy.capitalise) if policy else ()
+    c.add("pnl_capitalised", "P&L: capitalised one-time costs", "money",
+          values["capitalised"], one_time(items) if items else (lambda r: "0"))
+    below = [key for key in (policy.restructuring if policy else ()) if key in shown]
+    c.add("pnl_restructuring", "P&L: restructuring charges", "money", values["restructuring"],
+          (lambda r: "+".join(r(f"outsourced.{key}") for key in below)) if below
+          else (lambda r: "0"))
+    c.add("pnl_amortisation", "P&L: amortisation", "money", values["amortisation"],
+          (lambda r: pnl.excel_amortisation(
+              capitalised=r.block("pnl_capitalised"), months=r.block("month"),
+              month=r("month"), first_go_live=g1,
+              amortisation_months=f"12*{_name('accounting.amortisation_years')}"))
+          if items else (lambda r: "0"))
+
+    def line(key: str) -> Callable[[Row], str]:
+        return lambda r: pnl.excel_pnl_lines(
+            in_house=r("in_house"), outsourced=r("outsourced"),
+            capitalised=r("pnl_capitalised"), restructuring=r("pnl_restructuring"),
+            amortised=r("pnl_amortisation"), opex=r("pnl_opex"),
+            ebitda_impact=r("pnl_ebitda_impact"))[key]
+
+    for key, label in (("opex", "P&L: operating cost"),
+                       ("ebitda_impact", "P&L: EBITDA impact"),
+                       ("ebit_impact", "P&L: EBIT impact"),
+                       ("cash_impact", "P&L: cash impact")):
+        c.add(f"pnl_{key}", label, "money", values[key], line(key))
 
 
 def _queue_case(c: _Context, key: str, label: str, calls_key: str, calls: np.ndarray,

@@ -34,7 +34,6 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import os
-import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,15 +42,13 @@ import pandas as pd
 from bpo_roi.analysis.business_case import ONE_TIME
 from bpo_roi.model.metrics import PAYBACK_TOLERANCE, paid_back_from
 from bpo_roi.model.timeline import fiscal_year, monthly_rate
-from bpo_roi.reporting.formatting import (
-    COMPONENT_LABELS,
-    input_label,
-    input_leaves,
-    pricing_label,
-)
+from bpo_roi.reporting.formatting import COMPONENT_LABELS, input_label, pricing_label
+from bpo_roi.reporting.inputs_sheet import FONT, InputsSheet, book_formats, number_format, unit_of
+from bpo_roi.reporting.inputs_sheet import LINE as _LINE
 from bpo_roi.reporting.live_model import column_letters as _col
 from bpo_roi.reporting.live_model import defined_name
 from bpo_roi.scenario.distributions import point
+from bpo_roi.scenario.inputs_layout import HEADERS
 
 if TYPE_CHECKING:  # pragma: no cover
     from bpo_roi.analysis.business_case import Evaluation
@@ -62,20 +59,10 @@ METRIC_NAMES = ("npv", "pv_in_house", "pv_outsourced", "roi", "irr", "mirr", "pa
                 "discounted_payback")
 """Workbook names per offer: ``<name>_<offer number>``, e.g. ``npv_1``."""
 
-MONEY, MONEY_CENTS, PERCENT, FACTOR = "#,##0", "#,##0.00", "0.0%", "0.000000"
-PERCENT_FINE, NUMBER = "0.00%", "#,##0.00##"  # 0.25 %, a monthly rate; 1.10, 0.0045
 _MIN_PRINT_SCALE = 0.7  # 7 pt from the 10 pt font: the smallest print a controller reads easily
 _PAGE_WIDTH_UNITS = 130  # A4 landscape less 0.4" margins, in Arial 10 column-width units
-FONT = {"font_name": "Arial", "font_size": 10}
-_LINE = 12.75  # points: the height of a row of Arial 10
-"""The workbook's font: Excel has Arial and LibreOffice its metric twin (Liberation Sans), so
-column widths and printed scales come out alike in both (Calibri, Excel's default, is often
-missing where LibreOffice runs, and its stand-in is wider)."""
-_TIER_RATE = re.compile(r"offers\.\d+\.pricing\.tiers\.\d+\.rate_per_transaction")
-"""A volume tier's rate, also named ``offers_1_pricing_tiers_2_rate``."""
 
 _STAFFING_PRINTED_AGENTS = 40  # rows of the Staffing sheet's table that print (one page)
-_SOURCE_WIDTH = 30  # characters: the Inputs sheet's source column, wrapped
 
 
 def _label(name: str) -> str:
@@ -94,24 +81,6 @@ def _signs(savings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         previous = s if s != 0 else previous
         last[i] = previous
     return last, change
-
-
-def _named_leaves(model: Any, prefix: str) -> list[tuple[str, Any, str]]:
-    """Every scalar input under ``model``: ``(dotted path, value, label)``; a list of numbers
-    (seasonality, a schedule's months) is one input per item, labelled with its 1-based
-    position, so each has a cell and a name."""
-    out = []
-    for path, value in input_leaves(model, prefix):
-        if path.rsplit(".", 1)[-1] in {"name", "notes", "source"} and isinstance(value, str):
-            continue
-        relative = path.split(".", 2 if path.startswith(("offers.", "stranded_costs."))
-                              else 1)[-1]
-        label = input_label(relative)
-        if isinstance(value, tuple | list):
-            out += [(f"{path}.{i}", item, f"{label} {i + 1}") for i, item in enumerate(value)]
-        else:
-            out.append((path, value, label))
-    return out
 
 
 def _ordered(columns: list[Any]) -> list[Any]:
@@ -171,22 +140,7 @@ class _Writer:
         self.offers = list(ev.metrics.index)
         self.offer_names = [o.name for o in ev.scenario.offers]
         self.rate = float(point(s.discount_rate_annual))
-        def f(props: dict[str, Any]) -> Any:  # top-aligned: rows a wrapped note makes taller
-            return book.add_format({"valign": "top", **props})
-
-        self.fmt = {
-            "head": f({"bold": True, "bg_color": "#E8EEF5", "border": 1, "text_wrap": True,
-                       "valign": "top"}),
-            "money": f({"num_format": MONEY}), "cents": f({"num_format": MONEY_CENTS}),
-            "pct": f({"num_format": PERCENT}), "factor": f({"num_format": FACTOR}),
-            "int": f({"num_format": "0"}), "date": f({"num_format": "mmm yyyy"}),
-            "num": f({"num_format": NUMBER}), "text": f({}), "fte": f({"num_format": "#,##0.0"}),
-            "pct2": f({"num_format": PERCENT_FINE}),
-            "title": f({"bold": True, "font_size": 14}), "bold": f({"bold": True}),
-            "wrap": f({"text_wrap": True}), "unit": f({"indent": 1}),
-            "shrink": f({"shrink": True}),
-            "not_live": f({"num_format": "#,##0.00", "bg_color": "#FCE4D6"}),
-        }
+        self.fmt = book_formats(book)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -219,6 +173,7 @@ class _Writer:
         self._staffing()
         self._metrics()
         self._annual()
+        self._bids()
         self._contract()
         self._baseline()
         if self.sim is not None:
@@ -230,98 +185,23 @@ class _Writer:
     # -- Inputs ---------------------------------------------------------------------------------
 
     def _inputs(self) -> None:
-        """Every scalar input: section, label, value in its number format, unit, the
-        distribution's parameters as numbers, and the section's source note, written once on
-        the section's first row (wrapped) so the sheet prints at a readable size."""
-        from bpo_roi.scenario.distributions import Distribution
-
-        s = self.ev.scenario
-        sections = self._sections()
-        section_width = min(27, max(12, *(len(name) for name, _, _ in sections)))
-        widths = [section_width, 36, 12, 13, 10, 9, 9, 9, 9, 9, _SOURCE_WIDTH]
-        ws = self._sheet("Inputs", widths)
-        self._header(ws, ["Section", "Input", "Value", "Unit", "Distribution", "Low",
-                          "Most likely", "High", "Mean", "Sd", "Source of the section"])
-        ws.set_row(0, 30)
-        f = self.fmt
-        wrap_section = f["shrink"]  # a long offer name shrinks to the column
-        row = 1
-        numeric = set(s.numeric_paths())
-        for section, model, prefix in sections:
-            source = getattr(model, "source", None) or ""
-            first = True
-            for path, value, label in _named_leaves(model, prefix):
-                ws.write_string(row, 0, section, wrap_section)
-                ws.write_string(row, 1, label, f["text"])
-                self.book.define_name(defined_name(path), f"=Inputs!$C${row + 1}")
-                if _TIER_RATE.fullmatch(path):  # the issue's name for a tier's rate, too
-                    self.book.define_name(defined_name(path).removesuffix("_per_transaction"),
-                                          f"=Inputs!$C${row + 1}")
-                shown = point(value)
-                percent = path in numeric and s.field_bounds(path)["percent"]
-                number = isinstance(shown, int | float) and not isinstance(shown, bool)
-                unit = _unit(path, percent, self.currency) if number else ""
-                if isinstance(shown, bool):
-                    ws.write_string(row, 2, "yes" if shown else "no", f["text"])
-                elif isinstance(shown, int | float):
-                    ws.write_number(row, 2, float(shown), self._number_format(
-                        shown, percent, unit == self.currency))
-                elif isinstance(shown, tuple | list):
-                    ws.write_string(row, 2, ", ".join(f"{v:,.6g}" for v in shown), f["text"])
-                else:
-                    ws.write_string(row, 2, pricing_label(shown)
-                                    if path.endswith("pricing.model") else str(shown), f["text"])
-                ws.write_string(row, 3, unit, f["unit"])
-                if isinstance(value, Distribution):
-                    ws.write_string(row, 4, "PERT" if value.dist == "pert" else value.dist,
-                                    f["unit"])
-                    for j, key in ((5, "low"), (6, "mode"), (7, "high"), (8, "mean"), (9, "sd")):
-                        v = getattr(value, key, None)
-                        if v is not None:
-                            ws.write_number(row, j, float(v), self._number_format(
-                                v, percent, unit == self.currency))
-                lines = 1
-                if first and source:
-                    ws.write_string(row, 10, source, f["wrap"])
-                    # Arial 10 text is narrower than the digits a width counts, less the
-                    # words that wrap early: about 1.1 characters a unit of width
-                    lines = max(lines, -(-len(source) // int(_SOURCE_WIDTH * 1.1)))
-                if lines > 1:
-                    ws.set_row(row, _LINE * lines)
-                first = False
-                if path == "scenario.discount_rate_annual":
-                    self.book.define_name("discount_rate_annual", f"=Inputs!$C${row + 1}")
-                    rate_row = row
-                if path == "scenario.horizon_months":
-                    self.book.define_name("horizon_months", f"=Inputs!$C${row + 1}")
-                row += 1
-        ws.write_string(row, 0, "Scenario", wrap_section)
+        """The Inputs sheet (:class:`~bpo_roi.reporting.inputs_sheet.InputsSheet`), every
+        input a named cell, and the derived monthly discount rate below it."""
+        inputs = InputsSheet(self.book, self.fmt, self.ev.scenario)
+        ws = inputs.write(self._sheet, self._header)
+        rate_row = inputs.rows["scenario.discount_rate_annual"]
+        self.book.define_name("discount_rate_annual", f"=Inputs!$C${rate_row + 1}")
+        self.book.define_name("horizon_months",
+                              f"=Inputs!$C${inputs.rows['scenario.horizon_months'] + 1}")
+        row = max(inputs.rows.values()) + 1
+        ws.write_string(row, 0, "Scenario", self.fmt["shrink"])
         ws.write_string(row, 1, "Discount rate, monthly (derived)")
         ws.write_formula(row, 2, f"=(1+Inputs!$C${rate_row + 1})^(1/12)-1", self.fmt["pct2"],
                          float(monthly_rate(self.rate)))
-        ws.write_string(row, 3, "a month", f["unit"])
+        ws.write_string(row, 3, "a month", self.fmt["unit"])
         self.book.define_name("discount_rate_monthly", f"=Inputs!$C${row + 1}")
-        ws.autofilter(0, 0, row, len(widths) - 1)
-
-    def _number_format(self, value: Any, percent: bool, money: bool) -> Any:
-        """A rate as a percentage (two decimals where one would hide a digit), a whole
-        number, money from 100 up and any number from 1,000 up without decimals, money below
-        100 with cents, anything else with two to four decimals."""
-        v = float(value)
-        if percent:
-            return self.fmt["pct"] if round(v * 1000, 9).is_integer() else self.fmt["pct2"]
-        if v.is_integer() or abs(v) >= (100 if money else 1000):
-            return self.fmt["money"]
-        return self.fmt["cents"] if money else self.fmt["num"]
-
-    def _sections(self) -> list[tuple[str, Any, str]]:
-        s = self.ev.scenario
-        out = [("Scenario", s.scenario, "scenario"), ("Workload", s.workload, "workload"),
-               ("In-house", s.in_house, "in_house")]
-        out += [(f"Stranded cost {i + 1}", item, f"stranded_costs.{i}")
-                for i, item in enumerate(s.stranded_costs or ())]
-        out += [(f"Offer {k + 1}: {o.name}", o, f"offers.{k}") for k, o in enumerate(s.offers)]
-        return out
+        ws.autofilter(0, 0, row, len(HEADERS) - 1)
+        inputs.print_area(ws, row)
 
     # -- Monthly --------------------------------------------------------------------------------
 
@@ -709,21 +589,27 @@ class _Writer:
 
     def _annual(self) -> None:
         cur = self.currency
-        ws = self._sheet("Annual", [26, 14, 16, 16, 16, 16])
+        ws = self._sheet("Annual", [26, 14] + [16] * (4 + len(_ANNUAL_PNL)))
         ws.set_row(0, 30)
         start = _dt.date(2000, self.ev.scenario.scenario.fiscal_year_start_month, 1)
         self._header(ws, ["Offer", f"Fiscal year (from {start:%B})", f"In-house ({cur})",
                           f"Outsourced ({cur})",
-                          f"Savings ({cur})", f"One-time, month 0 ({cur})"])
+                          f"Savings ({cur})", f"One-time, month 0 ({cur})"]
+                     + [f"{label} ({cur})" for label, _ in _ANNUAL_PNL])
         L = self.cols
         last = self.monthly_last_row
         m = self.ev.monthly
+        annual = self.ev.annual
         fy_start = self.ev.scenario.scenario.fiscal_year_start_month
         years = np.array([fiscal_year(str(d), fy_start) for d in m.date])
         row = 1
 
         def col(name: str) -> str:
             return f"Monthly!${L[name]}$2:${L[name]}${last}"
+
+        def sumifs(name: str, R: int) -> str:
+            return (f"=SUMIFS({col(name)},{col('Offer')},$A{R},"
+                    f"{col('Fiscal year')},$B{R})")
 
         for name in self.offers:
             block = (m.offer == name).to_numpy()
@@ -735,14 +621,67 @@ class _Writer:
                 for j, total, value in ((2, "In-house total", m.in_house[sel].sum()),
                                         (3, "Outsourced total", m.outsourced[sel].sum()),
                                         (4, "Savings", m.savings[sel].sum())):
-                    ws.write_formula(row, j, f"=SUMIFS({col(total)},{col('Offer')},$A{R},"
-                                             f"{col('Fiscal year')},$B{R})", self.fmt["money"],
-                                     float(value))
+                    ws.write_formula(row, j, sumifs(total, R), self.fmt["money"], float(value))
                 one_time = m.outsourced[sel & (m.month == 0).to_numpy()].sum()
                 ws.write_formula(row, 5, f"=SUMIFS({col('Outsourced total')},{col('Offer')},$A{R},"
                                          f"{col('Fiscal year')},$B{R},{col('Month')},0)",
                                  self.fmt["money"], float(one_time))
+                a = annual[(annual.offer == name) & (annual.fiscal_year == year)].iloc[0]
+                for j, (label, key) in enumerate(_ANNUAL_PNL, start=6):
+                    ws.write_formula(row, j, sumifs(label, R), self.fmt["money"], float(a[key]))
                 row += 1
+
+    # -- Bids on a common basis ----------------------------------------------------------------
+
+    def _bids(self) -> None:
+        """Every option's fully loaded cost per transaction and per FTE-equivalent a year, over
+        year 1 and the life of the deal (:mod:`bpo_roi.analysis.bid_normalisation`): SUMIFS over
+        the Monthly sheet, so they follow the inputs like every monthly line."""
+        from bpo_roi.analysis.bid_normalisation import (
+            STAY_ROW,
+            YEAR_ONE_MONTHS,
+            normalised_costs,
+        )
+
+        cur = self.currency
+        table = normalised_costs(self.ev)
+        ws = self._sheet("Bids", [30, 15, 14, 14, 15, 14, 14])
+        ws.set_row(0, 44)
+        self._header(ws, ["Option (fully loaded, undiscounted)", f"Year 1 cost ({cur})",
+                          f"Year 1 per transaction ({cur})",
+                          f"Year 1 per FTE-equivalent a year ({cur})",
+                          f"Life of deal cost ({cur})", f"Life per transaction ({cur})",
+                          f"Life per FTE-equivalent a year ({cur})"])
+        L, last = self.cols, self.monthly_last_row
+
+        def col(name: str) -> str:
+            return f"Monthly!${L[name]}$2:${L[name]}${last}"
+
+        first_offer = "$A$3"  # the first offer's row: its name, never typed into a formula
+        for i, (option, row) in enumerate(table.iterrows(), start=1):
+            r = i + 1
+            total = "In-house total" if option == STAY_ROW else "Outsourced total"
+            who = first_offer if option == STAY_ROW else f"$A{r}"
+            ws.write_string(i, 0, str(option), self.fmt["text"])
+            for j, (suffix, month_rule) in enumerate(
+                    (("year_1", f',{col("Month")},"<={YEAR_ONE_MONTHS}"'), ("life", "")), start=0):
+                c = 1 + 3 * j
+                cost = f"SUMIFS({col(total)},{col('Offer')},{who}{month_rule})"
+                volume = f"SUMIFS({col('Volume')},{col('Offer')},{first_offer}{month_rule})"
+                fte = f"SUMIFS({col('In-house FTE')},{col('Offer')},{first_offer}{month_rule})"
+                ws.write_formula(i, c, f"={cost}", self.fmt["money"],
+                                 float(row[f"cost_{suffix}"]))
+                ws.write_formula(i, c + 1, f"=IF({volume}>0,{cost}/{volume},\"\")",
+                                 self.fmt["cents"], _cached(row[f"per_transaction_{suffix}"]))
+                ws.write_formula(i, c + 2, f"=IF({fte}>0,{cost}/({fte}/12),\"\")",
+                                 self.fmt["money"], _cached(row[f"per_fte_{suffix}"]))
+        note = len(table) + 2
+        ws.write_string(note, 0, (
+            f"Every option on the scenario's own volumes. Fully loaded: the vendor's fee with "
+            f"every hidden and one-time cost of the deal. Year 1: months 0 to "
+            f"{YEAR_ONE_MONTHS}. Per FTE-equivalent: the cost of the work one in-house FTE "
+            f"does in a year (Monthly's in-house FTE)."), self.fmt["wrap"])
+        ws.merge_range(note, 0, note, 6, None)
 
     # -- Risk and Tornado -----------------------------------------------------------------------
 
@@ -845,10 +784,10 @@ class _Writer:
             driver = str(r.driver)
             ws.write_string(k, 0, input_label(driver, self.offer_names))
             percent = bool(s.field_bounds(driver)["percent"])
-            money = _unit(driver, percent, cur) == cur
+            money = unit_of(driver, percent, cur) == cur
             for j, key in ((1, "base_value"), (2, "low_value"), (3, "high_value")):
                 v = float(getattr(r, key))
-                ws.write_number(k, j, v, self._number_format(v, percent, money))
+                ws.write_number(k, j, v, number_format(self.fmt, v, percent, money))
             for j, key in ((4, "npv_low"), (5, "npv_high"), (6, "npv_range")):
                 ws.write_number(k, j, float(getattr(r, key)), self.fmt["money"])
             ws.write_string(k, 7, str(r.basis), self.fmt["unit"])
@@ -943,45 +882,18 @@ class _Writer:
             ws.set_row(i, _LINE * -(-len(line) // 80) + 2)  # wrapped: about 80 characters a line
 
 
+_ANNUAL_PNL = (("P&L: operating cost", "opex"), ("P&L: EBITDA impact", "ebitda_impact"),
+               ("P&L: restructuring charges", "restructuring"),
+               ("P&L: amortisation", "amortisation"), ("P&L: EBIT impact", "ebit_impact"),
+               ("P&L: cash impact", "cash_impact"),
+               ("P&L: capitalised one-time costs", "capitalised"))
+"""The Annual sheet's P&L columns: the Monthly sheet's label and the annual.csv column."""
+
 _NOT_LIVE_TEXT = {
     "agents_sized": "in-house agents sized by Erlang queues",
     "vendor_hours": "the vendor's staffed hours sized by Erlang queues",
     "vendor_hours_steady": "the vendor's steady staffed hours sized by Erlang queues",
     "outsourced.service_credits": "service credits missed by the queue (from_queue)",
-    "outsourced.retained_in_house": "retained in-house work re-sized by Erlang A queues",
+    "outsourced.retained_in_house": "retained in-house work re-sized by Erlang A queues or "
+                                    "re-planned in whole people (planned staffing)",
 }
-
-
-_MONEY_WORDS = ("salary", "cost", "rate_per", "fee", "overhead", "fixed_monthly", "selection",
-                "legal", "transfer", "travel", "integration", "severance", "bonus", "exit",
-                "amount")
-_UNIT_WORDS = (("minutes", "minutes"), ("seconds", "seconds"), ("hours", "hours"),
-               ("days", "days"), ("volume", "transactions"), ("months", "months"),
-               ("month", "month"), ("fte", "FTE"), ("seats", "seats"), ("factor", "×"),
-               ("multiplier", "×"), ("span_of_control", "staff per supervisor"))
-
-
-def _unit(path: str, percent: bool, currency: str) -> str:
-    """The unit of an input, from its field name (the last part of its path).
-
-    A rate needs none beyond its % sign (its period, "a year", where its name has one); money
-    is matched before counts, so ``cost_per_fte_annual`` and ``severance_per_fte`` are money,
-    ``retained_fte`` is FTE.
-
-    >>> [_unit(p, False, "USD") for p in ("offers.0.governance.cost_per_fte_annual",
-    ...  "offers.0.transition.severance_per_fte", "offers.0.governance.retained_fte",
-    ...  "offers.0.termination.fees.1.until_month", "scenario.fiscal_year_start_month")]
-    ['USD', 'USD', 'FTE', 'month', 'month of the year']
-    >>> _unit("scenario.discount_rate_annual", True, "USD")
-    'a year'
-    """
-    name = path.rsplit(".", 1)[-1]
-    if name.isdigit():  # an item of a list (a termination fee, a seasonality factor)
-        name = path.rsplit(".", 2)[-2]
-    if percent:
-        return "a year" if "annual" in name.split("_") else ""
-    if name == "fiscal_year_start_month":
-        return "month of the year"
-    if any(k in name for k in _MONEY_WORDS) or name.endswith("_per_transaction"):
-        return currency
-    return next((unit for key, unit in _UNIT_WORDS if key in name), "")

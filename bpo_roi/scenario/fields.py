@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from bpo_roi._validation import interval_text, shown
 from bpo_roi.scenario.distributions import Distribution, check_distribution, point
@@ -220,7 +220,8 @@ def _name(max_length: int) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(lambda v: _clean_text(v, multiline=True)),
-                 Field(max_length=5000)]
+                 Field(max_length=5000), AfterValidator(lambda v: v if v.strip() else None)]
+"""Free text (notes, a source); a blank one is no text at all (``None``), as an empty cell is."""
 
 _CURRENCY_RULE = "a three-letter ISO 4217 code, e.g. USD, EUR, GBP"
 

@@ -137,12 +137,13 @@ def _short(value: Any) -> str:
 
 
 def format_errors(exc: ValidationError, source: str, data: Any,
-                  lines: dict[tuple[Any, ...], int] | None = None, *,
+                  lines: dict[tuple[Any, ...], int | str] | None = None, *,
                   root: type[BaseModel] | None = None) -> list[str]:
     """One readable line per pydantic error: file, line, field path, bad value, what's allowed.
 
     ``data`` is what was validated (None for an override: the values are then taken from the
-    errors), ``lines`` the line of each path in the file, ``root`` the schema's root section
+    errors), ``lines`` the line of each path in the file (or, for a workbook, its cell such as
+    ``Inputs!C14``), ``root`` the schema's root section
     (the allowed keys of a "did you mean" are looked up under it)."""
     lines = lines or {}
     problems: list[str] = []
@@ -162,13 +163,16 @@ def format_errors(exc: ValidationError, source: str, data: Any,
             loc = (*loc, "model")  # the model's own line, not its section's
         where = _display_path(loc, data)
         line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
-        prefix = f"{source}:{line}" if line else source
+        if isinstance(line, str):  # a workbook's cell: "book.xlsx: Inputs!C14 (path): ..."
+            head = f"{source}: {line} ({where})"
+        else:
+            head = f"{source}:{line}: {where}" if line else f"{source}: {where}"
         if kind == "extra_forbidden":
             model = _model_at(loc, data, root)
             allowed = sorted(model.model_fields) if model else []
             hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             did = f"; did you mean {hint[0]!r}?" if hint else ""
-            problems.append(f"{prefix}: {where}: unknown key{did} Allowed keys: "
+            problems.append(f"{head}: unknown key{did} Allowed keys: "
                             f"{', '.join(allowed)}")
             continue
         if kind == "missing":
@@ -182,7 +186,7 @@ def format_errors(exc: ValidationError, source: str, data: Any,
             if model is not None and loc[-1] in model.model_fields:
                 d = model.model_fields[loc[-1]].description
                 desc = f" ({d})" if d else ""
-            problems.append(f"{prefix}: {where}: missing required {what}{desc}")
+            problems.append(f"{head}: missing required {what}{desc}")
             continue
         found, value = _value_at(data, loc)
         if not found and not relative and "input" in err:  # an override: no file to look in
@@ -230,7 +234,7 @@ def format_errors(exc: ValidationError, source: str, data: Any,
             msg = re.sub(r"^(Input|String|Tuple|List|Value|Dictionary|Object) should (be|have) ",
                          r"must \2 ", msg)
             msg = msg.replace(" after validation", "")
-        problems.append(f"{prefix}: {where}: {got}{msg}")
+        problems.append(f"{head}: {got}{msg}")
     return problems or [f"{source}: invalid scenario"]
 
 

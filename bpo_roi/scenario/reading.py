@@ -72,7 +72,8 @@ expanded: a scenario holds a few hundred (the shipped ones 120 to 390)."""
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read and validate a scenario YAML file.
+    """Read and validate a scenario file: YAML, or a workbook (``.xlsx``) whose Inputs sheet
+    holds it (:mod:`bpo_roi.scenario.workbook_reading`).
 
     Raises
     ------
@@ -87,6 +88,10 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """
     p = Path(path)
     label = str(path)
+    from bpo_roi.scenario.workbook_reading import WORKBOOK_SUFFIXES, load_workbook_scenario
+
+    if p.suffix.lower() in WORKBOOK_SUFFIXES:
+        return load_workbook_scenario(p)
     try:
         with p.open("rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)

@@ -83,14 +83,18 @@ from bpo_roi.scenario.pricing import PRICING, PRICING_MODELS, Pricing
 from bpo_roi.scenario.problems import AssumptionsError, UnknownPathError, override_problems
 
 __all__ = [
+    "CAPITALISABLE",
     "PRICING_MODELS",
+    "RESTRUCTURING",
     "STAY_IN_HOUSE_NAMES",
+    "Accounting",
     "Actual",
     "FxSharing",
     "Governance",
     "InHouse",
     "Indexation",
     "Offer",
+    "PlannedStaffing",
     "Quality",
     "Ramp",
     "RiskAdjustment",
@@ -127,6 +131,44 @@ class Tax(_Section):
 
     rate: _number(_Bounds(ge=0.0, lt=1.0, what="a tax rate", hint='e.g. 0.25 or "25%"'),
                   percent=True)
+
+
+CAPITALISABLE = ("vendor_selection", "contracting_legal", "knowledge_transfer", "travel",
+                 "it_integration")
+"""One-time transition items an accounting policy may capitalise (each offer's
+``transition.<item>``)."""
+RESTRUCTURING = ("severance_retention", "stranded", "exit")
+"""Outsourced cost components an accounting policy may report as restructuring charges
+(below adjusted EBITDA)."""
+
+
+class Accounting(_Section):
+    """The accounting policy of the budget view (fiscal-year P&L beside cash).
+
+    ``capitalise``: the one-time transition items (:data:`CAPITALISABLE`) put on the balance
+    sheet and amortised straight-line over ``amortisation_years`` from the month after they
+    are paid, not before the offer's first go-live; ``restructuring``: the components
+    (:data:`RESTRUCTURING`) reported as restructuring charges below EBITDA when paid. Without
+    the section every cost is expensed in operating cost when paid (P&L = cash).
+    """
+
+    capitalise: tuple[Literal["vendor_selection", "contracting_legal", "knowledge_transfer",
+                              "travel", "it_integration"], ...] = Field(
+        default=(), description="one-time transition items capitalised and amortised")
+    amortisation_years: Annotated[int, Field(ge=1, le=20, description="straight-line "
+                                             "amortisation period of capitalised items, "
+                                             "whole years")] = 3
+    restructuring: tuple[Literal["severance_retention", "stranded", "exit"], ...] = Field(
+        default=(), description="components reported as restructuring charges, below EBITDA")
+    notes: Text | None = None
+    source: Text | None = None
+
+    @field_validator("capitalise", "restructuring")
+    @classmethod
+    def _once(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"items must not repeat; got {list(value)}")
+        return value
 
 
 class ScenarioInfo(_Section):
@@ -262,6 +304,34 @@ class Actual(_Section):
         return self
 
 
+class PlannedStaffing(_Section):
+    """How a ``planned`` in-house team is set: whole people once a period (``year`` or
+    ``quarter`` of the fiscal year) to cover the ``percentile`` of that period's monthly need;
+    need above the plan is paid as overtime (base pay × (1 + ``overtime_premium``), benefits
+    on it) or, with ``peak_cover: temporary``, as temporary staff at
+    ``temporary_rate_per_hour``; heads added from one period to the next are hired
+    ``hiring_lead_time_months`` ahead and paid while they train."""
+
+    period: Literal["year", "quarter"] = "year"
+    percentile: _number(_Bounds(ge=0.0, le=1.0, what="a fraction",
+                                hint="0.5 plans for the median month, 1 for the peak"),
+                        percent=True) = 0.5
+    peak_cover: Literal["overtime", "temporary"] = "overtime"
+    overtime_premium: _number(_Bounds(ge=0.0, le=3.0, what="a premium on base pay",
+                                      hint="0.5 pays overtime at time and a half"),
+                              percent=True) = 0.5
+    temporary_rate_per_hour: _number(_Bounds(ge=0.0, le=10_000.0,
+                                             what="an amount an hour")) = 0.0
+    hiring_lead_time_months: Annotated[int, Field(ge=0, le=12)] = 0
+
+    @field_validator("percentile")
+    @classmethod
+    def _a_rule(cls, value: Any) -> Any:
+        if isinstance(value, Distribution):
+            raise ValueError("is a planning rule: give a number from 0 to 1, not a distribution")
+        return value
+
+
 class InHouse(_Section):
     """The status quo: the process run by the client's own staff."""
 
@@ -290,6 +360,11 @@ class InHouse(_Section):
     calibrate: bool = Field(
         default=False, description="scale in-house productivity so that month 1's modelled "
         "FTE equals actual.fte")
+    staffing: Literal["flexible", "planned"] = Field(
+        default="flexible", description="flexible: FTE follow each month's need; planned: "
+        "whole people set once a period, peaks as overtime or temporary staff")
+    planned_staffing: PlannedStaffing | None = Field(
+        default=None, description="how a planned team is set (staffing: planned)")
     notes: Text | None = None
     source: Text | None = None
 
@@ -297,7 +372,17 @@ class InHouse(_Section):
     def _calibration(self) -> InHouse:
         if self.calibrate and (self.actual is None or self.actual.fte is None):
             raise _at("calibrate", "needs actual.fte, today's headcount, to calibrate to")
+        if self.planned_staffing is not None and self.staffing != "planned":
+            raise _at("planned_staffing", "applies only with staffing: planned; set "
+                      "in_house.staffing to planned or remove planned_staffing")
         return self
+
+    @property
+    def plan(self) -> PlannedStaffing | None:
+        """The planning rules of a ``planned`` team (defaults when not given), else ``None``."""
+        if self.staffing != "planned":
+            return None
+        return self.planned_staffing or PlannedStaffing()
 
 
 
@@ -549,6 +634,9 @@ class Scenario(_Section):
         "on the outsourced side of every offer")
     correlations: tuple[Correlation, ...] | None = Field(
         default=None, description="rank correlations between uncertain assumptions")
+    accounting: Accounting | None = Field(
+        default=None, description="accounting policy of the fiscal-year P&L: capitalised "
+        "one-time items and restructuring charges (everything expensed when absent)")
     notes: Text | None = None
 
     @model_validator(mode="after")
