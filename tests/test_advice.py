@@ -104,8 +104,12 @@ def test_metrics_json_and_the_html_carry_the_advice(contact_centre, tmp_path):
     doc = ev.to_metrics_dict(advice)
     assert doc["recommendation_flags"] == advice.flags
     assert doc["risk"]["offers"]["Offshore per call"]["p_best"] > 0.5
+    assert doc["close_call"] is True and doc["recommendation_headline"] == advice.headline
     html = advice_html(advice)
-    assert html.index("Read this first") < html.index("best option in")
+    # one headline first (issue 25): a close call says the Monte Carlo's disagreement and the
+    # tie itself, so those two flags are not repeated beneath it; how sure it is follows
+    assert html.index("Close call between") < html.index("best option in")
+    assert "Read this first" not in html and "The Monte Carlo disagrees" not in html
     assert "<script" not in advice_html(type(advice)(recommendation="x", confidence="<script>",
                                                       flags=["<b>"]))
 
@@ -137,7 +141,14 @@ def test_headcount_table_and_risk_adjusted_figures_in_the_report():
     today = float(ev.monthly[ev.monthly.month == 1].in_house_fte.iloc[0])
     share = s.offers[0].transition.redeployed_share
     html = headcount_html(ev)
-    assert f"<td>{today:,.1f}</td>" in html and f"<td>{today * share:,.1f}</td>" in html
-    assert "Risk-adjusted NPV" in executive_summary_html(ev)
+    # redeployed: a share of the displaced staff, counted as severance counts them (the
+    # average FTE of the first twelve months, not month 1's; issue 25)
+    first = ev.monthly[(ev.monthly.offer == ev.metrics.index[0]) & (ev.monthly.month >= 1)
+                       & (ev.monthly.month <= 12)]
+    year = first.in_house_fte.mean()
+    assert f"<td>{today:,.1f}</td>" in html and f"<td>{year * share:,.1f}</td>" in html
+    # one NPV leads the page (issue 25); the risk-adjusted ones are in the table's note
+    assert "Risk-adjusted NPV" not in executive_summary_html(ev)
+    assert "NPV of savings, at the most likely values" in executive_summary_html(ev)
     assert "Risk-adjusted" in headline_table_html(ev)
     assert "IRR" not in hidden_costs_table_html(ev)

@@ -23,7 +23,8 @@ from bpo_roi.reporting.workbook import write_results_xlsx
 from bpo_roi.scenario.distributions import point
 
 ROOT = Path(__file__).resolve().parent.parent
-CC = ROOT / "assumptions" / "contact_centre.yaml"
+SHIPPED_CC = ROOT / "assumptions" / "contact_centre.yaml"
+CC = SHIPPED_CC  # replaced below by the contact centre without its scorecard and cases
 CLI = [sys.executable, "-m", "bpo_roi.cli"]
 pytestmark = pytest.mark.xdist_group("bids")  # one answered price sheet for the module
 
@@ -60,8 +61,22 @@ def metrics_without_run(folder: Path) -> dict:
     return document
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _contact_centre_without_a_scorecard(tmp_path_factory):
+    """The contact centre without its scorecard and cases: a bid that nobody has scored yet
+    cannot join a scorecard (its own test below), and the cases name the file's offers."""
+    global CC
+    text = SHIPPED_CC.read_text(encoding="utf-8")
+    cut = text.index("\n# The scorecard beyond cost")
+    CC = tmp_path_factory.mktemp("cc") / "contact_centre.yaml"
+    CC.write_text(text[:cut] + "\n", encoding="utf-8")
+    assert bpo_roi.load_scenario(CC).criteria is None
+    yield
+    CC = SHIPPED_CC
+
+
 @pytest.fixture(scope="module")
-def answered(tmp_path_factory):
+def answered(tmp_path_factory, _contact_centre_without_a_scorecard):
     """A price sheet from the contact centre's offer 2, answered by 'Vendor C'."""
     folder = tmp_path_factory.mktemp("bids")
     sheet = folder / "sheet.xlsx"
@@ -233,3 +248,11 @@ def test_run_and_sweep_add_the_bid_as_an_offer(answered, tmp_path):
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(tmp_path / "sweep" / "sweep.csv")
     assert (table.offer == "Vendor C per call").sum() == 2
+
+
+def test_a_bid_cannot_join_a_scorecard_unscored(answered):
+    _, _, bid = answered
+    proc = cli("evaluate", str(SHIPPED_CC), "--bids", str(bid))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"{bid}: ") and "has no score for 'Vendor C per call'" in (
+        proc.stderr) and "add its scores under criteria" in proc.stderr

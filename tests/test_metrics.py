@@ -3,12 +3,15 @@ monthly table itself."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
 import numpy_financial as npf
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bpo_roi import evaluate, load_scenario
 from bpo_roi.model.metrics import irr_all, irr_annual, payback_month, present_value, tei_summary
@@ -71,8 +74,10 @@ def test_npv_at_each_offers_irr_is_zero(shipped_path):
             assert abs(at_irr) < 1e-6 * np.sum(np.abs(savings) * factors), offer
             checked += 1
         if not np.isnan(row.irr_annual):
-            assert len(roots) == 1
-            assert (1.0 + row.irr_annual) ** (1 / 12) - 1.0 == pytest.approx(roots[0])
+            # one root, or (Norström) the one positive root of several
+            chosen = roots if len(roots) == 1 else [r for r in roots if r > 0]
+            assert len(chosen) == 1
+            assert (1.0 + row.irr_annual) ** (1 / 12) - 1.0 == pytest.approx(chosen[0])
     assert checked >= 1
 
 
@@ -253,3 +258,77 @@ def test_an_exit_cost_that_flips_savings_twice_gives_no_irr_but_a_mirr():
     assert row.mirr_annual < s.scenario.discount_rate_annual  # agrees with the negative NPV
     doc = ev.to_metrics_dict()["offers"][ev.metrics.index[0]]
     assert doc["irr_annual"] is None and doc["irr_note"].startswith("savings change sign")
+
+
+def _numpy_roots(flows: np.ndarray) -> list[float]:
+    """Every real IRR > −100 % from the companion matrix eigenvalues (a second method)."""
+    x = np.roots(np.asarray(flows, float)[::-1])
+    real = x[(np.abs(x.imag) < 1e-9) & (x.real > 0)].real
+    return sorted(1.0 / real - 1.0)
+
+
+def test_norstrom_reports_the_one_positive_irr_and_names_the_other_roots():
+    from bpo_roi.model.metrics import irr_choice
+
+    # −100, +130, −1: savings change sign twice; cumulative −100, +30, +29 once.
+    # Roots of −100 + 130x − x² (x = 1/(1+r)): x = (130 ± √16,500)/2 → r = +29.23 %, −99.23 %
+    flows = np.array([-100.0, 130.0, -1.0])
+    by_hand = [2 / (130 + 16_500 ** 0.5) - 1, 2 / (130 - 16_500 ** 0.5) - 1]
+    assert _numpy_roots(flows) == pytest.approx(by_hand, rel=1e-12)
+    irr, note = irr_choice(flows, periods_per_year=1)
+    assert irr == pytest.approx(by_hand[1], rel=1e-12)
+    assert "Norström" in note and "-99.2 %" in note and "29.2 %" in note
+    assert "not unique" not in note
+
+
+def test_the_pump_stays_ambiguous_and_a_series_without_roots_says_so():
+    from bpo_roi.model.metrics import irr_choice
+
+    # −1,600, +10,000, −10,000: cumulative −1,600, 8,400, −1,600 changes sign twice;
+    # roots 25 % and 400 % (both positive): genuinely ambiguous
+    irr, note = irr_choice([-1600.0, 10000.0, -10000.0], periods_per_year=1)
+    assert irr is None and "not unique" in note
+    # +1, −3, +3: 1 − 3x + 3x² has discriminant 9 − 12 < 0: no real root
+    irr, note = irr_choice([1.0, -3.0, 3.0], periods_per_year=1)
+    assert _numpy_roots(np.array([1.0, -3.0, 3.0])) == []
+    assert irr is None and "no real rate" in note and "not unique" not in note
+
+
+def test_a_single_root_despite_several_sign_changes_is_reported():
+    from bpo_roi.model.metrics import irr_choice
+
+    # −1, +3, −3, +2: f(x) = −1 + 3x − 3x² + 2x³ = (2x − 1)(x² − x + 1):
+    # one real root x = ½ (r = 100 %); x² − x + 1 has none (discriminant −3)
+    flows = np.array([-1.0, 3.0, -3.0, 2.0])
+    assert _numpy_roots(flows) == pytest.approx([1.0])
+    irr, note = irr_choice(flows, periods_per_year=1)
+    assert irr == pytest.approx(1.0) and "unique" in note and "not unique" not in note
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3, allow_nan=False).filter(lambda v: abs(v) > 1e-3),
+                min_size=2, max_size=14))
+def test_the_reported_irr_follows_the_rule_against_the_eigenvalues(values):
+    from bpo_roi.model.metrics import cumulative_sign_changes, irr_choice, sign_changes
+
+    flows = np.array(values)
+    irr, _ = irr_choice(flows, periods_per_year=1)
+    roots = _numpy_roots(flows)
+    cumulative = np.cumsum(flows)
+    # the criterion, written out again: cumulative signs (tolerance 1e-9 of the largest flow)
+    tol = 1e-9 * np.abs(flows).max()
+    signs = [np.sign(a) for a in cumulative if abs(a) > tol]
+    norstrom = (abs(cumulative[-1]) > tol
+                and sum(a != b for a, b in itertools.pairwise(signs)) == 1)
+    assert norstrom == (cumulative_sign_changes(flows) == 1)
+    close = [r for r in roots if abs(npf.npv(r, flows)) < 1e-6 * np.abs(flows).sum()]
+    if sign_changes(flows) == 1:
+        assert irr is not None
+    if norstrom:
+        positive = [r for r in close if r > 1e-9]
+        assert irr is not None
+        if len(positive) == 1:  # the eigenvalues agree on the one positive root
+            assert irr == pytest.approx(positive[0], rel=1e-6, abs=1e-9)
+    if irr is not None:  # whatever is reported zeroes NPV
+        factors = (1.0 + irr) ** -np.arange(flows.size, dtype=float)
+        assert abs(np.sum(flows * factors)) < 1e-6 * np.sum(np.abs(flows) * factors)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,8 @@ import numpy as np
 from bpo_roi._validation import invalid_parameter
 from bpo_roi.scenario.schema import Scenario, point
 
-__all__ = ["Breakeven", "breakeven", "breakeven_value", "breakeven_values", "search_grid"]
+__all__ = ["Breakeven", "breakeven", "breakeven_value", "breakeven_values",
+           "headline_price_paths", "search_grid"]
 
 _GRID = 33  # first, coarse grid over the whole range
 _LADDER = 10.0 ** -np.arange(1, 5)  # rungs either side of the secant point, × bracket width
@@ -51,12 +53,54 @@ class Breakeven:
     reason: str | None = None
 
 
+_HEADLINE = re.compile(r"offers\.(\d+)\.pricing\.rate")
+
+
+def headline_price_paths(scenario: Scenario, path: str) -> tuple[str, dict[str, float]] | None:
+    """For ``offers.<k>.pricing.rate`` (the offer's headline price, as
+    :meth:`~bpo_roi.scenario.schema.Scenario.with_overrides` reads it): the dotted path of the
+    headline field and every price field it moves, with its ratio to the headline (1 for the
+    headline, the others in proportion: a tiered list's other tiers, a baseline's ARC and RRC).
+    ``None`` for any other path. The fields are found by asking the pricing model itself
+    (``set_headline_rate`` through ``with_overrides``) to double the price.
+
+    >>> import bpo_roi
+    >>> s = bpo_roi.load_scenario("assumptions/contact_centre.yaml")
+    >>> headline_price_paths(s, "offers.0.pricing.rate")
+    ('offers.0.pricing.rate_per_seat_month', {'offers.0.pricing.rate_per_seat_month': 1.0})
+    """
+    match = _HEADLINE.fullmatch(path) if isinstance(path, str) else None
+    if match is None or int(match[1]) >= len(scenario.offers):
+        return None
+    k = int(match[1])
+    headline = scenario.offers[k].pricing.headline_rate
+    doubled = scenario.with_overrides({path: 2.0 * headline})
+    prefix = f"offers.{k}.pricing."
+    ratios = {}
+    for p in scenario.numeric_paths():
+        if p.startswith(prefix):
+            before, after = float(point(scenario.get(p))), float(point(doubled.get(p)))
+            if after != before:
+                ratios[p] = before / headline
+    field = next(p for p, r in ratios.items() if r == 1.0)
+    return field, ratios
+
+
+def _samples(scenario: Scenario, path: str, values: np.ndarray) -> dict[str, np.ndarray]:
+    """The per-trial inputs that set ``path`` to each of ``values`` (a headline price moves
+    every price field it scales)."""
+    headline = headline_price_paths(scenario, path)
+    if headline is None:
+        return {path: values}
+    return {p: np.asarray(values, float) * ratio for p, ratio in headline[1].items()}
+
+
 def _npv_over(scenario: Scenario, path: str, offers: list[int], values: np.ndarray
               ) -> np.ndarray:
     """NPV of each offer (rows) at each candidate value (columns), in one batched model run."""
     from bpo_roi.model.flows import cash_flows, offers_npv
 
-    flows = cash_flows(scenario, {path: values}, offers=offers)
+    flows = cash_flows(scenario, _samples(scenario, path, values), offers=offers)
     return np.broadcast_to(offers_npv(flows), (len(offers), len(values)))
 
 
@@ -113,11 +157,14 @@ def search_grid(scenario: Scenario, path: str, low: float | None = None,
     A caller that runs the model anyway can run it over this grid in the same batch and hand
     the NPVs to :func:`breakeven_values` (``grid_npv``).
     """
-    if path not in scenario.numeric_paths():
+    headline = headline_price_paths(scenario, path)
+    if headline is None and path not in scenario.numeric_paths():
         raise invalid_parameter("path", function, "the dotted path of a numeric assumption of "
-                                "this scenario, such as 'workload.monthly_volume'", path)
-    current = float(point(scenario.get(path)))
-    lo, hi, log = _search_range(scenario, path, current, low, high, function)
+                                "this scenario, such as 'workload.monthly_volume', or an "
+                                "offer's headline price 'offers.0.pricing.rate'", path)
+    field = path if headline is None else headline[0]
+    current = float(point(scenario.get(field)))
+    lo, hi, log = _search_range(scenario, field, current, low, high, function)
     if not lo < hi:
         return current, lo, hi, np.empty(0)
     return current, lo, hi, _first_grid(lo, hi, log)
@@ -133,11 +180,15 @@ def _first_grid(lo: float, hi: float, log: bool) -> np.ndarray:
 def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = None,
                      low: float | None = None, high: float | None = None, *,
                      function: str = "breakeven_values",
-                     grid_npv: np.ndarray | None = None) -> list[Breakeven]:
+                     grid_npv: np.ndarray | None = None,
+                     targets: list[float] | None = None) -> list[Breakeven]:
     """:func:`breakeven_value` for several offers at once (the model runs are shared).
 
     ``function`` is the public function named in error messages; ``grid_npv``, the NPV of each
-    offer (rows) at :func:`search_grid`'s values (columns) when the caller has it already.
+    offer (rows) at :func:`search_grid`'s values (columns) when the caller has it already;
+    ``targets``, an NPV per offer to solve for instead of 0 (the same offer may be listed
+    twice with two targets: the price that matches in-house and the one that ties another
+    offer, :mod:`bpo_roi.analysis.negotiation`).
     """
     offers = list(range(len(scenario.offers))) if offers is None else offers
     names = [scenario.offers[k].name for k in offers]
@@ -145,6 +196,9 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
     if grid.size == 0:
         return [Breakeven(path, n, current, None, lo, hi, "empty search range") for n in names]
     npv = _npv_over(scenario, path, offers, grid) if grid_npv is None else grid_npv
+    goal = np.zeros(len(offers)) if targets is None else np.asarray(targets, dtype=float)
+    if targets is not None:
+        npv = npv - goal[:, None]
     results: dict[int, Breakeven] = {}
     brackets: dict[int, tuple[float, float, float, float]] = {}
     for j, name in enumerate(names):
@@ -153,6 +207,8 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
         changes = np.nonzero(sign[:-1] * sign[1:] < 0)[0]
         if exact.size == 0 and changes.size == 0:
             side = "positive" if sign[0] > 0 else "negative"
+            if goal[j] != 0:
+                side = f"{'above' if sign[0] > 0 else 'below'} {goal[j]:,.2f}"
             results[j] = Breakeven(path, name, current, None, lo, hi,
                                    f"NPV stays {side} for every value from {lo:,.6g} to {hi:,.6g}")
             continue
@@ -182,13 +238,14 @@ def breakeven_values(scenario: Scenario, path: str, offers: list[int] | None = N
             # each offer only at its own candidates: sizing a vendor queue costs as much as
             # the in-house one, so one run per offer sizes (1 + 1) × per instead of
             # (1 + offers) × offers × per (the same figures: trials are independent rows)
-            values = [_npv_over(scenario, path, [offers[j]], part)[0]
+            values = [_npv_over(scenario, path, [offers[j]], part)[0] - goal[j]
                       for j, part in zip(open_, parts, strict=True)]
         else:
             inner = np.concatenate(parts)
             f_all = _npv_over(scenario, path, [offers[j] for j in open_], inner)
             ends = np.cumsum([0] + [part.size for part in parts])
-            values = [f_all[row, ends[row]:ends[row + 1]] for row in range(len(open_))]
+            values = [f_all[row, ends[row]:ends[row + 1]] - goal[open_[row]]
+                      for row in range(len(open_))]
         for j, part, f_part in zip(open_, parts, values, strict=True):
             a, b, fa, fb = brackets[j]
             xs = np.concatenate([[a], part, [b]])

@@ -36,6 +36,7 @@ __all__ = [
     "NonFiniteResultError",
     "annual_table",
     "evaluate",
+    "json_value",
     "pnl_block",
     "queue_summary",
     "recommend",
@@ -82,13 +83,15 @@ class Evaluation:
 
     def to_metrics_dict(self, advice: Any = None, *, pnl: bool = True) -> dict[str, Any]:
         """The ``metrics.json`` document (missing metrics as ``None``); with ``advice``
-        (:func:`bpo_roi.analysis.advice.advise`) also ``recommendation_confidence``,
-        ``recommendation_flags`` and, when a Monte Carlo ran, the ``risk`` block; with
-        ``pnl`` (the default) the ``pnl`` block (:func:`pnl_block`)."""
+        (:func:`bpo_roi.analysis.advice.advise`) also ``recommendation_headline``,
+        ``close_call``, ``recommendation_confidence``, ``recommendation_flags``, when a Monte
+        Carlo ran the ``risk`` block, and the ``negotiation``, ``scorecard`` and ``cases``
+        blocks the advice carries; with ``pnl`` (the default) the ``pnl`` block
+        (:func:`pnl_block`)."""
         s = self.scenario.scenario
         offers = {}
         for name, row in self.metrics.to_dict("index").items():
-            offers[str(name)] = {k: _json_value(row[k]) for k in METRIC_KEYS}
+            offers[str(name)] = {k: json_value(row[k]) for k in METRIC_KEYS}
         document = {
             "scenario": s.name,
             "currency": s.currency,
@@ -98,10 +101,18 @@ class Evaluation:
             "offers": offers,
         }
         if advice is not None:
+            document["recommendation_headline"] = getattr(advice, "headline", "")
+            document["close_call"] = bool(getattr(advice, "close_call", False))
             document["recommendation_confidence"] = advice.confidence
             document["recommendation_flags"] = list(advice.flags)
             if advice.risk is not None:
                 document["risk"] = advice.risk
+            if getattr(advice, "negotiation", None) is not None:
+                document["negotiation"] = advice.negotiation
+            if getattr(advice, "scorecard", None) is not None:
+                document["scorecard"] = advice.scorecard.to_dict()
+            if getattr(advice, "cases", None):
+                document["cases"] = advice.cases
         if pnl:
             document["pnl"] = pnl_block(self.annual, self.scenario)
         return document
@@ -227,11 +238,11 @@ def pnl_block(annual: pd.DataFrame, scenario: Scenario) -> dict[str, Any]:
     first = annual[annual.offer == annual.offer.iloc[0]] if len(annual) else annual
     offers: dict[str, Any] = {}
     for name, t in annual.groupby("offer", sort=False):
-        entry: dict[str, Any] = {line: [_json_value(v) for v in t[line]] for line in PNL_LINES}
-        entry["totals"] = {line: _json_value(t[line].sum()) for line in PNL_LINES}
-        entry["unamortised_at_end"] = _json_value(t.capitalised.sum() - t.amortisation.sum())
+        entry: dict[str, Any] = {line: [json_value(v) for v in t[line]] for line in PNL_LINES}
+        entry["totals"] = {line: json_value(t[line].sum()) for line in PNL_LINES}
+        entry["unamortised_at_end"] = json_value(t.capitalised.sum() - t.amortisation.sum())
         if rate is not None:
-            entry["ebit_impact_after_tax"] = [_json_value(v * (1.0 - rate))
+            entry["ebit_impact_after_tax"] = [json_value(v * (1.0 - rate))
                                               for v in t.ebit_impact]
         offers[str(name)] = entry
     return {
@@ -243,7 +254,7 @@ def pnl_block(annual: pd.DataFrame, scenario: Scenario) -> dict[str, Any]:
             "tax_rate": rate,
         },
         "fiscal_years": years,
-        "in_house": {"opex": [_json_value(v) for v in first.in_house]},
+        "in_house": {"opex": [json_value(v) for v in first.in_house]},
         "offers": offers,
     }
 
@@ -297,7 +308,9 @@ def recommend(metrics_table: pd.DataFrame) -> str:
     return str(best) if float(metrics_table.loc[best, "npv"]) > 0 else STAY_IN_HOUSE
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A metric as JSON has it: text and whole numbers kept, floats finite or ``None``; other
+    values (a distribution in an override) as they are."""
     if value is None or value is pd.NA:
         return None
     if isinstance(value, str):
@@ -392,9 +405,9 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
             for k, offer in enumerate(flows.offers)]),
     }
     for row in savings_rows:
-        roots = metrics.irr_all(row)
-        columns["irr_annual"].append(metrics.irr_annual(row, roots=roots))
-        columns["irr_note"].append(metrics.irr_note(row, roots=roots))
+        irr, note = metrics.irr_choice(row)
+        columns["irr_annual"].append(irr)
+        columns["irr_note"].append(note)
     if breakeven:
         found = breakeven_values(scenario, _VOLUME, **volume_range, function="evaluate",
                                  grid_npv=grid_npv)

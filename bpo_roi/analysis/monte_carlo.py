@@ -34,7 +34,8 @@ from bpo_roi._validation import interval_text, invalid_parameter
 from bpo_roi.scenario.distributions import Distribution, sample_from_uniform
 from bpo_roi.scenario.schema import Scenario
 
-__all__ = ["CHUNK", "MAX_TRIALS", "TRIALS_RULE", "Simulation", "sample_assumptions", "simulate"]
+__all__ = ["CHUNK", "MAX_TRIALS", "TRIALS_RULE", "Simulation", "sample_assumptions", "simulate",
+           "uncertain_paths", "uniform_stream"]
 
 #: Largest run accepted. 1,000,000 trials × 5 offers of results is ~200 MB of trial rows; the
 #: model itself runs in chunks, so memory stays bounded, and a run that size takes ~20 s.
@@ -75,6 +76,12 @@ class Simulation:
         counts = np.bincount(paid, minlength=horizon + 1)[: horizon + 1]
         return pd.Series(np.cumsum(counts) / max(len(months), 1), index=pd.RangeIndex(
             horizon + 1, name="month"), name=offer)
+
+
+def uniform_stream(seed: int | None, path: str) -> np.random.Generator:
+    """The random stream of the uncertain input at ``path`` (section 8's rule: the seed and
+    the 8-byte BLAKE2b digest of the path), shared by every draw the kit makes for it."""
+    return _stream(seed, path)
 
 
 def _stream(seed: int | None, path: str) -> np.random.Generator:

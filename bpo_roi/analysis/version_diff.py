@@ -78,6 +78,8 @@ SAMPLED_PERMUTATIONS = 256
 reverse)."""
 SAMPLING_SEED = 0
 """Seed of the sampled orders: the same diff gives the same bridge on every run."""
+_DECISION_SECTIONS = frozenset({"criteria", "cases"})
+"""The scorecard and the named cases: they move no NPV, so they are not inputs of the bridge."""
 _TEXT_FIELDS = frozenset({"name", "notes", "source"})
 _CHUNK = 4096
 
@@ -179,7 +181,7 @@ def _walk(old: Any, new: Any, path: str, out: list[tuple[str, Any, Any, bool]]) 
     elif isinstance(old, BaseModel) and isinstance(new, BaseModel) and type(old) is type(new) \
             and not isinstance(old, Distribution):
         for name in type(old).model_fields:
-            if name in _TEXT_FIELDS:
+            if name in _TEXT_FIELDS or (not path and name in _DECISION_SECTIONS):
                 continue
             _walk(getattr(old, name), getattr(new, name), f"{path}.{name}" if path else name,
                   out)

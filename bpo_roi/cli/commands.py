@@ -161,10 +161,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     except ValueError as exc:  # e.g. a queue no finite staff can serve
         error_line(f"{file}: cannot be evaluated: {str(exc).splitlines()[0]}")
         return EXIT_BAD_INPUT
-    from bpo_roi.analysis.advice import advise
-    from bpo_roi.reporting.case import run_record
+    from bpo_roi.reporting.case import decide, run_record
 
-    document = result.to_metrics_dict(advise(result))
+    # the advice with its negotiation targets, scorecard and cases (no Monte Carlo here)
+    document = result.to_metrics_dict(decide(result))
     document["run"] = run_record(file, {}, None, None, bids=args.bids)
     wrote = []
     if args.out is not None:

@@ -50,7 +50,9 @@ def headline_table(metrics: dict[str, Any]) -> str:
              f"{metrics['discount_rate_annual'] * 100:.1f} %/yr")
     flags = [f"  ! {f}" for f in metrics.get("recommendation_flags", [])]
     confidence = metrics.get("recommendation_confidence")
+    headline = metrics.get("recommendation_headline")
     return "\n".join([title, *lines, f"Recommendation: {metrics['recommendation']}",
+                      *([f"  {headline}"] if headline else []),
                       *([f"  {confidence}"] if confidence else []), *flags])
 
 

@@ -104,7 +104,7 @@ def _write_data_files(case: Any, folder: Path) -> dict[str, Any]:
     write_annual_csv(case.evaluation.annual, folder / "annual.csv")
     write_metrics_json(document, folder / "metrics.json")
     write_results_xlsx(case.evaluation, folder / "results.xlsx", simulation=case.simulation,
-                       tornado=case.tornado, run=case.run)
+                       tornado=case.tornado, run=case.run, advice=case.advice)
     return document
 
 

@@ -383,9 +383,7 @@ class _Shared:
 
 
 def _waves(offer: Any) -> list[tuple[int, float]]:
-    if offer.scope is None:
-        return [(1, 1.0)]
-    return [(w.go_live_month, float(w.share)) for w in offer.scope.waves]
+    return scope.waves_of(offer)
 
 
 def _one_time(inp: _Inputs, offer: Any, o: str, keys: Sequence[str], horizon: int

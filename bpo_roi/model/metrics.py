@@ -6,7 +6,8 @@ discounted.
 
 * ``NPV = Σ_t S_t / (1 + r_m) ** t`` (numpy-financial's ``npv``), ``r_m`` the monthly rate.
 * ``IRR``: the monthly rate that zeroes NPV (numpy-financial's ``irr``), annualised as
-  ``(1 + irr_m) ** 12 - 1``; ``None`` when the savings never change sign.
+  ``(1 + irr_m) ** 12 - 1``; reported where it is unique, or the one positive root by
+  Norström's criterion (:func:`irr_choice`); ``None`` where it is ambiguous.
 * ``ROI`` as in Forrester's Total Economic Impact: ``(PV benefits - PV costs) / PV costs`` with
   benefits = the avoided in-house cost and costs = every outsourced cost, one-time included.
   It equals ``NPV / PV costs``.
@@ -29,9 +30,11 @@ from bpo_roi.model.timeline import period_discount_factors
 
 __all__ = [
     "PAYBACK_TOLERANCE",
+    "cumulative_sign_changes",
     "discounted",
     "irr_all",
     "irr_annual",
+    "irr_choice",
     "irr_note",
     "mirr_annual",
     "mirr_annual_rows",
@@ -206,14 +209,96 @@ def _polish(coefficients: np.ndarray, powers: np.ndarray, x: float,
     return x if x > 0 else None
 
 
+def cumulative_sign_changes(values: Sequence[float] | np.ndarray) -> int:
+    """How many times the **cumulative** sum of a series changes sign, zeros skipped; a
+    cumulative sum within :data:`PAYBACK_TOLERANCE` × ``max |values|`` of zero counts as zero
+    (flows that net to zero on paper), and so does one at the end (``-1`` is returned when
+    the final cumulative sum is zero: Norström's criterion needs it to be non-zero).
+
+    >>> cumulative_sign_changes([-100.0, 60.0, 60.0, -10.0])   # −100, −40, +20, +10
+    1
+    >>> cumulative_sign_changes([-100.0, 100.0])
+    -1
+    """
+    flows = np.asarray(values, dtype=float)
+    cumulative = np.cumsum(flows)
+    tolerance = PAYBACK_TOLERANCE * float(np.max(np.abs(flows), initial=0.0))
+    signs = np.where(np.abs(cumulative) > tolerance, np.sign(cumulative), 0.0)
+    if signs.size == 0 or signs[-1] == 0:
+        return -1
+    return sign_changes(signs)
+
+
+def irr_choice(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12, *,
+               roots: list[float] | None = None) -> tuple[float | None, str | None]:
+    """The IRR to report (annualised, or ``None``) and the note that explains it.
+
+    The rule, in order:
+
+    1. The savings ``S_t`` change sign exactly once: there is exactly one IRR (Descartes);
+       it is reported, with no note.
+    2. Exactly one real root ``r > −1`` exists whatever the sign changes (:func:`irr_all`
+       finds every root): it is the IRR, reported; the note says the savings change sign
+       several times but no other rate zeroes the NPV.
+    3. **Norström's criterion**: the cumulative savings ``A_t = Σ_{k≤t} S_k`` change sign
+       exactly once and ``A_H ≠ 0``: there is exactly one *positive* IRR (``r > 0``). It is
+       reported; the note names the other roots (negative, often one near −100 % a year that
+       has no economic meaning). Proof sketch: for ``x = 1/(1+r)`` in ``(0, 1)``,
+       ``Σ S_t x^t = (1 − x)(Σ_{t<H} A_t x^t + A_H x^H / (1 − x))``; the bracket is a power
+       series whose coefficients ``A_0 … A_{H−1}, A_H, A_H, …`` change sign once, so by
+       Descartes it has exactly one root in ``(0, 1)``, its value going from the sign of the
+       first non-zero ``A_t`` at ``x → 0`` to that of ``A_H`` at ``x → 1``.
+    4. Otherwise the IRR is ambiguous: ``None``, and the note lists every root (or says
+       there is no real one). MIRR (:func:`mirr_annual`) always exists then.
+
+    ``roots`` is the series' :func:`irr_all` (per period) when already known.
+
+    >>> irr, note = irr_choice([-1600.0, 10000.0, -10000.0], periods_per_year=1)
+    >>> irr is None, "IRRs: 25.0 %, 400.0 % a year" in note
+    (True, True)
+
+    Roots of ``−100 + 130x − x²``: ``x = (130 ± √16,500) / 2``, so ``r = 1/x − 1`` is
+    +29.2 % or −99.2 %; cumulative savings −100, 30, 29 change sign once:
+
+    >>> irr, note = irr_choice([-100.0, 130.0, -1.0], periods_per_year=1)
+    >>> round(irr, 6), round(2 / (130 - 16_500 ** 0.5) - 1, 6), "Norström" in note
+    (0.292262, 0.292262, True)
+    """
+    flows = np.asarray(savings, dtype=float)
+    changes = sign_changes(flows)
+    if changes == 0:
+        return None, "savings never change sign, so there is no IRR"
+    per_period = irr_all(flows) if roots is None else list(roots)
+
+    def annual(r: float) -> float:
+        return float((1.0 + r) ** periods_per_year - 1.0)
+
+    listed = ", ".join(f"{annual(r) * 100:,.1f} %" for r in per_period)
+    if changes == 1 and len(per_period) == 1:
+        return annual(per_period[0]), None
+    if len(per_period) == 1:
+        return annual(per_period[0]), (
+            f"savings change sign {changes} times, but only one rate makes NPV zero, so the "
+            f"IRR is unique")
+    positive = [r for r in per_period if r > 0]
+    if cumulative_sign_changes(flows) == 1 and len(positive) == 1:
+        chosen = f"{annual(positive[0]) * 100:,.1f} %"
+        return annual(positive[0]), (
+            f"savings change sign {changes} times (IRRs {listed} a year), cumulative savings "
+            f"once: by Norström's criterion {chosen} is the only positive IRR; the other "
+            f"{'roots have' if len(per_period) > 2 else 'root has'} no economic meaning")
+    if not per_period:
+        return None, (f"savings change sign {changes} times but no real rate makes NPV zero, "
+                      f"so there is no IRR; read NPV and MIRR instead")
+    return None, (f"savings change sign {changes} times, so the IRR is not unique (IRRs: "
+                  f"{listed} a year); read NPV and MIRR instead")
+
+
 def irr_annual(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12, *,
                roots: list[float] | None = None) -> float | None:
-    """Annualised internal rate of return of a savings stream, or ``None`` if it is not unique.
-
-    Reported only where the IRR is unique: the savings change sign exactly once (then one IRR
-    exists). With no sign change there is none; with several there may be several, and the
-    IRR can point the wrong way (a positive IRR beside a negative NPV), so it is ``None`` and
-    :func:`irr_note` says why. MIRR (:func:`mirr_annual`) always exists then.
+    """Annualised internal rate of return of a savings stream, or ``None`` where it is
+    ambiguous (the rule: :func:`irr_choice`: one sign change, a single real root, or one
+    positive root by Norström's criterion).
 
     >>> round(irr_annual([-100.0, 60.0, 60.0], periods_per_year=1), 6)
     0.130662
@@ -222,36 +307,19 @@ def irr_annual(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12
     >>> irr_annual([-1600.0, 10000.0, -10000.0], periods_per_year=1) is None
     True
     """
-    flows = np.asarray(savings, dtype=float)
-    if sign_changes(flows) != 1:
-        return None
-    roots = irr_all(flows) if roots is None else roots
-    if len(roots) != 1:
-        return None
-    return float((1.0 + roots[0]) ** periods_per_year - 1.0)
+    return irr_choice(savings, periods_per_year, roots=roots)[0]
 
 
 def irr_note(savings: Sequence[float] | np.ndarray, periods_per_year: int = 12, *,
              roots: list[float] | None = None) -> str | None:
-    """Why there is no single IRR, in a sentence (``None`` when the IRR is unique).
-
-    ``roots`` (of :func:`irr_annual` too): the series' :func:`irr_all`, when already known.
+    """The sentence that goes with :func:`irr_annual` (:func:`irr_choice`): why there is no
+    IRR, or which root was chosen and why; ``None`` when the savings change sign once.
 
     >>> note = irr_note([-1600.0, 10000.0, -10000.0], periods_per_year=1)
     >>> note.startswith("savings change sign 2 times"), "IRRs: 25.0 %, 400.0 % a year" in note
     (True, True)
     """
-    flows = np.asarray(savings, dtype=float)
-    changes = sign_changes(flows)
-    if changes == 1:
-        return None
-    if changes == 0:
-        return "savings never change sign, so there is no IRR"
-    roots = [(1.0 + r) ** periods_per_year - 1.0
-             for r in (irr_all(flows) if roots is None else roots)]
-    listed = ", ".join(f"{r * 100:,.1f} %" for r in roots) if roots else "none real"
-    return (f"savings change sign {changes} times, so the IRR is not unique (IRRs: {listed} a "
-            f"year); read NPV and MIRR instead")
+    return irr_choice(savings, periods_per_year, roots=roots)[1]
 
 
 def mirr_annual(savings: Sequence[float] | np.ndarray, rate_per_period: float,

@@ -28,6 +28,7 @@ import numpy as np
 from bpo_roi.model.timeline import ArrayLike, annual_step_index, month_row, operating_months
 
 __all__ = [
+    "displaced_fte",
     "excel_parallel_share",
     "excel_scheduled_amount",
     "excel_severance",
@@ -41,6 +42,7 @@ __all__ = [
     "stranded_cost",
     "vendor_share",
     "wave_masks",
+    "waves_of",
 ]
 
 Waves = Sequence[tuple[int, float]]
@@ -100,6 +102,31 @@ def severance_month(go_live_month: int, parallel_run_months: int) -> int:
     return go_live_month + parallel_run_months - 1
 
 
+def waves_of(offer: Any) -> list[tuple[int, float]]:
+    """An offer's waves as ``(go_live_month, share)``; one wave of the whole work in month 1
+    without a ``scope``."""
+    if offer.scope is None:
+        return [(1, 1.0)]
+    return [(w.go_live_month, float(w.share)) for w in offer.scope.waves]
+
+
+def displaced_fte(heads: np.ndarray, waves: Waves) -> np.ndarray:
+    """The FTE each wave displaces, as severance counts them: the wave's share of the status
+    quo's **average** FTE over the twelve months from its go-live (to the horizon, if sooner),
+    not one month's seasonal peak. ``(trials, waves)``.
+
+    >>> displaced_fte(np.array([[0.0, 12.0, 8.0, 10.0]]), [(1, 1.0), (2, 0.5)]).tolist()
+    [[10.0, 4.5]]
+    """
+    horizon = heads.shape[-1] - 1
+    columns = []
+    for g, s in waves:
+        year = heads[:, g:min(g + 12, horizon + 1)]
+        # the year's mean (numpy's own mean: the sum over the count), without its overhead
+        columns.append(s * (np.add.reduce(year, axis=1, keepdims=True) / year.shape[1]))
+    return np.hstack(columns)
+
+
 def severance_by_wave(heads: np.ndarray, waves: Waves, parallel_run_months: int, *,
                       redeployed_share: ArrayLike, severance_per_fte: ArrayLike,
                       retention_bonus_per_fte: ArrayLike) -> np.ndarray:
@@ -117,10 +144,9 @@ def severance_by_wave(heads: np.ndarray, waves: Waves, parallel_run_months: int,
                          * (np.asarray(severance_per_fte) + retention_bonus_per_fte),
                          dtype=float).reshape(-1, 1)
     out = np.zeros((max(heads.shape[0], per_fte.shape[0]), horizon + 1))
-    for g, s in waves:
-        year = heads[:, g:min(g + 12, horizon + 1)]
-        # the year's mean (numpy's own mean: the sum over the count), without its overhead
-        displaced = s * (np.add.reduce(year, axis=1, keepdims=True) / year.shape[1])
+    by_wave = displaced_fte(heads, waves)
+    for j, (g, _) in enumerate(waves):
+        displaced = by_wave[:, j:j + 1]
         m = severance_month(g, parallel_run_months)
         out[:, m:m + 1] = out[:, m:m + 1] + displaced * per_fte
     return out

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from bpo_roi.scenario.schema import Scenario
 
 __all__ = ["CASE_FILE", "DEFAULT_SEED", "DEFAULT_TRIALS", "BusinessCase", "compute_case",
-           "load_case", "run_record", "save_case"]
+           "decide", "load_case", "run_record", "save_case"]
 
 DEFAULT_TRIALS = 1000
 """Monte Carlo trials of a business case when neither ``-p trials`` nor the notebook says
@@ -109,7 +109,6 @@ def compute_case(assumptions_path: str | os.PathLike[str], overrides: Any, trial
     -------
     BusinessCase
     """
-    from bpo_roi.analysis.advice import advise
     from bpo_roi.analysis.business_case import evaluate
     from bpo_roi.analysis.monte_carlo import simulate
     from bpo_roi.analysis.sensitivity import tornado
@@ -126,8 +125,21 @@ def compute_case(assumptions_path: str | os.PathLike[str], overrides: Any, trial
     evaluation = evaluate(scenario)
     simulation = simulate(scenario, trials=trials, seed=seed)
     return BusinessCase(original=original, scenario=scenario, evaluation=evaluation,
-                        simulation=simulation, advice=advise(evaluation, simulation),
+                        simulation=simulation, advice=decide(evaluation, simulation),
                         tornado=tornado(scenario), run=run)
+
+
+def decide(evaluation: Evaluation, simulation: Simulation | None = None) -> Advice:
+    """The advice with everything a CFO signs beside it: the negotiation targets, the
+    scorecard beyond cost (with ``criteria:``) and the named cases (with ``cases:``)."""
+    from bpo_roi.analysis.advice import advise
+    from bpo_roi.analysis.cases import evaluate_cases
+    from bpo_roi.analysis.negotiation import negotiation_targets
+    from bpo_roi.analysis.scorecard import scorecard
+
+    return advise(evaluation, simulation, negotiation=negotiation_targets(evaluation),
+                  scorecard=scorecard(evaluation, simulation),
+                  cases=evaluate_cases(evaluation.scenario) or None)
 
 
 def save_case(case: BusinessCase, target: str | os.PathLike[str]) -> Path:

@@ -32,6 +32,7 @@ __all__ = [
     "offers_table",
     "payback_probability",
     "savings_bridge",
+    "scorecard_chart",
     "tornado_chart",
     "unit_cost",
     "use_offline_renderer",
@@ -359,6 +360,32 @@ def payback_probability(sim: Any) -> go.Figure:
     _layout(fig, "Probability of having paid back, by month", "", "probability")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
     fig.update_xaxes(title="", tickformat="%b %Y")
+    return fig
+
+
+def scorecard_chart(scorecard: Any) -> go.Figure:
+    """The scorecard beyond cost as stacked bars: each option's weighted score (of 10) split
+    into what cost and each criterion contribute (weight × score)
+    (:class:`bpo_roi.analysis.scorecard.Scorecard`)."""
+    go = _go()
+    names = [_esc(o) for o in scorecard.options]
+    parts = [("Cost (from NPV)", scorecard.cost_weight * scorecard.cost)]
+    parts += [(c, scorecard.weights[c] * scorecard.scores[:, j])
+              for j, c in enumerate(scorecard.criteria)]
+    traces = [go.Bar(y=names, x=list(values), name=_esc(label), orientation="h",
+                     marker_color=PALETTE[i % len(PALETTE)],
+                     hovertemplate=f"{_esc(label)}: %{{x:.2f}}<extra>%{{y}}</extra>")
+              for i, (label, values) in enumerate(parts)]
+    fig = go.Figure(traces)
+    _layout(fig, "Weighted score beyond cost (of 10)", "", "")
+    fig.update_layout(barmode="stack", legend=_LEGEND_AT_FOOT,
+                      margin={"l": 160, "r": 20, "t": 60, "b": 120},
+                      height=200 + 40 * len(names))
+    fig.update_xaxes(range=[0, 10], title="weighted score (of 10)")
+    fig.update_yaxes(autorange="reversed", title="", tickformat="")
+    for i, total in enumerate(scorecard.combined):
+        fig.add_annotation(x=float(total), y=names[i], text=f"{float(total):.2f}",
+                           showarrow=False, xanchor="left", xshift=4)
     return fig
 
 

@@ -38,17 +38,21 @@ __all__ = [
     "assumptions_appendix_html",
     "baseline_html",
     "bid_normalisation_html",
+    "cases_html",
+    "confidence_html",
     "contract_terms_html",
     "executive_summary_html",
     "fiscal_years_html",
     "headcount_html",
     "headline_table_html",
+    "offer_targets_html",
     "payback_text",
     "pnl_html",
     "pnl_offer",
     "pnl_sentence",
     "render_report",
     "run_table_html",
+    "scorecard_html",
     "staffing_html",
     "title_block_html",
 ]
@@ -117,37 +121,63 @@ def _two_lines(text: str) -> str:
 def headcount_html(ev: Evaluation) -> str:
     """Where today's staff go under each offer: displaced (the share of the work its waves
     move), redeployed, leaving (severance), retained to govern the vendor, kept in-house (the
-    work that never moves)."""
+    work that never moves), and what the leavers cost.
+
+    Displaced staff are counted as severance counts them (:func:`bpo_roi.model.scope.
+    displaced_fte`): each wave's share of the average FTE over the twelve months from its
+    go-live, not month 1's seasonal peak, so that leaving FTE × (severance + retention per
+    head) is the severance and retention line of the cost tables."""
+    import numpy as np
+
+    from bpo_roi.model.scope import displaced_fte, waves_of
     from bpo_roi.scenario.schema import point
 
+    cur = ev.scenario.scenario.currency
     m = ev.monthly
-    today = float(m[m.month == 1].in_house_fte.iloc[0])
     head = "<tr><th>Headcount (FTE)</th>" + "".join(
         f"<th>{esc(o.name)}</th>" for o in ev.scenario.offers) + "</tr>"
     cols = []
     partial = False
+    peak = None
     for o in ev.scenario.offers:
-        moved = sum(w.share for w in o.scope.waves) if o.scope is not None else 1.0
-        partial = partial or moved < 1.0 or (o.scope is not None and len(o.scope.waves) > 1)
-        displaced = today * moved
+        heads = m[m.offer == o.name].in_house_fte.to_numpy(float)[None, :]
+        today = float(heads[0, 1])
+        waves = waves_of(o)
+        moved = sum(share for _, share in waves)
+        partial = partial or moved < 1.0 or len(waves) > 1
+        displaced = float(displaced_fte(heads, waves).sum())
+        year = float(np.mean(heads[0, 1:13]))
+        peak = (today, year) if peak is None else peak
         redeployed = displaced * float(point(o.transition.redeployed_share))
+        leaving = displaced - redeployed
+        per_head = (float(point(o.transition.severance_per_fte))
+                    + float(point(o.transition.retention_bonus_per_fte)))
+        paid = float(m[m.offer == o.name]["outsourced.severance_retention"].sum())
         retained = float(point(o.governance.retained_fte))
-        cols.append([today, displaced, redeployed, displaced - redeployed, retained,
-                     today - displaced])
+        cols.append([f"{today:,.1f}", f"{displaced:,.1f}", f"{redeployed:,.1f}",
+                     f"{leaving:,.1f}", money(per_head, cur), money(paid, cur),
+                     f"{retained:,.1f}", f"{year * (1.0 - moved):,.1f}"])
     today_label = ("In-house today (planned whole people, month 1)"
                    if ev.scenario.in_house.plan is not None
                    else "In-house today (agents and supervisors, month 1)")
-    labels = [today_label, "Displaced by the offer",
-              "Redeployed (no severance)", "Leaving (severance and retention paid)",
+    labels = [today_label,
+              "Displaced (the year's average FTE from go-live)", "Redeployed (no severance)",
+              "Leaving (severance and retention paid)", "Severance and retention per leaver",
+              "Severance and retention (leaving × per leaver)",
               "Retained to govern the vendor", "Kept in-house (work not outsourced)"]
     rows = "".join(f"<tr><td>{esc(label)}</td>" + "".join(
-        f"<td>{c[i]:,.1f}</td>" for c in cols) + "</tr>" for i, label in enumerate(labels))
+        f"<td>{c[i]}</td>" for c in cols) + "</tr>" for i, label in enumerate(labels))
     note = ("Each offer's waves move their share of the work; the rest stays with a retained "
             "in-house team sized for it (a cost on the outsourced side). Severance is paid when "
             "each wave's parallel run ends." if partial else
             "The whole process moves to the vendor after the parallel run, so everyone is "
             "displaced.")
-    return (f'<table class="bpo-table">{head}{rows}</table><p class="bpo-note">{note} '
+    today, year = peak if peak is not None else (0.0, 0.0)
+    counted = (f" Severance is counted on the average FTE of the twelve months from each "
+               f"wave's go-live ({year:,.1f} in the first year), not on month 1's "
+               f"{'seasonal peak' if today > year else 'figure'} ({today:,.1f}), so leaving FTE "
+               f"× per leaver is the severance line exactly.")
+    return (f'<table class="bpo-table">{head}{rows}</table><p class="bpo-note">{note}{counted} '
             f"Governance staff are counted as a cost on the outsourced side.</p>")
 
 
@@ -432,52 +462,213 @@ def pnl_html(ev: Evaluation) -> str:
             f'<p class="bpo-note">{note}</p>')
 
 
-def advice_html(advice: Any) -> str:
-    """What to read first: the flags (plain sentences), then how sure the recommendation is."""
-    flags = "".join(f"<li>{esc(f)}</li>" for f in advice.flags)
+_SAID_BY_A_CLOSE_CALL = ("The Monte Carlo disagrees", )
+"""Flags the headline of a close call already says (the Monte Carlo's disagreement, the tie
+within materiality): the page does not say them twice."""
+
+
+def _flags_to_show(advice: Any) -> list[str]:
+    if not getattr(advice, "close_call", False):
+        return list(advice.flags)
+    return [f for f in advice.flags if not f.startswith(_SAID_BY_A_CLOSE_CALL)
+            and "are within materiality of each other" not in f]
+
+
+def confidence_html(advice: Any) -> str:
+    """How sure the recommendation is, in the advice's sentence (the risk section's lead)."""
+    return f'<p class="bpo-confidence">{esc(advice.confidence)}</p>'
+
+
+def advice_html(advice: Any, confidence: bool = True) -> str:
+    """What to read first: the headline (one sentence reconciling the point estimate and the
+    Monte Carlo, :func:`bpo_roi.analysis.advice.headline`), the flags it does not already say
+    (plain sentences), then, with ``confidence``, how sure the recommendation is."""
+    flags = "".join(f"<li>{esc(f)}</li>" for f in _flags_to_show(advice))
+    lead = getattr(advice, "headline", "")
+    kind = " bpo-close-call" if getattr(advice, "close_call", False) else ""
+    first, colon, rest = lead.partition(": ")  # the verdict in bold, the reasons after it
+    head = (f'<p class="bpo-headline{kind}"><strong>{esc(first + colon)}</strong>'
+            f'{esc(rest)}</p>' if lead else "")
     box = (f'<div class="bpo-flags"><strong>Read this first</strong><ul>{flags}</ul></div>'
            if flags else "")
-    return f'{box}<p class="bpo-confidence">{esc(advice.confidence)}</p>'
+    sure = f'<p class="bpo-confidence">{esc(advice.confidence)}</p>' if confidence else ""
+    return f"{head}{box}{sure}"
 
 
-def executive_summary_html(ev: Evaluation) -> str:
-    """The recommendation in one sentence, then the headline figures of the best offer."""
+def executive_summary_html(ev: Evaluation, advice: Any = None) -> str:
+    """The recommendation in one sentence (with ``advice``: its headline, which reconciles
+    the point estimate with the Monte Carlo, first), then the figures of the offer with the
+    highest NPV at the most likely values: one NPV, labelled so; the others (Monte Carlo
+    percentiles and price targets) are in :func:`offer_targets_html`, the risk-adjusted ones in
+    :func:`headline_table_html`."""
     cur = ev.scenario.scenario.currency
     horizon = ev.scenario.scenario.horizon_months
     mt = ev.metrics
     best = ev.recommendation
+    close = bool(getattr(advice, "close_call", False))
+    lead = advice_html(advice, confidence=False) if advice is not None else ""
     if best in mt.index:
         row = mt.loc[best]
-        sentence = (
-            f"<strong>Outsource to {esc(best)}</strong> ({pricing_label(row.pricing_model)} "
-            f"pricing): it saves {money(row.npv, cur)} in today's money over {horizon} months "
-            f"({pct(row.savings_pct)} of the in-house cost), returns {pct(row.roi)} on every "
-            f"cost of outsourcing, and pays back in {payback_text(ev, row.payback_month)}.")
-        # NPV, payback and MIRR first: the IRR is shown only where it is unique
-        tiles = [("NPV of savings", money(row.npv, cur)),
+        facts = (f"saves {money(row.npv, cur)} in today's money over {horizon} months "
+                 f"({pct(row.savings_pct)} of the in-house cost), returns {pct(row.roi)} on every "
+                 f"cost of outsourcing, and pays back in {payback_text(ev, row.payback_month)}")
+        if close:
+            sentence = (f"At the most likely values {esc(best)} "
+                        f"({pricing_label(row.pricing_model)} pricing) {facts}; the figures "
+                        f"below are its.")
+        elif advice is not None:
+            sentence = f"{esc(best)} ({pricing_label(row.pricing_model)} pricing) {facts}."
+        else:
+            sentence = (f"<strong>Outsource to {esc(best)}</strong> "
+                        f"({pricing_label(row.pricing_model)} pricing): it {facts}.")
+        # one NPV leads, labelled; NPV, payback and MIRR first: the IRR is in the table's note
+        tiles = [("NPV of savings, at the most likely values", money(row.npv, cur)),
                  ("Payback", payback_text(ev, row.payback_month)),
                  ("MIRR · ROI (TEI)", f"{pct(row.mirr_annual)} · {pct(row.roi)}"),
-                 *([("Risk-adjusted NPV · ROI", f"{money(row.risk_adjusted_npv, cur)} · "
-                                                f"{pct(row.risk_adjusted_roi)}")]
-                   if not is_missing(row.risk_adjusted_npv) else []),
-                 *([("NPV after tax", money(row.npv_after_tax, cur))]
-                   if not is_missing(row.npv_after_tax) else []),
                  ("Cost per transaction", f"{row.cost_per_transaction_in_house:,.2f} → "
                                           f"{row.cost_per_transaction_outsourced:,.2f} {esc(cur)}")]
     else:
         least_bad = mt.npv.astype(float).idxmax()
         sentence = (
-            f"<strong>Stay in-house.</strong> No offer saves money over {horizon} months once "
-            f"hidden costs are counted; the closest, {esc(least_bad)}, has an NPV of "
-            f"{money(mt.loc[least_bad, 'npv'], cur)}.")
-        tiles = [("Best offer NPV", money(mt.loc[least_bad, "npv"], cur)),
+            f"No offer saves money over {horizon} months once hidden costs are counted; the "
+            f"closest, {esc(least_bad)}, has an NPV of {money(mt.loc[least_bad, 'npv'], cur)}.")
+        if advice is None:
+            sentence = f"<strong>Stay in-house.</strong> {sentence}"
+        tiles = [("Best offer NPV, at the most likely values",
+                  money(mt.loc[least_bad, "npv"], cur)),
                  ("In-house cost per transaction",
                   f"{mt.cost_per_transaction_in_house.iloc[0]:,.2f} {esc(cur)}")]
     tiles_html = "".join(f'<div class="bpo-tile"><div class="bpo-tile-label">{esc(label)}</div>'
                          f'<div class="bpo-tile-value">{value}</div></div>'
                          for label, value in tiles)
-    return (f'<div class="bpo-summary"><p class="bpo-recommendation">{sentence}</p>'
+    return (f'<div class="bpo-summary">{lead}<p class="bpo-recommendation">{sentence}</p>'
             f'<div class="bpo-tiles">{tiles_html}</div></div>')
+
+
+def offer_targets_html(ev: Evaluation, advice: Any = None) -> str:
+    """Per offer, the other NPV and the price to negotiate: the Monte Carlo's P50 and how often
+    the offer is best, and the headline price today, at which the offer matches in-house and
+    at which it ties the best offer (:func:`bpo_roi.analysis.negotiation.negotiation_targets`).
+    The TEI risk-adjusted NPVs are in :func:`headline_table_html`'s note."""
+    from bpo_roi.analysis.monte_carlo import uncertain_paths
+
+    cur = esc(ev.scenario.scenario.currency)
+    risk = getattr(advice, "risk", None) or {}
+    targets = getattr(advice, "negotiation", None) or {}
+    ranges = bool(risk) and bool(uncertain_paths(ev.scenario))
+    head = ["Offer"]
+    if ranges:
+        head += ["NPV P50 (Monte Carlo)", "Best in"]
+    if targets:
+        head += ["Headline price today", "Matches in-house at", "Ties the best offer at"]
+    if len(head) == 1:
+        return ""
+    rows = []
+    for offer in ev.metrics.index:
+        cells = [esc(offer)]
+        if ranges:
+            mc = risk["offers"][offer]
+            cells += [money(mc["npv_p50"], cur), pct(mc["p_best"])]
+        if targets:
+            t = targets[offer]
+            o = next(x for x in ev.scenario.offers if x.name == offer)
+            unit = esc(o.currency or ev.scenario.scenario.currency)
+            cells += [f"{_price(t['current'])} {unit}", _price(t["to_match_in_house"]),
+                      "best offer" if t["to_beat_best"] is None and offer == _best_offer(ev)
+                      else _price(t["to_beat_best"])]
+        mark = ' class="bpo-best"' if offer == ev.recommendation else ""
+        rows.append(f"<tr{mark}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    notes = []
+    if ranges:
+        notes.append(f"P50: the median NPV over {risk['trials']:,} Monte Carlo trials; best in: "
+                     f"the share of trials in which the offer has the highest NPV (staying "
+                     f"in-house counted at 0).")
+    if targets:
+        labels = "; ".join(f"{esc(o.name)}: {esc(type(o.pricing).rate_label.lower())}"
+                           for o in ev.scenario.offers)
+        notes.append(f"Headline price ({labels}; other tiers, bands or fees move in "
+                     f"proportion): today, and the price at which the offer's NPV is zero or "
+                     f"equals the best offer's, every other input at its most likely value.")
+    head_html = "".join(f"<th>{esc(h)}</th>" for h in head)
+    return (f'<table class="bpo-table bpo-figures"><tr>{head_html}</tr>{"".join(rows)}</table>'
+            f'<p class="bpo-note">{" ".join(notes)}</p>')
+
+
+def _best_offer(ev: Evaluation) -> str:
+    return str(ev.metrics.npv.astype(float).idxmax())
+
+
+def _price(value: Any) -> str:
+    if value is None or is_missing(value):
+        return "none in range"
+    value = float(value)
+    return f"{value:,.2f}" if value < 1000 else f"{value:,.0f}"
+
+
+def scorecard_html(advice: Any) -> str:
+    """The scorecard beyond cost (empty without ``criteria:``): each option's score per
+    criterion, cost's from NPV, the weighted total, its rank and how often it is best over the
+    Monte Carlo, and the weight of cost at which the winner changes."""
+    sc = getattr(advice, "scorecard", None)
+    if sc is None:
+        return ""
+    doc = sc.to_dict()
+    head = ("<tr><th>Criterion (weight)</th>" + "".join(
+        f"<th>{esc(o[0].upper() + o[1:])}</th>" for o in sc.options) + "</tr>")
+    rows = [f"<tr><td>Cost, from NPV ({pct(sc.cost_weight)})</td>" + "".join(
+        f"<td>{sc.cost[i]:,.1f}</td>" for i in range(len(sc.options))) + "</tr>"]
+    for j, name in enumerate(sc.criteria):
+        rows.append(f"<tr><td>{esc(name)} ({pct(sc.weights[name])})</td>" + "".join(
+            f"<td>{sc.scores[i, j]:,.1f}</td>" for i in range(len(sc.options))) + "</tr>")
+    rows.append("<tr class='bpo-best'><td>Weighted score (of 10)</td>" + "".join(
+        f"<td>{sc.combined[i]:,.2f}</td>" for i in range(len(sc.options))) + "</tr>")
+    rows.append("<tr><td>Rank</td>" + "".join(
+        f"<td>{doc['options'][o]['rank']}</td>" for o in sc.options) + "</tr>")
+    if sc.p_best is not None:
+        rows.append(f"<tr><td>Best in (of {sc.trials:,} trials)</td>" + "".join(
+            f"<td>{pct(sc.p_best[o])}</td>" for o in sc.options) + "</tr>")
+    segments = "; ".join(
+        f"{esc(seg['winner'])} from {pct(seg['from'])} to {pct(seg['to'])}"
+        for seg in sc.segments)
+    change = ("the winner is the same whatever the weight of cost" if sc.changes_at is None else
+              f"the winner changes at a cost weight of {pct(sc.changes_at)} (today "
+              f"{pct(sc.cost_weight)})")
+    note = (f"Scores from 0 (unacceptable) to 10 (best in class); a score given as a range is "
+            f"sampled in each Monte Carlo trial. {esc(doc['cost_rule'][0].upper() + doc['cost_rule'][1:])}. "  # noqa: E501
+            f"Weighted score = cost weight × cost score + the criteria's weights × their scores. "
+            f"As the weight of cost moves from 0 to 100 %, the winner is {segments}: {change}.")
+    return (f'<h2>Beyond cost: the scorecard</h2><table class="bpo-table">{head}'
+            f'{"".join(rows)}</table><p class="bpo-note">{note}</p>')
+
+
+def cases_html(advice: Any, currency: str) -> str:
+    """Named cases side by side (empty without ``cases:``): per case, each offer's NPV,
+    payback and MIRR, and the recommendation in that case."""
+    cases = getattr(advice, "cases", None)
+    if not cases:
+        return ""
+    cur = esc(currency)
+    names = list(cases)
+    offers = list(next(iter(cases.values()))["offers"])
+    head = "<tr><th>Offer</th><th>Metric</th>" + "".join(f"<th>{esc(c)}</th>" for c in names) \
+        + "</tr>"
+    rows = []
+    for offer in offers:
+        for key, label, show in (("npv", "NPV", lambda v: money(v, cur)),
+                                 ("payback_month", "Payback", month_text),
+                                 ("mirr_annual", "MIRR / yr", pct)):
+            first = f"<td rowspan='3'>{esc(offer)}</td>" if key == "npv" else ""
+            rows.append(f"<tr>{first}<td>{label}</td>" + "".join(
+                f"<td>{show(cases[c]['offers'][offer][key])}</td>" for c in names) + "</tr>")
+    rows.append("<tr class='bpo-best'><td>Recommendation</td><td></td>" + "".join(
+        f"<td>{esc(cases[c]['recommendation'])}</td>" for c in names) + "</tr>")
+    changes = "; ".join(
+        f"{esc(c)}: " + (", ".join(f"{esc(p)} = {esc(v)}" for p, v in
+                                   cases[c]["overrides"].items()) or "the file as it is")
+        for c in names)
+    return (f'<h2>Named cases</h2><table class="bpo-table">{head}{"".join(rows)}</table>'
+            f'<p class="bpo-note">Each case is the scenario with its overrides, evaluated at the '
+            f"most likely values of everything else. {changes}.</p>")
 
 
 def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
@@ -521,15 +712,24 @@ def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
                      f"set in the scenario) NPV:</p><ul class='bpo-note'>{adjusted}</ul>")
     else:
         risk_note = ""
+    if ev.metrics.npv_after_tax.notna().any():
+        taxed = ", ".join(f"{esc(o)} {money(r.npv_after_tax, cur)}"
+                          for o, r in ev.metrics.iterrows())
+        risk_note += (f"<p class='bpo-note'>NPV after tax (every cost deductible when "
+                      f"incurred): {taxed}.</p>")
     notes = []
     for offer, r in ev.metrics.iterrows():
-        if isinstance(r.irr_note, str):
+        if isinstance(r.irr_note, str) and not is_missing(r.irr_annual):
+            notes.append(f"{esc(offer)}: IRR {pct(r.irr_annual)} a year ({esc(r.irr_note)}).")
+        elif isinstance(r.irr_note, str):
             notes.append(f"{esc(offer)}: {esc(r.irr_note)}.")
         else:
             notes.append(f"{esc(offer)}: IRR {pct(r.irr_annual)} a year.")
-    note = ("<p class='bpo-note'>MIRR finances and reinvests at the discount rate, so it is "
-            "unique and comparable with it; the IRR is shown only where the savings change "
-            "sign once. " + " ".join(notes) + "</p>")
+    note = ("<p class='bpo-note'>NPV at the most likely value of every input (the Monte "
+            "Carlo's median and the price targets are in the next table). MIRR finances and "
+            "reinvests at the discount rate, so it is unique and comparable with it; the IRR is "
+            "shown where it is unique, or where the cumulative savings change sign once "
+            "(Norström: then one IRR is positive). " + " ".join(notes) + "</p>")
     return (f'<table class="bpo-table bpo-figures">{head}{"".join(rows)}</table>'
             f"{note}{risk_note}")
 

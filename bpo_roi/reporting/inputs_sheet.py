@@ -220,7 +220,9 @@ class InputsSheet:
             ws.write_string(i, path_col, path.removeprefix(self.path_prefix), f["unit"])
             key = path.rsplit(".", 1)[-1]
             text_leaf = key in TEXT_KEYS and isinstance(value, str)
-            if self.names and not text_leaf:
+            # the scorecard's and the cases' names belong to their own sheets
+            if self.names and not text_leaf and "[" not in path and not path.startswith(
+                    ("criteria.", "cases.")):
                 self.book.define_name(defined_name(path), f"={INPUTS_SHEET}!$C${i + 1}")
                 if _TIER_RATE.fullmatch(path):
                     self.book.define_name(defined_name(path).removesuffix("_per_transaction"),
@@ -261,7 +263,7 @@ class InputsSheet:
             if lines > 1:
                 ws.set_row(i, LINE * lines)
             if self.authoring:
-                self._validate(ws, i, path, value, number, percent)
+                self._validate(ws, i, path, value, number and path in numeric, percent)
                 note = next((comments[p] for p in _template_paths(path) if p in comments),
                             None) or _description(s, path)
                 if note:
@@ -302,7 +304,7 @@ class InputsSheet:
                 "error_message": "A three-letter ISO 4217 code in capitals, e.g. USD, EUR."})
         elif isinstance(value, bool):
             ws.data_validation(i, c, i, c, {"validate": "list", "source": ["yes", "no"]})
-        elif number:
+        elif number:  # a field of the schema with bounds (not a score or an override)
             rule = _number_rule(self.scenario.field_bounds(path), percent)
             if rule is not None:
                 last = HEADERS.index("Sd")
@@ -361,6 +363,7 @@ def _template_paths(path: str) -> tuple[str, str]:
 
 def _description(scenario: Any, path: str) -> str:
     """The schema's description of the field at ``path`` (empty when it has none)."""
+    path = path.partition("[")[0]  # a mapping's key: the mapping's description
     parts = path.split(".")
     parent = _section_model(scenario, ".".join(p for p in parts[:-1]))
     if parts[-1].isdigit():

@@ -107,12 +107,13 @@ def _cached(value: Any) -> Any:
 
 def write_results_xlsx(ev: Evaluation, target: str | os.PathLike[str], *,
                        simulation: Any = None, tornado: pd.DataFrame | None = None,
-                       run: dict[str, Any] | None = None) -> None:
+                       run: dict[str, Any] | None = None, advice: Any = None) -> None:
     """Write ``results.xlsx`` (see the module docstring) atomically.
 
     ``simulation`` (:func:`bpo_roi.simulate`) and ``tornado`` (:func:`bpo_roi.tornado`) add the
     Risk and Tornado sheets; ``run`` (file, sha256, trials, seed, overrides) fills the About
-    sheet.
+    sheet; ``advice`` (:func:`bpo_roi.reporting.case.decide`) adds the Scorecard, Negotiation
+    and Cases sheets it has material for (:mod:`bpo_roi.reporting.decision_sheets`).
     """
     import xlsxwriter
 
@@ -125,15 +126,17 @@ def write_results_xlsx(ev: Evaluation, target: str | os.PathLike[str], *,
                                               "nan_inf_to_errors": True,
                                               "default_format_properties": FONT})
         try:
-            _Writer(book, ev, simulation, tornado, run or {}).write()
+            _Writer(book, ev, simulation, tornado, run or {}, advice).write()
         finally:
             book.close()
 
 
 class _Writer:
     def __init__(self, book: Any, ev: Evaluation, simulation: Any,
-                 tornado: pd.DataFrame | None, run: dict[str, Any]) -> None:
+                 tornado: pd.DataFrame | None, run: dict[str, Any], advice: Any = None) -> None:
         self.book, self.ev, self.sim, self.tornado, self.run = book, ev, simulation, tornado, run
+        self.advice = advice
+        self.decision_sheets: list[str] = []
         s = ev.scenario.scenario
         self.currency = s.currency
         self.horizon = s.horizon_months
@@ -180,6 +183,10 @@ class _Writer:
             self._risk()
         if self.tornado is not None:
             self._tornado()
+        if self.advice is not None:
+            from bpo_roi.reporting.decision_sheets import write_decision_sheets
+
+            self.decision_sheets = write_decision_sheets(self, self.advice)
         self._about()
 
     # -- Inputs ---------------------------------------------------------------------------------
@@ -261,6 +268,9 @@ class _Writer:
         discounted = savings * t.discount_factor.to_numpy(float)
         last_sign, changes = _signs(savings)
         tol, horizon = PAYBACK_TOLERANCE, self.horizon
+        cumulative_savings = np.cumsum(savings)
+        beyond = np.abs(cumulative_savings) > tol * float(np.max(np.abs(savings), initial=0.0))
+        cum_last, cum_changes = _signs(np.where(beyond, cumulative_savings, 0.0))
 
         def paid_back(source: str, flow: str) -> Any:
             return lambda r: (
@@ -272,6 +282,9 @@ class _Writer:
 
         def previous_sign(r: Any) -> str:
             return r.previous("last_sign") or "0"
+
+        def previous_cum_sign(r: Any) -> str:
+            return r.previous("last_cumulative_sign") or "0"
 
         return [
             Column("savings", "Savings", "money", savings,
@@ -297,6 +310,17 @@ class _Writer:
             Column("sign_change", "Sign change", "int", changes.astype(float),
                    lambda r: (f"IF(AND({r('savings')}<>0,{previous_sign(r)}<>0,"
                               f"SIGN({r('savings')})<>{previous_sign(r)}),1,0)"), "helpers"),
+            # Norström's criterion (metrics.irr_choice): cumulative savings beyond the
+            # payback tolerance count with their sign, the rest as zero
+            Column("last_cumulative_sign", "Last sign of cumulative savings", "int",
+                   cum_last.astype(float),
+                   lambda r: (f"IF(ABS({r('cumulative')})>{tol}*MAX(MAX({r.block('savings')}),"
+                              f"-MIN({r.block('savings')})),SIGN({r('cumulative')}),"
+                              f"{previous_cum_sign(r)})"), "helpers"),
+            Column("cumulative_sign_change", "Cumulative sign change", "int",
+                   cum_changes.astype(float),
+                   lambda r: (f"IF(AND({r('last_cumulative_sign')}<>{previous_cum_sign(r)},"
+                              f"{previous_cum_sign(r)}<>0),1,0)"), "helpers"),
         ]
 
     def _staffing(self) -> None:
@@ -458,6 +482,23 @@ class _Writer:
 
     # -- Metrics --------------------------------------------------------------------------------
 
+    def _irr_formula(self, rng: Any, m: Any) -> str:
+        """IRR by the rule of :func:`bpo_roi.model.metrics.irr_choice`: one sign change of
+        the savings, or Norström's (the cumulative savings change sign once and end away
+        from zero: the one positive root, which Excel's IRR finds from a positive guess).
+        An offer whose savings change sign several times yet have a single real root (the
+        engine counts the roots when it writes the book) gets the IRR outright."""
+        irr = f'IFERROR((1+IRR({rng("Savings")},0.01))^12-1,"")'
+        note = m.irr_note if isinstance(m.irr_note, str) else ""
+        if not pd.isna(m.irr_annual) and "only one rate" in note:
+            return f"={irr}"
+        cumulative = rng("Cumulative savings")
+        last = cumulative.rsplit(":", 1)[-1].replace("$", "")
+        end = f"Monthly!{last}" if "!" not in last else last
+        norstrom = (f'AND(SUM({rng("Cumulative sign change")})=1,ABS({end})>'
+                    f'{PAYBACK_TOLERANCE}*MAX(MAX({rng("Savings")}),-MIN({rng("Savings")})))')
+        return f'=IF(OR(SUM({rng("Sign change")})=1,{norstrom}),{irr},"")'
+
     def _metrics(self) -> None:
         """One column per offer, one row per metric: reads like a finance summary, prints on
         one page. The first nine metrics are formulas over the Monthly sheet."""
@@ -516,8 +557,7 @@ class _Writer:
                  m.pv_outsourced),
                 ("roi", f'=IF({at("pv_outsourced")}>0,{at("npv")}/{at("pv_outsourced")},"")',
                  "pct", m.roi),
-                ("irr", f'=IF(SUM({rng("Sign change")})=1,'
-                        f'IFERROR((1+IRR({rng("Savings")}))^12-1,""),"")', "pct", m.irr_annual),
+                ("irr", self._irr_formula(rng, m), "pct", m.irr_annual),
                 ("mirr", f'=IFERROR((1+MIRR({rng("Savings")},discount_rate_monthly,'
                          f'discount_rate_monthly))^12-1,"")', "pct", m.mirr_annual),
                 ("payback", f'=IFERROR(MATCH(1,{rng("Paid back from here")},0)-1,"never")',
@@ -871,6 +911,14 @@ class _Writer:
             "drivers right of them; Offer, Month and Date repeated on every page.",
             "Payback: the first month from which cumulative savings stay at or above zero.",
         ]
+        if self.decision_sheets:
+            guide.append(
+                f"Decision sheets ({', '.join(self.decision_sheets)}): the Scorecard's cost "
+                f"scores, weighted scores and ranks are formulas over the Metrics NPVs and its "
+                f"weights and scores (criteria_cost_weight, criteria_items_1_weight …, "
+                f"scorecard_1 … for the options); its Monte Carlo shares, the Negotiation "
+                f"targets (root searches) and the Cases (each a whole evaluation) are values "
+                f"from the engine, in orange where a number.")
         not_live = self._not_live_lines()
         if getattr(self, "staffing_note", None):
             not_live.append(self.staffing_note)

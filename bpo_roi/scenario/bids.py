@@ -108,9 +108,13 @@ def add_bids(scenario: Any, paths: Sequence[str | os.PathLike[str]]) -> Any:
         first = len(scenario.offers)
         lines = format_errors(exc, "bids", data, root=Scenario)
         named = []
+        names = [o["name"] for o in offers]
         for line in lines:
             hit = next((str(p) for k, p in enumerate(paths)
                         if f"offers[{first + k + 1} " in line or f"offers[{first + k + 1}]"
-                        in line), None)
+                        in line or repr(names[k]) in line), None)
+            if "criteria" in line and "has no score" in line:
+                line += ("; a bid joins the scorecard once the buyer scores it: add its scores "
+                         "under criteria in the scenario file")
             named.append(line.replace("bids:", f"{hit}:", 1) if hit else line)
         raise AssumptionsError("bids", named) from None

@@ -14,7 +14,9 @@ offer, the correlations, the notes). The columns, by their headers in row 1:
   parameters; empty for a plain number.
 - **Source of the section**: the section's ``source`` text, on one of its rows.
 - **Path**: the input's dotted path (``offers.1.pricing.rate_per_hour``, list positions
-  0-based): what the row sets. A row without a path is a note and is ignored.
+  0-based): what the row sets; a key of a mapping keyed by names or paths (a criterion's
+  scores, a case's overrides) in brackets at the end (``criteria.items.0.scores[in_house]``,
+  ``cases.2.overrides[workload.monthly_volume]``). A row without a path is a note.
 
 A scenario and its rows are one-to-one: :func:`input_rows` lists every value the scenario
 holds, so writing a scenario and reading it back gives the same scenario.
@@ -76,7 +78,9 @@ def input_leaves(model: Any, prefix: str) -> list[tuple[str, Any]]:
         path = f"{prefix}.{name}" if prefix else name
         if value is None:
             continue
-        if isinstance(value, Distribution) or not isinstance(value, BaseModel | tuple):
+        if isinstance(value, dict):  # a mapping keyed by names or paths: one row per key
+            out += [(f"{path}[{key}]", _shown(item)) for key, item in value.items()]
+        elif isinstance(value, Distribution) or not isinstance(value, BaseModel | tuple):
             out.append((path, value))
         elif isinstance(value, tuple) and all(
                 isinstance(v, int | float) and not isinstance(v, bool) for v in value):
@@ -92,6 +96,17 @@ def input_leaves(model: Any, prefix: str) -> list[tuple[str, Any]]:
     return out
 
 
+def _shown(value: Any) -> Any:
+    """A mapping's value as a row holds it: a distribution given as a mapping (an override's)
+    as the distribution."""
+    if isinstance(value, dict) and "dist" in value:
+        try:
+            return Distribution.model_validate(value)
+        except ValueError:
+            return value
+    return value
+
+
 def input_sections(scenario: Any) -> list[tuple[str, Any, str]]:
     """The scenario's sections in sheet order: ``(title, model, dotted prefix)``."""
     out = [("Scenario", scenario.scenario, "scenario"), ("Workload", scenario.workload,
@@ -105,6 +120,10 @@ def input_sections(scenario: Any) -> list[tuple[str, Any, str]]:
         out.append(("Accounting", scenario.accounting, "accounting"))
     out += [(f"Correlation {i + 1}", item, f"correlations.{i}")
             for i, item in enumerate(scenario.correlations or ())]
+    if getattr(scenario, "criteria", None) is not None:
+        out.append(("Scorecard", scenario.criteria, "criteria"))
+    out += [(f"Case {i + 1}: {case.name}", case, f"cases.{i}")
+            for i, case in enumerate(getattr(scenario, "cases", None) or ())]
     return out
 
 

@@ -39,11 +39,14 @@ from pydantic import (
     BeforeValidator,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from bpo_roi._validation import invalid_parameter, shown
+from bpo_roi.scenario.cases import MAX_CASES, Case
+from bpo_roi.scenario.criteria import IN_HOUSE_KEY, Criteria, is_in_house_key
 from bpo_roi.scenario.distributions import Distribution
 from bpo_roi.scenario.fields import (
     STAY_IN_HOUSE_NAMES,
@@ -637,7 +640,80 @@ class Scenario(_Section):
     accounting: Accounting | None = Field(
         default=None, description="accounting policy of the fiscal-year P&L: capitalised "
         "one-time items and restructuring charges (everything expensed when absent)")
+    criteria: Criteria | None = Field(
+        default=None, description="the scorecard beyond cost (scenario/criteria.py)")
+    cases: Annotated[tuple[Case, ...], Field(max_length=MAX_CASES)] | None = Field(
+        default=None, description="named sets of overrides evaluated side by side")
     notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _decision_checks(self, info: ValidationInfo) -> Scenario:
+        """Criteria score every option exactly once; cases have unique names and overrides
+        this scenario accepts (each applied to it without its cases). A scenario made by
+        :meth:`with_overrides` from one whose cases were checked, with overrides that leave
+        the cases alone, does not apply them again (a sweep makes thousands): a case its
+        overrides made invalid says so when it is evaluated (:meth:`case`)."""
+        names = {same_name_key(o.name): o.name for o in self.offers}
+        allowed = [IN_HOUSE_KEY, *(o.name for o in self.offers)]
+        for i, item in enumerate(self.criteria.items if self.criteria else ()):
+            seen: dict[str, str] = {}
+            for key in item.scores:
+                option = IN_HOUSE_KEY if is_in_house_key(key) else names.get(same_name_key(key))
+                if option is None:
+                    hint = difflib.get_close_matches(key, allowed, n=1)
+                    did = f" (did you mean {hint[0]!r}?)" if hint else ""
+                    raise _at(f"criteria.items.{i}.scores",
+                              f"{key!r} is not an option of this scenario{did}; score "
+                              f"{', '.join(repr(a) for a in allowed)}")
+                if option in seen:
+                    raise _at(f"criteria.items.{i}.scores",
+                              f"{key!r} and {seen[option]!r} both score {option!r}")
+                seen[option] = key
+            missing = [a for a in allowed if a not in seen]
+            if missing:
+                raise _at(f"criteria.items.{i}.scores",
+                          f"criterion {item.name!r} has no score for "
+                          f"{', '.join(repr(m) for m in missing)}; every option needs one "
+                          f"(0 to 10)")
+        if self.criteria is not None and float(point(self.criteria.cost_weight)) < 1.0 and not any(
+                float(point(c.weight)) > 0 for c in self.criteria.items):
+            raise _at("criteria.items", "every weight is 0: give at least one criterion a "
+                      "weight above 0, or set cost_weight to 1")
+        first: dict[str, int] = {}
+        for j, case in enumerate(self.cases or ()):
+            key = same_name_key(case.name)
+            if key in first:
+                raise _at(f"cases.{j}.name", f"case names must be unique; {case.name!r} "
+                          f"repeats case {first[key] + 1}")
+            first[key] = j
+            if (info.context or {}).get("cases_checked"):
+                continue
+            try:
+                self.case(j)
+            except AssumptionsError as exc:
+                raise _at(f"cases.{j}.overrides", "; ".join(exc.without_source())) from None
+        return self
+
+    def case(self, which: int | str) -> Scenario:
+        """The scenario of a named case (by index or name): its overrides applied, without
+        the cases themselves.
+
+        >>> from bpo_roi import load_scenario
+        >>> s = load_scenario("assumptions/contact_centre.yaml")
+        >>> s.case("Worst").workload.monthly_volume, s.case(1) == s.model_copy(
+        ...     update={"cases": None})
+        (105000.0, True)
+        """
+        cases = self.cases or ()
+        if isinstance(which, str):
+            index = next((j for j, c in enumerate(cases) if c.name == which), None)
+            if index is None:
+                raise invalid_parameter("which", "Scenario.case",
+                                        f"one of {[c.name for c in cases]} or an index", which)
+            which = index
+        chosen = cases[which]
+        base = self.model_copy(update={"cases": None})
+        return base.with_overrides(chosen.overrides, source=f"cases.{which}.overrides")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
@@ -802,8 +878,11 @@ class Scenario(_Section):
                                                                           Distribution))}
             data["correlations"] = [c for c in data["correlations"]
                                     if not fixed & set(c["between"])] or None
+        # the cases were applied when this scenario was made; overrides that leave them alone
+        # need not apply them again
+        checked = not any(str(p).startswith("cases") for p in resolved)
         try:
-            return Scenario.model_validate(data)
+            return Scenario.model_validate(data, context={"cases_checked": checked})
         except ValidationError as exc:
             raise AssumptionsError(source, override_problems(exc, source, Scenario)) from None
 
@@ -1029,6 +1108,8 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
 
 
 def _collect_numeric(node: Any, prefix: str, out: list[str]) -> None:
+    if prefix in ("criteria", "cases"):  # the decision's sections, not the cost model's inputs
+        return
     if isinstance(node, Distribution) or (isinstance(node, float) and not isinstance(node, bool)):
         out.append(prefix)
     elif isinstance(node, BaseModel):

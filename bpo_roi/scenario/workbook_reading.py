@@ -51,7 +51,9 @@ MAX_UNPACKED_BYTES = 200 * 2**20
 MAX_ROWS = 5_000
 """Rows of the Inputs sheet read (a scenario needs a few hundred)."""
 
-_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|\d{1,4}))*")
+_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|\d{1,4}))*"
+                   r"(\[[^\[\]]{1,400}\])?")
+"""A dotted path, and for a key of a mapping keyed by names or paths, that key in brackets."""
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an encrypted workbook or an old .xls
 _LABELS = {cls.label.lower(): name for name, cls in PRICING.items()}
 
@@ -234,6 +236,10 @@ def _uncalculated(path: Path, label: str, cells: list[tuple[str, int, str]],
         book.close()
 
 
+class _MappingKey(str):
+    """A key in brackets: a mapping's key, never a list position."""
+
+
 class _Empty:
     pass
 
@@ -244,8 +250,8 @@ _EMPTY = _Empty()
 def _section_of(path: str) -> str:
     """The section a row belongs to: ``offers.1`` for ``offers.1.pricing.rate``."""
     parts = path.split(".")
-    return ".".join(parts[:2] if parts[0] in ("offers", "stranded_costs", "correlations")
-                    else parts[:1])
+    return ".".join(parts[:2] if parts[0] in ("offers", "stranded_costs", "correlations",
+                                              "cases") else parts[:1])
 
 
 def _row_value(path: str, row: dict[str, Any]) -> Any:
@@ -308,7 +314,10 @@ def _nest(values: dict[str, tuple[Any, str]], label: str, sheet: str
     cells: dict[tuple[Any, ...], str] = {}
     for dotted, (value, where) in values.items():
         node: dict[Any, Any] = root
-        parts: list[Any] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
+        dotted_part, bracket, key = dotted.partition("[")
+        parts: list[Any] = [int(p) if p.isdigit() else p for p in dotted_part.split(".")]
+        if bracket:  # a mapping's key, kept whole (it may hold dots and spaces)
+            parts.append(_MappingKey(key[:-1]))
         for i, part in enumerate(parts[:-1]):
             nxt = node.get(part)
             if nxt is None:
@@ -332,7 +341,7 @@ def _nest(values: dict[str, tuple[Any, str]], label: str, sheet: str
         if not isinstance(node, dict):
             return node
         keys = list(node)
-        if keys and all(isinstance(k, int) for k in keys):
+        if keys and all(isinstance(k, int) and not isinstance(k, _MappingKey) for k in keys):
             expected = list(range(len(keys)))
             if sorted(keys) != expected:
                 gap = next(i for i in expected if i not in node)
@@ -346,7 +355,7 @@ def _nest(values: dict[str, tuple[Any, str]], label: str, sheet: str
         if any(isinstance(k, int) for k in keys):
             problems.append(f"{label}: {cells.get(trail, sheet)} "
                             f"({'.'.join(map(str, trail))}): mixes list positions and names")
-        return {k: listify(v, (*trail, k)) for k, v in node.items()}
+        return {str(k): listify(v, (*trail, k)) for k, v in node.items()}
 
     data = listify(root, ())
     if problems:

@@ -40,6 +40,11 @@ def scenario_yaml(scenario: Any, header: str = "") -> str:
                 if item is not None:
                     out[name] = node(item)
             return out
+        if isinstance(value, dict):  # scores by option, a case's overrides by path
+            out = CommentedMap((str(k), node(v)) for k, v in value.items())
+            if all(not isinstance(v, dict | BaseModel | tuple | list) for v in value.values()):
+                out.fa.set_flow_style()
+            return out
         if isinstance(value, tuple | list):
             seq = CommentedSeq(node(v) for v in value)
             if all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
