@@ -139,7 +139,7 @@ def test_document_that_is_not_a_mapping():
 
 def test_yaml_syntax_error_has_a_line_number():
     (line,) = _problems("scenario:\n  name: [1,\n")
-    assert line.startswith("bad.yaml:3: YAML error")
+    assert line.startswith("bad.yaml:2: a '[' opened here is not closed on this line"), line
 
 
 def test_python_tags_are_never_constructed(tmp_path):
@@ -152,7 +152,8 @@ def test_python_tags_are_never_constructed(tmp_path):
 
 def test_duplicate_keys_are_an_error():
     (line,) = _problems("scenario: {}\nscenario: {}\n")
-    assert "duplicate key" in line
+    assert line == ("bad.yaml:2: 'scenario' is given twice at the top level (first at line 1); "
+                    "keep one and delete the other")
 
 
 def test_missing_file_and_folder(tmp_path):

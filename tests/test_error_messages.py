@@ -112,8 +112,31 @@ FILE_CASES = {
         2, "scenario.name: refused: a value of 20,000 characters", "(at most 10,000)"),
     "duplicate_key": (
         _edit("  annual_growth: 0.0\n", "  annual_growth: 0.0\n  monthly_volume: 7000\n"),
-        10, "workload.monthly_volume: a duplicate key (first on line 8)",
-        "each key may appear once"),
+        10, "'monthly_volume' is given twice in workload (first at line 8)",
+        "keep one and delete the other"),
+    "pricing_given_twice": (  # the template's alternative pricing uncommented below the first
+        _edit("      minimum_seats: 0\n", "      minimum_seats: 0\n    pricing:\n"
+              "      model: hourly\n      rate_per_hour: 22\n"),
+        34, "'pricing' is given twice in offers[1] (first at line 29)",
+        "to try another pricing model, replace the first block instead of adding a second"),
+    "tab_indentation": (
+        _edit("  shrinkage: 0.0", "\tshrinkage: 0.0"),
+        13, "a tab character is used for indentation",
+        "replace the tab with spaces (most editors: \"convert indentation to spaces\")"),
+    "key_one_space_too_few": (
+        _edit("  shrinkage: 0.0", " shrinkage: 0.0"),
+        13, "this line is indented differently from the lines around it (1 space)",
+        "indent it by 2 spaces like 'paid_hours_per_month' on line 12"),
+    "colon_without_a_space": (  # the parser stops on line 6; the line to fix is 5
+        _edit("horizon_months: 12", "horizon_months:12"),
+        5, "a colon must be followed by a space", "write 'horizon_months: 12'"),
+    "currency_in_words": (
+        _edit("currency: USD", "currency: dollars"),
+        3, "scenario.currency: got 'dollars'", "a three-letter ISO 4217 code, e.g. USD, EUR, GBP"),
+    "currency_with_a_symbol": (
+        _edit("    exit_cost: 10000\n", "    exit_cost: 10000\n    currency: US$\n"),
+        38, "offers[1 'Seats'].currency: got 'US$'",
+        "a three-letter ISO 4217 code, e.g. USD, EUR, GBP"),
 }
 
 
@@ -151,6 +174,9 @@ def test_a_bad_file_is_refused_in_one_line(tmp_path, case):
 def test_a_lower_case_currency_is_read_in_capitals():
     scenario = parse_scenario(BASE.replace("currency: USD", "currency: usd"), "base.yaml")
     assert scenario.scenario.currency == "USD"
+    text = BASE.replace("    exit_cost: 10000\n", "    exit_cost: 10000\n    currency: eur\n"
+                        "    fx_rate: 1.08\n")
+    assert parse_scenario(text, "base.yaml").offers[0].currency == "EUR"
 
 
 @pytest.fixture

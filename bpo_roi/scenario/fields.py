@@ -223,14 +223,14 @@ Text = Annotated[str, BeforeValidator(lambda v: _clean_text(v, multiline=True)),
                  Field(max_length=5000), AfterValidator(lambda v: v if v.strip() else None)]
 """Free text (notes, a source); a blank one is no text at all (``None``), as an empty cell is."""
 
-_CURRENCY_RULE = "a three-letter ISO 4217 code, e.g. USD"
+_CURRENCY_RULE = "a three-letter ISO 4217 code, e.g. USD, EUR, GBP"
 
 
 def _currency(value: Any) -> str:
     """A currency code: three letters, read in capitals (``usd`` is ``USD``)."""
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{3}", value.strip()):
         return value.strip().upper()
-    raise ValueError(f"must be {_CURRENCY_RULE} (lower case is read as capitals)")
+    raise ValueError(f"must be {_CURRENCY_RULE} (usd is read as USD)")
 
 
 Currency = Annotated[str, BeforeValidator(_currency), Field(description=_CURRENCY_RULE)]

@@ -1,6 +1,8 @@
 """Reading scenario files: safe YAML, schema validation and one clear line per problem.
 
-Every problem becomes one line: ``FILE:LINE: PATH: got VALUE; WHAT IS ALLOWED``. YAML is read
+Every problem becomes one line: ``FILE:LINE: PATH: got VALUE; WHAT IS ALLOWED``; text that is
+not YAML (a tab, a key out of line, a quote left open) ``FILE:LINE: WHAT IS WRONG; HOW TO FIX
+IT``, naming the line to fix (:mod:`bpo_roi.scenario.syntax`). YAML is read
 with ruamel.yaml's safe loader (YAML 1.2: ``1e1`` is a number, ``NO`` stays text); a tag other
 than the plain ones (``!!str``, ``!!int``, ...: ``!!binary``, ``!!timestamp``, ``!!python/...``)
 is refused before anything is built, and so is a key given twice; a key that is not text
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,7 @@ from bpo_roi.scenario.problems import (
     override_problems,
 )
 from bpo_roi.scenario.schema import Scenario
+from bpo_roi.scenario.syntax import SECOND_DOCUMENT, yaml_syntax_problem
 
 __all__ = [
     "MAX_DEPTH",
@@ -137,7 +141,12 @@ def overrides_from(value: Any) -> dict[str, Any]:
 
 
 def parse_scenario(text: str, source: str = "<text>") -> Scenario:
-    """Validate scenario YAML given as text; ``source`` names it in error messages."""
+    """Validate scenario YAML given as text; ``source`` names it in error messages.
+
+    A tab between the words of an unquoted value (``notes: Q1<tab>Q2``, as spreadsheet cells
+    paste) is read as YAML 1.2 reads it, though ruamel.yaml refuses it
+    (:func:`_tabs_inside_values`); a tab used for indentation is refused in one line that
+    names its line."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     if len(text) > MAX_FILE_BYTES:
@@ -145,17 +154,33 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
             f"{source}: larger than {MAX_FILE_BYTES // 1024} KiB; a scenario file is a few KB"])
     key_lines: dict[tuple[Any, ...], list[int]] = {}
     try:
-        lines = _check_shape(text, source, key_lines)  # limits, tags, twice-given keys, lines
-        data = _loader().load(text)
+        try:
+            lines = _check_shape(text, source, key_lines)  # limits, tags, twice-given keys
+            data = _loader().load(text)
+        except MarkedYAMLError as exc:
+            spared = _tabs_inside_values(text, exc)
+            if spared is None:
+                raise
+            key_lines.clear()
+            lines = _check_shape(spared, source, key_lines)
+            data = _tabs_back(_loader().load(spared))
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         if "constructor for the tag" in problem:
+            mark = exc.problem_mark or exc.context_mark
+            line = f":{mark.line + 1}" if mark is not None else ""
             problem = (f"{problem}; YAML tags are not allowed in scenario files "
                        "(files are read safely and never run code)")
-        raise AssumptionsError(source, [f"{source}{line}: YAML error: {problem}"]) from None
+            raise AssumptionsError(source, [f"{source}{line}: YAML error: {problem}"]) from None
+        raise AssumptionsError(source, [yaml_syntax_problem(exc, text, source)]) from None
     except YAMLError as exc:
+        position, character = getattr(exc, "position", None), getattr(exc, "character", None)
+        if isinstance(position, int) and isinstance(character, int):  # a reader's refusal
+            line = text.count("\n", 0, position) + 1
+            raise AssumptionsError(source, [
+                f"{source}:{line}: a non-printing character (U+{character:04X}) that a YAML "
+                f"file cannot hold; delete it (it may have come with text copied from another "
+                f"program)"]) from None
         raise AssumptionsError(source, [f"{source}: YAML error: {_first_line(exc)}"]) from None
     except (ValueError, OverflowError, RecursionError) as exc:
         if isinstance(exc, AssumptionsError):
@@ -178,6 +203,38 @@ def parse_scenario(text: str, source: str = "<text>") -> Scenario:
     except ValidationError as exc:
         problems = format_errors(exc, source, data, lines, root=Scenario)
         raise AssumptionsError(source, problems) from None
+
+
+_TAB_STAND_IN = "\ue000"
+"""A private-use character that stands in for a tab inside a value while the text is parsed."""
+_TABS_INSIDE = re.compile(r"(?<=[^\s:,\[{-])([ \t]*\t[ \t]*)(?=[^\s#])")
+
+
+def _tabs_inside_values(text: str, exc: Any) -> str | None:
+    """YAML 1.2 allows a tab between the words of an unquoted value (``notes: Q1<tab>Q2``, as
+    a spreadsheet's cells paste); ruamel.yaml refuses it. When ``exc`` is that refusal, the
+    text with every such tab (between two characters of a value, not after a colon or a dash,
+    not before a comment) replaced by :data:`_TAB_STAND_IN`, one for one, so every line and
+    column stays; None otherwise (:func:`_tabs_back` restores them after loading)."""
+    mark = exc.problem_mark
+    if mark is None or "'\\t'" not in str(exc.problem) or _TAB_STAND_IN in text:
+        return None
+    line = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
+    before, after = line[:mark.column].rstrip(" \t"), line[mark.column:].lstrip(" \t")
+    if not before.strip() or before.endswith((":", "-")) or not after or after[0] == "#":
+        return None
+    return _TABS_INSIDE.sub(lambda m: m.group(1).replace("\t", _TAB_STAND_IN), text)
+
+
+def _tabs_back(value: Any) -> Any:
+    """``value`` with :data:`_TAB_STAND_IN` turned back into tabs, in keys and values."""
+    if isinstance(value, str):
+        return value.replace(_TAB_STAND_IN, "\t")
+    if isinstance(value, dict):
+        return {_tabs_back(k): _tabs_back(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tabs_back(v) for v in value]
+    return value
 
 
 class _HugeNumber(float):
@@ -287,10 +344,12 @@ def line_numbers(text: str) -> dict[tuple[Any, ...], int]:
     >>> lines[("workload", "monthly_volume")], lines[("offers", 0)], lines[("offers", 0, "name")]
     (2, 4, 4)
     """
-    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
         return _check_shape(text, "<text>")
+    except MarkedYAMLError as exc:
+        raise AssumptionsError("<text>", [yaml_syntax_problem(exc, text, "<text>")]) from None
     except YAMLError as exc:
         raise AssumptionsError("<text>", [f"<text>: YAML error: {_first_line(exc)}"]) from None
 
@@ -313,6 +372,7 @@ def _check_shape(text: str, source: str,
         AliasEvent,
         CollectionEndEvent,
         CollectionStartEvent,
+        DocumentStartEvent,
         MappingStartEvent,
         ScalarEvent,
     )
@@ -338,7 +398,12 @@ def _check_shape(text: str, source: str,
     stack: list[list[Any]] = []
     total = 0
     aliases = False
+    documents = 0
     for event in YAML(typ="safe", pure=True).parse(text):
+        if isinstance(event, DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise located(event, SECOND_DOCUMENT)
         starts = isinstance(event, (ScalarEvent, AliasEvent, CollectionStartEvent))
         if starts:  # where the node sits: its path, and the line of its key or list item
             if isinstance(event, AliasEvent):
@@ -358,9 +423,7 @@ def _check_shape(text: str, source: str,
                     if parent[5] is not None:
                         here = (*parent[2], parent[5])
                         if here in lines:
-                            raise located(event, f"{where(here)}: a duplicate key (first on "
-                                                f"line {lines[here]}); each key may appear "
-                                                f"once in its section")
+                            raise located(event, _twice(here, lines[here]))
                         lines[here] = line
                     path = None
                 elif parent[3]:  # the value of a key
@@ -419,6 +482,25 @@ def _check_shape(text: str, source: str,
                 raise located(event, f"{where(path)}: refused: {what}")
             raise refuse(event, what)
     return lines
+
+
+def _twice(here: tuple[Any, ...], first: int) -> str:
+    """The words for a key given twice in one section (``here`` its path, ``first`` the line
+    of its first appearance).
+
+    >>> _twice(("workload", "monthly_volume"), 8)
+    "'monthly_volume' is given twice in workload (first at line 8); keep one and delete the other"
+    >>> _twice(("offers", 0, "pricing"), 77).split("; ")[0]
+    "'pricing' is given twice in offers[1] (first at line 77)"
+    """
+    key = here[-1]
+    section = f"in {_display_path(here[:-1], None)}" if len(here) > 1 else "at the top level"
+    fix = "keep one and delete the other"
+    if key == "pricing":
+        fix = ("keep one: to try another pricing model, replace the first block instead of "
+               "adding a second (or add it as another offer, as templates/assumptions.yaml "
+               "shows)")
+    return f"{key!r} is given twice {section} (first at line {first}); {fix}"
 
 
 def _yaml_kind(value: Any) -> str:
