@@ -129,7 +129,11 @@ def unit_of(path: str, percent: bool, currency: str) -> str:
 @functools.cache
 def template_comments() -> dict[str, str]:
     """The blank template's comment on each input, by dotted path with the first offer as
-    ``offers.0`` (the comment at the end of its line, or the lines just above it)."""
+    ``offers.0``: the comment at the end of the input's line.
+
+    >>> template_comments()["scenario.name"]
+    'shown on the report; also names the output folder'
+    """
     from ruamel.yaml import YAML
 
     from bpo_roi.resources import ResourceNotFoundError, resource_path
@@ -141,11 +145,14 @@ def template_comments() -> dict[str, str]:
     found: dict[str, str] = {}
 
     def words(token: Any) -> str:
+        """The comment on the key's own line: ruamel hands over the comment lines that follow
+        it (the next block's heading) in the same token, and those belong to what follows."""
         tokens = token if isinstance(token, list) else [token]
-        lines = [t.value for t in tokens if t is not None and hasattr(t, "value")]
-        text = " ".join(line.strip().lstrip("#").strip() for chunk in lines
-                        for line in chunk.splitlines() if line.strip().startswith("#"))
-        return text.strip()
+        for t in tokens:
+            value = getattr(t, "value", None)
+            if value and value.lstrip(" ").startswith("#"):
+                return value.split("\n", 1)[0].strip().lstrip("#").strip()
+        return ""
 
     def walk(node: Any, prefix: str) -> None:
         if isinstance(node, dict):
