@@ -40,7 +40,7 @@ import numpy as np
 from bpo_roi.analysis.business_case import STAY_IN_HOUSE, Evaluation
 from bpo_roi.scenario.schema import point
 
-__all__ = ["ROBUST_P_NPV_POSITIVE", "Advice", "advise", "headline", "p_best"]
+__all__ = ["ROBUST_P_NPV_POSITIVE", "Advice", "advise", "flags_to_show", "headline", "p_best"]
 
 ROBUST_P_NPV_POSITIVE = 0.80
 """Below this probability of saving money, the recommended offer is flagged as not robust."""
@@ -283,3 +283,20 @@ def headline(ev: Evaluation, simulation: Any = None, *,
                             + _price_text(ev, offer, float(target),
                                           float(negotiation[offer]["current"])))
     return f"{lead}. What decides it: {'; and '.join(deciders)}.", True
+
+
+_SAID_BY_A_CLOSE_CALL = ("The Monte Carlo disagrees",)
+
+
+def flags_to_show(flags: list[str] | tuple[str, ...], close_call: bool) -> list[str]:
+    """The flags a reader still needs beside the headline: a close call's headline already
+    says that the Monte Carlo disagrees and that the offers are within materiality, so the
+    report and the console do not say it twice (``metrics.json`` keeps every flag).
+
+    >>> flags_to_show(["The Monte Carlo disagrees with ...", "Other"], close_call=True)
+    ['Other']
+    """
+    if not close_call:
+        return list(flags)
+    return [f for f in flags if not f.startswith(_SAID_BY_A_CLOSE_CALL)
+            and "are within materiality of each other" not in f]

@@ -48,7 +48,10 @@ def headline_table(metrics: dict[str, Any]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     title = (f"{metrics['scenario']} — {metrics['horizon_months']} months, discount "
              f"{metrics['discount_rate_annual'] * 100:.1f} %/yr")
-    flags = [f"  ! {f}" for f in metrics.get("recommendation_flags", [])]
+    from bpo_roi.analysis.advice import flags_to_show
+
+    flags = [f"  ! {f}" for f in flags_to_show(metrics.get("recommendation_flags", []),
+                                               bool(metrics.get("close_call")))]
     confidence = metrics.get("recommendation_confidence")
     headline = metrics.get("recommendation_headline")
     return "\n".join([title, *lines, f"Recommendation: {metrics['recommendation']}",

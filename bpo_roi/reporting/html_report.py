@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bpo_roi.analysis.advice import flags_to_show
 from bpo_roi.model.flows import CONTRACT_COMPONENTS, OPTIONAL_COMPONENTS
 from bpo_roi.reporting.formatting import (
     COMPONENT_LABELS,
@@ -462,18 +463,6 @@ def pnl_html(ev: Evaluation) -> str:
             f'<p class="bpo-note">{note}</p>')
 
 
-_SAID_BY_A_CLOSE_CALL = ("The Monte Carlo disagrees", )
-"""Flags the headline of a close call already says (the Monte Carlo's disagreement, the tie
-within materiality): the page does not say them twice."""
-
-
-def _flags_to_show(advice: Any) -> list[str]:
-    if not getattr(advice, "close_call", False):
-        return list(advice.flags)
-    return [f for f in advice.flags if not f.startswith(_SAID_BY_A_CLOSE_CALL)
-            and "are within materiality of each other" not in f]
-
-
 def confidence_html(advice: Any) -> str:
     """How sure the recommendation is, in the advice's sentence (the risk section's lead)."""
     return f'<p class="bpo-confidence">{esc(advice.confidence)}</p>'
@@ -483,7 +472,8 @@ def advice_html(advice: Any, confidence: bool = True) -> str:
     """What to read first: the headline (one sentence reconciling the point estimate and the
     Monte Carlo, :func:`bpo_roi.analysis.advice.headline`), the flags it does not already say
     (plain sentences), then, with ``confidence``, how sure the recommendation is."""
-    flags = "".join(f"<li>{esc(f)}</li>" for f in _flags_to_show(advice))
+    shown = flags_to_show(advice.flags, getattr(advice, "close_call", False))
+    flags = "".join(f"<li>{esc(f)}</li>" for f in shown)
     lead = getattr(advice, "headline", "")
     kind = " bpo-close-call" if getattr(advice, "close_call", False) else ""
     first, colon, rest = lead.partition(": ")  # the verdict in bold, the reasons after it
