@@ -12,10 +12,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from bpo_roi.reporting.inputs_sheet import FONT, LINE, InputsSheet, book_formats
+from bpo_roi.reporting.inputs_sheet import (
+    FONT,
+    InputsSheet,
+    book_formats,
+    sheet_makers,
+    write_guide,
+)
 from bpo_roi.scenario.bids import BID_SHEET, quoted_by_vendor
 from bpo_roi.scenario.distributions import point
-from bpo_roi.scenario.inputs_layout import HEADERS, InputRow, input_leaves
+from bpo_roi.scenario.inputs_layout import InputRow, input_leaves
 
 __all__ = ["STRUCTURE", "write_bid_sheet"]
 
@@ -65,38 +71,17 @@ def write_bid_sheet(scenario: Any, offer: int, target: str | os.PathLike[str]) -
             fmt = book_formats(book)
             _guide(book.add_worksheet("How to answer"), fmt, scenario)
 
-            def sheet(name: str, widths: list[float]) -> Any:
-                ws = book.add_worksheet(name)
-                ws.set_default_row(LINE)
-                for j, w in enumerate(widths):
-                    ws.set_column(j, j, w)
-                ws.set_landscape()
-                ws.set_paper(9)
-                ws.fit_to_pages(1, 0)
-                ws.repeat_rows(0)
-                return ws
-
-            def header(ws: Any, labels: list[str]) -> None:
-                for j, label in enumerate(labels):
-                    ws.write_string(0, j, label, fmt["head"])
-                ws.freeze_panes(1, 2)
-
+            sheet, header = sheet_makers(book, fmt)
             bid = InputsSheet(book, fmt, scenario, names=False, authoring=True, rows=rows,
                               sheet_name=BID_SHEET, path_prefix=prefix,
                               shaded=lambda p: quoted_by_vendor(p.removeprefix(prefix)))
-            ws = bid.write(sheet, header)
-            ws.activate()
-            bid.print_area(ws, len(rows))
-            ws.autofilter(0, 0, len(rows), len(HEADERS) - 1)
+            bid.finish(bid.write(sheet, header))
             _context(book.add_worksheet("Context"), fmt, scenario)
         finally:
             book.close()
 
 
 def _guide(ws: Any, fmt: dict[str, Any], scenario: Any) -> None:
-    ws.set_column(0, 0, 90)
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)  # one page wide: the wrapped guide never runs off the page
     lines = [
         f"Price sheet: {scenario.scenario.name}",
         "",
@@ -111,10 +96,7 @@ def _guide(ws: Any, fmt: dict[str, Any], scenario: Any) -> None:
         "The Context sheet gives the volumes and timing to price: every bid is compared on "
         "the same volumes, at a fully loaded cost per transaction and per FTE-equivalent.",
     ]
-    for i, line in enumerate(lines):
-        ws.write_string(i, 0, line, fmt["title"] if i == 0 else fmt["wrap"])
-        if len(line) > 90:
-            ws.set_row(i, LINE * -(-len(line) // 85))
+    write_guide(ws, fmt, lines)
 
 
 def _context(ws: Any, fmt: dict[str, Any], scenario: Any) -> None:

@@ -36,7 +36,7 @@ from bpo_roi.scenario.labels import input_label
 from bpo_roi.scenario.pricing import PRICING
 
 __all__ = ["CURRENCIES", "FONT", "LINE", "InputsSheet", "book_formats", "number_format",
-           "template_comments", "unit_of", "write_scenario_xlsx"]
+           "sheet_makers", "template_comments", "unit_of", "write_guide", "write_scenario_xlsx"]
 
 FONT = {"font_name": "Arial", "font_size": 10}
 """The workbook's font: Excel has Arial and LibreOffice its metric twin (Liberation Sans), so
@@ -290,6 +290,13 @@ class InputsSheet:
                                                    **props})
         return cache[id(fmt)]
 
+    def finish(self, ws: Any) -> None:
+        """A sheet to fill in: opened first, filtered by any column, printed without paths."""
+        last = len(self.input_rows)
+        ws.activate()
+        ws.autofilter(0, 0, last, len(HEADERS) - 1)
+        self.print_area(ws, last)
+
     def print_area(self, ws: Any, last_row: int) -> None:
         """Print every column but the paths (a person reads the labels)."""
         ws.print_area(0, 0, last_row, HEADERS.index("Source of the section"))
@@ -405,36 +412,14 @@ def write_scenario_xlsx(scenario: Any, target: str | os.PathLike[str]) -> None:
             about = book.add_worksheet("About")
             _write_guide(about, fmt, scenario)
 
-            def sheet(name: str, widths: list[float]) -> Any:
-                ws = book.add_worksheet(name)
-                ws.set_default_row(LINE)
-                for j, w in enumerate(widths):
-                    ws.set_column(j, j, w)
-                ws.set_landscape()
-                ws.set_paper(9)
-                ws.fit_to_pages(1, 0)
-                ws.repeat_rows(0)
-                ws.set_footer("&L&A&R&P / &N")
-                return ws
-
-            def header(ws: Any, labels: list[str]) -> None:
-                for j, label in enumerate(labels):
-                    ws.write_string(0, j, label, fmt["head"])
-                ws.freeze_panes(1, 2)
-
+            sheet, header = sheet_makers(book, fmt)
             inputs = InputsSheet(book, fmt, scenario, names=True, authoring=True)
-            ws = inputs.write(sheet, header)
-            ws.activate()
-            ws.autofilter(0, 0, len(inputs.rows), len(HEADERS) - 1)
-            inputs.print_area(ws, len(inputs.rows))
+            inputs.finish(inputs.write(sheet, header))
         finally:
             book.close()
 
 
 def _write_guide(ws: Any, fmt: dict[str, Any], scenario: Any) -> None:
-    ws.set_column(0, 0, 90)
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)  # one page wide: the wrapped guide never runs off the page
     lines = [
         f"Scenario workbook: {scenario.scenario.name}",
         "",
@@ -451,7 +436,38 @@ def _write_guide(ws: Any, fmt: dict[str, Any], scenario: Any) -> None:
         "Then: bpo-roi validate FILE.xlsx, bpo-roi run FILE.xlsx --out out, or "
         "bpo-roi convert FILE.xlsx FILE.yaml.",
     ]
+    write_guide(ws, fmt, lines)
+
+
+def write_guide(ws: Any, fmt: dict[str, Any], lines: list[str]) -> None:
+    """A sheet of guidance: the first line a title, then wrapped paragraphs, one page wide."""
+    ws.set_column(0, 0, 90)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)  # one page wide: the wrapped guide never runs off the page
     for i, line in enumerate(lines):
         ws.write_string(i, 0, line, fmt["title"] if i == 0 else fmt["wrap"])
         if len(line) > 90:
             ws.set_row(i, LINE * -(-len(line) // 85))
+
+
+def sheet_makers(book: Any, fmt: dict[str, Any]) -> tuple[Any, Any]:
+    """``sheet(name, widths)`` and ``header(ws, labels)`` for the sheets of a workbook to fill
+    in: A4 landscape, one page wide, the header row repeated and frozen with the labels."""
+    def sheet(name: str, widths: list[float]) -> Any:
+        ws = book.add_worksheet(name)
+        ws.set_default_row(LINE)
+        for j, w in enumerate(widths):
+            ws.set_column(j, j, w)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        ws.set_footer("&L&A&R&P / &N")
+        return ws
+
+    def header(ws: Any, labels: list[str]) -> None:
+        for j, label in enumerate(labels):
+            ws.write_string(0, j, label, fmt["head"])
+        ws.freeze_panes(1, 2)
+
+    return sheet, header

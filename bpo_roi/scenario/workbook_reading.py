@@ -58,16 +58,6 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an encrypted workbook or an old .x
 _LABELS = {cls.label.lower(): name for name, cls in PRICING.items()}
 
 
-def _column(index: int) -> str:
-    """A 0-based column number as its letters: 0 → A, 27 → AB."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def load_workbook_scenario(path: str | os.PathLike[str]) -> Any:
     """Read and validate the scenario on a workbook's Inputs sheet.
 
@@ -137,6 +127,8 @@ def read_input_rows(path: Path, label: str, sheet: str = INPUTS_SHEET, *,
     ``sections``: the sheet holds a scenario's sections (each with its own source), else
     one section (a bid's offer). ``blanks``, when given, receives each path whose row sets
     nothing (an empty Value and no distribution), with its Value cell."""
+    from openpyxl.utils import get_column_letter
+
     book = _open_book(path, label)
     try:
         if sheet not in book.sheetnames:
@@ -169,7 +161,7 @@ def read_input_rows(path: Path, label: str, sheet: str = INPUTS_SHEET, *,
         return values_row[j] if j is not None and j < len(values_row) else None
 
     def ref(row: int, name: str) -> str:
-        return f"{sheet}!{_column(at[name])}{row + 1}"
+        return f"{sheet}!{get_column_letter(at[name] + 1)}{row + 1}"
 
     for r in range(1, len(rows)):
         raw_path = cell(r, "Path")
