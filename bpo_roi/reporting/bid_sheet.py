@@ -13,9 +13,9 @@ import os
 from typing import Any
 
 from bpo_roi.reporting.inputs_sheet import (
-    FONT,
     InputsSheet,
     book_formats,
+    inert_book,
     sheet_makers,
     write_guide,
 )
@@ -43,7 +43,6 @@ def write_bid_sheet(scenario: Any, offer: int, target: str | os.PathLike[str]) -
     ...         print(len(exc.problems), exc.without_source()[0].split(";")[0])
     12 Bid!C2 (name): not answered
     """
-    import xlsxwriter
 
     from bpo_roi.reporting.files import atomic_path
 
@@ -63,10 +62,7 @@ def write_bid_sheet(scenario: Any, offer: int, target: str | os.PathLike[str]) -
                 item = ""  # never another vendor's price: blank, to be answered
             rows.append(InputRow(section, item_path, item, ""))
     with atomic_path(target) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
-                                              "strings_to_urls": False,
-                                              "strings_to_numbers": False,
-                                              "default_format_properties": FONT})
+        book = inert_book(tmp)
         try:
             fmt = book_formats(book)
             _guide(book.add_worksheet("How to answer"), fmt, scenario)

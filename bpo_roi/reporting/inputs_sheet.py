@@ -35,8 +35,9 @@ from bpo_roi.scenario.inputs_layout import (
 from bpo_roi.scenario.labels import input_label
 from bpo_roi.scenario.pricing import PRICING
 
-__all__ = ["CURRENCIES", "FONT", "LINE", "InputsSheet", "book_formats", "number_format",
-           "sheet_makers", "template_comments", "unit_of", "write_guide", "write_scenario_xlsx"]
+__all__ = ["CURRENCIES", "FONT", "LINE", "InputsSheet", "book_formats", "inert_book",
+           "number_format", "sheet_makers", "template_comments", "unit_of", "write_guide",
+           "write_scenario_xlsx"]
 
 FONT = {"font_name": "Arial", "font_size": 10}
 """The workbook's font: Excel has Arial and LibreOffice its metric twin (Liberation Sans), so
@@ -55,6 +56,17 @@ CURRENCIES = ("USD", "EUR", "GBP", "CHF", "JPY", "CNY", "INR", "PHP", "PLN", "CZ
 """Currencies offered in a currency cell's list (any other ISO 4217 code is accepted too)."""
 
 DISTRIBUTIONS = ("triangular", "PERT", "uniform", "normal", "lognormal")
+
+
+def inert_book(path: str | os.PathLike[str], **options: Any) -> Any:
+    """An XlsxWriter workbook in the kit's font that keeps user text inert: a string is never
+    turned into a formula, a link or a number."""
+    import xlsxwriter
+
+    return xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
+                                           "strings_to_urls": False,
+                                           "strings_to_numbers": False,
+                                           "default_format_properties": FONT, **options})
 
 
 def book_formats(book: Any) -> dict[str, Any]:
@@ -398,15 +410,11 @@ def write_scenario_xlsx(scenario: Any, target: str | os.PathLike[str]) -> None:
     ...     bpo_roi.load_scenario(pathlib.Path(d) / "ap.xlsx") == s
     True
     """
-    import xlsxwriter
 
     from bpo_roi.reporting.files import atomic_path
 
     with atomic_path(target) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
-                                              "strings_to_urls": False,
-                                              "strings_to_numbers": False,
-                                              "default_format_properties": FONT})
+        book = inert_book(tmp)
         try:
             fmt = book_formats(book)
             about = book.add_worksheet("About")

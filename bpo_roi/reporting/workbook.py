@@ -43,7 +43,14 @@ from bpo_roi.analysis.business_case import ONE_TIME
 from bpo_roi.model.metrics import PAYBACK_TOLERANCE, paid_back_from
 from bpo_roi.model.timeline import fiscal_year, monthly_rate
 from bpo_roi.reporting.formatting import COMPONENT_LABELS, input_label, pricing_label
-from bpo_roi.reporting.inputs_sheet import FONT, InputsSheet, book_formats, number_format, unit_of
+from bpo_roi.reporting.inputs_sheet import (
+    FONT,
+    InputsSheet,
+    book_formats,
+    inert_book,
+    number_format,
+    unit_of,
+)
 from bpo_roi.reporting.inputs_sheet import LINE as _LINE
 from bpo_roi.reporting.live_model import column_letters as _col
 from bpo_roi.reporting.live_model import defined_name
@@ -115,16 +122,11 @@ def write_results_xlsx(ev: Evaluation, target: str | os.PathLike[str], *,
     sheet; ``advice`` (:func:`bpo_roi.reporting.case.decide`) adds the Scorecard, Negotiation
     and Cases sheets it has material for (:mod:`bpo_roi.reporting.decision_sheets`).
     """
-    import xlsxwriter
 
     from bpo_roi.reporting.files import atomic_path
 
     with atomic_path(target) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
-                                              "strings_to_urls": False,
-                                              "strings_to_numbers": False,
-                                              "nan_inf_to_errors": True,
-                                              "default_format_properties": FONT})
+        book = inert_book(tmp, nan_inf_to_errors=True)
         try:
             _Writer(book, ev, simulation, tornado, run or {}, advice).write()
         finally:
