@@ -319,3 +319,26 @@ def test_evaluate_accepts_a_workbook_and_writes_the_yamls_figures(tmp_path):
         assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "x" / "monthly.csv").read_bytes() == (
         tmp_path / "y" / "monthly.csv").read_bytes()
+
+
+def test_the_blank_offer_block_adds_an_offer_when_filled_in(tmp_path):
+    scenario = bpo_roi.load_scenario(ROOT / "assumptions" / "ap_invoice_processing.yaml")
+    book = tmp_path / "ap.xlsx"
+    write_scenario_xlsx(scenario, book)
+    assert bpo_roi.load_scenario(book) == scenario  # left blank, it adds nothing
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Inputs"]
+    answers = {"offers.2.name": "Vendor Z per invoice", "offers.2.pricing.model": "per-transaction",
+               "offers.2.pricing.tiers.0.rate_per_transaction": 1.9,
+               "offers.2.transition.knowledge_transfer": 40_000, "offers.2.ramp.months": 3}
+    for path, value in answers.items():
+        row_of(ws, path)[2].value = value
+    wb.save(book)
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data["offers"].append({"name": "Vendor Z per invoice",
+                           "pricing": {"model": "per_transaction",
+                                       "tiers": [{"rate_per_transaction": 1.9}]},
+                           "transition": {"knowledge_transfer": 40_000},
+                           "ramp": {"months": 3}})
+    expected = bpo_roi.Scenario.model_validate(data)
+    assert bpo_roi.load_scenario(book) == expected

@@ -19,6 +19,7 @@ import functools
 import math
 import os
 import re
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -30,14 +31,16 @@ from bpo_roi.scenario.inputs_layout import (
     HEADERS,
     INPUTS_SHEET,
     TEXT_KEYS,
+    InputRow,
+    input_leaves,
     input_rows,
 )
 from bpo_roi.scenario.labels import input_label
 from bpo_roi.scenario.pricing import PRICING
 
 __all__ = ["CURRENCIES", "FONT", "LINE", "InputsSheet", "book_formats", "inert_book",
-           "number_format", "sheet_makers", "template_comments", "unit_of", "write_guide",
-           "write_scenario_xlsx"]
+           "number_format", "sheet_makers", "spare_offer_rows", "template_comments", "unit_of",
+           "write_guide", "write_scenario_xlsx"]
 
 FONT = {"font_name": "Arial", "font_size": 10}
 """The workbook's font: Excel has Arial and LibreOffice its metric twin (Liberation Sans), so
@@ -374,10 +377,52 @@ def _bounds_text(low: Any, high: Any, percent: bool) -> str:
 
 
 def _section_model(scenario: Any, prefix: str) -> Any:
+    """The section at ``prefix``; None where the scenario has none (a spare offer's block)."""
     node = scenario
     for part in prefix.split(".") if prefix else []:
-        node = node[int(part)] if part.isdigit() else getattr(node, part)
+        try:
+            node = node[int(part)] if part.isdigit() else getattr(node, part)
+        except (IndexError, AttributeError, TypeError):
+            return None
     return node
+
+
+def spare_offer_rows(scenario: Any) -> list[InputRow]:
+    """A blank block for one more offer: the first offer's rows with empty values and the next
+    offer number, and a row for every scalar field of every pricing model (only the chosen
+    model's are filled in). An untouched block adds nothing; a filled one is an offer."""
+    from pydantic import BaseModel
+
+    k = len(scenario.offers)
+    section = f"Offer {k + 1} (blank: fill in to add one)"
+    def section_type(kind: Any) -> Any:
+        """The section a field holds (a KPI clause, or a list's items: tiers, bands), not a
+        distribution (a number's alternative), else None."""
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            return None if issubclass(kind, Distribution) else kind
+        for arg in typing.get_args(kind):
+            found = section_type(arg)
+            if found is not None:
+                return found
+        return None
+
+    pricing: list[str] = ["model"]
+    for cls in PRICING.values():
+        for name, info in cls.model_fields.items():
+            held = section_type(info.annotation)
+            listed = "tuple" in str(info.annotation)
+            names = ([name] if held is None and not listed else [] if held is None else
+                     [f"{name}{'.0' if listed else ''}.{sub}" for sub in held.model_fields])
+            pricing += [n for n in names if n != "model" and n not in pricing]
+    rows = [InputRow(section, f"offers.{k}.name", "", f"offers.{k}")]
+    rows += [InputRow(section, f"offers.{k}.pricing.{name}", "", f"offers.{k}")
+             for name in pricing]
+    for path, _ in input_leaves(scenario.offers[0], f"offers.{k}"):
+        rest = path.split(".", 2)[2]
+        if rest in ("name", "notes", "source") or rest.startswith("pricing."):
+            continue
+        rows.append(InputRow(section, path, "", f"offers.{k}"))
+    return rows
 
 
 def _template_paths(path: str) -> tuple[str, str]:
@@ -392,7 +437,7 @@ def _description(scenario: Any, path: str) -> str:
     path = path.partition("[")[0]  # a mapping's key: the mapping's description
     parts = path.split(".")
     parent = _section_model(scenario, ".".join(p for p in parts[:-1]))
-    if parts[-1].isdigit():
+    if parts[-1].isdigit() or parent is None:
         return ""
     fields = getattr(type(parent), "model_fields", {})
     field = fields.get(parts[-1])
@@ -421,7 +466,10 @@ def write_scenario_xlsx(scenario: Any, target: str | os.PathLike[str]) -> None:
             _write_guide(about, fmt, scenario)
 
             sheet, header = sheet_makers(book, fmt)
-            inputs = InputsSheet(book, fmt, scenario, names=True, authoring=True)
+            rows = input_rows(scenario)
+            last_offer = max(i for i, r in enumerate(rows) if r.path.startswith("offers."))
+            rows[last_offer + 1:last_offer + 1] = spare_offer_rows(scenario)
+            inputs = InputsSheet(book, fmt, scenario, names=True, authoring=True, rows=rows)
             inputs.finish(inputs.write(sheet, header))
         finally:
             book.close()
@@ -438,9 +486,11 @@ def _write_guide(ws: Any, fmt: dict[str, Any], scenario: Any) -> None:
         "Low, Most likely, High; uniform: Low, High; normal and lognormal: Mean, Sd, optionally "
         "Low and High). The Value column must then hold its most likely value (the mean for "
         "normal and lognormal, the midpoint for uniform).",
-        "The Path column says which input a row sets: keep it. To add an offer, copy an offer's "
-        "rows below the last offer and change offers.N in their paths to the next number "
-        "(offers are numbered from 0). A row without a path is ignored: use it for notes.",
+        "The Path column says which input a row sets: keep it. To add an offer, fill in the "
+        "blank offer block after the last offer (its name, pricing model and that model's "
+        "rows; a blank row takes the default). For more, copy an offer's rows and change "
+        "offers.N in their paths to the next number (offers are numbered from 0). A row "
+        "without a path is ignored: use it for notes.",
         "Then: bpo-roi validate FILE.xlsx, bpo-roi run FILE.xlsx --out out, or "
         "bpo-roi convert FILE.xlsx FILE.yaml.",
     ]
