@@ -35,6 +35,8 @@ _LAZY = {
     "AssumptionsError": ("bpo_roi.scenario.reading", "AssumptionsError"),
     "Scenario": ("bpo_roi.scenario.schema", "Scenario"),
     "evaluate": ("bpo_roi.analysis.business_case", "evaluate"),
+    "evaluate_split": ("bpo_roi.analysis.sourcing", "evaluate_split"),
+    "optimise": ("bpo_roi.analysis.allocation", "optimise"),
     "Evaluation": ("bpo_roi.analysis.business_case", "Evaluation"),
     "simulate": ("bpo_roi.analysis.monte_carlo", "simulate"),
     "tornado": ("bpo_roi.analysis.sensitivity", "tornado"),

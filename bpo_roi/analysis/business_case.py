@@ -23,7 +23,7 @@ from bpo_roi.analysis.breakeven_search import breakeven_values, search_grid
 from bpo_roi.analysis.termination import exit_table
 from bpo_roi.model import metrics
 from bpo_roi.model.flows import Flows, cash_flows, monthly_table, offers_npv, summary_arrays
-from bpo_roi.model.pnl import PNL_LINES, offer_pnl
+from bpo_roi.model.pnl import PNL_LINES, offer_pnl, split_pnl
 from bpo_roi.model.timeline import monthly_rate
 from bpo_roi.scenario.schema import RESTRUCTURING, Scenario, point
 
@@ -74,7 +74,9 @@ class Evaluation:
     @property
     def annual(self) -> pd.DataFrame:
         """Fiscal-year totals per offer (see :func:`annual_table`)."""
-        return annual_table(self.monthly, self.scenario)
+        split = self.flows.extras.get("split")
+        splits = {self.flows.offers[0].name: list(split.offers)} if split is not None else None
+        return annual_table(self.monthly, self.scenario, splits)
 
     @property
     def recommendation(self) -> str:
@@ -171,7 +173,8 @@ ANNUAL_COLUMNS = ("offer", "fiscal_year", "in_house", "outsourced", "savings", "
 (:mod:`bpo_roi.model.pnl`)."""
 
 
-def annual_table(monthly: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+def annual_table(monthly: pd.DataFrame, scenario: Scenario,
+                 splits: dict[str, list[int]] | None = None) -> pd.DataFrame:
     """Fiscal-year view of the monthly table, one row per offer and fiscal year.
 
     ``in_house``, ``outsourced`` and ``savings`` are sums over the year's months (month 0, the
@@ -211,6 +214,14 @@ def annual_table(monthly: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
             continue
         block = frame.loc[rows]
         lines = offer_pnl(scenario, k, block.in_house.to_numpy(float),
+                          block.outsourced.to_numpy(float),
+                          {c: block[f"outsourced.{c}"].to_numpy(float) for c in RESTRUCTURING})
+        for line, values in lines.items():
+            frame.loc[rows, line] = values
+    for name, offers in (splits or {}).items():  # a sourcing split: its offers' P&L together
+        rows = (frame.offer == name).to_numpy()
+        block = frame.loc[rows]
+        lines = split_pnl(scenario, offers, block.in_house.to_numpy(float),
                           block.outsourced.to_numpy(float),
                           {c: block[f"outsourced.{c}"].to_numpy(float) for c in RESTRUCTURING})
         for line, values in lines.items():
@@ -359,6 +370,15 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
         flows = batch.trial(0)
     else:
         flows = cash_flows(scenario)
+    return _evaluation(scenario, flows, breakeven=breakeven, volume_range=volume_range,
+                       grid_npv=grid_npv)
+
+
+def _evaluation(scenario: Scenario, flows: Flows, *, breakeven: bool,
+                volume_range: dict[str, float], grid_npv: np.ndarray | None,
+                offers: bool = True) -> Evaluation:
+    """The metrics of ``flows``' offers; ``offers``: they are the scenario's offers in order
+    (else a split: no termination clause or breakeven of its own)."""
     if not _flows_are_finite(flows):
         require_finite_monthly(monthly_table(flows, scenario), scenario)
     names = [offer.name for offer in flows.offers]
@@ -401,14 +421,14 @@ def evaluate(scenario: Scenario, *, breakeven: bool = True) -> Evaluation:
         else [None] * len(names),
         "termination_breakeven_month": _whole_months([
             exit_table(scenario, flows, offer, k).attrs["termination_breakeven_month"]
-            if scenario.offers[k].termination is not None else None
+            if offers and scenario.offers[k].termination is not None else None
             for k, offer in enumerate(flows.offers)]),
     }
     for row in savings_rows:
         irr, note = metrics.irr_choice(row)
         columns["irr_annual"].append(irr)
         columns["irr_note"].append(note)
-    if breakeven:
+    if breakeven and offers:
         found = breakeven_values(scenario, _VOLUME, **volume_range, function="evaluate",
                                  grid_npv=grid_npv)
         columns["breakeven_monthly_volume"] = [b.value for b in found]

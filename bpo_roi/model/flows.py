@@ -25,6 +25,7 @@ from bpo_roi.model import (
     planned_staffing,
     pricing,
     scope,
+    split,
     workload,
 )
 from bpo_roi.model.in_house import add_up
@@ -48,6 +49,7 @@ __all__ = [
     "SCOPE_COMPONENTS",
     "Flows",
     "OfferFlows",
+    "SplitParts",
     "calibration_factor",
     "cash_flows",
     "monthly_table",
@@ -55,6 +57,8 @@ __all__ = [
     "offer_summary_arrays",
     "offers_npv",
     "queue_shape",
+    "split_flows",
+    "split_options",
     "summary_arrays",
 ]
 
@@ -319,6 +323,24 @@ def cash_flows(scenario: Scenario, samples: Mapping[str, np.ndarray] | None = No
     """
     s = scenario
     inp = _Inputs(s, samples)
+    shared = _shared(inp, s)
+    chosen = range(len(s.offers)) if offers is None else offers
+    return _flows(inp, s, shared, [_offer_flows(inp, s, k, shared) for k in chosen])
+
+
+def _flows(inp: _Inputs, s: Scenario, shared: _Shared, offer_flows: list[OfferFlows]) -> Flows:
+    risk = s.scenario.risk_adjustment
+    return Flows(
+        horizon_months=s.scenario.horizon_months, volume=shared.volume, in_house=shared.cost_in,
+        offers=offer_flows, discount_rate_annual=inp("scenario.discount_rate_annual"),
+        benefit_haircut=inp("scenario.risk_adjustment.benefit_haircut") if risk else None,
+        cost_uplift=inp("scenario.risk_adjustment.cost_uplift") if risk else None,
+        inputs_read=frozenset(inp.read),
+    )
+
+
+def _shared(inp: _Inputs, s: Scenario) -> _Shared:
+    """The workload and the in-house team every offer is compared with."""
     horizon = s.scenario.horizon_months
     volume = _volume(inp, s, horizon)
     aht = inp("workload.handle_time_minutes")
@@ -349,19 +371,9 @@ def cash_flows(scenario: Scenario, samples: Mapping[str, np.ndarray] | None = No
                                    cost_index=cost_index, horizon_months=horizon,
                                    first_go_live=first_go_live)
 
-    shared = _Shared(volume=volume, aht=aht, agents=agents, cost_in=cost_in,
-                     hourly_cost=hourly_cost, wage_index=wage_index, stranded=stranded,
-                     going_fixed=(1.0 - retained_share) * fixed, calibration=factor)
-    chosen = range(len(s.offers)) if offers is None else offers
-    offer_flows = [_offer_flows(inp, s, k, shared) for k in chosen]
-    risk = s.scenario.risk_adjustment
-    return Flows(
-        horizon_months=horizon, volume=volume, in_house=cost_in, offers=offer_flows,
-        discount_rate_annual=inp("scenario.discount_rate_annual"),
-        benefit_haircut=inp("scenario.risk_adjustment.benefit_haircut") if risk else None,
-        cost_uplift=inp("scenario.risk_adjustment.cost_uplift") if risk else None,
-        inputs_read=frozenset(inp.read),
-    )
+    return _Shared(volume=volume, aht=aht, agents=agents, cost_in=cost_in,
+                   hourly_cost=hourly_cost, wage_index=wage_index, stranded=stranded,
+                   going_fixed=(1.0 - retained_share) * fixed, calibration=factor)
 
 
 @dataclass
@@ -422,11 +434,11 @@ class _OfferTerms:
     """The assumptions read to make them (they count as read by every run that uses them)."""
 
 
-def _offer_terms(inp: _Inputs, s: Scenario, k: int) -> _OfferTerms:
+def _offer_terms(inp: _Inputs, s: Scenario, k: int, scale: float = 1.0) -> _OfferTerms:
     o = f"offers.{k}"
     kept = not any(path.startswith(o + ".") for path in inp.samples)
     memo = scenario_memo(s, "offer_terms")
-    key = k
+    key = k if scale == 1.0 else (k, scale)
     if kept and key in memo:
         terms: _OfferTerms = memo[key]
         inp.read |= terms.reads
@@ -434,7 +446,7 @@ def _offer_terms(inp: _Inputs, s: Scenario, k: int) -> _OfferTerms:
     offer = s.offers[k]
     horizon = s.scenario.horizon_months
     outer, inp.read = inp.read, set()
-    waves = _waves(offer)
+    waves = split.scaled_waves(_waves(offer), scale)
     masks = scope.wave_masks(waves, horizon)
     share = scope.vendor_share(waves, horizon)
     steps = _price_steps(inp, offer, o, horizon)
@@ -466,13 +478,17 @@ def _offer_terms(inp: _Inputs, s: Scenario, k: int) -> _OfferTerms:
     return terms
 
 
-def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
+def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared,
+                 scale: float | None = None) -> OfferFlows:
+    """Offer ``k``'s cost by component; with ``scale`` (its share of a split), its waves
+    carry that share of theirs, and what stays in-house (the retained team, stranded costs)
+    is left to the split as a whole (zero here)."""
     offer = s.offers[k]
     o = f"offers.{k}"
     horizon = s.scenario.horizon_months
     p = offer.pricing
     volume, aht = sh.volume, sh.aht
-    terms = _offer_terms(inp, s, k)
+    terms = _offer_terms(inp, s, k, 1.0 if scale is None else scale)
     waves, share, steps, fx, index = terms.waves, terms.share, terms.steps, terms.fx, terms.index
     progress, slowdown = terms.progress, terms.slowdown
     vendor_volume = volume * share
@@ -522,9 +538,10 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
             wage_index=sh.wage_index,
             contract_value_share=inp(f"{o}.governance.contract_value_share"),
             vendor_fees=steady_fee) * contract_live,
-        "retained_in_house": _retained_in_house(inp, s, sh, share, k),
+        "retained_in_house": _retained_in_house(inp, s, sh, share, [g for g, _ in waves])
+        if scale is None else zero_row(horizon),
         "parallel_run": scope.parallel_run_by_wave(sh.cost_in.total, waves, parallel),
-        "stranded": sh.stranded(waves[0][0]),
+        "stranded": sh.stranded(waves[0][0]) if scale is None else zero_row(horizon),
         "search_contracting": terms.search_contracting,
         "transition": terms.transition,
         "severance_retention": scope.severance_by_wave(
@@ -540,10 +557,11 @@ def _offer_flows(inp: _Inputs, s: Scenario, k: int, sh: _Shared) -> OfferFlows:
 
 
 def _retained_in_house(inp: _Inputs, s: Scenario, sh: _Shared, share: np.ndarray,
-                       k: int | None = None) -> np.ndarray:
+                       breaks: Sequence[int] = ()) -> np.ndarray:
     """In-house cost of the volume not (yet) with the vendor, ``h_t × V_t``, worked by a team
     sized for it (Erlang C / A sizes a smaller team less efficiently), with its share of the
-    fixed costs that outsourcing can remove."""
+    fixed costs that outsourcing can remove. ``breaks``: the go-live months, where a planned
+    retained team is re-planned."""
     kept = 1.0 - share
     kept[:, 0] = 0.0
     if not kept.any():
@@ -555,8 +573,7 @@ def _retained_in_house(inp: _Inputs, s: Scenario, sh: _Shared, share: np.ndarray
     else:
         agents = sh.agents * kept  # work-hours sizing is proportional
     # a planned retained team is re-planned when a wave leaves
-    breaks = [g for g, _ in _waves(s.offers[k])] if k is not None else []
-    return _in_house(inp, s, volume, agents, sh.going_fixed * kept, breaks).total
+    return _in_house(inp, s, volume, agents, sh.going_fixed * kept, list(breaks)).total
 
 
 def _price_steps(inp: _Inputs, offer: Any, o: str, horizon: int) -> np.ndarray:
@@ -640,6 +657,101 @@ def _queue_seat_hours(inp: _Inputs, volume: np.ndarray, vendor_aht: Any,
     steady = ramped.copy()
     steady[:, ramping] = both[:, shape[1]:]
     return ramped, steady
+
+
+# -- a sourcing split (bpo_roi.model.split) ----------------------------------------------
+
+
+@dataclass
+class SplitParts:
+    """What a split is made of (:mod:`bpo_roi.model.split`): each offer on its share
+    (``offers``: offer index → its share and its flows without retained team or stranded
+    costs), the one retained team and the stranded costs from the first go-live."""
+
+    offers: dict[int, tuple[float, OfferFlows]]
+    vendor_share: dict[int, np.ndarray]
+    """Offer index → ``s_k × σ_k,t``, ``(1, H + 1)``."""
+    kept: np.ndarray
+    retained: np.ndarray
+    stranded: np.ndarray
+
+
+def split_flows(scenario: Scenario, shares: Mapping[int, float],
+                samples: Mapping[str, np.ndarray] | None = None, name: str = "split"
+                ) -> Flows:
+    """The flows of a split (:mod:`bpo_roi.model.split`): one outsourced "offer" named
+    ``name`` whose components add up its offers' components on their shares, one retained
+    team for the kept volume and the stranded costs once. ``shares``: offer index → share of
+    the volume (a share of 0 leaves the offer out). ``Flows.extras["split"]`` holds the
+    :class:`SplitParts`."""
+    s = scenario
+    inp = _Inputs(s, samples)
+    sh = _shared(inp, s)
+    horizon = s.scenario.horizon_months
+    chosen = {k: float(v) for k, v in shares.items() if v > 0}
+    parts = {k: (v, _offer_flows(inp, s, k, sh, scale=v)) for k, v in chosen.items()}
+    vendor_share = {k: _offer_terms(inp, s, k, v).share for k, v in chosen.items()}
+    taken = add_up(list(vendor_share.values())) if chosen else zero_row(horizon)
+    kept = np.clip(1.0 - taken, 0.0, 1.0)
+    kept[:, 0] = 0.0
+    if chosen:
+        go_lives = sorted({g for k, v in chosen.items()
+                           for g, _ in split.scaled_waves(_waves(s.offers[k]), v)})
+        retained = _retained_in_house(inp, s, sh, taken, go_lives)
+        stranded = sh.stranded(min(scope.first_go_live(s.offers[k]) for k in chosen))
+    else:  # nothing leaves: the whole team stays, the fixed costs with it (NPV 0)
+        retained = _retained_in_house(inp, s, sh, taken)
+        stranded = sh.stranded(horizon + 1)
+    components = {}
+    for c in OUTSOURCED_COMPONENTS:
+        own = [flows.components[c] for _, flows in parts.values()]
+        if c == "retained_in_house":
+            own.append(retained)
+        elif c == "stranded":
+            own.append(stranded)
+        components[c] = add_up(own) if own else zero_row(horizon)
+    billed = add_up([f.billed_units for _, f in parts.values()]) if parts else zero_row(horizon)
+    volume = add_up([f.vendor_volume for _, f in parts.values()]) if parts \
+        else zero_row(horizon)
+    offer = OfferFlows(name, "split", components, billed, None, volume, None)
+    flows = _flows(inp, s, sh, [offer])
+    flows.extras["split"] = SplitParts(parts, vendor_share, kept, retained, stranded)
+    return flows
+
+
+def split_options(scenario: Scenario, levels: Sequence[float], kept_values: Sequence[float],
+                  samples: Mapping[str, np.ndarray] | None = None,
+                  offers: Sequence[int] | None = None) -> dict[str, Any]:
+    """Everything the split optimiser adds up, per trial: each offer's cost at each share
+    level (its flows on that share, without retained team and stranded costs), the retained
+    team's cost by month at each kept share, and the stranded costs from each go-live month.
+
+    Returns ``in_house`` (``(trials, H + 1)``), ``offer_cost`` (offer → ``{level: (trials,
+    H + 1)}``), ``vendor_share`` (offer → ``σ_k,t`` at share 1), ``retained`` (kept share →
+    ``(trials, H + 1)``: the cost of a retained team keeping that share in every month),
+    ``stranded`` (first go-live month → ``(trials, H + 1)``; ``H + 1``: no offer goes live)
+    and ``flows`` (the in-house side, for the discount rate). The retained team is month by month only for a team sized by its
+    need (not a ``planned`` one, which is re-planned by period).
+    """
+    s = scenario
+    inp = _Inputs(s, samples)
+    sh = _shared(inp, s)
+    chosen = range(len(s.offers)) if offers is None else offers
+    offer_cost = {k: {float(level): _offer_flows(inp, s, k, sh, scale=float(level)).total
+                      for level in levels if level > 0} for k in chosen}
+    share_one = {k: _offer_terms(inp, s, k).share for k in chosen}
+    horizon = s.scenario.horizon_months
+    retained = {}
+    for v in kept_values:
+        taken = np.full((1, horizon + 1), 1.0 - float(v))
+        retained[float(v)] = (_retained_in_house(inp, s, sh, taken) if v > 0
+                              else zero_row(horizon))
+    # no go-live (every share 0): the retained share of the fixed costs alone
+    stranded = {g: sh.stranded(g) for g in sorted({scope.first_go_live(s.offers[k])
+                                                     for k in chosen} | {horizon + 1})}
+    return {"in_house": sh.cost_in.total, "offer_cost": offer_cost, "vendor_share": share_one,
+            "retained": retained, "stranded": stranded,
+            "flows": _flows(inp, s, sh, [])}
 
 
 # -- metrics over the trials axis ----------------------------------------------------------

@@ -49,6 +49,7 @@ __all__ = [
     "offer_pnl",
     "pnl_lines",
     "restructuring_cash",
+    "split_pnl",
 ]
 
 PNL_LINES = ("capitalised", "opex", "ebitda_impact", "restructuring", "amortisation",
@@ -151,6 +152,28 @@ def offer_pnl(scenario: Any, k: int, in_house: np.ndarray, outsourced: np.ndarra
     restructuring = restructuring_cash(components, policy.restructuring if policy else ())
     years = policy.amortisation_years if policy else 1
     amortised = amortisation(capitalised[None, :], 12 * years, first)[0]
+    return pnl_lines(np.asarray(in_house, float), np.asarray(outsourced, float), capitalised,
+                     restructuring, amortised)
+
+
+def split_pnl(scenario: Any, offers: Sequence[int], in_house: np.ndarray,
+              outsourced: np.ndarray, components: Mapping[str, np.ndarray]
+              ) -> dict[str, np.ndarray]:
+    """A sourcing split's P&L lines (:mod:`bpo_roi.model.split`): the capitalised transition
+    items and their amortisation of every offer in it (each from its own first go-live; an
+    offer's one-time costs are the same at any share), the restructuring on the split's
+    components."""
+    policy = scenario.accounting
+    years = policy.amortisation_years if policy else 1
+    capitalised = np.zeros(np.shape(outsourced))
+    amortised = np.zeros(np.shape(outsourced))
+    for k in offers:
+        offer = scenario.offers[k]
+        first = offer.scope.waves[0].go_live_month if offer.scope is not None else 1
+        own = capitalised_cash(scenario, k)
+        capitalised = capitalised + own[0]
+        amortised = amortised + amortisation(own, 12 * years, first)[0]
+    restructuring = restructuring_cash(components, policy.restructuring if policy else ())
     return pnl_lines(np.asarray(in_house, float), np.asarray(outsourced, float), capitalised,
                      restructuring, amortised)
 

@@ -124,6 +124,8 @@ def input_sections(scenario: Any) -> list[tuple[str, Any, str]]:
         out.append(("Scorecard", scenario.criteria, "criteria"))
     out += [(f"Case {i + 1}: {case.name}", case, f"cases.{i}")
             for i, case in enumerate(getattr(scenario, "cases", None) or ())]
+    if getattr(scenario, "allocation", None) is not None:
+        out.append(("Sourcing split", scenario.allocation, "allocation"))
     return out
 
 

@@ -45,6 +45,7 @@ from pydantic import (
 )
 
 from bpo_roi._validation import invalid_parameter, shown
+from bpo_roi.scenario.allocation import Allocation
 from bpo_roi.scenario.cases import MAX_CASES, Case
 from bpo_roi.scenario.criteria import IN_HOUSE_KEY, Criteria, is_in_house_key
 from bpo_roi.scenario.distributions import Distribution
@@ -644,6 +645,8 @@ class Scenario(_Section):
         default=None, description="the scorecard beyond cost (scenario/criteria.py)")
     cases: Annotated[tuple[Case, ...], Field(max_length=MAX_CASES)] | None = Field(
         default=None, description="named sets of overrides evaluated side by side")
+    allocation: Allocation | None = Field(
+        default=None, description="rules of the optimal sourcing split (scenario/allocation.py)")
     notes: Text | None = None
 
     @model_validator(mode="after")
@@ -679,6 +682,13 @@ class Scenario(_Section):
                 float(point(c.weight)) > 0 for c in self.criteria.items):
             raise _at("criteria.items", "every weight is 0: give at least one criterion a "
                       "weight above 0, or set cost_weight to 1")
+        for i, rule in enumerate(self.allocation.options if self.allocation else ()):
+            if rule.offer not in names.values():
+                hint = difflib.get_close_matches(rule.offer, list(names.values()), n=1)
+                did = f" (did you mean {hint[0]!r}?)" if hint else ""
+                raise _at(f"allocation.options.{i}.offer",
+                          f"{rule.offer!r} is not an offer of this scenario{did}; the offers "
+                          f"are {', '.join(repr(n) for n in names.values())}")
         first: dict[str, int] = {}
         for j, case in enumerate(self.cases or ()):
             key = same_name_key(case.name)
