@@ -57,8 +57,12 @@ from bpo_roi.scenario.schema import Scenario
 
 __all__ = ["AllocationError", "OptimalSplit", "optimise"]
 
-FRONTIER_POINTS = 7
-"""Splits on the risk frontier (the two ends and the best split at floors between)."""
+_EXACT = {"presolve": True, "mip_rel_gap": 0.0}
+"""HiGHS options: no gap (its default stops within 0.01 % of the bound: not exact)."""
+FRONTIER_POINTS = 8
+"""The most splits the risk frontier walks (from the best expected towards the safest)."""
+FRONTIER_STEP = 1.0
+"""How much higher (in the scenario's currency) the next frontier split's percentile must be."""
 _ROUND = 12  # decimals that make two kept shares the same (0.1 + 0.2 is 0.3)
 
 
@@ -234,7 +238,8 @@ class _Problem:
     scenario: Scenario
     allocation: Allocation
     columns: list[tuple[str, Any, Any]]
-    """``("x", k, level)``, ``("z", t, kept)`` or ``("u", g, None)`` per column."""
+    """``("x", k, level)``, ``("z", group, kept)`` or ``("u", g, None)`` per column (a
+    group: months where every offer's vendor share is the same, so is the kept share)."""
     cost: np.ndarray
     """``(trials, columns)``: each column's present cost."""
     pv_in: np.ndarray
@@ -261,8 +266,8 @@ class _Problem:
         allowed = {k: _allowed_levels(allocation, o.name, levels, volume)
                    for k, o in enumerate(offers)}
         sigma = _vendor_shares(scenario)
-        kept_sets = _kept_values(sigma, allowed, horizon)
-        kept_all = sorted({v for values in kept_sets.values() for v in values} | {1.0})
+        patterns = _kept_values(sigma, allowed, horizon)
+        kept_all = sorted({v for _, _, values in patterns for v in values} | {1.0})
         samples = None
         if risk is not None:
             from bpo_roi.analysis.monte_carlo import sample_assumptions
@@ -286,14 +291,14 @@ class _Problem:
                 cost.append(np.zeros(trials) if lv == 0
                             else pv(parts["offer_cost"][k][lv]))
         fixed_kept = np.zeros(trials)  # months where no offer can take work: kept is 1
-        for t in range(1, horizon + 1):
-            values = kept_sets[t]
+        for j, (_, months, values) in enumerate(patterns):
             if values == [1.0]:
-                fixed_kept = fixed_kept + pv_month(parts["retained"][1.0], t)
+                for t in months:
+                    fixed_kept = fixed_kept + pv_month(parts["retained"][1.0], t)
                 continue
             for v in values:
-                columns.append(("z", t, v))
-                cost.append(pv_month(parts["retained"][v], t))
+                columns.append(("z", j, v))
+                cost.append(sum(pv_month(parts["retained"][v], t) for t in months))
         for g, stranded in parts["stranded"].items():
             columns.append(("u", g, None))
             cost.append(pv(stranded) + fixed_kept)  # every split pays the fixed months once
@@ -307,17 +312,16 @@ class _Problem:
             point = cls.build(scenario, allocation, None)
             point_cost, point_pv_in = point.point_cost, point.point_pv_in
         return cls(scenario, allocation, columns, cost_matrix, pv_in,
-                   *_constraints(columns, allocation, sigma, horizon, len(offers)),
+                   *_constraints(columns, allocation, sigma, patterns, len(offers)),
                    single_npv=single,
                    evaluations=len(offers) * (len(levels) - 1) + len(kept_all)
                    + len(parts["stranded"]), point_cost=point_cost, point_pv_in=point_pv_in)
 
     # -- solving ----------------------------------------------------------------------------
 
-    def solve(self, floor: float | None = None, percentile: float = 5.0,
-              maximise_percentile: bool = False) -> np.ndarray:
-        """The best columns (0/1 per column) for the mean NPV, or for the percentile itself;
-        with ``floor``, only splits whose percentile is at least ``floor``."""
+    def solve(self, floor: float | None = None, percentile: float = 5.0) -> np.ndarray:
+        """The best columns (0/1 per column) for the mean NPV; with ``floor``, only among
+        splits whose ``percentile`` of NPV is at least ``floor``."""
         from scipy.optimize import Bounds, LinearConstraint, milp
         from scipy.sparse import csr_array, hstack, vstack
 
@@ -329,32 +333,14 @@ class _Problem:
                        LinearConstraint(a_ub, self.b_lb, self.b_ub)]
         c = mean_cost
         extra = 0
-        if floor is not None or maximise_percentile:
+        if floor is not None:
             # NPV_i = pv_in_i − cost_i·x ≥ F − M_i w_i  ⇔  cost_i·x − M_i w_i ≤ pv_in_i − F
             allowed = max(math.ceil(percentile * trials / 100.0) - 1, 0)
             worst = self.pv_in - self._most_cost()
             best = self.pv_in - self._least_cost()
-            if maximise_percentile:
-                top = float(best.max())
-                big = top - worst
-                extra = trials + 1
-                # cost_i·x − M_i w_i + q ≤ pv_in_i (q: the percentile, maximised)
-                rows = hstack([csr_array(self.cost), -csr_array(np.diag(big)),
-                               csr_array(np.ones((trials, 1)))])
-                constraints = [LinearConstraint(hstack([a, csr_array((a.shape[0], extra))]),
-                                                con.lb, con.ub)
-                               for a, con in ((a_eq, constraints[0]), (a_ub, constraints[1]))]
-                constraints.append(LinearConstraint(rows, -np.inf, self.pv_in))
-                count = hstack([csr_array((1, n)), csr_array(np.ones((1, trials))),
-                                csr_array((1, 1))])
-                constraints.append(LinearConstraint(count, 0, allowed))
-                c = np.concatenate([np.zeros(n + trials), [-1.0]])
-                lower = np.concatenate([np.zeros(n + trials), [float(worst.min())]])
-                upper = np.concatenate([np.ones(n + trials), [top]])
-                integrality = np.concatenate([np.ones(n + trials), [0]])
-                res = milp(c, constraints=constraints, integrality=integrality,
-                           bounds=Bounds(lower, upper), options={"presolve": True})
-                return self._answer(res)[:n]
+            if np.count_nonzero(best < floor) > allowed:  # more trials fail whatever the split
+                raise AllocationError(f"no split on the grid keeps the P{percentile:g} NPV at "
+                                      f"or above {floor:,.0f}")
             big = np.maximum(floor - worst, 0.0)
             risky = np.nonzero(big > 0)[0]  # trials no split can take below the floor: none
             extra = risky.size
@@ -368,7 +354,7 @@ class _Problem:
                 constraints.append(LinearConstraint(count, 0, allowed))
                 c = np.concatenate([mean_cost, np.zeros(extra)])
         res = milp(c, constraints=constraints, integrality=np.ones(n + extra),
-                   bounds=Bounds(0, 1), options={"presolve": True})
+                   bounds=Bounds(0, 1), options=_EXACT)
         return self._answer(res)[:n]
 
     def _answer(self, res: Any) -> np.ndarray:
@@ -417,7 +403,13 @@ class _Problem:
 
     def risk_aware(self, best: np.ndarray, risk: Any
                    ) -> tuple[np.ndarray, dict[str, Any], list[dict[str, Any]]]:
-        """The split for the rules' floor, its risk figures and the frontier."""
+        """The split for the rules' floor, its risk figures and the frontier.
+
+        The frontier is walked point by point: from the best expected split, the best
+        expected split whose percentile is above the last one's (by at least
+        :data:`FRONTIER_STEP` of the currency), until none is — each point the exact next
+        one, up to :data:`FRONTIER_POINTS` points (``frontier_complete`` says whether the
+        walk reached the safest split)."""
         q = risk.percentile
 
         def point_of(chosen: np.ndarray) -> dict[str, Any]:
@@ -425,27 +417,32 @@ class _Problem:
             return {"shares": self.shares_of(chosen), "expected_npv": float(npv.mean()),
                     "percentile_npv": float(np.percentile(npv, q, method="inverted_cdf"))}
 
-        top = point_of(best)
-        safest = self.solve(percentile=q, maximise_percentile=True)
-        safe = point_of(safest)
-        # the safest split with the best mean among those as safe
-        safest = self.solve(floor=safe["percentile_npv"], percentile=q)
-        frontier = [top]
-        low, high = top["percentile_npv"], point_of(safest)["percentile_npv"]
-        for floor in np.linspace(low, high, FRONTIER_POINTS)[1:-1]:
-            frontier.append(point_of(self.solve(floor=float(floor), percentile=q)))
-        frontier.append(point_of(safest))
-        unique: list[dict[str, Any]] = []
-        for p in frontier:
-            if not unique or p["shares"] != unique[-1]["shares"]:
-                unique.append(p)
+        walk = [(best, point_of(best))]
+        complete = False
+        while len(walk) < FRONTIER_POINTS:
+            last = walk[-1][1]["percentile_npv"]
+            try:
+                safer = self.solve(floor=last + max(FRONTIER_STEP, 1e-12 * abs(last)),
+                                   percentile=q)
+            except AllocationError:
+                complete = True
+                break
+            walk.append((safer, point_of(safer)))
         chosen = best
-        if risk.floor is not None and top["percentile_npv"] < risk.floor:
-            chosen = self.solve(floor=risk.floor, percentile=q)
+        if risk.floor is not None:
+            meeting = [x for x, p in walk if p["percentile_npv"] >= risk.floor]
+            if meeting:
+                chosen = meeting[0]  # the walk goes down in expected NPV
+            elif complete:
+                raise AllocationError(
+                    f"no split on the grid keeps the P{q:g} NPV at or above the floor "
+                    f"{risk.floor:,.0f}; the highest is {walk[-1][1]['percentile_npv']:,.0f}")
+            else:
+                chosen = self.solve(floor=risk.floor, percentile=q)
         block = {"percentile": q, "floor": risk.floor, "trials": int(self.cost.shape[0]),
-                 "seed": risk.seed, **{k: v for k, v in point_of(chosen).items()
-                                       if k != "shares"}}
-        return chosen, block, unique
+                 "seed": risk.seed, "frontier_complete": complete,
+                 **{k: v for k, v in point_of(chosen).items() if k != "shares"}}
+        return chosen, block, [p for _, p in walk]
 
 
 def _point_volume(scenario: Scenario) -> np.ndarray:
@@ -480,27 +477,27 @@ def _allowed_levels(allocation: Allocation, name: str, levels: Sequence[float],
 
 
 def _kept_values(sigma: Sequence[np.ndarray], allowed: Mapping[int, Sequence[float]],
-                 horizon: int) -> dict[int, list[float]]:
-    """Per month, every kept share ``1 − Σ_k l_k σ_k,t`` the allowed levels can reach
-    (at most 1 taken)."""
-    cache: dict[tuple[float, ...], list[float]] = {}
-    out = {}
+                 horizon: int) -> list[tuple[tuple[float, ...], list[int], list[float]]]:
+    """The months grouped by the offers' vendor shares ``(σ_k,t)_k`` (months alike keep the
+    same share in any split), each group with every kept share ``1 − Σ_k l_k σ_k,t`` the
+    allowed levels can reach (at most 1 taken): ``(σ, months, kept shares)``."""
+    groups: dict[tuple[float, ...], list[int]] = {}
     for t in range(1, horizon + 1):
-        key = tuple(round(float(s[t]), _ROUND) for s in sigma)
-        if key not in cache:
-            sums = {0.0}
-            for k, s in enumerate(key):
-                if s == 0:
-                    continue
-                sums = {round(a + lv * s, _ROUND) for a in sums for lv in allowed[k]
-                        if a + lv * s <= 1.0 + 1e-9}
-            cache[key] = sorted({round(max(0.0, 1.0 - a), _ROUND) for a in sums})
-        out[t] = cache[key]
+        groups.setdefault(tuple(round(float(s[t]), _ROUND) for s in sigma), []).append(t)
+    out = []
+    for key, months in groups.items():
+        sums = {0.0}
+        for k, s in enumerate(key):
+            if s == 0:
+                continue
+            sums = {round(a + lv * s, _ROUND) for a in sums for lv in allowed[k]
+                    if a + lv * s <= 1.0 + 1e-9}
+        out.append((key, months, sorted({round(max(0.0, 1.0 - a), _ROUND) for a in sums})))
     return out
 
 
 def _constraints(columns: list[tuple[str, Any, Any]], allocation: Allocation,
-                 sigma: Sequence[np.ndarray], horizon: int, n_offers: int
+                 sigma: Sequence[np.ndarray], patterns: Sequence[Any], n_offers: int
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The rows of the program (module docstring): equalities, then ranges."""
     n = len(columns)
@@ -514,16 +511,16 @@ def _constraints(columns: list[tuple[str, Any, Any]], allocation: Allocation,
         row[[j for j in by_kind["x"] if columns[j][1] == k]] = 1.0
         eq_rows.append(row)
         eq_rhs.append(1.0)
-    months = sorted({columns[j][1] for j in by_kind["z"]})
-    for t in months:  # one kept share per month, the one the levels give
+    for p in sorted({columns[j][1] for j in by_kind["z"]}):  # one kept share per group
+        key = patterns[p][0]
         pick, link = np.zeros(n), np.zeros(n)
         for j in by_kind["z"]:
-            if columns[j][1] == t:
+            if columns[j][1] == p:
                 pick[j] = 1.0
                 link[j] = columns[j][2]
         for j in by_kind["x"]:
             _, k, lv = columns[j]
-            link[j] = lv * float(sigma[k][t])
+            link[j] = lv * key[k]
         eq_rows += [pick, link]
         eq_rhs += [1.0, 1.0]
     row = np.zeros(n)

@@ -730,8 +730,8 @@ def split_options(scenario: Scenario, levels: Sequence[float], kept_values: Sequ
     H + 1)}``), ``vendor_share`` (offer → ``σ_k,t`` at share 1), ``retained`` (kept share →
     ``(trials, H + 1)``: the cost of a retained team keeping that share in every month),
     ``stranded`` (first go-live month → ``(trials, H + 1)``; ``H + 1``: no offer goes live)
-    and ``flows`` (the in-house side, for the discount rate). The retained team is month by month only for a team sized by its
-    need (not a ``planned`` one, which is re-planned by period).
+    and ``flows`` (the in-house side, for the discount rate). The retained team is month by
+    month only for a team sized by its need (not a ``planned`` one, re-planned by period).
     """
     s = scenario
     inp = _Inputs(s, samples)
