@@ -59,10 +59,18 @@ __all__ = ["AllocationError", "OptimalSplit", "optimise"]
 
 _EXACT = {"presolve": True, "mip_rel_gap": 0.0}
 """HiGHS options: no gap (its default stops within 0.01 % of the bound: not exact)."""
+ENUMERATION_LIMIT = 200_000
+"""Up to this many splits allowed by the rules, the risk-aware optimum and frontier come from
+every split's NPV in every trial (exact and complete); beyond, from the program."""
+ENUMERATION_CHUNK = 4096
+"""Splits whose trials are added up at once (4,096 × 1,000 trials: 33 MB)."""
+MAX_FRONTIER = 25
+"""The most frontier splits listed (evenly along it, both ends kept)."""
 FRONTIER_POINTS = 8
 """The most splits the risk frontier walks (from the best expected towards the safest)."""
-FRONTIER_STEP = 1.0
-"""How much higher (in the scenario's currency) the next frontier split's percentile must be."""
+FRONTIER_STEP = 0.01
+"""How much higher the next frontier split's percentile must be: this share of the best
+expected split's expected NPV (at least one unit of the currency)."""
 _ROUND = 12  # decimals that make two kept shares the same (0.1 + 0.2 is 0.3)
 
 
@@ -254,6 +262,9 @@ class _Problem:
     point_cost: np.ndarray
     """``(columns,)``: each column's present cost at the point values."""
     point_pv_in: float
+    patterns: list[Any] = field(default_factory=list)
+    """The month groups (:func:`_kept_values`)."""
+    sigma: list[np.ndarray] = field(default_factory=list)
 
     @classmethod
     def build(cls, scenario: Scenario, allocation: Allocation, risk: Any) -> _Problem:
@@ -304,9 +315,11 @@ class _Problem:
             cost.append(pv(stranded) + fixed_kept)  # every split pays the fixed months once
         cost_matrix = np.column_stack(cost)
         pv_in = pv(parts["in_house"])
-        from bpo_roi.model.flows import cash_flows, offers_npv
+        from bpo_roi.analysis.business_case import evaluate
 
-        single = offers_npv(cash_flows(scenario))[:, 0]  # each offer alone, point values
+        # each offer alone at the point values, as evaluate gives it (evaluate_split of 100 %
+        # to an offer is the same figure)
+        single = evaluate(scenario, breakeven=False).metrics.npv.to_numpy(float)
         point_cost, point_pv_in = cost_matrix[0], float(pv_in[0])
         if samples:  # the same program at the point values, for the split's own NPV
             point = cls.build(scenario, allocation, None)
@@ -315,7 +328,8 @@ class _Problem:
                    *_constraints(columns, allocation, sigma, patterns, len(offers)),
                    single_npv=single,
                    evaluations=len(offers) * (len(levels) - 1) + len(kept_all)
-                   + len(parts["stranded"]), point_cost=point_cost, point_pv_in=point_pv_in)
+                   + len(parts["stranded"]), point_cost=point_cost, point_pv_in=point_pv_in,
+                   patterns=patterns, sigma=sigma)
 
     # -- solving ----------------------------------------------------------------------------
 
@@ -405,12 +419,17 @@ class _Problem:
                    ) -> tuple[np.ndarray, dict[str, Any], list[dict[str, Any]]]:
         """The split for the rules' floor, its risk figures and the frontier.
 
-        The frontier is walked point by point: from the best expected split, the best
-        expected split whose percentile is above the last one's (by at least
-        :data:`FRONTIER_STEP` of the currency), until none is — each point the exact next
-        one, up to :data:`FRONTIER_POINTS` points (``frontier_complete`` says whether the
-        walk reached the safest split)."""
+        Up to :data:`ENUMERATION_LIMIT` splits meet the rules: every one's NPV in every trial
+        is added up from the program's own coefficients (one sparse product), so the
+        frontier is every split no other beats on both expected and percentile NPV, and the
+        floor's split the best expected among those at or above it. Beyond, the frontier
+        is walked with the program: from the best expected split, the best expected split
+        whose percentile is above the last one's by :data:`FRONTIER_STEP` of its expected
+        NPV, up to :data:`FRONTIER_POINTS` points."""
         q = risk.percentile
+        splits = self.feasible_splits(ENUMERATION_LIMIT)
+        if splits is not None:
+            return self._risk_by_enumeration(splits, risk)
 
         def point_of(chosen: np.ndarray) -> dict[str, Any]:
             npv = self.npv_by_trial(chosen)
@@ -418,12 +437,12 @@ class _Problem:
                     "percentile_npv": float(np.percentile(npv, q, method="inverted_cdf"))}
 
         walk = [(best, point_of(best))]
+        step = max(1.0, FRONTIER_STEP * abs(walk[0][1]["expected_npv"]))
         complete = False
         while len(walk) < FRONTIER_POINTS:
             last = walk[-1][1]["percentile_npv"]
             try:
-                safer = self.solve(floor=last + max(FRONTIER_STEP, 1e-12 * abs(last)),
-                                   percentile=q)
+                safer = self.solve(floor=last + step, percentile=q)
             except AllocationError:
                 complete = True
                 break
@@ -440,9 +459,126 @@ class _Problem:
             else:
                 chosen = self.solve(floor=risk.floor, percentile=q)
         block = {"percentile": q, "floor": risk.floor, "trials": int(self.cost.shape[0]),
-                 "seed": risk.seed, "frontier_complete": complete,
+                 "seed": risk.seed, "frontier_complete": complete, "method": "program",
                  **{k: v for k, v in point_of(chosen).items() if k != "shares"}}
         return chosen, block, [p for _, p in walk]
+
+    # -- every split at once ----------------------------------------------------------------
+
+    def feasible_splits(self, limit: int) -> np.ndarray | None:
+        """Every split the rules allow, as 0/1 rows over the columns ``(splits, columns)``
+        (sparse), or None when there are more than ``limit``."""
+        from scipy.sparse import csr_array
+
+        offers = len(self.scenario.offers)
+        units = round(1.0 / self.allocation.step)
+        columns_of: list[dict[int, int]] = [{} for _ in range(offers)]
+        for j, (kind, k, level) in enumerate(self.columns):
+            if kind == "x":
+                columns_of[k][round(level * units)] = j
+        rule = self.allocation
+        hi_taken = int(np.floor((1.0 - rule.in_house.min_share) * units + 1e-6))
+        lo_taken = int(np.ceil((1.0 - rule.in_house.max_share) * units - 1e-6))
+        max_v = rule.max_vendors if rule.max_vendors is not None else offers
+        # how many ways the offers after k can finish (taken, vendors): pruning and counting
+        options = [sorted(columns_of[k]) for k in range(offers)]
+        count = self._count(options, hi_taken, max_v)
+        if count > limit:
+            return None
+        levels: list[list[int]] = []
+
+        def walk(k: int, taken: int, vendors: int, chosen: list[int]) -> None:
+            if k == offers:
+                if lo_taken <= taken and vendors >= rule.min_vendors:
+                    levels.append(list(chosen))
+                return
+            for u in options[k]:
+                if taken + u > hi_taken or (u > 0 and vendors + 1 > max_v):
+                    continue
+                chosen.append(u)
+                walk(k + 1, taken + u, vendors + (u > 0), chosen)
+                chosen.pop()
+
+        walk(0, 0, 0, [])
+        if not levels:
+            raise AllocationError("no split on the grid meets the rules; loosen the shares, "
+                                  "vendor counts or capacities")
+        grid = np.asarray(levels, dtype=float) / units  # (splits, offers) shares
+        x_cols = np.asarray([[columns_of[k][u] for k, u in enumerate(row)] for row in levels])
+        cols = [x_cols]
+        for p, (key, _, values) in enumerate(self.patterns):
+            if values == [1.0]:
+                continue
+            z = {v: j for j, (kind, q, v) in enumerate(self.columns) if kind == "z" and q == p}
+            kept = np.round(np.maximum(0.0, 1.0 - grid @ np.asarray(key, float)), _ROUND)
+            cols.append(np.asarray([z[v] for v in kept])[:, None])
+        go_live = {g: j for j, (kind, g, _) in enumerate(self.columns) if kind == "u"}
+        firsts = np.asarray([first_go_live_of(s) for s in self.sigma], dtype=float)
+        horizon = self.scenario.scenario.horizon_months
+        first = np.where(grid > 0, firsts[None, :], horizon + 1).min(axis=1)
+        cols.append(np.asarray([go_live[int(g)] for g in first])[:, None])
+        index = np.hstack(cols)
+        n = index.shape[0]
+        return csr_array((np.ones(index.size), (np.repeat(np.arange(n), index.shape[1]),
+                                                index.ravel())), shape=(n, len(self.columns)))
+
+    @staticmethod
+    def _count(options: list[list[int]], hi_taken: int, max_vendors: int) -> int:
+        """How many level choices keep at most ``hi_taken`` units and ``max_vendors`` vendors
+        (an upper bound on the splits the rules allow)."""
+        ways = np.zeros((hi_taken + 1, max_vendors + 1), dtype=object)
+        ways[0, 0] = 1
+        for levels in options:
+            new = np.zeros_like(ways)
+            for u in levels:
+                if u > hi_taken:
+                    continue
+                if u == 0:
+                    new += ways
+                else:
+                    new[u:, 1:] += ways[:hi_taken + 1 - u, :max_vendors]
+            ways = new
+        return int(ways.sum())
+
+    def _risk_by_enumeration(self, splits: Any, risk: Any
+                             ) -> tuple[np.ndarray, dict[str, Any], list[dict[str, Any]]]:
+        q = risk.percentile
+        trials = self.cost.shape[0]
+        kth = max(math.ceil(q * trials / 100.0) - 1, 0)  # the inverted CDF's order statistic
+        mean = np.empty(splits.shape[0])
+        low = np.empty(splits.shape[0])
+        for start in range(0, splits.shape[0], ENUMERATION_CHUNK):
+            block = splits[start:start + ENUMERATION_CHUNK]
+            npv = self.pv_in[None, :] - (block @ self.cost.T)  # (splits, trials)
+            mean[start:start + block.shape[0]] = npv.mean(axis=1)
+            low[start:start + block.shape[0]] = np.partition(npv, kth, axis=1)[:, kth]
+        order = np.lexsort((-low, -mean))  # best expected first; ties: the safer first
+        front, best_low = [], -np.inf
+        for i in order:
+            if low[i] > best_low:
+                front.append(int(i))
+                best_low = low[i]
+        pick = int(order[0])
+        if risk.floor is not None:
+            meeting = [i for i in front if low[i] >= risk.floor]
+            if not meeting:
+                raise AllocationError(
+                    f"no split on the grid keeps the P{q:g} NPV at or above the floor "
+                    f"{risk.floor:,.0f}; the highest is {low[front[-1]]:,.0f}")
+            pick = meeting[0]
+
+        def chosen_of(i: int) -> np.ndarray:
+            return splits[[i]].toarray()[0].astype(int)
+
+        shown = front if len(front) <= MAX_FRONTIER else [
+            front[round(j)] for j in np.linspace(0, len(front) - 1, MAX_FRONTIER)]
+        frontier = [{"shares": self.shares_of(chosen_of(i)), "expected_npv": float(mean[i]),
+                     "percentile_npv": float(low[i])} for i in shown]
+        block = {"percentile": q, "floor": risk.floor, "trials": int(trials),
+                 "seed": risk.seed, "frontier_complete": len(shown) == len(front),
+                 "method": "enumeration", "splits": int(splits.shape[0]),
+                 "expected_npv": float(mean[pick]), "percentile_npv": float(low[pick])}
+        return chosen_of(pick), block, frontier
 
 
 def _point_volume(scenario: Scenario) -> np.ndarray:

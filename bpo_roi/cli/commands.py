@@ -1,4 +1,4 @@
-"""The ``bpo-roi`` command line: validate, evaluate, run, sweep, new, convert, diff,
+"""The ``bpo-roi`` command line: validate, evaluate, optimise, run, sweep, new, convert, diff,
 notebook-path (``convert`` and ``new --xlsx``: :mod:`bpo_roi.cli.workbook_commands`).
 
 Exit status: 0 on success, 1 when a scenario failed while running, 2 for bad input (an invalid
@@ -21,7 +21,9 @@ from bpo_roi.cli.console import (
     error_line,
     headline_table,
 )
-from bpo_roi.cli.options import OptionError, check_out
+from bpo_roi.cli.optimise_command import add_optimise_parser
+from bpo_roi.cli.out_folder import check_out_folder as _check_out
+from bpo_roi.cli.out_folder import emit as _emit
 from bpo_roi.cli.run_command import add_run_parser
 from bpo_roi.cli.sweep import add_sweep_parser
 from bpo_roi.cli.workbook_commands import add_bid_sheet_parser, add_convert_parser
@@ -58,74 +60,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
-# How each file that `evaluate` and `diff` write begins: a file of that name that does not
-# begin so was not written by the kit, and is never overwritten.
-_KIT_FILES = {
-    "monthly.csv": lambda head: head.startswith("offer,month,"),
-    "annual.csv": lambda head: head.startswith("offer,fiscal_year,"),
-    "metrics.json": lambda head: head.startswith("{") and all(
-        f'"{key}":' in head for key in ("scenario", "currency", "horizon_months")),
-    "diff.csv": lambda head: head.startswith("offer,input,label,old,new,npv_effect"),
-    "bridge.html": lambda head: '<meta name="generator" content="bpo-roi">' in head,
-}
-
-
-def _check_out(value: str, names: Sequence[str], command: str) -> str | None:
-    """Why ``--out`` of ``command`` cannot take ``names`` (one line), or None: checked before
-    any work.
-
-    ``--out`` must be a non-empty path to a folder (or to nothing yet, under a folder), and a
-    file of one of ``names`` already in it is replaced only when the kit wrote it (it begins
-    as the kit's files begin; a folder a run wrote, with the kit's marker, is the kit's too).
-    A link or anything but a regular file of one of ``names`` is refused before it is opened.
-    """
-    import os
-
-    from bpo_roi.reporting.files import foreign_file, not_regular, written_by_kit
-
-    try:
-        check_out(value, command)
-    except OptionError as exc:
-        return str(exc)
-    out = Path(value)
-    if out.exists() and not out.is_dir():
-        return f"{out}: --out must be a folder; this is a file"
-    if not out.exists():
-        parent = next((p for p in out.absolute().parents if p.exists()), None)
-        if parent is None or not parent.is_dir():
-            return f"{out}: --out cannot be created: {parent} is not a folder"
-        if not os.access(parent, os.W_OK | os.X_OK):
-            return f"{out}: --out cannot be created: {parent} is not writable"
-        return None
-    if not os.access(out, os.W_OK | os.X_OK):
-        return f"{out}: output folder cannot be written (permission denied)"
-    for name in names:
-        if (kind := not_regular(out / name)) is not None:
-            return (f"{out / name} is {kind}, not a file bpo-roi wrote; nothing was written. "
-                    f"Remove it or choose another --out")
-    if written_by_kit(out):
-        return None
-    for name in names:
-        path = out / name
-        if foreign_file(path, _KIT_FILES[name]):
-            return (f"{path} exists and was not written by bpo-roi; nothing was written. Move "
-                    f"it or choose another --out")
-    return None
-
-
-def _emit(*lines: str) -> None:
-    """Print to standard output; when the reader has gone (``| head -1``), stop quietly."""
-    import os
-
-    try:
-        for line in lines:
-            print(line)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush goes nowhere
-
-
 EVALUATE_FILES = ("monthly.csv", "annual.csv", "metrics.json")
 DIFF_FILES = ("diff.csv", "bridge.html")
 
@@ -156,15 +90,27 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         for line in exc.problems:
             error_line(line)
         return EXIT_BAD_INPUT
+    from bpo_roi.analysis.sourcing import SplitError, evaluate_split, parse_split, split_document
+
     try:
-        result = evaluate(scenario)
+        if args.split is None:
+            result = evaluate(scenario)
+        else:
+            result = evaluate_split(scenario, parse_split(args.split))
+    except SplitError as exc:
+        error_line(f"{file}: {exc}")
+        return EXIT_BAD_INPUT
     except ValueError as exc:  # e.g. a queue no finite staff can serve
         error_line(f"{file}: cannot be evaluated: {str(exc).splitlines()[0]}")
         return EXIT_BAD_INPUT
     from bpo_roi.reporting.case import decide, run_record
 
-    # the advice with its negotiation targets, scorecard and cases (no Monte Carlo here)
-    document = result.to_metrics_dict(decide(result))
+    if args.split is None:
+        # the advice with its negotiation targets, scorecard and cases (no Monte Carlo here)
+        document = result.to_metrics_dict(decide(result))
+    else:  # a split is one option of its own: no advice between offers
+        document = result.to_metrics_dict()
+        document["split"] = split_document(result)
     document["run"] = run_record(file, {}, None, None, bids=args.bids)
     wrote = []
     if args.out is not None:
@@ -319,7 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bids", action="append", default=[], metavar="FILE.xlsx",
                    help="a returned price sheet (bpo-roi bid-sheet) to add as an offer; "
                         "repeat for more")
+    p.add_argument("--split", metavar='"NAME=SHARE,..."',
+                   help='evaluate the work shared between offers, e.g. "Vendor A=0.5,Vendor '
+                        'B=0.3" (the rest stays in-house)')
     p.set_defaults(func=cmd_evaluate)
+    add_optimise_parser(sub)
 
     p = sub.add_parser("new", help="copy the commented template to assumptions/NAME.yaml "
                                    "(or NAME.xlsx with --xlsx)")
