@@ -24,6 +24,8 @@ from bpo_roi.analysis.allocation import AllocationError, _Problem, _rules
 from bpo_roi.analysis.sourcing import SplitError, parse_split
 from bpo_roi.cli.commands import main
 from bpo_roi.model.flows import split_flows
+from bpo_roi.model.scope import waves_of
+from bpo_roi.model.split import scope_share
 from bpo_roi.scenario.allocation import RiskRule
 from bpo_roi.scenario.reading import AssumptionsError, parse_scenario
 from bpo_roi.scenario.schema import Scenario
@@ -83,10 +85,11 @@ def test_half_the_tiny_scenario_to_its_vendor_is_the_hand_computed_npv() -> None
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_all_the_work_to_one_offer_is_exactly_that_offers_evaluation(path) -> None:
+    """The issue's 100 % to one offer; an offer with a ``scope`` takes its scope."""
     scenario = bpo_roi.load_scenario(path)
     whole = bpo_roi.evaluate(scenario, breakeven=False)
-    for offer in scenario.offers:
-        split = bpo_roi.evaluate_split(scenario, {offer.name: 1.0})
+    for offer in scenario.offers:  # its whole scope: all the work, or its waves' share
+        split = bpo_roi.evaluate_split(scenario, {offer.name: scope_share(waves_of(offer))})
         mine = whole.monthly[whole.monthly.offer == offer.name].drop(columns="offer")
         theirs = split.monthly.drop(columns="offer")
         np.testing.assert_array_equal(mine.select_dtypes("number").to_numpy(),
@@ -136,6 +139,9 @@ def test_split_errors_name_the_option_and_what_is_allowed() -> None:
         bpo_roi.evaluate_split(scenario, {"Nearshore per seat": float("nan")})
     with pytest.raises(SplitError, match="must add up to 1"):
         bpo_roi.evaluate_split(scenario, {"Nearshore per seat": 0.5, "in-house": 0.2})
+    with pytest.raises(SplitError, match="scope of 0.8 of the work"):
+        bpo_roi.evaluate_split(load("claims_back_office"),
+                               {"Offshore seats, FX shared (INR)": 0.9})
     assert parse_split("A=0.5, B=25%") == {"A": 0.5, "B": 0.25}
     with pytest.raises(SplitError, match="given twice"):
         parse_split("A=0.5,A=0.1")
@@ -151,10 +157,13 @@ def brute_force(scenario: Scenario, step: float, rules: dict) -> tuple[float, di
     n = round(1 / step)
     by_name = {o["offer"]: o for o in rules.get("options", [])}
     volume = bpo_roi.evaluate(scenario, breakeven=False).monthly.groupby("month").volume.first()
+    scopes = [scope_share(waves_of(o)) for o in scenario.offers]
+    # each offer: the grid up to its scope, and the scope itself (its waves' share)
+    grids = [sorted({u / n for u in range(n + 1) if u / n < scope - 1e-12} | {scope})
+             for scope in scopes]
     best = (-math.inf, {})
-    for units in itertools.product(range(n + 1), repeat=len(names)):
-        shares = [u / n for u in units]
-        if sum(units) > n:
+    for shares in itertools.product(*grids):
+        if sum(shares) > 1 + 1e-9:
             continue
         kept = 1 - sum(shares)
         house = rules.get("in_house", {})
@@ -164,13 +173,16 @@ def brute_force(scenario: Scenario, step: float, rules: dict) -> tuple[float, di
         if used < rules.get("min_vendors", 0) or used > rules.get("max_vendors", 99):
             continue
         ok = True
-        for name, share in zip(names, shares, strict=True):
+        for o, name, share in zip(scenario.offers, names, shares, strict=True):
             rule = by_name.get(name, {})
             if share > 0 and not (rule.get("min_share", 0) - 1e-9 <= share
                                   <= rule.get("max_share", 1) + 1e-9):
                 ok = False
             cap = rule.get("capacity_monthly_volume")
-            if share > 0 and cap is not None and share * volume.max() > cap * (1 + 1e-12):
+            # the most it works in a month: its share of the waves live by then
+            live = np.array([sum(w for g, w in waves_of(o) if g <= m) for m in volume.index])
+            peak = share / scope_share(waves_of(o)) * float(np.max(live * volume.to_numpy()))
+            if share > 0 and cap is not None and peak > cap * (1 + 1e-12):
                 ok = False
         if not ok:
             continue

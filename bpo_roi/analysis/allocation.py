@@ -72,6 +72,7 @@ FRONTIER_STEP = 0.01
 """How much higher the next frontier split's percentile must be: this share of the best
 expected split's expected NPV (at least one unit of the currency)."""
 _ROUND = 12  # decimals that make two kept shares the same (0.1 + 0.2 is 0.3)
+_MICRO = 1_000_000  # shares as whole millionths when splits are listed
 
 
 class AllocationError(ValueError):
@@ -274,9 +275,9 @@ class _Problem:
         levels = allocation.levels()
         horizon = scenario.scenario.horizon_months
         volume = _point_volume(scenario)
-        allowed = {k: _allowed_levels(allocation, o.name, levels, volume)
-                   for k, o in enumerate(offers)}
         sigma = _vendor_shares(scenario)
+        allowed = {k: _allowed_levels(allocation, o.name, levels, volume, sigma[k], scope)
+                   for k, (o, scope) in enumerate(zip(offers, _scopes(scenario), strict=True))}
         patterns = _kept_values(sigma, allowed, horizon)
         kept_all = sorted({v for _, _, values in patterns for v in values} | {1.0})
         samples = None
@@ -284,7 +285,8 @@ class _Problem:
             from bpo_roi.analysis.monte_carlo import sample_assumptions
 
             samples = sample_assumptions(scenario, risk.trials, risk.seed) or None
-        parts = split_options(scenario, [lv for lv in levels if lv > 0], kept_all, samples)
+        every = sorted({lv for values in allowed.values() for lv in values if lv > 0})
+        parts = split_options(scenario, every, kept_all, samples)
         d = np.atleast_2d(discount_factors(parts["flows"].discount_rate_annual, horizon))
         trials = risk.trials if samples else 1
 
@@ -327,7 +329,7 @@ class _Problem:
         return cls(scenario, allocation, columns, cost_matrix, pv_in,
                    *_constraints(columns, allocation, sigma, patterns, len(offers)),
                    single_npv=single,
-                   evaluations=len(offers) * (len(levels) - 1) + len(kept_all)
+                   evaluations=sum(len(v) - 1 for v in allowed.values()) + len(kept_all)
                    + len(parts["stranded"]), point_cost=point_cost, point_pv_in=point_pv_in,
                    patterns=patterns, sigma=sigma)
 
@@ -471,19 +473,17 @@ class _Problem:
         from scipy.sparse import csr_array
 
         offers = len(self.scenario.offers)
-        units = round(1.0 / self.allocation.step)
+        units = _MICRO  # shares as whole millionths: exact sums of grid and scope levels
         columns_of: list[dict[int, int]] = [{} for _ in range(offers)]
         for j, (kind, k, level) in enumerate(self.columns):
             if kind == "x":
                 columns_of[k][round(level * units)] = j
         rule = self.allocation
-        hi_taken = int(np.floor((1.0 - rule.in_house.min_share) * units + 1e-6))
-        lo_taken = int(np.ceil((1.0 - rule.in_house.max_share) * units - 1e-6))
+        hi_taken = round((1.0 - rule.in_house.min_share) * units)
+        lo_taken = round((1.0 - rule.in_house.max_share) * units)
         max_v = rule.max_vendors if rule.max_vendors is not None else offers
-        # how many ways the offers after k can finish (taken, vendors): pruning and counting
         options = [sorted(columns_of[k]) for k in range(offers)]
-        count = self._count(options, hi_taken, max_v)
-        if count > limit:
+        if self._count(options, hi_taken, max_v) > limit:
             return None
         levels: list[list[int]] = []
 
@@ -526,19 +526,16 @@ class _Problem:
     def _count(options: list[list[int]], hi_taken: int, max_vendors: int) -> int:
         """How many level choices keep at most ``hi_taken`` units and ``max_vendors`` vendors
         (an upper bound on the splits the rules allow)."""
-        ways = np.zeros((hi_taken + 1, max_vendors + 1), dtype=object)
-        ways[0, 0] = 1
+        ways: dict[tuple[int, int], int] = {(0, 0): 1}
         for levels in options:
-            new = np.zeros_like(ways)
-            for u in levels:
-                if u > hi_taken:
-                    continue
-                if u == 0:
-                    new += ways
-                else:
-                    new[u:, 1:] += ways[:hi_taken + 1 - u, :max_vendors]
+            new: dict[tuple[int, int], int] = {}
+            for (taken, vendors), n in ways.items():
+                for u in levels:
+                    key = (taken + u, vendors + (u > 0))
+                    if key[0] <= hi_taken and key[1] <= max_vendors:
+                        new[key] = new.get(key, 0) + n
             ways = new
-        return int(ways.sum())
+        return sum(ways.values())
 
     def _risk_by_enumeration(self, splits: Any, risk: Any
                              ) -> tuple[np.ndarray, dict[str, Any], list[dict[str, Any]]]:
@@ -587,22 +584,34 @@ def _point_volume(scenario: Scenario) -> np.ndarray:
     return cash_flows(scenario, offers=[]).volume[0]
 
 
+def _scopes(scenario: Scenario) -> list[float]:
+    """Each offer's ``S_k``: the share of the work its waves cover."""
+    from bpo_roi.model.scope import waves_of
+    from bpo_roi.model.split import scope_share
+
+    return [scope_share(waves_of(o)) for o in scenario.offers]
+
+
 def _vendor_shares(scenario: Scenario) -> list[np.ndarray]:
-    """Each offer's ``σ_k,t`` at a share of 1 (its waves), months ``0..H``."""
+    """Each offer's vendor share per unit of its share of the work, ``σ_k,t / S_k``
+    (:mod:`bpo_roi.model.split`), months ``0..H``: offer ``k`` at share ``l`` carries
+    ``l × σ_k,t / S_k`` of month ``t``'s volume."""
     from bpo_roi.model.scope import vendor_share, waves_of
 
     horizon = scenario.scenario.horizon_months
-    return [vendor_share(waves_of(o), horizon)[0] for o in scenario.offers]
+    return [vendor_share(waves_of(o), horizon)[0] / scope
+            for o, scope in zip(scenario.offers, _scopes(scenario), strict=True)]
 
 
 def _allowed_levels(allocation: Allocation, name: str, levels: Sequence[float],
-                    volume: np.ndarray) -> list[float]:
-    """The share levels an offer may take: 0, and those within its min / max share whose
-    largest monthly volume stays within its capacity (at the point values)."""
+                    volume: np.ndarray, sigma: np.ndarray, scope: float) -> list[float]:
+    """The share levels an offer may take: 0, and those up to its scope (the scope itself
+    too, on the grid or not) within its min / max share whose largest monthly volume,
+    ``max_t l × σ_k,t / S_k × V_t``, stays within its capacity (at the point values)."""
     rule = allocation.rule(name)
-    peak = float(volume.max()) if volume.size else 0.0
+    peak = float(np.max(sigma * volume)) if volume.size else 0.0
     out = [0.0]
-    for lv in levels:
+    for lv in sorted({*(lv for lv in levels if lv < scope - 1e-12), scope}):
         if lv <= 0 or lv < rule.min_share - 1e-12 or lv > rule.max_share + 1e-12:
             continue
         if rule.capacity_monthly_volume is not None and lv * peak > \

@@ -21,7 +21,8 @@ from typing import Any
 
 from bpo_roi.analysis.business_case import Evaluation, _evaluation
 from bpo_roi.model.flows import split_flows
-from bpo_roi.model.split import IN_HOUSE, split_label
+from bpo_roi.model.scope import waves_of
+from bpo_roi.model.split import IN_HOUSE, scope_share, split_label
 from bpo_roi.scenario.schema import Scenario
 
 __all__ = ["SplitError", "evaluate_split", "parse_split", "split_indices"]
@@ -69,8 +70,8 @@ def parse_split(text: str) -> dict[str, float]:
 
 def split_indices(scenario: Scenario, shares: Mapping[str, float]) -> dict[int, float]:
     """The split's shares by offer index, checked: every name an offer of the scenario (or
-    ``"in-house"``), every share a finite number from 0 to 1, together at most 1 (with an
-    ``"in-house"`` share, exactly 1)."""
+    ``"in-house"``), every share a finite number from 0 to the offer's scope (1 without a
+    ``scope``), together at most 1 (with an ``"in-house"`` share, exactly 1)."""
     names = [o.name for o in scenario.offers]
     out: dict[int, float] = {}
     kept = None
@@ -89,7 +90,12 @@ def split_indices(scenario: Scenario, shares: Mapping[str, float]) -> dict[int, 
             raise SplitError(f"split: {name!r} is not an offer of scenario "
                              f"{scenario.scenario.name!r}; the options are "
                              f"{', '.join(repr(n) for n in [*names, IN_HOUSE])}")
-        out[names.index(name)] = share
+        k = names.index(name)
+        scope = scope_share(waves_of(scenario.offers[k]))
+        if share > scope + SHARE_TOLERANCE:
+            raise SplitError(f"split: {name!r} has a scope of {scope:.6g} of the work (its "
+                             f"waves); its share can be at most that, not {share:.6g}")
+        out[k] = min(share, scope)
     total = sum(out.values())
     if total > 1.0 + SHARE_TOLERANCE:
         raise SplitError(f"split: the offers' shares add up to {total:.6g}; together they "
@@ -107,7 +113,8 @@ def split_indices(scenario: Scenario, shares: Mapping[str, float]) -> dict[int, 
 def evaluate_split(scenario: Scenario, shares: Mapping[str, float]) -> Evaluation:
     """The business case of a split: one row of metrics and the monthly table of the work
     shared between in-house and the offers named in ``shares`` (offer name → share of the
-    volume, from 0 to 1; the rest stays in-house), formulas in :mod:`bpo_roi.model.split`.
+    whole volume, from 0 to the offer's scope; the rest stays in-house), formulas in
+    :mod:`bpo_roi.model.split`.
 
     Every offer's hidden costs, minimums, tiers and clauses apply to its own share; one
     retained team works what stays; severance follows the work that leaves; governance is

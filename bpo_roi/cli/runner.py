@@ -95,7 +95,8 @@ def _produce(task: Task, folder: Path, file: str, notebook: str) -> dict[str, An
 
 def _write_data_files(case: Any, folder: Path) -> dict[str, Any]:
     """Write ``monthly.csv``, ``annual.csv``, ``metrics.json`` and ``results.xlsx`` of the
-    business case ``case`` into ``folder``; return the ``metrics.json`` document."""
+    business case ``case`` into ``folder`` (and ``allocation.csv`` and ``allocation.json``
+    when it has an optimal split); return the ``metrics.json`` document."""
     from bpo_roi.reporting.files import write_annual_csv, write_metrics_json, write_monthly_csv
     from bpo_roi.reporting.workbook import write_results_xlsx
 
@@ -103,6 +104,16 @@ def _write_data_files(case: Any, folder: Path) -> dict[str, Any]:
     write_monthly_csv(case.evaluation.monthly, folder / "monthly.csv")
     write_annual_csv(case.evaluation.annual, folder / "annual.csv")
     write_metrics_json(document, folder / "metrics.json")
+    if case.allocation is not None and not isinstance(case.allocation, str):
+        from bpo_roi.reporting.allocation_report import (
+            write_allocation_csv,
+            write_allocation_json,
+        )
+
+        info = case.scenario.scenario
+        write_allocation_csv(case.allocation, folder / "allocation.csv")
+        write_allocation_json(case.allocation, folder / "allocation.json", scenario=info.name,
+                              currency=info.currency)
     write_results_xlsx(case.evaluation, folder / "results.xlsx", simulation=case.simulation,
                        tornado=case.tornado, run=case.run, advice=case.advice)
     return document

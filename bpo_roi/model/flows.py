@@ -682,21 +682,23 @@ def split_flows(scenario: Scenario, shares: Mapping[int, float],
     """The flows of a split (:mod:`bpo_roi.model.split`): one outsourced "offer" named
     ``name`` whose components add up its offers' components on their shares, one retained
     team for the kept volume and the stranded costs once. ``shares``: offer index → share of
-    the volume (a share of 0 leaves the offer out). ``Flows.extras["split"]`` holds the
+    the whole volume (at most the offer's scope; a share of 0 leaves the offer out).
+    ``Flows.extras["split"]`` holds the
     :class:`SplitParts`."""
     s = scenario
     inp = _Inputs(s, samples)
     sh = _shared(inp, s)
     horizon = s.scenario.horizon_months
     chosen = {k: float(v) for k, v in shares.items() if v > 0}
-    parts = {k: (v, _offer_flows(inp, s, k, sh, scale=v)) for k, v in chosen.items()}
-    vendor_share = {k: _offer_terms(inp, s, k, v).share for k, v in chosen.items()}
+    scales = {k: split.wave_scale(_waves(s.offers[k]), v) for k, v in chosen.items()}
+    parts = {k: (v, _offer_flows(inp, s, k, sh, scale=scales[k])) for k, v in chosen.items()}
+    vendor_share = {k: _offer_terms(inp, s, k, scales[k]).share for k in chosen}
     taken = add_up(list(vendor_share.values())) if chosen else zero_row(horizon)
     kept = np.clip(1.0 - taken, 0.0, 1.0)
     kept[:, 0] = 0.0
     if chosen:
         go_lives = sorted({g for k, v in chosen.items()
-                           for g, _ in split.scaled_waves(_waves(s.offers[k]), v)})
+                           for g, _ in _waves(s.offers[k])})
         retained = _retained_in_house(inp, s, sh, taken, go_lives)
         stranded = sh.stranded(min(scope.first_go_live(s.offers[k]) for k in chosen))
     else:  # nothing leaves: the whole team stays, the fixed costs with it (NPV 0)
@@ -727,7 +729,8 @@ def split_options(scenario: Scenario, levels: Sequence[float], kept_values: Sequ
     team's cost by month at each kept share, and the stranded costs from each go-live month.
 
     Returns ``in_house`` (``(trials, H + 1)``), ``offer_cost`` (offer → ``{level: (trials,
-    H + 1)}``), ``vendor_share`` (offer → ``σ_k,t`` at share 1), ``retained`` (kept share →
+    H + 1)}``, the levels up to its scope), ``vendor_share`` (offer → ``σ_k,t`` at share 1),
+    ``retained`` (kept share →
     ``(trials, H + 1)``: the cost of a retained team keeping that share in every month),
     ``stranded`` (first go-live month → ``(trials, H + 1)``; ``H + 1``: no offer goes live)
     and ``flows`` (the in-house side, for the discount rate). The retained team is month by
@@ -737,8 +740,10 @@ def split_options(scenario: Scenario, levels: Sequence[float], kept_values: Sequ
     inp = _Inputs(s, samples)
     sh = _shared(inp, s)
     chosen = range(len(s.offers)) if offers is None else offers
-    offer_cost = {k: {float(level): _offer_flows(inp, s, k, sh, scale=float(level)).total
-                      for level in levels if level > 0} for k in chosen}
+    offer_cost = {k: {float(level): _offer_flows(
+        inp, s, k, sh, scale=split.wave_scale(_waves(s.offers[k]), float(level))).total
+        for level in levels if 0 < level <= split.scope_share(_waves(s.offers[k])) + 1e-12}
+        for k in chosen}
     share_one = {k: _offer_terms(inp, s, k).share for k in chosen}
     horizon = s.scenario.horizon_months
     retained = {}

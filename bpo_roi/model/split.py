@@ -1,12 +1,14 @@
 """A sourcing split: the work shared between in-house and several offers at once.
 
-A split gives offer ``k`` a share ``s_k`` of the volume (``Σ s_k ≤ 1``; the rest,
-``h = 1 − Σ s_k``, stays in-house). Each offer's own waves (``scope``) carry that share of
-theirs, so offer ``k``'s vendor share in month ``t`` is ``s_k × σ_k,t`` (``σ_k,t``: its
-waves' share, :func:`bpo_roi.model.scope.vendor_share`). Months ``t = 0..H``, end-of-month
+A split gives offer ``k`` a share ``s_k`` of the whole volume (``Σ s_k ≤ 1``; the rest,
+``h = 1 − Σ s_k``, stays in-house once every wave is live). An offer's own waves (``scope``)
+cover ``S_k = Σ_w s_w`` of the work (1 without a scope), so ``s_k ≤ S_k``, and they carry
+``s_k / S_k`` of theirs: offer ``k``'s vendor share in month ``t`` is
+``(s_k / S_k) × σ_k,t`` (``σ_k,t``: its waves' share, :func:`bpo_roi.model.scope.vendor_share`),
+and ``s_k = S_k`` is the offer as the scenario gives it. Months ``t = 0..H``, end-of-month
 flows, month 0 without operations::
 
-    kept_t        = 1 − Σ_k s_k × σ_k,t                        (months 1..H)
+    kept_t        = 1 − Σ_k (s_k / S_k) × σ_k,t                (months 1..H)
     outsourced_t  = Σ_{k: s_k > 0} C_k,t(s_k)                  (each offer on its own share)
                     + R_t(kept_t)                              (one retained team)
                     + S_t(g*)                                  (stranded costs, once)
@@ -24,14 +26,15 @@ nothing is the status quo (outsourced = in-house, NPV 0).
 The split's NPV is not the sum of its offers' separately evaluated NPVs: a retained team
 sized by Erlang C / A for a part of the calls is less efficient than the whole team (the
 economies of scale of a queue), each evaluated alone would count the stranded costs and the
-retained team again, and an offer's one-time costs are the same at any share. A split of
-100 % to one offer is exactly that offer's evaluation.
+retained team again, and an offer's one-time costs are the same at any share. A split of an
+offer's whole scope (100 % for an offer without a ``scope``) is exactly that offer's
+evaluation.
 
 Each offer's NPV contribution (``allocation.csv``) hands the in-house cost of the work it
 takes over to it, so that the contributions add up to the split's NPV exactly (``PV``: the
 present value at the scenario's discount rate, ``I_t``: the in-house cost)::
 
-    contribution_k        = PV(s_k × σ_k,t × I_t) − PV(C_k,t(s_k))
+    contribution_k        = PV((s_k / S_k) × σ_k,t × I_t) − PV(C_k,t(s_k))
     contribution_in_house = PV(kept_t × I_t) − PV(R_t(kept_t)) − PV(S_t(g*))
 
 Excel: a split is not a column of the live workbook; its parts are the offers' own columns.
@@ -41,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-__all__ = ["IN_HOUSE", "scaled_waves", "split_label"]
+__all__ = ["IN_HOUSE", "scaled_waves", "scope_share", "split_label", "wave_scale"]
 
 IN_HOUSE = "in-house"
 """The name of the in-house option in a split (``allocation.csv``, ``shares``)."""
@@ -57,6 +60,25 @@ def scaled_waves(waves: Sequence[tuple[int, float]], share: float
     if share == 1.0:
         return list(waves)
     return [(g, share * w) for g, w in waves]
+
+
+def scope_share(waves: Sequence[tuple[int, float]]) -> float:
+    """``S_k``: the share of the work an offer's waves cover once all are live.
+
+    >>> scope_share([(1, 0.4), (7, 0.4)])
+    0.8
+    """
+    return float(sum(w for _, w in waves))
+
+
+def wave_scale(waves: Sequence[tuple[int, float]], share: float) -> float:
+    """``s_k / S_k``: how much of its waves an offer carries for a share of the whole work
+    (exactly 1 at its scope).
+
+    >>> wave_scale([(1, 0.4), (7, 0.4)], 0.4), wave_scale([(1, 1.0)], 0.3)
+    (0.5, 0.3)
+    """
+    return share / scope_share(waves)
 
 
 def split_label(shares: Mapping[str, float]) -> str:

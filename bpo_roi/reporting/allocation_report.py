@@ -73,9 +73,22 @@ def frontier_figure(result: OptimalSplit, currency: str) -> go.Figure:
     return fig
 
 
+def report_section_html(allocation: Any, currency: str) -> str:
+    """The run report's section: the best split (its frontier chart is drawn by the notebook,
+    :func:`frontier_figure`), the reason when no split meets the rules, nothing without an
+    ``allocation:`` section."""
+    if allocation is None:
+        return ""
+    if isinstance(allocation, str):
+        return ("<section class='allocation'><h2>Sourcing split</h2><p>No split of the work "
+                f"was found: {esc(allocation)}</p></section>")
+    return allocation_section_html(allocation, currency, chart=False)
+
+
 def allocation_section_html(result: OptimalSplit, currency: str,
-                            include_plotlyjs: bool | str = False) -> str:
-    """The section: a sentence, the table of shares and NPV contributions, the frontier."""
+                            include_plotlyjs: bool | str = False, chart: bool = True) -> str:
+    """The section: a sentence, the table of shares and NPV contributions, the frontier
+    (``chart``: drawn here, with plotly.js if ``include_plotlyjs``)."""
     from plotly.io import to_html
 
     objective = ("maximises NPV" if result.objective == "npv"
@@ -113,9 +126,10 @@ def allocation_section_html(result: OptimalSplit, currency: str,
             + ("" if r.get("frontier_complete", True) else
                " The frontier shows the first splits towards the safest, not all of them.")
             + "</p>")
-        parts.append(to_html(frontier_figure(result, currency), include_plotlyjs=include_plotlyjs,
-                             full_html=False, include_mathjax=False,
-                             config={"displaylogo": False}))
+        if chart:
+            parts.append(to_html(frontier_figure(result, currency),
+                                 include_plotlyjs=include_plotlyjs, full_html=False,
+                                 include_mathjax=False, config={"displaylogo": False}))
     return "<section class='allocation'><h2>Sourcing split</h2>" + "\n".join(parts) \
         + "</section>"
 

@@ -76,11 +76,19 @@ class BusinessCase:
     advice: Advice
     tornado: pd.DataFrame
     run: dict[str, Any]
+    allocation: Any = None
+    """With an ``allocation:`` section, :func:`bpo_roi.optimise` of ``scenario`` (an
+    :class:`~bpo_roi.analysis.allocation.OptimalSplit`), or the one-line reason it has none."""
 
     def metrics_document(self) -> dict[str, Any]:
-        """The ``metrics.json`` document: the evaluation's metrics, the advice and the run
-        record (the same dict as :attr:`run`)."""
+        """The ``metrics.json`` document: the evaluation's metrics, the advice, the optimal
+        split (``allocation``, with an ``allocation:`` section) and the run record (the same
+        dict as :attr:`run`)."""
         document = self.evaluation.to_metrics_dict(self.advice)
+        if isinstance(self.allocation, str):
+            document["allocation"] = {"error": self.allocation}
+        elif self.allocation is not None:
+            document["allocation"] = self.allocation.to_dict()
         document["run"] = self.run
         return document
 
@@ -126,7 +134,21 @@ def compute_case(assumptions_path: str | os.PathLike[str], overrides: Any, trial
     simulation = simulate(scenario, trials=trials, seed=seed)
     return BusinessCase(original=original, scenario=scenario, evaluation=evaluation,
                         simulation=simulation, advice=decide(evaluation, simulation),
-                        tornado=tornado(scenario), run=run)
+                        tornado=tornado(scenario), run=run, allocation=best_split(scenario))
+
+
+def best_split(scenario: Scenario) -> Any:
+    """:func:`bpo_roi.optimise` of a scenario with an ``allocation:`` section (its rules, its
+    ``risk`` if any), the reason when no split meets them, or None without the section: a
+    report still reads without it."""
+    if scenario.allocation is None:
+        return None
+    from bpo_roi.analysis.allocation import AllocationError, optimise
+
+    try:
+        return optimise(scenario)
+    except AllocationError as exc:
+        return str(exc)
 
 
 def decide(evaluation: Evaluation, simulation: Simulation | None = None) -> Advice:

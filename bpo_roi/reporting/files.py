@@ -298,7 +298,8 @@ def written_by_kit(folder: str | os.PathLike[str]) -> bool:
 
 
 RUN_FILES = ("report.html", "report.pdf", "business_case.ipynb", "monthly.csv", "annual.csv",
-             "metrics.json", "results.xlsx", ".business-case.pickle", KIT_MARKER)
+             "metrics.json", "results.xlsx", "allocation.csv", "allocation.json",
+             ".business-case.pickle", KIT_MARKER)
 """Every file ``bpo-roi run`` writes into a scenario's folder: anything else in such a folder
 is the user's, and a rerun carries it over into the new folder."""
 
