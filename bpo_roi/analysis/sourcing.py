@@ -25,7 +25,7 @@ from bpo_roi.model.scope import waves_of
 from bpo_roi.model.split import IN_HOUSE, scope_share, split_label
 from bpo_roi.scenario.schema import Scenario
 
-__all__ = ["SplitError", "evaluate_split", "parse_split", "split_indices"]
+__all__ = ["SplitError", "evaluate_split", "parse_split", "split_document", "split_indices"]
 
 SHARE_TOLERANCE = 1e-9
 """How far above 1 the shares of a split may add up (rounding of shares such as 0.1 + 0.2)."""
