@@ -215,7 +215,7 @@ def case_scenario(kind: str) -> Scenario:
 def test_the_optimiser_finds_the_brute_force_optimum(kind: str, rules: dict) -> None:
     scenario = case_scenario(kind)
     result = bpo_roi.optimise(scenario, step=0.25, rules=rules)
-    npv, shares = brute_force(scenario, 0.25, rules)
+    npv, _ = brute_force(scenario, 0.25, rules)
     assert close(result.npv, npv)
     assert close(result.program_npv, result.npv)  # the program is exact, not a model of it
     again = bpo_roi.evaluate_split(scenario, {k: v for k, v in result.shares.items()
