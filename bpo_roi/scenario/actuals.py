@@ -47,6 +47,7 @@ ACTUALS_COLUMNS = ("volume", "handle_time_minutes", "vendor_invoice", "vendor_ft
 MAX_ACTUALS_BYTES = 5 * 2**20
 """Largest actuals file read (a 20-year term is a few kilobytes)."""
 _MONTH_KEYS = ("month", "date")
+_MONEY_COLUMNS = frozenset({"vendor_invoice", "in_house_cost", "one_time", "service_credits"})
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})(-\d{1,2})?([ T].*)?$")
 
 
@@ -220,7 +221,9 @@ def _notes(values: dict[str, np.ndarray], filled: list[int], seen: dict[int, int
     for c in ACTUALS_COLUMNS:
         if c not in header:
             continue
-        blank = [m for m in filled if m <= tracked and math.isnan(values[c][m])]
+        # month 0 carries one-time costs only: no operating figure is missing there
+        first = 0 if c in _MONEY_COLUMNS else 1
+        blank = [m for m in filled if first <= m <= tracked and math.isnan(values[c][m])]
         if blank:
             notes.append(f"{c} is empty for {_span(blank, info)}: the plan stands in")
     return notes
