@@ -15,7 +15,7 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from bpo_roi.reporting.files import atomic_path, atomic_write_text, inert_text, write_table_csv
+from bpo_roi.reporting.files import atomic_path, atomic_write_text, write_table_csv
 from bpo_roi.reporting.formatting import esc, money
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -213,12 +213,12 @@ def write_tracking_xlsx(t: Tracking, target: str | os.PathLike[str]) -> None:
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 ws.write_number(r, c, float(value), fmt[style])
             else:
-                ws.write_string(r, c, str(inert_text(value)), fmt["text"])
+                ws.write_string(r, c, str(value), fmt["text"])  # the book keeps it text
 
         ws = book.add_worksheet("Summary")
         ws.set_column(0, 0, 34)
         ws.set_column(1, 1, 100)
-        ws.write_string(0, 0, str(inert_text(t.headline())), fmt["title"])
+        ws.write_string(0, 0, t.headline(), fmt["title"])
         summary = [("Offer", t.offer), ("Currency", t.currency), ("Months tracked", t.as_of),
                    ("Planned savings to date", t.planned_savings_to_date),
                    ("Realised savings to date", t.realised_savings_to_date),

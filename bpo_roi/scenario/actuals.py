@@ -254,7 +254,7 @@ def _number(cell: Any, where: str, name: str) -> float | None:
         value = float(cell)
     else:
         text = str(cell).strip().replace("\u00a0", "").replace(" ", "")
-        percent = text.endswith("%")
+        percent = text.endswith("%") and name == "error_rate"  # a rate; no other column is
         if percent:
             text = text[:-1]
         if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?", text):
