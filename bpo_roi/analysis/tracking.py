@@ -1,5 +1,5 @@
 """After the signature: monthly actuals against the approved business case, the variance
-bridge, and the re-forecast of the rest of the term (``bpo-roi track``, methodology §23).
+bridge, and the re-forecast of the rest of the term (``bpo-roi track``, methodology §11).
 
 **Plan lines.** For the signed offer, month ``t`` of the approved case (its point values, the
 monthly table of :func:`~bpo_roi.model.flows.cash_flows`) gives the counterfactual in-house cost

@@ -1,5 +1,5 @@
 """``bpo-roi track SCENARIO ACTUALS --offer NAME --out DIR``: actual costs of a signed deal
-against its business case, the variance bridge and the re-forecast (methodology §23).
+against its business case, the variance bridge and the re-forecast (methodology §11).
 
 Writes ``variance.csv``, ``tracking.json``, ``tracking.html`` and ``tracking.xlsx`` into
 ``--out``, all or nothing; a file of those names that the kit did not write is never replaced

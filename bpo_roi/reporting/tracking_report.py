@@ -1,5 +1,5 @@
 """What ``bpo-roi track`` writes: ``variance.csv``, ``tracking.json``, ``tracking.html`` and
-``tracking.xlsx`` (methodology §23), and the charts the tracking notebook shows.
+``tracking.xlsx`` (methodology §11), and the charts the tracking notebook shows.
 
 ``tracking.html`` is one self-contained page an executive reads: on track or not, the bridge
 waterfall from planned to realised savings, plan against actual by month, and the re-forecast
