@@ -90,9 +90,8 @@ def plan_rows(monthly, offer: str, months: int, ramp_months: int = 4, error: flo
              "in_house_cost", "in_house_fte", "one_time", "fx_rate", "service_credits",
              "error_rate"]]
     for r in m.itertuples(index=False):
-        row = r._asdict() if hasattr(r, "_asdict") else dict(zip(m.columns, r, strict=True))
-        t = int(row["month"])
         get = dict(zip(m.columns, r, strict=True))
+        t = int(get["month"])
         invoice = sum(get[f"outsourced.{c}"] for c in (
             "vendor_fee", "ramp", "transition_charge", "irrecoverable_tax"))
         in_house = sum(get[f"outsourced.{c}"] for c in (

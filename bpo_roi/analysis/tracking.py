@@ -225,7 +225,7 @@ def _plan_drivers(scenario: Scenario, k: int, plan: dict[str, np.ndarray], flows
     aht = float(point(scenario.workload.handle_time_minutes)) * float(
         point(offer.handle_time_factor))
     seats = (np.asarray(flows.offers[k].billed_units, dtype=float)[0]
-             if offer.pricing.model == "per_seat" else np.full(horizon + 1, np.nan))
+             if type(offer.pricing).billed_unit == "seats" else np.full(horizon + 1, np.nan))
     return {
         "volume": plan["volume"][0],
         "handle_time_minutes": np.where(live, aht, np.nan),
@@ -427,7 +427,7 @@ def track(scenario: Scenario | str, actuals: Actuals | str, offer: str | None = 
     drivers = _plan_drivers(scenario, k, plan, flows)
     pricing = scenario.offers[k].pricing
     a = _actual_drivers(actuals, plan, drivers, by_time=type(pricing).staffs_for_ramp,
-                        by_seat=pricing.model == "per_seat")
+                        by_seat=type(pricing).billed_unit == "seats")
     p = {key: v[0, :T + 1] for key, v in plan.items()}
     masks = np.arange(1 << 6, dtype=np.int64)
     by_month = _coalition_savings(p, a, masks)  # (64, T + 1)
