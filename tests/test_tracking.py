@@ -258,6 +258,17 @@ def test_months_outside_the_term_unknown_columns_and_bad_numbers_are_refused():
     assert "error rate is a fraction" in refused([["month", "error_rate"], [1, 3]])
     assert "above zero" in refused([["month", "fx_rate"], [1, 0]])
     assert "must be a month number" in refused([["month", "volume"], ["Jan", 1]])
+    assert "as-of month 2029-01 is outside the term" in refused([["month", "volume"], [1, 1]],
+                                                                as_of="2029-01")
+
+
+def test_a_figure_that_moves_no_cost_of_the_offer_is_said_to(tmp_path):
+    rows = [["month", "volume", "vendor_fte", "handle_time_minutes"], [1, 10000, 12, 7.0]]
+    t = track(tiny(), parse_actuals(rows, tiny(), "act.csv"), trials=0)
+    notes = " | ".join(t.notes)
+    assert "vendor_fte is shown but moves no cost" in notes
+    assert "handle_time_minutes is shown but moves no cost" in notes
+    assert all(abs(a) < 1e-9 for a in t.bridge.amount)
 
 
 def test_gaps_and_missing_columns_are_noted_and_the_plan_stands_in(tmp_path):

@@ -66,6 +66,7 @@ its present in-house cost, and a negative forecast NPV.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -380,7 +381,8 @@ def _band(scenario: Scenario, k: int, as_of: int, realised_pv: float,
             "p95": float(p95), "probability_positive": float(np.mean(values > 0))}
 
 
-def track(scenario: Scenario | str, actuals: Actuals | str, offer: str | None = None, *,
+def track(scenario: Scenario | str | os.PathLike[str], actuals: Actuals | str | os.PathLike[str],
+          offer: str | None = None, *,
           as_of: int | str | None = None, trials: int = 1000, seed: int | None = 0
           ) -> Tracking:
     """Actuals of the signed ``offer`` against the approved ``scenario``.
@@ -412,9 +414,9 @@ def track(scenario: Scenario | str, actuals: Actuals | str, offer: str | None = 
     ...                                   - t.planned_savings_to_date)) < 1e-6)
     True
     """
-    if isinstance(scenario, str):
+    if isinstance(scenario, str | os.PathLike):
         scenario = load_scenario(scenario)
-    if isinstance(actuals, str):
+    if isinstance(actuals, str | os.PathLike):
         actuals = read_actuals(actuals, scenario, as_of)
     if actuals.horizon_months != scenario.scenario.horizon_months:
         raise ValueError(f"the actuals were read for a {actuals.horizon_months}-month term; "
@@ -476,12 +478,20 @@ def track(scenario: Scenario | str, actuals: Actuals | str, offer: str | None = 
     materiality = float(point(info.materiality))
     planned_in_house = float(p["counterfactual"].sum())
     pv_in_house = float(np.sum(plan["counterfactual"][0] * df))
+    notes = list(actuals.notes)
+    billed = type(pricing).billed_unit
+    if billed != "seats" and a.given["vendor_fte"].any():
+        notes.append(f"vendor_fte is shown but moves no cost: this offer is billed by "
+                     f"{billed}, not by the seat")
+    if not type(pricing).staffs_for_ramp and a.given["handle_time_minutes"].any():
+        notes.append(f"handle_time_minutes is shown but moves no cost: this offer is billed by "
+                     f"{billed}, so the vendor carries its productivity")
     result = Tracking(
         scenario=scenario, offer=scenario.offers[k].name, as_of=T, currency=info.currency,
         variance=variance, bridge=bridge, monthly=monthly, approved_npv=approved,
         forecast_npv=forecast, forecast_band=band, realised_savings_to_date=realised,
         planned_savings_to_date=planned, planned_in_house_to_date=planned_in_house,
-        forecast_factors=factors, materiality=materiality, notes=list(actuals.notes))
+        forecast_factors=factors, materiality=materiality, notes=notes)
     result.flags = _flags(result, pv_in_house)
     return result
 

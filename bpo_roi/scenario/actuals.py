@@ -172,7 +172,13 @@ def parse_actuals(rows: Sequence[Sequence[Any]], scenario: Scenario, label: str 
     values = {c: np.full(horizon + 1, np.nan) for c in ACTUALS_COLUMNS}
     seen: dict[int, int] = {}
     filled: list[int] = []
-    limit = _month_number(as_of, info, label, "as_of") if as_of is not None else None
+    limit = None
+    if as_of is not None:
+        limit = _month_number(as_of, info, label, f"{label}: the as-of month")
+        if not 0 <= limit <= horizon:
+            raise AssumptionsError(label, [
+                f"{label}: the as-of month {_month_text(limit, info)} is outside the term "
+                f"(month 0 to {horizon}, {_month_text(horizon, info)})"])
     for number, row in numbered[1:]:
         cell = row[key_at] if key_at < len(row) else None
         where = f"{label}: row {number}, column {keys[0]}"
