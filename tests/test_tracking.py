@@ -365,6 +365,12 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys):
     assert "name the offer that was signed" in capsys.readouterr().err
     assert main(["track", str(CONTACT), str(tmp_path / "none.csv"), "--offer", NEARSHORE]) == 2
     assert capsys.readouterr().err.strip().endswith("file not found")
+    for name, data in (("nul.csv", b"month,volume\n1,1\x00\n"), ("latin.csv", b"month\xe9\n"),
+                       ("fake.xlsx", b"month,volume\n")):
+        (tmp_path / name).write_bytes(data)
+        assert main(["track", str(CONTACT), str(tmp_path / name), "--offer", NEARSHORE]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(str(tmp_path / name)) and "\n" not in err, err
 
 
 # -- the notebook --------------------------------------------------------------------------------

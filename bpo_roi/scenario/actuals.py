@@ -115,7 +115,11 @@ def read_actuals(path: str | Path, scenario: Scenario, as_of: int | str | None =
         except UnicodeDecodeError:
             raise AssumptionsError(label, [f"{label}: is not UTF-8 text; save it as CSV "
                                            f"(UTF-8)"]) from None
-        rows = [list(r) for r in csv.reader(io.StringIO(text))]
+        try:
+            rows = [list(r) for r in csv.reader(io.StringIO(text))]
+        except csv.Error as exc:  # a NUL byte, a field beyond the csv module's limit
+            raise AssumptionsError(label, [f"{label}: is not a readable CSV file ({exc}); "
+                                           f"save it as CSV (UTF-8)"]) from None
     return parse_actuals(rows, scenario, label, as_of)
 
 
