@@ -49,7 +49,7 @@ def main() -> None:
         seat_ratio = seats_actual / seats if seats_actual != "" and seats > 0 else q
         # the invoice in the vendor's currency: plan seats re-sized and repriced
         invoice = plan["invoice_vc"][t] * seat_ratio * price
-        retained = (plan["governance"][t] + plan["retained"][t]
+        retained = (plan["governance"][t] + plan["retained"][t] + plan["paid_anyway"][t]
                     + plan["rework"][t] * q * error)
         rows.append({
             "date": ["2026-12", *[f"2027-{m:02d}" for m in range(1, 13)], "2028-01",

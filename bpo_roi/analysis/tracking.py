@@ -9,8 +9,9 @@ of which ``F_t`` is ``fixed``) and the outsourced cost ``O_t`` in five lines:
 * vendor invoice ``I_t = fee + ramp + financed transition + irrecoverable tax``, in the
   vendor's currency ``I_t / x_t`` at the rate paid ``x_t``;
 * service credits ``K_t`` (a positive amount that lowers the cost);
-* in-house cost still paid ``H_t = G_t + R_t + W_t``: governance ``G``, the retained team,
-  parallel run and stranded costs ``R``, and rework of vendor errors ``W``;
+* in-house cost still paid ``H_t = G_t + R_t + P_t + W_t``: governance ``G``, the retained
+  team ``R`` (the work not or not yet with the vendor, sized for its volume), the parallel run
+  and stranded costs ``P`` (paid whatever the volume), and rework of vendor errors ``W``;
 * one-time ``J_t``: search and contracting, transition, severance and retention, exit;
 
 so ``O_t = I_t − K_t + H_t + J_t``, and planned savings ``S_t = C_t − O_t`` (the monthly table's).
@@ -35,7 +36,7 @@ the counterfactual's volume scale::
     C(z) = F + (C − F) q^z
     I(z) = (I/x) · q^z h^z · x f^z  +  z_price · (I'_vc − (I/x) q h) · x f^z
     K(z) = (z_quality ? K'_vc : (K/x) q^z h^z) · x f^z
-    H(z) = G r^z + R s^z + W q^z ε^z  +  z_price · (H' − (G r + R s + W q ε))
+    H(z) = G r^z + R s^z + P + W q^z ε^z  +  z_price · (H' − (G r + R s + P + W q ε))
     J(z) = z_one-time ? J' : J
     v(z) = Σ_{t ≤ T} C(z) − I(z) + K(z) − H(z) − J(z)
 
@@ -51,7 +52,7 @@ forward from the actuals: the volume level ``q̄`` (mean of ``q_t`` over the las
 with actual volume), the price ``p̄`` (the last month's actual invoice over its plan re-sized
 for volume and efficiency) and the FX rate ``f̄`` (the last month's ``f_t``)::
 
-    S^f_t = F + (C − F) q̄ − (I − K) q̄ p̄ f̄ − (G + R s̄ + W q̄) − J
+    S^f_t = F + (C − F) q̄ − (I − K) q̄ p̄ f̄ − (G + R s̄ + P + W q̄) − J
 
 The forecast NPV is ``Σ_{t ≤ T} S'_t d_t + Σ_{t > T} S^f_t d_t`` (``d_t`` the discount
 factors), against the approved NPV ``Σ_t S_t d_t``; the Monte Carlo band applies the same
@@ -205,7 +206,8 @@ def _plan_lines(flows: Flows, scenario: Scenario, k: int) -> dict[str, np.ndarra
         "credits": b(-comp["service_credits"]),
         "credits_vc": b(-comp["service_credits"]) / fx,
         "governance": b(comp["governance"]),
-        "retained": b(comp["retained_in_house"] + comp["parallel_run"] + comp["stranded"]),
+        "retained": b(comp["retained_in_house"]),
+        "paid_anyway": b(comp["parallel_run"] + comp["stranded"]),
         "rework": b(comp["rework"]),
         "one_time": b(comp["search_contracting"] + comp["transition"]
                       + comp["severance_retention"] + comp["exit"]),
@@ -283,7 +285,8 @@ def _actual_drivers(actuals: Actuals, plan: dict[str, np.ndarray],
                                                np.nan_to_num(d["error_rate"])), 1.0)
     invoice_vc = got("vendor_invoice", p["invoice_vc"] * q * h)
     credits_vc = got("service_credits", p["credits_vc"] * q * h)
-    modelled = p["governance"] * r + p["retained"] * scale + p["rework"] * q * eps
+    modelled = (p["governance"] * r + p["retained"] * scale + p["paid_anyway"]
+                + p["rework"] * q * eps)
     in_house_cost = got("in_house_cost", modelled)
     one_time = got("one_time", p["one_time"])
     actual = {
@@ -314,8 +317,10 @@ def _coalition_savings(p: dict[str, np.ndarray], a: _Drivers, masks: np.ndarray
     invoice = (p["invoice_vc"] * q * h
                + on[_PRICE] * (a.invoice_vc - p["invoice_vc"] * a.q * a.h)) * rate
     credits = np.where(on[_QUAL], a.credits_vc, p["credits_vc"] * q * h) * rate
-    modelled_all = p["governance"] * a.r + p["retained"] * a.scale + p["rework"] * a.q * a.eps
-    in_house = (p["governance"] * r + p["retained"] * scale + p["rework"] * q * eps
+    modelled_all = (p["governance"] * a.r + p["retained"] * a.scale + p["paid_anyway"]
+                    + p["rework"] * a.q * a.eps)
+    in_house = (p["governance"] * r + p["retained"] * scale + p["paid_anyway"]
+                + p["rework"] * q * eps
                 + on[_PRICE] * (a.in_house_cost - modelled_all))
     one_time = np.where(on[_ONE], a.one_time, p["one_time"])
     return counterfactual - (invoice - credits + in_house + one_time)
@@ -341,7 +346,8 @@ def _forecast_savings(plan: dict[str, np.ndarray], factors: dict[str, float]) ->
     scale = _ratio(fixed + (c - fixed) * q, c)
     counterfactual = fixed + (c - fixed) * q
     vendor = (plan["invoice"] - plan["credits"]) * q * price * f
-    in_house = plan["governance"] + plan["retained"] * scale + plan["rework"] * q
+    in_house = (plan["governance"] + plan["retained"] * scale + plan["paid_anyway"]
+                + plan["rework"] * q)
     return counterfactual - vendor - in_house - plan["one_time"]
 
 
@@ -454,7 +460,7 @@ def track(scenario: Scenario | str | os.PathLike[str], actuals: Actuals | str | 
                          + a.in_house_cost + a.one_time)
     money_plan = {
         "vendor_invoice": p["invoice"], "service_credits": p["credits"],
-        "in_house_cost": p["governance"] + p["retained"] + p["rework"],
+        "in_house_cost": p["governance"] + p["retained"] + p["paid_anyway"] + p["rework"],
         "one_time": p["one_time"], "outsourced_cost": p["total"],
         "in_house_counterfactual": p["counterfactual"], "savings": plan_savings[:T + 1]}
     money_actual = {
