@@ -195,6 +195,20 @@ def test_a_known_change_gives_the_variance_and_bridge_worked_out_by_hand(tmp_pat
     assert t.forecast_npv == pytest.approx(expected, rel=1e-12)
 
 
+def test_an_fx_move_alone_is_the_fx_effect_on_the_invoice_in_its_currency():
+    # the invoice in the vendor's currency exactly as planned, paid at 1.10 from month 4
+    scenario = tiny()
+    rows = [["month", "vendor_invoice", "fx_rate"]]
+    rows += [[t, RATE * VOLUME, 1.10 if t >= 4 else 1.0] for t in range(1, 7)]
+    t = track(scenario, parse_actuals(rows, scenario, "fx.csv"), trials=0)
+    bridge = dict(zip(t.bridge.effect, t.bridge.amount, strict=True))
+    assert bridge["FX"] == pytest.approx(-3 * RATE * VOLUME * 0.10, abs=1e-6)
+    assert all(abs(bridge[e]) < 1e-9 for e in EFFECTS if e != "FX")
+    assert t.forecast_factors["fx"] == pytest.approx(1.10)
+    v = t.variance.set_index(["line", "month"])
+    assert v.loc[("vendor_invoice", 5), "actual"] == pytest.approx(RATE * VOLUME * 1.10)
+
+
 def test_the_shipped_example_is_behind_plan_and_its_bridge_adds_up():
     t = track(str(CONTACT), str(EXAMPLE), NEARSHORE, trials=200)
     assert t.as_of == 14
