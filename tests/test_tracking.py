@@ -364,6 +364,15 @@ def test_the_command_writes_the_four_files_and_replaces_only_its_own(tmp_path, c
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "was not written by bpo-roi" in err
     assert (out / "variance.csv").read_text(encoding="utf-8") == "mine\n"
+    # a workbook of the user's under the name is never replaced either
+    other = tmp_path / "other"
+    other.mkdir()
+    openpyxl.Workbook().save(other / "tracking.xlsx")
+    before = (other / "tracking.xlsx").read_bytes()
+    assert main([*argv[:3], "--out", str(other), "--trials", "0"]) == 2
+    assert "tracking.xlsx exists and was not written by bpo-roi" in capsys.readouterr().err
+    assert (other / "tracking.xlsx").read_bytes() == before
+    assert sorted(p.name for p in other.iterdir()) == ["tracking.xlsx"]
 
 
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys):
