@@ -130,6 +130,16 @@ def _summary(t: Tracking) -> str:
             ("Forecast life-of-deal NPV", t.forecast_npv)))
     effects = "".join(f"<tr><td>{esc(e)}</td><td class='num'>{esc(money(a, cur))}</td></tr>"
                       for e, a in zip(t.bridge.effect, t.bridge.amount, strict=True))
+    labels = {"in_house_counterfactual": "In-house cost for the actual volume (avoided)",
+              "vendor_invoice": "Vendor invoices", "service_credits": "Service credits",
+              "in_house_cost": "In-house cost still paid", "one_time": "One-time costs",
+              "outsourced_cost": "Outsourced cost, all in", "savings": "Savings"}
+    last = t.variance[t.variance.month == t.as_of].set_index("line")
+    lines = "".join(
+        f"<tr><td>{esc(label)}</td>"
+        + "".join(f"<td class='num'>{esc(money(float(last.loc[key, col]) + 0.0, cur))}</td>"
+                  for col in ("cumulative_plan", "cumulative_actual", "cumulative_variance"))
+        + "</tr>" for key, label in labels.items())
     flags = "".join(f"<li>{esc(f)}</li>" for f in t.flags) or "<li>None.</li>"
     notes = "".join(f"<li>{esc(n)}</li>" for n in t.notes) or "<li>None.</li>"
     f = t.forecast_factors
@@ -139,6 +149,8 @@ def _summary(t: Tracking) -> str:
         f"<table class='figures'>{rows}</table>"
         f"<p>{esc(band_text)}</p>"
         f"<h2>Flags</h2><ul>{flags}</ul>"
+        f"<h2>To date, line by line</h2><table class='figures'><tr><th></th><th>Plan</th>"
+        f"<th>Actual</th><th>Variance</th></tr>{lines}</table>"
         f"<h2>The variance bridge</h2><p>Realised minus planned savings to date, split into six "
         f"effects by Shapley values (each driver group's effect averaged over every order of "
         f"applying them): they add up exactly to the difference.</p>"
