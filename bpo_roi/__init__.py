@@ -45,6 +45,8 @@ _LAZY = {
     "diff": ("bpo_roi.analysis.version_diff", "diff"),
     "exit_analysis": ("bpo_roi.analysis.termination", "exit_analysis"),
     "ScenarioDiff": ("bpo_roi.analysis.version_diff", "ScenarioDiff"),
+    "track": ("bpo_roi.analysis.tracking", "track"),
+    "Tracking": ("bpo_roi.analysis.tracking", "Tracking"),
 }
 _SUBPACKAGES = ("analysis", "cli", "model", "reporting", "scenario", "staffing")
 

@@ -1,5 +1,6 @@
 """The ``bpo-roi`` command line: validate, evaluate, optimise, run, sweep, new, convert, diff,
-notebook-path (``convert`` and ``new --xlsx``: :mod:`bpo_roi.cli.workbook_commands`).
+track, notebook-path (``convert`` and ``new --xlsx``: :mod:`bpo_roi.cli.workbook_commands`;
+``optimise``: :mod:`bpo_roi.cli.optimise_command`; ``track``: :mod:`bpo_roi.cli.track_command`).
 
 Exit status: 0 on success, 1 when a scenario failed while running, 2 for bad input (an invalid
 file, a bad option). Errors are one line each on standard error, never a traceback.
@@ -26,6 +27,7 @@ from bpo_roi.cli.out_folder import check_out_folder as _check_out
 from bpo_roi.cli.out_folder import emit as _emit
 from bpo_roi.cli.run_command import add_run_parser
 from bpo_roi.cli.sweep import add_sweep_parser
+from bpo_roi.cli.track_command import add_track_parser
 from bpo_roi.cli.workbook_commands import add_bid_sheet_parser, add_convert_parser
 from bpo_roi.reporting.scenario_file import write_scenario_file
 from bpo_roi.resources import NOTEBOOKS, ResourceNotFoundError, notebook_path, resource_path
@@ -293,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="shapley (default): effects independent of the order of the changes; "
                         "sequential: in the new file's order, like a hand-made bridge")
     p.set_defaults(func=cmd_diff)
+    add_track_parser(sub)
 
     p = sub.add_parser("notebook-path", help="print where a shipped notebook is (for plain "
                                              "papermill or JupyterLab)")

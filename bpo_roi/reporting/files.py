@@ -55,6 +55,7 @@ __all__ = [
     "write_new_file",
     "write_summary_csv",
     "write_sweep_table",
+    "write_table_csv",
     "write_together",
     "written_by_kit",
 ]

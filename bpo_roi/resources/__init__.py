@@ -23,7 +23,7 @@ from bpo_roi._validation import invalid_parameter
 
 __all__ = ["NOTEBOOKS", "ResourceNotFoundError", "notebook_path", "resource_path"]
 
-NOTEBOOKS = ("business_case", "compare_versions", "explorer")
+NOTEBOOKS = ("business_case", "compare_versions", "explorer", "tracking")
 """Notebooks the kit ships, by name: every ``notebooks/*.ipynb`` (a test keeps this true)."""
 
 _FOLDERS = ("notebooks", "templates", "assumptions")
