@@ -1,18 +1,19 @@
 """The ``--out`` folder of the commands that write a few files (``evaluate``, ``diff``,
-``optimise``): checked before any work, and files the kit did not write never replaced."""
+``optimise``, ``track``): checked before any work, and files the kit did not write never
+replaced."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from bpo_roi.cli.options import OptionError, check_out
 
 __all__ = ["check_out_folder", "emit"]
 
-# How each file that `evaluate`, `diff` and `optimise` write begins: a file of that name that
-# does not begin so was not written by the kit, and is never overwritten.
+# How each file that `evaluate`, `diff`, `optimise` and `track` write begins: a file of that
+# name that does not begin so was not written by the kit, and is never overwritten.
 _KIT_FILES = {
     "monthly.csv": lambda head: head.startswith("offer,month,"),
     "annual.csv": lambda head: head.startswith("offer,fiscal_year,"),
@@ -23,12 +24,17 @@ _KIT_FILES = {
     "allocation.csv": lambda head: head.startswith("option,share,npv_contribution"),
     "allocation.json": lambda head: head.startswith("{") and '"shares":' in head,
     "allocation.html": lambda head: '<meta name="generator" content="bpo-roi">' in head,
+    "variance.csv": lambda head: head.startswith("month,date,line,plan,actual,variance"),
+    "tracking.json": lambda head: head.startswith("{") and all(
+        f'"{key}":' in head for key in ("approved_npv", "forecast_npv")),
+    "tracking.html": lambda head: '<meta name="generator" content="bpo-roi">' in head,
 }
 
 
-def check_out_folder(value: str, names: Sequence[str], command: str) -> str | None:
+def check_out_folder(value: str, names: Sequence[str], command: str,
+                     owned: Mapping[str, Callable[[Path], bool]] | None = None) -> str | None:
     """Why ``--out`` of ``command`` cannot take ``names`` (one line), or None: checked before
-    any work.
+    any work. ``owned``: for a file that is not text (a workbook), whether the kit wrote it.
 
     ``--out`` must be a non-empty path to a folder (or to nothing yet, under a folder), and a
     file of one of ``names`` already in it is replaced only when the kit wrote it (it begins
@@ -63,7 +69,11 @@ def check_out_folder(value: str, names: Sequence[str], command: str) -> str | No
         return None
     for name in names:
         path = out / name
-        if foreign_file(path, _KIT_FILES[name]):
+        if name in (owned or {}):
+            foreign = path.exists() and not owned[name](path)  # type: ignore[index]
+        else:
+            foreign = foreign_file(path, _KIT_FILES[name])
+        if foreign:
             return (f"{path} exists and was not written by bpo-roi; nothing was written. Move "
                     f"it or choose another --out")
     return None

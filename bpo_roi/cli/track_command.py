@@ -10,23 +10,14 @@ read, an unknown offer, a bad option) is one line on standard error and exit sta
 from __future__ import annotations
 
 import argparse
-import os
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from bpo_roi.cli.console import EXIT_BAD_INPUT, EXIT_OK, error_line
-from bpo_roi.cli.options import OptionError, check_out
+from bpo_roi.cli.out_folder import check_out_folder
 
 __all__ = ["add_track_parser", "cmd_track", "out_problem"]
-
-_LOOKS_OURS = {
-    "variance.csv": lambda head: head.startswith("month,date,line,plan,actual,variance"),
-    "tracking.json": lambda head: head.startswith("{") and all(
-        f'"{key}":' in head for key in ("approved_npv", "forecast_npv")),
-    "tracking.html": lambda head: '<meta name="generator" content="bpo-roi">' in head,
-}
-
 
 def add_track_parser(sub: Any) -> None:
     p = sub.add_parser("track", help="actual monthly costs of a signed offer against the "
@@ -60,38 +51,12 @@ def _xlsx_is_ours(path: Path) -> bool:
 
 def out_problem(value: str) -> str | None:
     """Why ``--out`` cannot take the four files (one line), or None; checked before any work,
-    as ``evaluate`` and ``diff`` check theirs."""
-    from bpo_roi.reporting.files import foreign_file, not_regular, written_by_kit
+    as ``evaluate`` and ``diff`` check theirs (:func:`bpo_roi.cli.out_folder.check_out_folder`;
+    the workbook is the kit's when its properties carry the kit's tag)."""
     from bpo_roi.reporting.tracking_report import TRACKING_FILES
 
-    try:
-        check_out(value, "bpo-roi track")
-    except OptionError as exc:
-        return str(exc)
-    out = Path(value)
-    if out.exists() and not out.is_dir():
-        return f"{out}: --out must be a folder; this is a file"
-    if not out.exists():
-        parent = next((p for p in out.absolute().parents if p.exists()), None)
-        if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-            return f"{out}: --out cannot be created under {parent}"
-        return None
-    if not os.access(out, os.W_OK | os.X_OK):
-        return f"{out}: output folder cannot be written (permission denied)"
-    for name in TRACKING_FILES:
-        if (kind := not_regular(out / name)) is not None:
-            return (f"{out / name} is {kind}, not a file bpo-roi wrote; nothing was written. "
-                    f"Remove it or choose another --out")
-    if written_by_kit(out):
-        return None
-    for name in TRACKING_FILES:
-        path = out / name
-        foreign = (path.exists() and not _xlsx_is_ours(path) if name == "tracking.xlsx"
-                   else foreign_file(path, _LOOKS_OURS[name]))
-        if foreign:
-            return (f"{path} exists and was not written by bpo-roi; nothing was written. Move "
-                    f"it or choose another --out")
-    return None
+    return check_out_folder(value, TRACKING_FILES, "bpo-roi track",
+                            owned={"tracking.xlsx": _xlsx_is_ours})
 
 
 def cmd_track(args: argparse.Namespace) -> int:
