@@ -273,6 +273,22 @@ def test_allocation_rules_in_a_file_are_checked_with_their_path() -> None:
         parse_scenario(bad, "cc.yaml")
 
 
+def test_the_template_documents_every_allocation_rule_and_its_block_validates() -> None:
+    from bpo_roi.scenario.allocation import Allocation, InHouseRule, OptionRule, RiskRule
+
+    text = (ROOT / "templates" / "assumptions.yaml").read_text()
+    start = text.index("# allocation:")
+    block = text[start:]
+    keys = {k for cls in (Allocation, InHouseRule, OptionRule, RiskRule)
+            for k in cls.model_fields}
+    assert not [k for k in sorted(keys) if f"{k}:" not in block]
+    uncommented = "\n".join(line[2:] for line in block.splitlines() if line.startswith("# "))
+    scenario = bpo_roi.parse_scenario(text.replace("name: NAME", "name: Template") + "\n"
+                                      + uncommented + "\n")
+    assert scenario.allocation.max_vendors == 2
+    assert scenario.allocation.options[0].offer == "Vendor A"
+
+
 # -- risk ------------------------------------------------------------------------------------
 
 

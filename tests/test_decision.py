@@ -219,8 +219,9 @@ def test_the_template_documents_criteria_and_cases_and_its_blocks_validate():
     assert not [k for k in sorted(keys) if f"{k}:" not in text]
     # uncomment the two blocks: the template with them is a valid scenario
     start = text.index("# criteria:")
+    end = text.index("# The optimal split")  # the allocation block: tests/test_allocation.py
     block = "\n".join(line[2:] if line.startswith("# ") or line == "#" else line
-                      for line in text[start:].splitlines()
+                      for line in text[start:end].splitlines()
                       if not line.startswith(("# Named", "# for ", "# offers[")))
     s = bpo_roi.parse_scenario(text[:start].replace("name: NAME", "name: Template") + block)
     assert [c.name for c in s.cases] == ["Best", "Base", "Worst", "Volume -20 %"]
