@@ -402,3 +402,14 @@ def test_evaluate_split_on_the_command_line_writes_what_evaluate_writes(tmp_path
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "NAME=SHARE" in err[0]
+
+
+def test_allocation_html_keeps_user_text_inert() -> None:
+    from bpo_roi.reporting.allocation_report import allocation_html
+
+    hostile = "<script>alert(1)</script> & =HYPERLINK(\"x\")"
+    scenario = Scenario.model_validate(tiny_dict(offers__0__name=hostile))
+    result = bpo_roi.optimise(scenario, step=0.5, trials=60, seed=1)
+    page = allocation_html(result, "<b>bold</b>", "USD")
+    assert "<script>alert(1)" not in page and "<b>bold</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

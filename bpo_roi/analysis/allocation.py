@@ -106,6 +106,8 @@ class OptimalSplit:
     """The mixed-integer program's own NPV of the split (point values): equal to ``npv``,
     which ``evaluate_split`` computes, as the program is exact."""
     evaluations: int = 0
+    held_back: str = "the rules rule it out"
+    """Why the best single offer is not the answer when it has the higher NPV."""
     """Share levels the engine evaluated (offers × levels, kept shares and go-lives)."""
 
     @property
@@ -180,8 +182,14 @@ def optimise(scenario: Scenario, *, step: float | None = None,
     problem = _Problem.build(scenario, allocation, risk)
     chosen = problem.solve(floor=None)
     risk_block, frontier = None, []
+    held_back = "the rules rule it out"
     if risk is not None:
+        best_mean = chosen
         chosen, risk_block, frontier = problem.risk_aware(chosen, risk)
+        held_back = (f"the floor on the P{risk.percentile:g} NPV rules it out"
+                     if not np.array_equal(chosen, best_mean)
+                     else "the rules rule it out, or it is not the best on average over "
+                          "the trials")
     shares = problem.shares_of(chosen)
     indices = {k: v for k, v in enumerate(problem.levels_of(chosen)) if v > 0}
     evaluation = evaluate_split(scenario, {scenario.offers[k].name: v
@@ -196,7 +204,8 @@ def optimise(scenario: Scenario, *, step: float | None = None,
         pv_cost=float(evaluation.metrics.pv_outsourced.iloc[0]),
         contributions=_contributions(scenario, evaluation, shares),
         risk=risk_block, frontier=frontier,
-        program_npv=float(problem.point_npv(chosen)), evaluations=problem.evaluations)
+        program_npv=float(problem.point_npv(chosen)), evaluations=problem.evaluations,
+        held_back=held_back)
 
 
 def _rules(scenario: Scenario, rules: Any, step: float | None) -> Allocation:

@@ -13,7 +13,7 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from bpo_roi.reporting.formatting import esc, money
+from bpo_roi.reporting.formatting import esc
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -43,6 +43,11 @@ def _shares_text(shares: dict[str, float]) -> str:
                      if share > 0) or "nothing"
 
 
+def _full(value: float, currency: str) -> str:
+    """An amount in full, as the rest of the section gives it (no millions beside units)."""
+    return f"{value:,.0f} {currency}".replace("-", "−")
+
+
 def frontier_figure(result: OptimalSplit, currency: str) -> go.Figure:
     """Expected NPV against the percentile NPV of each split on the frontier (the chosen one
     highlighted), each point labelled with its shares."""
@@ -54,7 +59,9 @@ def frontier_figure(result: OptimalSplit, currency: str) -> go.Figure:
     chosen = [p["shares"] == result.shares for p in points]
     fig = go.Figure(go.Scatter(
         x=[p["percentile_npv"] for p in points], y=[p["expected_npv"] for p in points],
-        mode="lines+markers", line={"color": OTHER},
+        mode="lines+markers+text", line={"color": OTHER},
+        textposition=["top right" if i % 2 == 0 else "bottom left" for i in range(len(points))],
+        textfont={"size": 11},
         marker={"size": [14 if c else 9 for c in chosen],
                 "color": [CHOSEN if c else OTHER for c in chosen]},
         text=[_plain(_shares_text(p["shares"])) for p in points],
@@ -94,13 +101,17 @@ def allocation_section_html(result: OptimalSplit, currency: str,
     objective = ("maximises NPV" if result.objective == "npv"
                  else "minimises the present value of cost")
     gain = result.value_of_splitting
-    against = (f"the best single offer ({esc(result.best_single)}, "
-               f"{esc(money(result.best_single_npv, currency))})"
+    against = (f"the best single offer ({esc(result.best_single)} on its own, NPV "
+               f"{esc(_full(result.best_single_npv, currency))})"
                if result.best_single_npv > 0 else "staying in-house")
+    if abs(gain) < 0.005:
+        versus = f"the same as {against}"
+    elif gain > 0:
+        versus = f"{esc(_full(gain, currency))} more than {against}"
+    else:  # the optimum over what the rules allow: they rule that choice out
+        versus = f"{esc(_full(-gain, currency))} less than {against}: {esc(result.held_back)}"
     sentence = (f"<p class='headline'><strong>Best split: {esc(_shares_text(result.shares))}"
-                f"</strong> — NPV {esc(money(result.npv, currency))}, "
-                f"{esc(money(abs(gain), currency))} {'more' if gain >= 0 else 'less'} than "
-                f"{against}.</p>")
+                f"</strong> — NPV {esc(_full(result.npv, currency))}, {versus}.</p>")
     method = (f"<p>Exact over shares in steps of {100 * result.step:g} % under the scenario's "
               f"rules (a mixed-integer program that {objective}, solved by HiGHS on the "
               f"model's evaluation of every option at every share). Each option's NPV "
@@ -108,7 +119,7 @@ def allocation_section_html(result: OptimalSplit, currency: str,
               f"the split's NPV.</p>")
     rows = "".join(
         f"<tr><td>{esc(name)}</td><td>{100 * share:.0f} %</td>"
-        f"<td>{esc(money(result.contributions[name], currency))}</td></tr>"
+        f"<td>{esc(_full(result.contributions[name], currency))}</td></tr>"
         for name, share in result.shares.items() if share > 0 or name == "in-house")
     table = ("<table><tr><th>Option</th><th>Share of the work</th><th>NPV contribution</th>"
              f"</tr>{rows}</table>")
@@ -118,15 +129,20 @@ def allocation_section_html(result: OptimalSplit, currency: str,
         q = r["percentile"]
         floor = ("" if r.get("floor") is None else
                  f" It keeps the P{q:g} NPV at or above the floor of "
-                 f"{esc(money(r['floor'], currency))}.")
+                 f"{esc(_full(r['floor'], currency))}.")
+        alone = len(result.frontier) < 2
         parts.append(
             f"<p>Over {r['trials']:,} Monte Carlo trials this split's expected NPV is "
-            f"{esc(money(r['expected_npv'], currency))} and its P{q:g} NPV "
-            f"{esc(money(r['percentile_npv'], currency))}.{floor}"
+            f"{esc(_full(r['expected_npv'], currency))} and its P{q:g} NPV "
+            f"{esc(_full(r['percentile_npv'], currency))}.{floor} "
+            + (f"No split the rules allow has a higher P{q:g} NPV: the best expected split "
+               f"is also the safest." if alone else
+               f"The chart shows the {len(result.frontier)} splits that no other beats on "
+               f"both expected and P{q:g} NPV, from the best expected to the safest.")
             + ("" if r.get("frontier_complete", True) else
-               " The frontier shows the first splits towards the safest, not all of them.")
+               " It shows the first of them towards the safest, not all.")
             + "</p>")
-        if chart:
+        if chart and not alone:
             parts.append(to_html(frontier_figure(result, currency),
                                  include_plotlyjs=include_plotlyjs, full_html=False,
                                  include_mathjax=False, config={"displaylogo": False}))
