@@ -13,6 +13,7 @@ from pydantic import Field
 from bpo_roi.scenario.fields import Money, point
 from bpo_roi.scenario.pricing.base import PricingModel
 from bpo_roi.scenario.pricing.captive import CaptiveCentre, scale_money_fields
+from bpo_roi.scenario.pricing.per_seat import PerSeatPricing
 
 if TYPE_CHECKING:  # resolved by the registry to every model that nests no pricing
     NestedPricing = PricingModel
@@ -28,8 +29,7 @@ class BotPricing(PricingModel):
     order: ClassVar[int] = 70
     example: ClassVar[dict[str, Any]] = {
         "model": "bot",
-        "operate": {"model": "per_seat", "rate_per_seat_month": 3500,
-                    "productive_hours_per_seat_month": 125},
+        "operate": {**PerSeatPricing.example, "rate_per_seat_month": 3500},
         "transfer_month": 7,
         "transfer_fee": 60000,
         "centre": {"paid_hours_per_month": 168, "shrinkage": 0.3, "occupancy": 0.85,
