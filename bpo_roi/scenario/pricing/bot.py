@@ -46,7 +46,7 @@ class BotPricing(PricingModel):
     model: Literal["bot"]
     operate: NestedPricing = Field(description="the vendor's pricing while it runs the "
                                    "centre, before transfer_month (any other model)")
-    transfer_month: Annotated[int, Field(ge=2, le=240, description=(
+    transfer_month: Annotated[int, Field(ge=1, le=240, description=(
         "the month the client takes the centre over (pays transfer_fee, runs it as its own "
         "from then on); after the first go-live, within the horizon"))]
     transfer_fee: Money = Field(description="paid to the vendor in transfer_month, in the "
