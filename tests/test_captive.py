@@ -338,3 +338,27 @@ def test_libreoffice_recalculates_captive_and_bot_to_the_engine(tmp_path, office
     result = office.recalculate(job_for(book, {defined_name(p): v for p, v in overrides.items()},
                                         len(base.offers)))
     assert_agrees(result, evaluate(base.with_overrides(overrides), breakeven=False))
+
+
+def test_the_blank_offer_block_takes_a_bot_offer_with_any_operating_model(tmp_path):
+    from bpo_roi.reporting.inputs_sheet import write_scenario_xlsx
+
+    s = scenario(CAPTIVE_OFFER)
+    book = tmp_path / "s.xlsx"
+    write_scenario_xlsx(s, book)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Inputs"]
+    rows = {r[11].value: r for r in ws.iter_rows(min_row=2) if r[11].value}
+    centre = BOT_OFFER["pricing"]["centre"]
+    answers = {"offers.1.name": "Build-operate-transfer",
+               "offers.1.pricing.model": "build-operate-transfer",
+               "offers.1.pricing.operate.model": "hourly",
+               "offers.1.pricing.operate.rate_per_hour": 20,
+               "offers.1.pricing.operate.billable_utilisation": 0.8,
+               "offers.1.pricing.transfer_month": 7, "offers.1.pricing.transfer_fee": 30_000,
+               **{f"offers.1.pricing.centre.{k}": v for k, v in centre.items()},
+               "offers.1.ramp.start_fraction": 0.5, "offers.1.ramp.months": 2}
+    for path, value in answers.items():
+        rows[path][2].value = value
+    wb.save(book)
+    assert bpo_roi.load_scenario(book) == scenario(CAPTIVE_OFFER, BOT_OFFER)
