@@ -362,3 +362,22 @@ def test_the_blank_offer_block_takes_a_bot_offer_with_any_operating_model(tmp_pa
         rows[path][2].value = value
     wb.save(book)
     assert bpo_roi.load_scenario(book) == scenario(CAPTIVE_OFFER, BOT_OFFER)
+
+
+@needs_lo
+@pytest.mark.xdist_group("libreoffice")
+def test_libreoffice_recalculates_queue_sized_centres_to_the_engine(tmp_path, office):
+    """Under a workload queue the centres are sized by Erlang in the sheet as in the engine
+    (the BOT's operating per-seat pricing bills staffed hours, so its centre does too)."""
+    bot = copy.deepcopy(BOT_OFFER)
+    bot["pricing"]["operate"] = {"model": "per_seat", "rate_per_seat_month": 4000,
+                                 "productive_hours_per_seat_month": 125}
+    base = scenario(CAPTIVE_OFFER, bot, horizon=13, workload__queue={
+        "service_level": 0.8, "answer_seconds": 20, "hours_open_per_day": 10,
+        "days_open_per_month": 22})
+    book = book_of(base, tmp_path)
+    overrides = {"offers.0.pricing.salary_annual": 650_000.0,
+                 "offers.1.pricing.centre.shrinkage": 0.3, "offers.1.pricing.transfer_fee": 0.0}
+    result = office.recalculate(job_for(book, {defined_name(p): v for p, v in overrides.items()},
+                                        len(base.offers)))
+    assert_agrees(result, evaluate(base.with_overrides(overrides), breakeven=False))

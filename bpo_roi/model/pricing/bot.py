@@ -83,6 +83,9 @@ def excel_fee(p: BotPricing, name: Callable[[str], str], month: ExcelMonth) -> s
     def nested(prefix: str) -> Callable[[str], str]:
         return lambda field: name(f"{prefix}.{field}")
 
+    if not month.month:
+        raise ValueError("a build-operate-transfer fee switches by month: give ExcelMonth's "
+                         "month cell")
     operate = registry.FEES[p.operate.model].excel_fee(p.operate, nested("operate"), month)
     centre_month = month._replace(staffed=month.staffed and p.operate.bills_staffed_hours())
     centre = excel_centre_cost(nested("centre"), centre_month)
