@@ -45,7 +45,7 @@ def scale_money_fields(section: dict[str, Any], value: Any, what: str) -> float:
 
     >>> centre = {"salary_annual": 20000, "fixed_monthly": 5000}
     >>> scale_money_fields(centre, 30000, "centre"), centre
-    (1.5, {'salary_annual': 30000, 'fixed_monthly': 7500.0})
+    (1.5, {'salary_annual': 30000.0, 'fixed_monthly': 7500.0})
     """
     old = float(point(section["salary_annual"]))
     keys = [k for k in CENTRE_MONEY_FIELDS if k in section]
