@@ -15,7 +15,9 @@ offer's ``escalation_annual`` and ``fx_rate``; the centre's wages step and conve
 vendor's prices). The transfer fee is stated at year-1 prices in the offer's currency. The
 ramp is the operating vendor's: the centre after transfer runs at the offer's ramped hours too
 (1 after the ramp). Billed units: the operating model's before the transfer, the centre's FTE
-from it on. Month 0 is 0. Schema: :mod:`bpo_roi.scenario.pricing.bot`.
+from it on. Every amount is in the offer's currency, the fee in the scenario's (through
+``P_t``), falling at the end of its month; month 0 is 0, and the engine keeps the fee to the
+months from the first go-live. Schema: :mod:`bpo_roi.scenario.pricing.bot`.
 
 Excel, for one month (``month`` the row's month number; ``operate`` the nested model's Excel
 fee, ``centre`` the captive centre's, :func:`bpo_roi.model.pricing.captive.excel_centre_cost`)::
