@@ -29,7 +29,7 @@ from bpo_roi.scenario.fields import (
     _Section,
     point,
 )
-from bpo_roi.scenario.pricing.base import PricingModel, scale_in_proportion
+from bpo_roi.scenario.pricing.base import PricingModel, Slider, scale_in_proportion
 
 __all__ = ["CENTRE_MONEY_FIELDS", "CaptiveCentre", "CaptivePricing", "scale_money_fields"]
 
@@ -80,6 +80,8 @@ class CaptivePricing(PricingModel):
     rate_fields: ClassVar[tuple[str, ...]] = CENTRE_MONEY_FIELDS
     billed_unit: ClassVar[str] = "seats"
     staffs_for_ramp: ClassVar[bool] = True
+    sliders: ClassVar[tuple[Slider, ...]] = (
+        Slider("occupancy", "Centre occupancy", 0.5, 1.0, 0.005),)
 
     model: Literal["captive"]
 
