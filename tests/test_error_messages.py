@@ -253,7 +253,8 @@ def test_with_overrides_refuses_in_the_kits_words():
     assert caught.value.problems == [  # one line each, in the schema's order
         "my.yaml: in_house.shrinkage: got 2; must be a fraction from 0 to below 1",
         "my.yaml: offers[1].pricing.model: got 'per_sat'; pricing model must be one of "
-        "per_seat, hourly, per_transaction, baseline, outcome; did you mean per_seat?"]
+        "per_seat, hourly, per_transaction, baseline, outcome, captive, bot; "
+        "did you mean per_seat?"]
     with pytest.raises(AssumptionsError, match=r"^overrides: workload\.volume: unknown path; "
                        r"workload has no 'volume' \(did you mean 'monthly_volume'\?\); it has "
                        r"annual_growth, handle_time_minutes, monthly_volume"):
@@ -272,7 +273,7 @@ def test_a_sweep_variant_that_fails_says_why_in_the_kits_words(tmp_path):
     (row,) = variant_rows(base, {"offers.0.pricing.model": "per_sat"})
     assert row["error"] == (
         "offers[1].pricing.model: got 'per_sat'; pricing model must be one of per_seat, "
-        "hourly, per_transaction, baseline, outcome; did you mean per_seat?")
+        "hourly, per_transaction, baseline, outcome, captive, bot; did you mean per_seat?")
     (row,) = variant_rows(base, {"offers.0.pricing.rate": "abc"})
     assert row["error"].startswith("offers[1].pricing.rate_per_seat_month: got 'abc'; must be "
                                    "a number"), row["error"]

@@ -411,10 +411,16 @@ def test_uncommenting_every_alternative_at_once_loads_too():
     every = [i for block in _commented_offers(TEMPLATE) for i in block]
     scenario = parse_scenario(_uncommented(TEMPLATE, every), "claims.yaml")
     assert [o.pricing.model for o in scenario.offers] == [
-        "per_seat", "hourly", "per_transaction", "baseline", "outcome"]
-    # the template says they differ in price alone: every other term is Vendor A's
-    terms = [o.model_dump(exclude={"name", "pricing", "source"}) for o in scenario.offers]
-    assert all(t == terms[0] for t in terms[1:])
+        "per_seat", "hourly", "per_transaction", "baseline", "outcome", "captive", "bot"]
+    # the template says they differ in price alone: every other term is Vendor A's; a centre
+    # elsewhere (captive, BOT) has its location's currency, FX, yearly step and set-up too
+    own = {"name", "pricing", "source"}
+    location = {"currency", "fx_rate", "fx_drift_annual", "escalation_annual", "transition",
+                "exit_cost"}
+    terms = [o.model_dump(exclude=own | (location if o.pricing.model in ("captive", "bot")
+                                         else set())) for o in scenario.offers]
+    assert all(t.items() <= terms[0].items() for t in terms[1:])
+    assert sum(len(t) == len(terms[0]) for t in terms) == 5
 
 
 def test_an_alternative_pasted_into_vendor_a_as_a_second_pricing_block_says_what_to_do():

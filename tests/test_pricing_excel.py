@@ -11,6 +11,7 @@ from conftest import monthly_column, tiny
 from bpo_roi import evaluate
 from bpo_roi.model.flows import cash_flows
 from bpo_roi.model.pricing import FEES, ExcelMonth
+from bpo_roi.scenario.inputs_layout import input_leaves
 from bpo_roi.scenario.pricing import PRICING
 
 formulas = pytest.importorskip("formulas")
@@ -36,6 +37,20 @@ VARIANTS = {
         "floor_volume": 3000, "arc_from": "baseline"},
     "outcome without a KPI": {"model": "outcome", "rate_per_outcome": 7.0,
                               "outcome_rate": 0.75},
+    "captive, defaults": {"model": "captive", "paid_hours_per_month": 160, "shrinkage": 0.25,
+                          "occupancy": 0.8, "salary_annual": 15000, "benefits_rate": 0.3},
+    "bot operating hourly, transfer in month 4": {
+        "model": "bot", "transfer_month": 4, "transfer_fee": 25000,
+        "operate": {"model": "hourly", "rate_per_hour": 30, "billable_utilisation": 0.8},
+        "centre": {"paid_hours_per_month": 160, "shrinkage": 0.25, "occupancy": 0.8,
+                   "salary_annual": 15000, "benefits_rate": 0.3, "fixed_monthly": 4000}},
+    "bot operating per transaction, tiered": {
+        "model": "bot", "transfer_month": 9, "transfer_fee": 0,
+        "operate": {"model": "per_transaction", "tiers": [
+            {"up_to_volume": 4000, "rate_per_transaction": 6.0},
+            {"up_to_volume": None, "rate_per_transaction": 5.0}]},
+        "centre": {"paid_hours_per_month": 160, "shrinkage": 0.25, "occupancy": 0.8,
+                   "salary_annual": 15000, "benefits_rate": 0.3}},
     "outcome, malus capped": {"model": "outcome", "rate_per_outcome": 7.0, "outcome_rate": 0.75,
                               "kpi": {"expected": 0.80, "target": 0.88, "malus_per_point": 0.02,
                                       "cap": 0.05}},
@@ -73,6 +88,9 @@ def test_the_excel_formula_recalculates_to_the_engine_fee(variant, tmp_path):
     inputs, sheet = book.add_worksheet("Inputs"), book.add_worksheet("Monthly")
     prefix = "offers.0.pricing."
     fields = [p[len(prefix):] for p in s.numeric_paths() if p.startswith(prefix)]
+    # whole months (a transfer month) are inputs with names too, though not sampled
+    fields += [path for path, value in input_leaves(s.offers[0].pricing, "")
+               if type(value) is int and path not in fields]
     for row, field in enumerate(fields):
         inputs.write_number(row, 1, float(s.get(prefix + field)))
         book.define_name(_names(field), f"=Inputs!$B${row + 1}")
@@ -80,8 +98,9 @@ def test_the_excel_formula_recalculates_to_the_engine_fee(variant, tmp_path):
     for m in range(1, horizon + 1):
         r = m + 1
         sheet.write_row(m, 0, [volume[m], hours[m], index[m]])
+        sheet.write_number(m, 4, m)  # the month's number (a switch by month reads it)
         sheet.write_formula(m, 3, FEES[model.name()].excel_fee(
-            s.offers[0].pricing, _names, ExcelMonth(f"A{r}", f"B{r}", f"C{r}")))
+            s.offers[0].pricing, _names, ExcelMonth(f"A{r}", f"B{r}", f"C{r}", f"E{r}")))
     book.close()
 
     solution = formulas.ExcelModel().loads(str(path)).finish().calculate()

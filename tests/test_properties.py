@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bpo_roi import evaluate, load_scenario
 from bpo_roi.model.flows import cash_flows, offer_summary_arrays
+from bpo_roi.scenario.pricing.captive import CENTRE_MONEY_FIELDS
 
 CC = load_scenario("assumptions/contact_centre.yaml")
 AP = load_scenario("assumptions/ap_invoice_processing.yaml")
@@ -28,9 +29,15 @@ def _npv(scenario, path, values):
     return np.vstack([offer_summary_arrays(flows, o)["npv"] for o in flows.offers])
 
 
-def _price_paths(s, k):
+def _price_paths(s, k, p=None, o=None):
     """Every price of offer ``k``: scaled together, they scale what the vendor charges."""
-    p, o = s.offers[k].pricing, f"offers.{k}.pricing"
+    if p is None:
+        p, o = s.offers[k].pricing, f"offers.{k}.pricing"
+    if p.model == "captive":  # the centre's amounts of money
+        return [f"{o}.{f}" for f in CENTRE_MONEY_FIELDS]
+    if p.model == "bot":  # the operating prices, the transfer fee and the centre's money
+        return [*_price_paths(s, k, p.operate, f"{o}.operate"), f"{o}.transfer_fee",
+                *(f"{o}.centre.{f}" for f in CENTRE_MONEY_FIELDS)]
     if p.model == "per_seat" and p.rate_bands:
         return [f"{o}.rate_bands.{j}.rate_per_seat_month" for j in range(len(p.rate_bands))]
     if p.model == "per_seat":
@@ -54,7 +61,9 @@ def test_the_shipped_scenarios_cover_every_pricing_model():
     from bpo_roi.scenario.schema import PRICING_MODELS
 
     models = {o.pricing.model for s in SCENARIOS for o in s.offers}
-    assert models == set(PRICING_MODELS)
+    # captive and BOT (issue 26) are priced in tests/test_captive.py until a shipped
+    # scenario offers them (the shipped files are changed on their own branch)
+    assert models | NOT_YET_SHIPPED == set(PRICING_MODELS)
     assert any(o.pricing.model == "per_seat" and o.pricing.rate_bands for o in CB.offers)
 
 
@@ -95,6 +104,9 @@ def test_npv_at_zero_rate_is_the_plain_sum_and_discounting_lowers_pv(which, rate
     assert (discounted.metrics.pv_in_house <= ev.metrics.pv_in_house + 1e-6).all()
 
 
+NOT_YET_SHIPPED = {"captive", "bot"}
+"""Pricing models no shipped scenario offers yet (tests/test_captive.py prices them)."""
+
 EXAMPLE_PRICING = {
     "per_seat": {"model": "per_seat", "rate_per_seat_month": 4000,
                  "productive_hours_per_seat_month": 125, "minimum_seats": 3},
@@ -109,6 +121,17 @@ EXAMPLE_PRICING = {
     # 75 % of transactions end in an outcome at 7.00; KPI 2 points above target, 1 % a point
     "outcome": {"model": "outcome", "rate_per_outcome": 7.0, "outcome_rate": 0.75,
                 "kpi": {"expected": 0.9, "target": 0.88, "bonus_per_point": 0.01}},
+    # the company's own centre at a cheaper location's wages, with a site cost
+    "captive": {"model": "captive", "paid_hours_per_month": 160, "shrinkage": 0.25,
+                "occupancy": 0.85, "salary_annual": 18000, "benefits_rate": 0.3,
+                "supervisor_salary_annual": 30000, "span_of_control": 12,
+                "overhead_per_seat_monthly": 250, "attrition_annual": 0.3,
+                "cost_per_hire": 1200, "fixed_monthly": 6000},
+    # a vendor per hour until month 7, 50,000 to take the centre over, then the centre
+    "bot": {"model": "bot", "transfer_month": 7, "transfer_fee": 50000,
+            "operate": {"model": "hourly", "rate_per_hour": 30, "billable_utilisation": 0.8},
+            "centre": {"paid_hours_per_month": 160, "shrinkage": 0.25, "occupancy": 0.85,
+                       "salary_annual": 18000, "benefits_rate": 0.3, "fixed_monthly": 6000}},
 }
 
 

@@ -29,6 +29,20 @@ STRUCTURE = ("pricing.model", "pricing.tier_mode")
 """Quoted fields the sheet keeps filled in: the structure of the answer, not a price."""
 
 
+def _structure(path: str) -> bool:
+    """Whether ``path`` is a structural field: of the pricing, or of a pricing nested in it
+    (a build-operate-transfer deal's operating pricing).
+
+    >>> _structure("offers.1.pricing.model"), _structure("offers.1.pricing.operate.tier_mode")
+    (True, True)
+    >>> _structure("offers.1.pricing.rate_per_hour")
+    False
+    """
+    return path.endswith(STRUCTURE) or (
+        ".pricing." in path and path.rsplit(".", 1)[-1] in {s.rsplit(".", 1)[-1]
+                                                            for s in STRUCTURE})
+
+
 def write_bid_sheet(scenario: Any, offer: int, target: str | os.PathLike[str]) -> None:
     """Write the price sheet for the scenario's offer number ``offer`` (0-based) atomically.
 
@@ -58,7 +72,7 @@ def write_bid_sheet(scenario: Any, offer: int, target: str | os.PathLike[str]) -
         items = ([(f"{path}.{i}", v) for i, v in enumerate(value)]
                  if isinstance(value, tuple | list) else [(path, value)])
         for item_path, item in items:
-            if quoted and not item_path.endswith(STRUCTURE):
+            if quoted and not _structure(item_path):
                 item = ""  # never another vendor's price: blank, to be answered
             rows.append(InputRow(section, item_path, item, ""))
     with atomic_path(target) as tmp:

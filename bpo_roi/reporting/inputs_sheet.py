@@ -395,25 +395,25 @@ def spare_offer_rows(scenario: Any) -> list[InputRow]:
 
     k = len(scenario.offers)
     section = f"Offer {k + 1} (blank: fill in to add one)"
-    def section_type(kind: Any) -> Any:
-        """The section a field holds (a KPI clause, or a list's items: tiers, bands), not a
-        distribution (a number's alternative), else None."""
+    def section_types(kind: Any) -> list[Any]:
+        """The sections a field holds (a KPI clause, a list's items: tiers, bands; each model
+        of a nested pricing), not a distribution (a number's alternative)."""
         if isinstance(kind, type) and issubclass(kind, BaseModel):
-            return None if issubclass(kind, Distribution) else kind
-        for arg in typing.get_args(kind):
-            found = section_type(arg)
-            if found is not None:
-                return found
-        return None
+            return [] if issubclass(kind, Distribution) else [kind]
+        return [found for arg in typing.get_args(kind) for found in section_types(arg)]
 
     pricing: list[str] = ["model"]
     for cls in PRICING.values():
         for name, info in cls.model_fields.items():
-            held = section_type(info.annotation)
+            held = section_types(info.annotation)
             listed = "tuple" in str(info.annotation)
-            names = ([name] if held is None and not listed else [] if held is None else
-                     [f"{name}{'.0' if listed else ''}.{sub}" for sub in held.model_fields])
-            pricing += [n for n in names if n != "model" and n not in pricing]
+            # a held section's own scalar fields (one level: a nested pricing's lists and
+            # clauses are written in YAML)
+            names = ([name] if not held and not listed else
+                     [f"{name}{'.0' if listed else ''}.{sub}" for h in held
+                      for sub, f in h.model_fields.items()
+                      if not section_types(f.annotation) and "tuple" not in str(f.annotation)])
+            pricing += [n for n in dict.fromkeys(names) if n != "model" and n not in pricing]
     rows = [InputRow(section, f"offers.{k}.name", "", f"offers.{k}")]
     rows += [InputRow(section, f"offers.{k}.pricing.{name}", "", f"offers.{k}")
              for name in pricing]

@@ -537,7 +537,8 @@ def _offer(c: _Context, k: int) -> None:
                     f"*{n('handle_time_factor')}/60")
     queue = s.workload.queue is not None
     pricing_module = FEES[offer.pricing.model]
-    if queue and offer.pricing.bills_staffed_hours():
+    staffed = queue and offer.pricing.bills_staffed_hours()
+    if staffed:
         from bpo_roi.model.flows import queue_shape
         from bpo_roi.staffing.queue_sizing import queue_agent_hours
 
@@ -572,7 +573,7 @@ def _offer(c: _Context, k: int) -> None:
         def formula(r: Row) -> str:
             expr = pricing_module.excel_fee(offer.pricing, lambda f: n(f"pricing.{f}"),
                                             ExcelMonth(r("vendor_volume"), r(hours_key),
-                                                       r("index")))
+                                                       r("index"), r("month"), staffed))
             return f"({expr.removeprefix('=')})*{r('live')}"
         return formula
 

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from bpo_roi.scenario.fields import error_location
-from bpo_roi.scenario.pricing import PRICING_MODELS
+from bpo_roi.scenario.pricing import PRICING, PRICING_MODELS
 
 __all__ = ["AssumptionsError", "UnknownPathError", "format_errors", "override_problems"]
 
@@ -45,11 +45,16 @@ class UnknownPathError(AssumptionsError):
     (:meth:`~bpo_roi.scenario.schema.Scenario.with_overrides`)."""
 
 
+_NESTED_PRICING = frozenset(f for model in PRICING.values() for f in model.nested_pricing)
+"""Fields that hold a nested pricing section (their model's tag is dropped like pricing's)."""
+
+
 def _clean_loc(loc: Sequence[Any]) -> tuple[Any, ...]:
     """Drop pydantic's discriminator tags and validator names from an error location."""
     out: list[Any] = []
     for i, part in enumerate(loc):
-        if isinstance(part, str) and part in PRICING_MODELS and out and out[-1] == "pricing":
+        if isinstance(part, str) and part in PRICING_MODELS and out and (
+                out[-1] == "pricing" or out[-1] in _NESTED_PRICING):
             continue
         if isinstance(part, str) and (part.startswith("function-") or part in (
                 "float", "Distribution", "list[...]", "constrained-float", "int")):

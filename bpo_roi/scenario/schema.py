@@ -771,6 +771,9 @@ class Scenario(_Section):
                               f"month {max(item.months)} is outside the horizon; months must "
                               f"be from 0 to scenario.horizon_months ({horizon})")
             p = offer.pricing
+            timing = p.timing_problem(horizon, first)
+            if timing is not None:
+                raise _at(f"offers.{index}.pricing.{timing[0]}", timing[1])
             if getattr(p, "billing", None) == "staffed_hours" and self.workload.queue is None:
                 raise _at(f"offers.{index}.pricing.billing",
                           "staffed_hours needs a workload.queue section (agent-hours come from "

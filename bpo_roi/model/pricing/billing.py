@@ -38,11 +38,15 @@ class Bill(NamedTuple):
 class ExcelMonth(NamedTuple):
     """The cells of one month's row that a fee formula reads (Excel references such as
     ``D5``): the vendor's volume, its hours of work (ramped; handled, or staffed under a
-    queue) and the price index (price steps × FX)."""
+    queue), the price index (price steps × FX) and the month's number (``t``); ``staffed``
+    says whether ``hours`` are the agent-hours a workload queue's Erlang sizing needs (they
+    are when the scenario has a queue and the pricing :meth:`bills_staffed_hours`)."""
 
     volume: str
     hours: str
     index: str
+    month: str = ""
+    staffed: bool = False
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,14 @@ def _discover() -> dict[str, type[PricingModel]]:
             if (isinstance(value, type) and issubclass(value, PricingModel)
                     and value is not PricingModel and value.__module__ == module.__name__):
                 found[value.name()] = value
-    return dict(sorted(found.items(), key=lambda kv: (kv[1].order, kv[0])))
+    found = dict(sorted(found.items(), key=lambda kv: (kv[1].order, kv[0])))
+    # a model that nests another's pricing (``NestedPricing``) takes any model nesting none
+    plain = tuple(m for m in found.values() if not m.nested_pricing)
+    nested = Annotated[Union[plain], Field(discriminator="model")]  # noqa: UP007
+    for model in found.values():
+        if model.nested_pricing:
+            model.model_rebuild(force=True, _types_namespace={"NestedPricing": nested})
+    return found
 
 
 PRICING: dict[str, type[PricingModel]] = _discover()

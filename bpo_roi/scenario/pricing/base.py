@@ -60,7 +60,11 @@ class PricingModel(_Section):
         where the model comes in lists a person reads (the template, error messages);
     ``clause_labels``
         contract clauses built into the model, with their label in the contract-terms table
-        (their counterfactuals: :meth:`clause_counterfactuals`).
+        (their counterfactuals: :meth:`clause_counterfactuals`);
+    ``nested_pricing``
+        the fields that hold another model's pricing section (a build-operate-transfer deal's
+        operating pricing): annotated ``NestedPricing``, which the registry resolves to every
+        model that nests none (:mod:`bpo_roi.scenario.pricing`).
     """
 
     label: ClassVar[str] = ""
@@ -72,6 +76,7 @@ class PricingModel(_Section):
     staffs_for_ramp: ClassVar[bool] = False
     sliders: ClassVar[tuple[Slider, ...]] = ()
     clause_labels: ClassVar[dict[str, str]] = {}
+    nested_pricing: ClassVar[tuple[str, ...]] = ()
 
     def bills_staffed_hours(self) -> bool:
         """Whether, under a workload queue, the fee follows the agent-hours the queue needs
@@ -102,6 +107,13 @@ class PricingModel(_Section):
         """Overrides that take each built-in clause out, by clause (``path``: the offer's
         dotted path, ``offers.<k>``); none by default."""
         return {}
+
+    def timing_problem(self, horizon_months: int, first_go_live: int
+                       ) -> tuple[str, str] | None:
+        """A month of the pricing that the scenario's horizon or the offer's first go-live
+        rules out, as ``(field, what is wrong and allowed)``; None by default. The scenario's
+        cross-checks call it (a pricing section does not know the horizon)."""
+        return None
 
 
 def scale_in_proportion(items: list[dict[str, Any]], key: str, value: Any, what: str) -> None:
