@@ -37,9 +37,7 @@ def test_shipped_scenarios_are_valid_and_cover_all_pricing_models():
         assert s.scenario.illustrative  # shipped examples are labelled as such
         assert s.in_house.source and all(o.source for o in s.offers)
     assert len(SHIPPED) >= 3
-    # captive and BOT (issue 26) are priced in tests/test_captive.py until a shipped
-    # scenario offers them (the shipped files are changed on their own branch)
-    assert models | {"captive", "bot"} == set(PRICING_MODELS)
+    assert models == set(PRICING_MODELS)
 
 
 def test_unknown_key_suggests_the_right_name_with_line_number():

@@ -17,6 +17,7 @@ centre from then on (100 productive hours per FTE: 10 agents and 1 supervisor).
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -381,3 +382,20 @@ def test_libreoffice_recalculates_queue_sized_centres_to_the_engine(tmp_path, of
     result = office.recalculate(job_for(book, {defined_name(p): v for p, v in overrides.items()},
                                         len(base.offers)))
     assert_agrees(result, evaluate(base.with_overrides(overrides), breakeven=False))
+
+
+def test_the_headline_recommends_a_centre_in_its_own_words():
+    """A company's own centre is not outsourcing: the headline moves the work to it; a BOT
+    offer is built, operated and transferred (the shipped collections scenario)."""
+    from bpo_roi.analysis.advice import headline
+
+    s = bpo_roi.load_scenario(Path(__file__).parents[1] / "assumptions" / "ar_collections.yaml")
+    names = {o.pricing.model: o.name for o in s.offers}
+    text, _ = headline(bpo_roi.evaluate(s, breakeven=False))
+    assert text.startswith(f"Build-operate-transfer with {names['bot']}:")
+    models = [o.pricing.model for o in s.offers]
+    bot, captive = models.index("bot"), models.index("captive")
+    cheaper = s.with_overrides({f"offers.{bot}.pricing.operate.rate_per_seat_month": 9000,
+                                f"offers.{captive}.pricing.salary_annual": 12000})
+    text, _ = headline(bpo_roi.evaluate(cheaper, breakeven=False))
+    assert text.startswith(f"Move the work to {names['captive']}:")

@@ -61,9 +61,7 @@ def test_the_shipped_scenarios_cover_every_pricing_model():
     from bpo_roi.scenario.schema import PRICING_MODELS
 
     models = {o.pricing.model for s in SCENARIOS for o in s.offers}
-    # captive and BOT (issue 26) are priced in tests/test_captive.py until a shipped
-    # scenario offers them (the shipped files are changed on their own branch)
-    assert models | NOT_YET_SHIPPED == set(PRICING_MODELS)
+    assert models == set(PRICING_MODELS)
     assert any(o.pricing.model == "per_seat" and o.pricing.rate_bands for o in CB.offers)
 
 
@@ -103,9 +101,6 @@ def test_npv_at_zero_rate_is_the_plain_sum_and_discounting_lowers_pv(which, rate
                           breakeven=False)
     assert (discounted.metrics.pv_in_house <= ev.metrics.pv_in_house + 1e-6).all()
 
-
-NOT_YET_SHIPPED = {"captive", "bot"}
-"""Pricing models no shipped scenario offers yet (tests/test_captive.py prices them)."""
 
 EXAMPLE_PRICING = {
     "per_seat": {"model": "per_seat", "rate_per_seat_month": 4000,

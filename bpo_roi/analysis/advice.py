@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from bpo_roi.analysis.business_case import STAY_IN_HOUSE, Evaluation
+from bpo_roi.scenario.pricing import decision_phrase
 from bpo_roi.scenario.schema import point
 
 __all__ = ["ROBUST_P_NPV_POSITIVE", "Advice", "advise", "flags_to_show", "headline", "p_best"]
@@ -233,7 +234,8 @@ def headline(ev: Evaluation, simulation: Any = None, *,
             lead = (f"Stay in-house: no offer saves money at the most likely values (the "
                     f"closest, {runner}, has an NPV of {_money(options[runner], cur)})")
         else:
-            lead = (f"Outsource to {rec}: it has the highest NPV at the most likely values, "
+            verb = decision_phrase(ev.metrics.loc[rec, "pricing_model"])
+            lead = (f"{verb} {rec}: it has the highest NPV at the most likely values, "
                     f"{_money(options[rec], cur)}, {_money(gap, cur)} ahead of {name(runner)}")
         if best:
             tail = f", and is the best option in {p(rec)} of {trials:,} Monte Carlo trials."

@@ -29,6 +29,7 @@ from bpo_roi.reporting.formatting import (
 )
 from bpo_roi.resources import resource_path
 from bpo_roi.scenario.inputs_layout import input_leaves
+from bpo_roi.scenario.pricing import decision_phrase
 
 if TYPE_CHECKING:  # pragma: no cover
     from bpo_roi.analysis.business_case import Evaluation
@@ -509,7 +510,7 @@ def executive_summary_html(ev: Evaluation, advice: Any = None) -> str:
         elif advice is not None:
             sentence = f"{esc(best)} ({pricing_label(row.pricing_model)} pricing) {facts}."
         else:
-            sentence = (f"<strong>Outsource to {esc(best)}</strong> "
+            sentence = (f"<strong>{decision_phrase(row.pricing_model)} {esc(best)}</strong> "
                         f"({pricing_label(row.pricing_model)} pricing): it {facts}.")
         # one NPV leads, labelled; NPV, payback and MIRR first: the IRR is in the table's note
         tiles = [("NPV of savings, at the most likely values", money(row.npv, cur)),

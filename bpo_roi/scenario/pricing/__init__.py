@@ -20,7 +20,8 @@ from pydantic import Field
 
 from bpo_roi.scenario.pricing.base import PricingModel, Slider
 
-__all__ = ["PRICING", "PRICING_MODELS", "Pricing", "PricingModel", "Slider", "pricing_label"]
+__all__ = ["PRICING", "PRICING_MODELS", "Pricing", "PricingModel", "Slider", "decision_phrase",
+           "pricing_label"]
 
 
 def _discover() -> dict[str, type[PricingModel]]:
@@ -51,6 +52,18 @@ PRICING_MODELS: tuple[str, ...] = tuple(PRICING)
 
 Pricing = Annotated[Union[tuple(PRICING.values())], Field(discriminator="model")]  # noqa: UP007
 """A pricing section: exactly one of the registered models, chosen by its ``model`` key."""
+
+
+def decision_phrase(name: str) -> str:
+    """How a headline recommends an offer of pricing model ``name``.
+
+    >>> decision_phrase(PRICING_MODELS[0]) == PRICING[PRICING_MODELS[0]].decision
+    True
+    >>> decision_phrase("barter")
+    'Outsource to'
+    """
+    cls = PRICING.get(str(name))
+    return cls.decision if cls is not None else "Outsource to"
 
 
 def pricing_label(name: str) -> str:

@@ -70,6 +70,8 @@ class PricingModel(_Section):
     label: ClassVar[str] = ""
     order: ClassVar[int] = 100
     example: ClassVar[dict[str, Any]] = {}
+    decision: ClassVar[str] = "Outsource to"
+    """How the report's headline recommends an offer of this model ("Outsource to Vendor A")."""
     rate_label: ClassVar[str] = "Vendor rate"
     rate_fields: ClassVar[tuple[str, ...]] = ()
     billed_unit: ClassVar[str] = "transactions"

@@ -26,6 +26,7 @@ class BotPricing(PricingModel):
     in it, the client's own centre (a captive) from it on."""
 
     label: ClassVar[str] = "build-operate-transfer"
+    decision: ClassVar[str] = "Build-operate-transfer with"
     order: ClassVar[int] = 70
     example: ClassVar[dict[str, Any]] = {
         "model": "bot",

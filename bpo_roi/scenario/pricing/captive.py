@@ -61,6 +61,7 @@ class CaptivePricing(PricingModel):
     the work, sized and loaded like the in-house team at the location's values."""
 
     label: ClassVar[str] = "captive centre"
+    decision: ClassVar[str] = "Move the work to"
     order: ClassVar[int] = 60
     example: ClassVar[dict[str, Any]] = {
         "model": "captive",
