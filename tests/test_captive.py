@@ -386,13 +386,13 @@ def test_libreoffice_recalculates_queue_sized_centres_to_the_engine(tmp_path, of
 
 def test_the_headline_recommends_a_centre_in_its_own_words():
     """A company's own centre is not outsourcing: the headline moves the work to it; a BOT
-    offer is built, operated and transferred (the shipped collections scenario)."""
+    offer ends as one, so it is chosen, not outsourced to (the shipped collections scenario)."""
     from bpo_roi.analysis.advice import headline
 
     s = bpo_roi.load_scenario(Path(__file__).parents[1] / "assumptions" / "ar_collections.yaml")
     names = {o.pricing.model: o.name for o in s.offers}
     text, _ = headline(bpo_roi.evaluate(s, breakeven=False))
-    assert text.startswith(f"Build-operate-transfer with {names['bot']}:")
+    assert text.startswith(f"Choose {names['bot']}:")
     models = [o.pricing.model for o in s.offers]
     bot, captive = models.index("bot"), models.index("captive")
     cheaper = s.with_overrides({f"offers.{bot}.pricing.operate.rate_per_seat_month": 9000,

@@ -89,7 +89,7 @@ def test_a_results_workbook_is_a_scenario_file_too(path, tmp_path):
     assert bpo_roi.load_scenario(book) == scenario
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,
+@settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_valid_scenarios_round_trip(data, tmp_path):

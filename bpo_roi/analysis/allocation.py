@@ -182,14 +182,9 @@ def optimise(scenario: Scenario, *, step: float | None = None,
     problem = _Problem.build(scenario, allocation, risk)
     chosen = problem.solve(floor=None)
     risk_block, frontier = None, []
-    held_back = "the rules rule it out"
+    best_mean = chosen
     if risk is not None:
-        best_mean = chosen
         chosen, risk_block, frontier = problem.risk_aware(chosen, risk)
-        held_back = (f"the floor on the P{risk.percentile:g} NPV rules it out"
-                     if not np.array_equal(chosen, best_mean)
-                     else "the rules rule it out, or it is not the best on average over "
-                          "the trials")
     shares = problem.shares_of(chosen)
     indices = {k: v for k, v in enumerate(problem.levels_of(chosen)) if v > 0}
     evaluation = evaluate_split(scenario, {scenario.offers[k].name: v
@@ -198,6 +193,8 @@ def optimise(scenario: Scenario, *, step: float | None = None,
     singles = [(float(problem.single_npv[k]), scenario.offers[k].name)
                for k in range(len(scenario.offers))]
     best_single_npv, best_single = max(singles) if singles else (0.0, "")
+    held_back = _held_back(problem, allocation, best_single, risk,
+                           floored=not np.array_equal(chosen, best_mean))
     return OptimalSplit(
         shares=shares, npv=npv, best_single_npv=best_single_npv, best_single=best_single,
         objective=objective, step=allocation.step,
@@ -206,6 +203,34 @@ def optimise(scenario: Scenario, *, step: float | None = None,
         risk=risk_block, frontier=frontier,
         program_npv=float(problem.point_npv(chosen)), evaluations=problem.evaluations,
         held_back=held_back)
+
+
+def _held_back(problem: _Problem, allocation: Allocation, name: str, risk: Any,
+               floored: bool) -> str:
+    """Why the best offer on its own (all its scope) is not the split chosen, when it has
+    the higher NPV: the rule that excludes it, the floor, or the average over the trials."""
+    if floored:
+        return f"the floor on the P{risk.percentile:g} NPV rules it out"
+    names = [o.name for o in problem.scenario.offers]
+    if name not in names:
+        return "the rules rule it out"
+    k = names.index(name)
+    scope = _scopes(problem.scenario)[k]
+    rule = allocation.rule(name)
+    if scope > rule.max_share + 1e-12:
+        return f"the rules cap {name} at {rule.max_share:.0%} of the work".replace("%", " %")
+    if round(scope, 9) not in {round(lv, 9) for lv in problem.allowed.get(k, ())}:
+        return f"{name}'s capacity or minimum share in the rules excludes it"
+    kept = 1.0 - scope
+    house = allocation.in_house
+    if not house.min_share - 1e-9 <= kept <= house.max_share + 1e-9:
+        return (f"the rules keep {house.min_share:.0%} to {house.max_share:.0%} of the work "
+                f"in-house").replace("%", " %")
+    if allocation.min_vendors > 1:
+        return f"the rules ask for at least {allocation.min_vendors} vendors"
+    if risk is not None:
+        return "it is not the best on average over the Monte Carlo trials"
+    return "the rules rule it out"
 
 
 def _rules(scenario: Scenario, rules: Any, step: float | None) -> Allocation:
@@ -274,6 +299,8 @@ class _Problem:
     point_pv_in: float
     patterns: list[Any] = field(default_factory=list)
     """The month groups (:func:`_kept_values`)."""
+    allowed: dict[int, list[float]] = field(default_factory=dict)
+    """Each offer's allowed share levels."""
     sigma: list[np.ndarray] = field(default_factory=list)
 
     @classmethod
@@ -340,7 +367,7 @@ class _Problem:
                    single_npv=single,
                    evaluations=sum(len(v) - 1 for v in allowed.values()) + len(kept_all)
                    + len(parts["stranded"]), point_cost=point_cost, point_pv_in=point_pv_in,
-                   patterns=patterns, sigma=sigma)
+                   patterns=patterns, sigma=sigma, allowed=allowed)
 
     # -- solving ----------------------------------------------------------------------------
 

@@ -45,7 +45,7 @@ def _shares_text(shares: dict[str, float]) -> str:
 
 def _full(value: float, currency: str) -> str:
     """An amount in full, as the rest of the section gives it (no millions beside units)."""
-    return f"{value:,.0f} {currency}".replace("-", "−")
+    return f"{value:,.0f} {currency}"
 
 
 def frontier_figure(result: OptimalSplit, currency: str) -> go.Figure:
@@ -114,15 +114,17 @@ def allocation_section_html(result: OptimalSplit, currency: str,
                 f"</strong> — NPV {esc(_full(result.npv, currency))}, {versus}.</p>")
     method = (f"<p>Exact over shares in steps of {100 * result.step:g} % under the scenario's "
               f"rules (a mixed-integer program that {objective}, solved by HiGHS on the "
-              f"model's evaluation of every option at every share). Each option's NPV "
-              f"contribution counts the in-house cost of the work it takes; they add up to "
-              f"the split's NPV.</p>")
+              f"model's evaluation of every option at every share). Each offer's NPV "
+              f"contribution is the in-house cost of the work it takes less all it costs; "
+              f"the in-house line is what keeping the rest costs beyond that work's own "
+              f"in-house cost: a smaller team sized for it, and the fixed and stranded costs "
+              f"that stay. They add up to the split's NPV.</p>")
     rows = "".join(
         f"<tr><td>{esc(name)}</td><td>{100 * share:.0f} %</td>"
         f"<td>{esc(_full(result.contributions[name], currency))}</td></tr>"
         for name, share in result.shares.items() if share > 0 or name == "in-house")
-    table = ("<table><tr><th>Option</th><th>Share of the work</th><th>NPV contribution</th>"
-             f"</tr>{rows}</table>")
+    table = ("<table class='bpo-table'><tr><th>Option</th><th>Share of the work</th>"
+             f"<th>NPV contribution</th></tr>{rows}</table>")
     parts = [sentence, method, table]
     if result.risk is not None:
         r = result.risk
@@ -159,8 +161,10 @@ def allocation_html(result: OptimalSplit, scenario_name: str, currency: str) -> 
 <style>
 body {{ font-family: Inter, "Segoe UI", Helvetica, Arial, sans-serif; margin: 32px;
        color: #1d2733; max-width: 1100px; }}
-table {{ border-collapse: collapse; width: 100%; font-size: .92em; }}
-th, td {{ border-bottom: 1px solid #e5e9ef; padding: 5px 8px; text-align: left; }}
+table.bpo-table {{ border-collapse: collapse; width: 100%; font-size: .92em; }}
+table.bpo-table th, table.bpo-table td {{ border-bottom: 1px solid #e5e9ef; padding: 6px 8px;
+  text-align: right; }}
+table.bpo-table th:first-child, table.bpo-table td:first-child {{ text-align: left; }}
 .headline {{ font-size: 1.15em; }}
 @media print {{ .modebar {{ display: none !important; }} }}
 </style></head><body>

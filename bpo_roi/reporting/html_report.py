@@ -662,6 +662,11 @@ def cases_html(advice: Any, currency: str) -> str:
             f"most likely values of everything else. {changes}.</p>")
 
 
+def _label_class(label: str) -> str:
+    """A pricing label's cell: kept on one line, unless longer than the column can hold."""
+    return "bpo-text bpo-wrap" if len(label) > 16 else "bpo-text"
+
+
 def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
     """Headline metrics per offer as an HTML table (NPV, payback, MIRR, ROI, savings, unit
     cost). IRR is not a headline: it is shown in a note, and only where it is unique.
@@ -688,7 +693,8 @@ def headline_table_html(ev: Evaluation, compact: bool = False) -> str:
         mark = ' class="bpo-best"' if offer == ev.recommendation else ""
         rows.append(
             f"<tr{mark}><td>{esc(offer)}</td>"
-            f"<td class='bpo-text'>{pricing_label(r.pricing_model)}</td>"
+            f"<td class='{_label_class(pricing_label(r.pricing_model))}'>"
+            f"{pricing_label(r.pricing_model)}</td>"
             f"<td>{money(r.npv, cur)}</td>"
             f"<td class='bpo-payback'>{_two_lines(payback_text(ev, r.payback_month))}</td>"
             f"<td>{pct(r.mirr_annual)}</td><td>{pct(r.roi)}</td><td>{pct(r.savings_pct)}</td>"

@@ -26,7 +26,7 @@ class BotPricing(PricingModel):
     in it, the client's own centre (a captive) from it on."""
 
     label: ClassVar[str] = "build-operate-transfer"
-    decision: ClassVar[str] = "Build-operate-transfer with"
+    decision: ClassVar[str] = "Choose"
     order: ClassVar[int] = 70
     example: ClassVar[dict[str, Any]] = {
         "model": "bot",
