@@ -413,3 +413,13 @@ def test_allocation_html_keeps_user_text_inert() -> None:
     page = allocation_html(result, "<b>bold</b>", "USD")
     assert "<script>alert(1)" not in page and "<b>bold</b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_report_names_the_rule_that_holds_the_best_offer_back() -> None:
+    """Claims back office: the offshore offer alone (80 % of the work, its scope) has the
+    higher NPV, but the shipped rules cap every vendor at 70 %."""
+    result = bpo_roi.optimise(load("claims_back_office"), trials=None)
+    assert result.value_of_splitting < 0
+    assert result.held_back == "the rules cap Offshore seats, FX shared (INR) at 70 % of the work"
+    looser = bpo_roi.optimise(load("claims_back_office"), rules={"min_vendors": 2}, step=0.2)
+    assert looser.held_back == "the rules ask for at least 2 vendors"
