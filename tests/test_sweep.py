@@ -418,3 +418,40 @@ def test_a_killed_worker_fails_only_the_variant_it_was_evaluating(tmp_path, sig)
     started = [line.split() for line in (marks / "started.log").read_text().splitlines()]
     first_of_busy = next(v for pid, v in started if pid == busy.name.removeprefix("busy-"))
     assert len({pid for pid, v in started if v == first_of_busy}) == 2, started
+
+
+def test_a_dead_worker_whose_code_another_thread_is_reaping_is_not_taken_for_a_running_one():
+    """The pool's own thread reaps an ended worker too; for a moment our read of its exit
+    code is None. Read as "still running", a SIGKILLed worker was taken for one the pool
+    stopped and its variant ran again (a sweep hung in 1 run of 6). The code is waited for
+    while the process's sentinel says it has ended."""
+    import os
+
+    from bpo_roi.cli.executors import _exit_code
+
+    read, write = os.pipe()
+    os.close(write)  # a closed pipe is ready to read: the process has ended
+
+    class Reaped:
+        sentinel = read
+        reads = 0
+
+        @property
+        def exitcode(self):
+            self.reads += 1
+            return None if self.reads < 4 else -9
+
+    try:
+        assert _exit_code(Reaped()) == -9
+    finally:
+        os.close(read)
+
+    class Running:
+        sentinel, _ = os.pipe()  # nothing written: still running
+        exitcode = None
+
+    try:
+        assert _exit_code(Running(), wait=0.2) is None
+    finally:
+        os.close(Running.sentinel)
+        os.close(Running._)
