@@ -238,6 +238,33 @@ def test_the_materiality_flag_uses_the_scenarios_setting(tmp_path):
     assert not any("behind plan" in f for f in track(lenient, str(path), trials=0).flags)
 
 
+def test_the_page_puts_each_chart_under_its_heading_in_one_style(tmp_path):
+    import re
+
+    from bpo_roi.reporting.tracking_report import plan_actual_figure, tracking_html
+
+    t = track(str(CONTACT), str(EXAMPLE), NEARSHORE, trials=0)
+    page = tracking_html(t)
+    sections = re.split(r"<h2>", page)
+    titles = {"The variance bridge": "why savings to date differ from plan",
+              "Plan against actual by month": "Savings by month, plan against actual",
+              "The re-forecast": "Cumulative savings over the term"}
+    for heading, chart in titles.items():
+        (section,) = [s for s in sections if s.startswith(heading + "</h2>")]
+        assert chart in section and "plotly-graph-div" in section, heading
+    notes = next(s for s in sections if s.startswith("Notes on the actuals"))
+    assert "plotly-graph-div" not in notes
+    # the monthly chart has one y-axis: no second scale whose zero sits elsewhere
+    layout = plan_actual_figure(t).to_dict()["layout"]
+    assert "yaxis2" not in layout
+    # full figures and one percent style in what the reader sees (scripts left out)
+    assert "<th class='num'>Plan (USD)</th>" in page and "Against plan" in page
+    text = re.sub(r"<script.*?</script>|<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+    assert not re.search(r"\d M\b", text) and not re.search(r"\d%", text)
+    assert "1,009,583" in text and "short of the planned savings to date" in text
+    assert "max-width: 1100px" in page
+
+
 # -- messy actuals -------------------------------------------------------------------------------
 
 

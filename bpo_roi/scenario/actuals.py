@@ -38,7 +38,8 @@ import numpy as np
 from bpo_roi.scenario.problems import AssumptionsError
 from bpo_roi.scenario.schema import Scenario
 
-__all__ = ["ACTUALS_COLUMNS", "COLUMN_NAMES", "MAX_ACTUALS_BYTES", "Actuals", "parse_actuals", "read_actuals"]
+__all__ = ["ACTUALS_COLUMNS", "COLUMN_NAMES", "MAX_ACTUALS_BYTES", "Actuals", "parse_actuals",
+           "read_actuals"]
 
 ACTUALS_COLUMNS = ("volume", "handle_time_minutes", "vendor_invoice", "vendor_fte",
                    "in_house_cost", "in_house_fte", "one_time", "fx_rate", "service_credits",
