@@ -241,7 +241,13 @@ def test_the_materiality_flag_uses_the_scenarios_setting(tmp_path):
 def test_the_page_puts_each_chart_under_its_heading_in_one_style(tmp_path):
     import re
 
-    from bpo_roi.reporting.tracking_report import plan_actual_figure, tracking_html
+    import openpyxl
+
+    from bpo_roi.reporting.tracking_report import (
+        plan_actual_figure,
+        tracking_html,
+        write_tracking_xlsx,
+    )
 
     t = track(str(CONTACT), str(EXAMPLE), NEARSHORE, trials=0)
     page = tracking_html(t)
@@ -263,6 +269,20 @@ def test_the_page_puts_each_chart_under_its_heading_in_one_style(tmp_path):
     assert not re.search(r"\d M\b", text) and not re.search(r"\d%", text)
     assert "1,009,583" in text and "short of the planned savings to date" in text
     assert "max-width: 1100px" in page
+
+    write_tracking_xlsx(t, tmp_path / "tracking.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "tracking.xlsx")
+    ws = book["Variance"]
+    head = [c.value for c in ws[1]]
+    assert head[:6] == ["Month", "Date", "Line", "Plan", "Actual", "Variance (actual − plan)"]
+    formats = {row[2].value: row[3].number_format for row in ws.iter_rows(min_row=2)
+               if row[3].value is not None}
+    assert formats["savings"] == formats["vendor_invoice"] == "#,##0"
+    assert formats["error_rate"] == "0.0%"
+    summary = book["Summary"]
+    assert summary["A1"].alignment.wrap_text and "A1:B1" in summary.merged_cells
+    labels = [c.value for c in summary["A"]]
+    assert "Approved NPV (USD)" in labels and "Forecast NPV (USD)" in labels
 
 
 # -- messy actuals -------------------------------------------------------------------------------

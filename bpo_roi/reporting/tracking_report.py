@@ -54,6 +54,12 @@ _BETTER_WHEN_HIGHER = {"in_house_counterfactual": True, "vendor_invoice": False,
                        "outsourced_cost": False, "savings": True}
 """Whether an actual above plan is good for the savings: more avoided cost or more credits is,
 more cost paid is not."""
+VARIANCE_HEADERS = {"month": "Month", "date": "Date", "line": "Line", "plan": "Plan",
+                    "actual": "Actual", "variance": "Variance (actual − plan)",
+                    "source": "Source", "cumulative_plan": "Cumulative plan",
+                    "cumulative_actual": "Cumulative actual",
+                    "cumulative_variance": "Cumulative variance"}
+"""The Variance sheet's headers (``variance.csv`` keeps :data:`VARIANCE_COLUMNS`)."""
 
 
 def _plain(text: Any) -> str:
@@ -325,12 +331,17 @@ def write_tracking_xlsx(t: Tracking, target: str | os.PathLike[str]) -> None:
         ws = book.add_worksheet("Summary")
         ws.set_column(0, 0, 34)
         ws.set_column(1, 1, 100)
-        ws.write_string(0, 0, t.headline(), fmt["title"])
-        summary = [("Offer", t.offer), ("Currency", t.currency), ("Months tracked", t.as_of),
-                   ("Planned savings to date", t.planned_savings_to_date),
-                   ("Realised savings to date", t.realised_savings_to_date),
-                   ("Approved NPV", t.approved_npv), ("Forecast NPV", t.forecast_npv),
-                   *((f"Forecast NPV {k.upper()}", t.forecast_band.get(k))
+        # the headline is a long sentence: merged across both columns and wrapped
+        ws.merge_range(0, 0, 0, 1, t.headline(), book.add_format(
+            {"bold": True, "font_size": 14, "text_wrap": True, "valign": "top"}))
+        ws.set_row(0, 60)
+        cur = t.currency
+        summary = [("Offer", t.offer), ("Currency", cur), ("Months tracked", t.as_of),
+                   (f"Planned savings to date ({cur})", t.planned_savings_to_date),
+                   (f"Realised savings to date ({cur})", t.realised_savings_to_date),
+                   (f"Approved NPV ({cur})", t.approved_npv),
+                   (f"Forecast NPV ({cur})", t.forecast_npv),
+                   *((f"Forecast NPV {k.upper()} ({cur})", t.forecast_band.get(k))
                      for k in ("p5", "p50", "p95") if t.forecast_band.get(k) is not None),
                    *(("Flag", f) for f in t.flags), *(("Note", n) for n in t.notes)]
         for r, (label, value) in enumerate(summary, start=2):
@@ -339,28 +350,33 @@ def write_tracking_xlsx(t: Tracking, target: str | os.PathLike[str]) -> None:
 
         ws = book.add_worksheet("Variance")
         ws.freeze_panes(1, 0)
+        # readable headers over the columns of variance.csv, in its order; the line keys stay
         for c, name in enumerate(VARIANCE_COLUMNS):
-            ws.write_string(0, c, name, fmt["head"])
+            ws.write_string(0, c, VARIANCE_HEADERS[name], fmt["head"])
         ws.set_column(0, 1, 10)
         ws.set_column(2, 2, 24)
         ws.set_column(3, len(VARIANCE_COLUMNS) - 1, 16)
+        fmt["fx"] = book.add_format({"valign": "top", "num_format": "0.0000"})
+        line_style = {"volume": "money", "error_rate": "pct", "fx_rate": "fx",
+                      "vendor_fte": "fte", "in_house_fte": "fte", "handle_time_minutes": "cents"}
         for r, row in enumerate(t.variance[list(VARIANCE_COLUMNS)].itertuples(index=False),
                                 start=1):
+            style = line_style.get(row.line, "money")  # the money lines: whole amounts
             for c, value in enumerate(row):
-                style = "int" if c == 0 else "num"
-                cell(ws, r, c, value.item() if hasattr(value, "item") else value, style)
+                cell(ws, r, c, value.item() if hasattr(value, "item") else value,
+                     "int" if c == 0 else style)
 
         ws = book.add_worksheet("Bridge")
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 18)
-        ws.write_string(0, 0, "effect", fmt["head"])
-        ws.write_string(0, 1, f"amount ({t.currency})", fmt["head"])
+        ws.write_string(0, 0, "Effect", fmt["head"])
+        ws.write_string(0, 1, f"Amount ({t.currency})", fmt["head"])
         ws.write_string(1, 0, "Planned savings to date", fmt["bold"])
         ws.write_number(1, 1, t.planned_savings_to_date, fmt["money"])
         last = 1
         for r, (effect, amount) in enumerate(zip(t.bridge.effect, t.bridge.amount,
                                                  strict=True), start=2):
-            ws.write_string(r, 0, str(effect), fmt["text"])
+            ws.write_string(r, 0, EFFECT_LABELS.get(str(effect), str(effect)), fmt["text"])
             ws.write_number(r, 1, float(amount), fmt["money"])
             last = r
         ws.write_string(last + 1, 0, "Realised savings to date", fmt["bold"])
