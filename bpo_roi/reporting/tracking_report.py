@@ -346,7 +346,10 @@ def write_tracking_xlsx(t: Tracking, target: str | os.PathLike[str]) -> None:
                    *(("Flag", f) for f in t.flags), *(("Note", n) for n in t.notes)]
         for r, (label, value) in enumerate(summary, start=2):
             ws.write_string(r, 0, label, fmt["bold"])
-            cell(ws, r, 1, value, "int" if label == "Months tracked" else "money")
+            if label in ("Flag", "Note"):  # sentences: wrapped in their column
+                ws.write_string(r, 1, str(value), fmt["wrap"])
+            else:
+                cell(ws, r, 1, value, "int" if label == "Months tracked" else "money")
 
         ws = book.add_worksheet("Variance")
         ws.freeze_panes(1, 0)
