@@ -206,7 +206,7 @@ def _sections(t: Tracking) -> list[tuple[str | None, str, int | None]]:
          f"<p class='status {state}'><strong>{esc(status)}</strong></p>"
          f"<p class='headline'>{esc(t.headline())}</p>"
          f"<p class='note'>To date: {esc(_span(t))}.</p>"
-         f"<table class='figures'><tr><th></th><th class='num'>{esc(cur)}</th></tr>{rows}"
+         f"<table class='figures narrow'><tr><th></th><th class='num'>{esc(cur)}</th></tr>{rows}"
          f"</table>", None),
         ("Flags", flags, None),
         ("To date, line by line",
@@ -220,7 +220,7 @@ def _sections(t: Tracking) -> list[tuple[str | None, str, int | None]]:
         ("The variance bridge",
          "<p>Realised minus planned savings to date, split into six effects by Shapley values "
          "(each driver group's effect averaged over every order of applying them): they add "
-         f"up exactly to the difference.</p><table class='figures'><tr><th>Effect</th>"
+         f"up exactly to the difference.</p><table class='figures narrow'><tr><th>Effect</th>"
          f"<th class='num'>{esc(cur)}</th></tr>{effects}</table>", 0),
         ("Plan against actual by month",
          "<p>Savings month by month to date, the plan's beside the realised.</p>", 1),
@@ -240,6 +240,7 @@ main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 64px; color: #1d273
 h1 { font-size: 2.1em; margin: 4px 0 6px; }
 h2 { border-bottom: 2px solid #0072B2; padding-bottom: 4px; margin-top: 36px; }
 table.figures { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: .92em; }
+table.figures.narrow { width: auto; min-width: 480px; }
 table.figures th, table.figures td { border-bottom: 1px solid #e5e9ef; padding: 6px 8px;
                                      text-align: left; }
 table.figures th.num, table.figures td.num { text-align: right; white-space: nowrap;
