@@ -219,6 +219,10 @@ def test_the_shipped_example_is_behind_plan_and_its_bridge_adds_up():
     assert effects["volume"] < 0 and effects["rate/price"] < 0 and effects["FX"] < 0
     assert effects["quality"] < 0 and effects["one-time"] < 0
     assert not t.on_track and "behind plan" in t.flags[0]
+    # the share said is the shortfall's, as a shortfall: never "N% of plan" for 1 − N
+    short = round(t.shortfall / t.planned_savings_to_date * 100)
+    assert f"{short} % short of the planned savings to date" in t.flags[0]
+    assert "of plan)" not in t.flags[0]
     band = t.forecast_band
     assert band["p5"] < band["p50"] < band["p95"] and band["trials"] == 200
     assert t.forecast_npv < t.approved_npv
@@ -232,6 +236,53 @@ def test_the_materiality_flag_uses_the_scenarios_setting(tmp_path):
     lenient = scenario.with_overrides({"scenario.materiality": 0.5})
     assert any("behind plan" in f for f in track(strict, str(path), trials=0).flags)
     assert not any("behind plan" in f for f in track(lenient, str(path), trials=0).flags)
+
+
+def test_the_page_puts_each_chart_under_its_heading_in_one_style(tmp_path):
+    import re
+
+    import openpyxl
+
+    from bpo_roi.reporting.tracking_report import (
+        plan_actual_figure,
+        tracking_html,
+        write_tracking_xlsx,
+    )
+
+    t = track(str(CONTACT), str(EXAMPLE), NEARSHORE, trials=0)
+    page = tracking_html(t)
+    sections = re.split(r"<h2>", page)
+    titles = {"The variance bridge": "why savings to date differ from plan",
+              "Plan against actual by month": "Savings by month, plan against actual",
+              "The re-forecast": "Cumulative savings over the term"}
+    for heading, chart in titles.items():
+        (section,) = [s for s in sections if s.startswith(heading + "</h2>")]
+        assert chart in section and "plotly-graph-div" in section, heading
+    notes = next(s for s in sections if s.startswith("Notes on the actuals"))
+    assert "plotly-graph-div" not in notes
+    # the monthly chart has one y-axis: no second scale whose zero sits elsewhere
+    layout = plan_actual_figure(t).to_dict()["layout"]
+    assert "yaxis2" not in layout
+    # full figures and one percent style in what the reader sees (scripts left out)
+    assert "<th class='num'>Plan (USD)</th>" in page and "Against plan" in page
+    text = re.sub(r"<script.*?</script>|<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+    assert not re.search(r"\d M\b", text) and not re.search(r"\d%", text)
+    assert "1,009,583" in text and "short of the planned savings to date" in text
+    assert "max-width: 1100px" in page
+
+    write_tracking_xlsx(t, tmp_path / "tracking.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "tracking.xlsx")
+    ws = book["Variance"]
+    head = [c.value for c in ws[1]]
+    assert head[:6] == ["Month", "Date", "Line", "Plan", "Actual", "Variance (actual − plan)"]
+    formats = {row[2].value: row[3].number_format for row in ws.iter_rows(min_row=2)
+               if row[3].value is not None}
+    assert formats["savings"] == formats["vendor_invoice"] == "#,##0"
+    assert formats["error_rate"] == "0.0%"
+    summary = book["Summary"]
+    assert summary["A1"].alignment.wrap_text and "A1:B1" in summary.merged_cells
+    labels = [c.value for c in summary["A"]]
+    assert "Approved NPV (USD)" in labels and "Forecast NPV (USD)" in labels
 
 
 # -- messy actuals -------------------------------------------------------------------------------
@@ -260,7 +311,8 @@ def test_a_future_month_is_refused_and_empty_later_rows_are_noted():
     line = refused([["month", "volume"], [1, 1], [5, 2]], as_of=3)
     assert "row 3, column month: month 2027-05 is after the as-of month 2027-03" in line
     a = parse_actuals([["month", "volume"], [1, 1], [2, ""], [3, None]], tiny(), "act.csv")
-    assert a.as_of == 1 and any("later month(s) without figures ignored" in n for n in a.notes)
+    assert a.as_of == 1 and ("2 later months without figures (2027-02 to 2027-03) are ignored."
+                             in a.notes)
 
 
 def test_months_outside_the_term_unknown_columns_and_bad_numbers_are_refused():
@@ -280,8 +332,8 @@ def test_a_figure_that_moves_no_cost_of_the_offer_is_said_to(tmp_path):
     rows = [["month", "volume", "vendor_fte", "handle_time_minutes"], [1, 10000, 12, 7.0]]
     t = track(tiny(), parse_actuals(rows, tiny(), "act.csv"), trials=0)
     notes = " | ".join(t.notes)
-    assert "vendor_fte is shown but moves no cost" in notes
-    assert "handle_time_minutes is shown but moves no cost" in notes
+    assert "The actuals' vendor FTE is shown but moves no cost" in notes
+    assert "The actuals' handle time is shown but moves no cost" in notes
     assert all(abs(a) < 1e-9 for a in t.bridge.amount)
 
 
@@ -294,9 +346,12 @@ def test_gaps_and_missing_columns_are_noted_and_the_plan_stands_in(tmp_path):
     rows[-1][1] = 9000
     a = parse_actuals(rows, scenario, "act.csv")
     notes = " | ".join(a.notes)
-    assert "no actuals for month 2027-03: the plan stands in" in notes
-    assert "vendor_invoice is empty for month 2027-02" in notes
-    assert "columns not given:" in notes and "one_time" in notes
+    # sentences with the columns' human names, never the raw column keys
+    assert "The actuals have no figures for month 2027-03; the plan's figures stand in." in notes
+    assert "The vendor invoice column is empty for month 2027-02;" in notes
+    assert ("The actuals have no handle time, vendor FTE, in-house cost, in-house FTE, one-time "
+            "cost, exchange rate, service credits or error rate columns;") in notes
+    assert "_" not in notes
     t = track(scenario, a, trials=0)
     v = t.variance.set_index(["line", "month"])
     assert v.loc[("volume", 3), "source"] == "plan" and v.loc[("volume", 3), "variance"] == 0

@@ -487,11 +487,11 @@ def track(scenario: Scenario | str | os.PathLike[str], actuals: Actuals | str | 
     notes = list(actuals.notes)
     billed = type(pricing).billed_unit
     if billed != "seats" and a.given["vendor_fte"].any():
-        notes.append(f"vendor_fte is shown but moves no cost: this offer is billed by "
-                     f"{billed}, not by the seat")
+        notes.append(f"The actuals' vendor FTE is shown but moves no cost: this offer is "
+                     f"billed by {billed}, not by the seat.")
     if not type(pricing).staffs_for_ramp and a.given["handle_time_minutes"].any():
-        notes.append(f"handle_time_minutes is shown but moves no cost: this offer is billed by "
-                     f"{billed}, so the vendor carries its productivity")
+        notes.append(f"The actuals' handle time is shown but moves no cost: this offer is "
+                     f"billed by {billed}, so the vendor carries its productivity.")
     result = Tracking(
         scenario=scenario, offer=scenario.offers[k].name, as_of=T, currency=info.currency,
         variance=variance, bridge=bridge, monthly=monthly, approved_npv=approved,
@@ -536,12 +536,13 @@ def _flags(t: Tracking, pv_in_house: float) -> list[str]:
     flags = []
     limit = t.materiality * t.planned_in_house_to_date
     if t.shortfall > limit:
-        share = (f" ({t.shortfall / t.planned_savings_to_date:.0%} of plan)"
-                 if t.planned_savings_to_date > 0 else "")
+        # the shortfall's share of plan, said as a shortfall: "54 % short", never "54 % of plan"
+        share = (f", {t.shortfall / t.planned_savings_to_date * 100:.0f} % short of the planned "
+                 f"savings to date" if t.planned_savings_to_date > 0 else "")
         flags.append(
             f"Realised savings to date are {t.shortfall:,.0f} {cur} behind plan{share}: more "
-            f"than the scenario's materiality ({t.materiality:.0%} of the planned in-house cost "
-            f"to date, {limit:,.0f} {cur}).")
+            f"than the scenario's materiality ({t.materiality * 100:g} % of the planned in-house "
+            f"cost to date, {limit:,.0f} {cur}).")
     if t.approved_npv - t.forecast_npv > t.materiality * pv_in_house:
         flags.append(
             f"The life-of-deal NPV is now forecast at {t.forecast_npv:,.0f} {cur}, "

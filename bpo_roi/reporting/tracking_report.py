@@ -16,7 +16,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from bpo_roi.reporting.files import atomic_path, atomic_write_text, write_table_csv
-from bpo_roi.reporting.formatting import esc, money
+from bpo_roi.reporting.formatting import esc, is_missing
 
 if TYPE_CHECKING:  # pragma: no cover
     import plotly.graph_objects as go
@@ -40,22 +40,70 @@ PLAN, ACTUAL, FORECAST, INCREASE, DECREASE, TOTAL = (
     "#0072B2", "#D55E00", "#E69F00", "#009E73", "#D55E00", "#0072B2")
 
 
+EFFECT_LABELS = {"volume": "Volume", "rate/price": "Rate/price", "FX": "FX",
+                 "efficiency": "Efficiency", "quality": "Quality", "one-time": "One-time"}
+"""How the bridge's effects are shown (``tracking.json`` and ``tracking.xlsx``'s data keep
+:data:`bpo_roi.analysis.tracking.EFFECTS`)."""
+LINE_LABELS = {"in_house_counterfactual": "In-house cost for the actual volume (avoided)",
+               "vendor_invoice": "Vendor invoices", "service_credits": "Service credits",
+               "in_house_cost": "In-house cost still paid", "one_time": "One-time costs",
+               "outsourced_cost": "Outsourced cost, all in", "savings": "Savings"}
+"""The money lines of the HTML's line-by-line table, in its order."""
+_BETTER_WHEN_HIGHER = {"in_house_counterfactual": True, "vendor_invoice": False,
+                       "service_credits": True, "in_house_cost": False, "one_time": False,
+                       "outsourced_cost": False, "savings": True}
+"""Whether an actual above plan is good for the savings: more avoided cost or more credits is,
+more cost paid is not."""
+VARIANCE_HEADERS = {"month": "Month", "date": "Date", "line": "Line", "plan": "Plan",
+                    "actual": "Actual", "variance": "Variance (actual − plan)",
+                    "source": "Source", "cumulative_plan": "Cumulative plan",
+                    "cumulative_actual": "Cumulative actual",
+                    "cumulative_variance": "Cumulative variance"}
+"""The Variance sheet's headers (``variance.csv`` keeps :data:`VARIANCE_COLUMNS`)."""
+
+
 def _plain(text: Any) -> str:
     # plotly renders a subset of HTML in labels: show user text as text
     return html.escape(str(text), quote=False)
+
+
+def _full(value: Any, currency: str = "") -> str:
+    """``1,009,583 USD``: every amount on the page in full, never ``1.0 M``; ``—`` when
+    missing."""
+    if is_missing(value):
+        return "—"
+    return f"{round(float(value)) + 0:,} {currency}".strip()
+
+
+def _percent(fraction: float, digits: int = 0) -> str:
+    """``46 %``: the page's one percent style (number, space, %)."""
+    return f"{fraction * 100:,.{digits}f} %"
+
+
+def _as_of_date(t: Tracking) -> str:
+    return str(t.monthly.loc[t.monthly.month == t.as_of, "date"].iloc[0])
+
+
+def _span(t: Tracking) -> str:
+    """What "to date" covers: month 0, the transition month before operations, through the
+    as-of month."""
+    first = str(t.monthly.date.iloc[0])
+    return (f"month 0 ({first}, the transition month before operations start, which carries "
+            f"the one-time costs) through month {t.as_of} ({_as_of_date(t)})")
 
 
 def bridge_waterfall(t: Tracking) -> go.Figure:
     """Planned savings to date, each effect, realised savings to date."""
     import plotly.graph_objects as go
 
-    labels = ["Planned savings to date", *t.bridge.effect, "Realised savings to date"]
+    labels = ["Planned savings to date", *(EFFECT_LABELS.get(e, e) for e in t.bridge.effect),
+              "Realised savings to date"]
     values = [t.planned_savings_to_date, *t.bridge.amount.astype(float),
               t.realised_savings_to_date]
     fig = go.Figure(go.Waterfall(
         orientation="v", x=labels, y=values,
         measure=["absolute", *["relative"] * len(t.bridge), "total"],
-        text=[money(v, t.currency) for v in values], textposition="outside",
+        text=[_full(v) for v in values], textposition="outside",
         increasing={"marker": {"color": INCREASE}}, decreasing={"marker": {"color": DECREASE}},
         totals={"marker": {"color": TOTAL}}, connector={"line": {"color": "#9aa5b1"}},
         hovertemplate="%{x}<br>%{y:,.0f} " + _plain(t.currency) + "<extra></extra>"))
@@ -63,13 +111,14 @@ def bridge_waterfall(t: Tracking) -> go.Figure:
         title=f"{_plain(t.offer)}: why savings to date differ from plan ({_plain(t.currency)})",
         template="plotly_white", showlegend=False, height=480,
         margin={"t": 60, "b": 110, "l": 70, "r": 20},
-        yaxis={"title": f"Savings, months 0–{t.as_of} ({_plain(t.currency)})",
+        yaxis={"title": f"Savings, month 0 to month {t.as_of} ({_plain(t.currency)})",
                "tickformat": ",.0f"}, xaxis={"tickangle": -20, "automargin": True})
     return fig
 
 
 def plan_actual_figure(t: Tracking) -> go.Figure:
-    """Monthly savings to date, plan against actual, with the cumulative lines."""
+    """Monthly savings to date, plan against actual, on one axis (the cumulative lines are
+    :func:`forecast_figure`'s)."""
     import plotly.graph_objects as go
 
     m = t.monthly[t.monthly.month <= t.as_of]
@@ -77,16 +126,12 @@ def plan_actual_figure(t: Tracking) -> go.Figure:
     fig.add_bar(x=m.date, y=m.planned_savings, name="Planned savings", marker_color=PLAN,
                 opacity=0.55)
     fig.add_bar(x=m.date, y=m.actual_savings, name="Realised savings", marker_color=ACTUAL)
-    fig.add_scatter(x=m.date, y=m.cumulative_planned, name="Cumulative, plan", yaxis="y2",
-                    line={"color": PLAN, "dash": "dot"})
-    fig.add_scatter(x=m.date, y=m.actual_savings.cumsum(), name="Cumulative, actual",
-                    yaxis="y2", line={"color": ACTUAL})
     fig.update_layout(
-        title="Savings by month: plan against actual", template="plotly_white", height=440,
-        barmode="group", legend={"orientation": "h", "y": -0.2},
-        yaxis={"title": f"Monthly ({_plain(t.currency)})", "tickformat": ",.0f"},
-        yaxis2={"title": f"Cumulative ({_plain(t.currency)})", "overlaying": "y",
-                "side": "right", "tickformat": ",.0f", "showgrid": False})
+        title=f"Savings by month, plan against actual (month 0 to month {t.as_of})",
+        template="plotly_white", height=440, barmode="group",
+        legend={"orientation": "h", "y": -0.2},
+        xaxis={"title": "Month (the first, month 0, is the transition before operations)"},
+        yaxis={"title": f"Savings in the month ({_plain(t.currency)})", "tickformat": ",.0f"})
     return fig
 
 
@@ -107,87 +152,144 @@ def forecast_figure(t: Tracking) -> go.Figure:
     fig.update_layout(
         title="Cumulative savings over the term (undiscounted)", template="plotly_white",
         height=420, legend={"orientation": "h", "y": -0.2},
-        yaxis={"title": _plain(t.currency), "tickformat": ",.0f"})
+        xaxis={"title": "Month (the first, month 0, is the transition before operations)"},
+        yaxis={"title": f"Cumulative savings ({_plain(t.currency)})", "tickformat": ",.0f"})
     return fig
 
 
-def _summary(t: Tracking) -> str:
+def _num(text: str) -> str:
+    return f"<td class='num'>{esc(text)}</td>"
+
+
+def _verdict(key: str, variance: float) -> str:
+    """Better or worse than plan for the savings, whatever the variance's sign means."""
+    if abs(variance) < 0.5:
+        return "On plan"
+    return "Better" if (variance > 0) == _BETTER_WHEN_HIGHER[key] else "Worse"
+
+
+def _sections(t: Tracking) -> list[tuple[str | None, str, int | None]]:
+    """The page's sections in order: (heading, HTML, index of the chart that follows)."""
     cur = t.currency
     band = t.forecast_band
-    band_text = (f"Monte Carlo band ({band['trials']:,} trials): P5 {money(band['p5'], cur)}, "
-                 f"P50 {money(band['p50'], cur)}, P95 {money(band['p95'], cur)}."
+    band_text = (f"Monte Carlo band ({band['trials']:,} trials) of the forecast NPV: P5 "
+                 f"{_full(band['p5'], cur)}, P50 {_full(band['p50'], cur)}, P95 "
+                 f"{_full(band['p95'], cur)}."
                  if band.get("p5") is not None else "No Monte Carlo band (nothing uncertain, "
                  "or no trials asked for).")
     status = "On track" if t.on_track else "Behind plan"
-    colour = "#1b7f3b" if t.on_track else "#b3261e"
+    state = "on-track" if t.on_track else "behind"
     rows = "".join(
-        f"<tr><td>{esc(label)}</td><td class='num'>{esc(money(value, cur))}</td></tr>"
+        f"<tr><td>{esc(label)}</td>{_num(_full(value))}</tr>"
         for label, value in (
             ("Planned savings to date", t.planned_savings_to_date),
             ("Realised savings to date", t.realised_savings_to_date),
-            ("Difference", t.realised_savings_to_date - t.planned_savings_to_date),
+            ("Difference (realised − planned)",
+             t.realised_savings_to_date - t.planned_savings_to_date),
             ("Approved life-of-deal NPV", t.approved_npv),
             ("Forecast life-of-deal NPV", t.forecast_npv)))
-    effects = "".join(f"<tr><td>{esc(e)}</td><td class='num'>{esc(money(a, cur))}</td></tr>"
+    effects = "".join(f"<tr><td>{esc(EFFECT_LABELS.get(e, e))}</td>{_num(_full(a))}</tr>"
                       for e, a in zip(t.bridge.effect, t.bridge.amount, strict=True))
-    labels = {"in_house_counterfactual": "In-house cost for the actual volume (avoided)",
-              "vendor_invoice": "Vendor invoices", "service_credits": "Service credits",
-              "in_house_cost": "In-house cost still paid", "one_time": "One-time costs",
-              "outsourced_cost": "Outsourced cost, all in", "savings": "Savings"}
     last = t.variance[t.variance.month == t.as_of].set_index("line")
     lines = "".join(
         f"<tr><td>{esc(label)}</td>"
-        + "".join(f"<td class='num'>{esc(money(float(last.loc[key, col]) + 0.0, cur))}</td>"
+        + "".join(_num(_full(float(last.loc[key, col])))
                   for col in ("cumulative_plan", "cumulative_actual", "cumulative_variance"))
-        + "</tr>" for key, label in labels.items())
-    flags = "".join(f"<li>{esc(f)}</li>" for f in t.flags) or "<li>None.</li>"
+        + f"<td class='verdict'>{esc(_verdict(key, float(last.loc[key, 'cumulative_variance'])))}"
+        f"</td></tr>" for key, label in LINE_LABELS.items())
+    flags = ("<div class='flags'><ul>" + "".join(f"<li>{esc(f)}</li>" for f in t.flags)
+             + "</ul></div>" if t.flags else "<p>None.</p>")
     notes = "".join(f"<li>{esc(n)}</li>" for n in t.notes) or "<li>None.</li>"
     f = t.forecast_factors
-    return (
-        f"<p class='status' style='color:{colour}'><strong>{esc(status)}</strong></p>"
-        f"<p class='headline'>{esc(t.headline())}</p>"
-        f"<table class='figures'>{rows}</table>"
-        f"<p>{esc(band_text)}</p>"
-        f"<h2>Flags</h2><ul>{flags}</ul>"
-        f"<h2>To date, line by line</h2><table class='figures'><tr><th></th><th>Plan</th>"
-        f"<th>Actual</th><th>Variance</th></tr>{lines}</table>"
-        f"<h2>The variance bridge</h2><p>Realised minus planned savings to date, split into six "
-        f"effects by Shapley values (each driver group's effect averaged over every order of "
-        f"applying them): they add up exactly to the difference.</p>"
-        f"<table class='figures'>{effects}</table>"
-        f"<p>Re-forecast: the rest of the term at the original assumptions, except volume at "
-        f"{f['volume']:.1%} of plan, vendor prices at {f['price']:.1%} and the exchange rate "
-        f"at {f['fx']:.1%} of plan, carried forward from the actuals.</p>"
-        f"<h2>Notes on the actuals</h2><ul>{notes}</ul>")
+    return [
+        (None,
+         f"<p class='status {state}'><strong>{esc(status)}</strong></p>"
+         f"<p class='headline'>{esc(t.headline())}</p>"
+         f"<p class='note'>To date: {esc(_span(t))}.</p>"
+         f"<table class='figures narrow'><tr><th></th><th class='num'>{esc(cur)}</th></tr>{rows}"
+         f"</table>", None),
+        ("Flags", flags, None),
+        ("To date, line by line",
+         f"<table class='figures'><tr><th>Line</th><th class='num'>Plan ({esc(cur)})</th>"
+         f"<th class='num'>Actual ({esc(cur)})</th>"
+         f"<th class='num'>Variance, actual − plan ({esc(cur)})</th>"
+         f"<th>Against plan</th></tr>{lines}</table>"
+         f"<p class='note'>To date. The variance is actual minus plan, so "
+         f"its sign means opposite things on cost lines and on savings lines; the last column "
+         f"says which way each line moved the savings.</p>", None),
+        ("The variance bridge",
+         "<p>Realised minus planned savings to date, split into six effects by Shapley values "
+         "(each driver group's effect averaged over every order of applying them): they add "
+         f"up exactly to the difference.</p><table class='figures narrow'><tr><th>Effect</th>"
+         f"<th class='num'>{esc(cur)}</th></tr>{effects}</table>", 0),
+        ("Plan against actual by month",
+         "<p>Savings month by month to date, the plan's beside the realised.</p>", 1),
+        ("The re-forecast",
+         f"<p>The rest of the term at the original assumptions, except volume at "
+         f"{esc(_percent(f['volume'], 1))} of plan, vendor prices at "
+         f"{esc(_percent(f['price'], 1))} and the exchange rate at "
+         f"{esc(_percent(f['fx'], 1))} of plan, carried forward from the actuals. "
+         f"{esc(band_text)}</p>", 2),
+        ("Notes on the actuals", f"<ul>{notes}</ul>", None)]
+
+
+STYLE = """\
+body { margin: 0; background: #ffffff; }
+main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 64px; color: #1d2733;
+       font-family: Inter, "Segoe UI", Helvetica, Arial, sans-serif; }
+h1 { font-size: 2.1em; margin: 4px 0 6px; }
+h2 { border-bottom: 2px solid #0072B2; padding-bottom: 4px; margin-top: 36px; }
+table.figures { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: .92em; }
+table.figures.narrow { width: auto; min-width: 480px; }
+table.figures th, table.figures td { border-bottom: 1px solid #e5e9ef; padding: 6px 8px;
+                                     text-align: left; }
+table.figures th.num, table.figures td.num { text-align: right; white-space: nowrap;
+                                             font-variant-numeric: tabular-nums; }
+.status { font-size: 1.5em; margin-bottom: 0; }
+.status.on-track { color: #1b7f3b; }
+.status.behind { color: #b3261e; }
+.headline { font-size: 1.25em; line-height: 1.45; border-left: 4px solid #0072B2;
+            padding: 4px 0 4px 12px; margin: 10px 0; }
+.note { color: #5f6b7a; font-size: .92em; }
+.flags { border-left: 4px solid #D55E00; background: #fdf3ec; padding: 8px 14px; margin: 10px 0; }
+.flags ul { margin: 6px 0 0 0; padding-left: 18px; }
+@page { size: A4; margin: 12mm; }
+@media print {
+  main { max-width: none; padding: 0; }
+  .modebar { display: none !important; }
+  h1, h2 { break-after: avoid; page-break-after: avoid; }
+  .plotly-graph-div, table.figures, .flags, .headline { break-inside: avoid; }
+}"""
+"""``tracking.html``'s stylesheet: the executive report's look (``templates/report``: font,
+1,100 px column, accent rule under headings, tables with figures right-aligned), inline so the
+page stays one file."""
 
 
 def tracking_html(t: Tracking) -> str:
-    """The whole ``tracking.html`` page as text."""
+    """The whole ``tracking.html`` page as text: each chart under its own section."""
     from plotly.io import to_html
 
     figures = [bridge_waterfall(t), plan_actual_figure(t), forecast_figure(t)]
-    charts = "\n".join(to_html(fig, include_plotlyjs=i == 0, full_html=False,
-                               include_mathjax=False, config={"displaylogo": False})
-                       for i, fig in enumerate(figures))
+    charts = [to_html(fig, include_plotlyjs=i == 0, full_html=False, include_mathjax=False,
+                      config={"displaylogo": False}) for i, fig in enumerate(figures)]
+    body = []
+    for heading, text, chart in _sections(t):
+        if heading is not None:
+            body.append(f"<h2>{esc(heading)}</h2>")
+        body.append(text)
+        if chart is not None:
+            body.append(charts[chart])
     title = f"{t.scenario.scenario.name}: {t.offer}, tracking after {t.as_of} months"
+    nl = "\n"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="generator" content="bpo-roi">
 <title>{esc(title)}</title>
 <style>
-body {{ font-family: Inter, "Segoe UI", Helvetica, Arial, sans-serif; margin: 32px;
-       color: #1d2733; max-width: 1100px; }}
-table.figures {{ border-collapse: collapse; min-width: 420px; font-size: .95em; }}
-th, td {{ border-bottom: 1px solid #e5e9ef; padding: 5px 8px; text-align: left; }}
-td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-.status {{ font-size: 1.5em; margin-bottom: 0; }}
-.headline {{ font-size: 1.1em; }}
-@media print {{ .modebar {{ display: none !important; }} .plotly-graph-div {{
-  break-inside: avoid; }} }}
-</style></head><body>
+{STYLE}
+</style></head><body><main>
 <h1>{esc(title)}</h1>
-{_summary(t)}
-{charts}
-</body></html>
+{nl.join(body)}
+</main></body></html>
 """
 
 
@@ -230,42 +332,55 @@ def write_tracking_xlsx(t: Tracking, target: str | os.PathLike[str]) -> None:
         ws = book.add_worksheet("Summary")
         ws.set_column(0, 0, 34)
         ws.set_column(1, 1, 100)
-        ws.write_string(0, 0, t.headline(), fmt["title"])
-        summary = [("Offer", t.offer), ("Currency", t.currency), ("Months tracked", t.as_of),
-                   ("Planned savings to date", t.planned_savings_to_date),
-                   ("Realised savings to date", t.realised_savings_to_date),
-                   ("Approved NPV", t.approved_npv), ("Forecast NPV", t.forecast_npv),
-                   *((f"Forecast NPV {k.upper()}", t.forecast_band.get(k))
+        # the headline is a long sentence: merged across both columns and wrapped
+        ws.merge_range(0, 0, 0, 1, t.headline(), book.add_format(
+            {"bold": True, "font_size": 14, "text_wrap": True, "valign": "top"}))
+        ws.set_row(0, 60)
+        cur = t.currency
+        summary = [("Offer", t.offer), ("Currency", cur), ("Months tracked", t.as_of),
+                   (f"Planned savings to date ({cur})", t.planned_savings_to_date),
+                   (f"Realised savings to date ({cur})", t.realised_savings_to_date),
+                   (f"Approved NPV ({cur})", t.approved_npv),
+                   (f"Forecast NPV ({cur})", t.forecast_npv),
+                   *((f"Forecast NPV {k.upper()} ({cur})", t.forecast_band.get(k))
                      for k in ("p5", "p50", "p95") if t.forecast_band.get(k) is not None),
                    *(("Flag", f) for f in t.flags), *(("Note", n) for n in t.notes)]
         for r, (label, value) in enumerate(summary, start=2):
             ws.write_string(r, 0, label, fmt["bold"])
-            cell(ws, r, 1, value, "int" if label == "Months tracked" else "money")
+            if label in ("Flag", "Note"):  # sentences: wrapped in their column
+                ws.write_string(r, 1, str(value), fmt["wrap"])
+            else:
+                cell(ws, r, 1, value, "int" if label == "Months tracked" else "money")
 
         ws = book.add_worksheet("Variance")
         ws.freeze_panes(1, 0)
+        # readable headers over the columns of variance.csv, in its order; the line keys stay
         for c, name in enumerate(VARIANCE_COLUMNS):
-            ws.write_string(0, c, name, fmt["head"])
+            ws.write_string(0, c, VARIANCE_HEADERS[name], fmt["head"])
         ws.set_column(0, 1, 10)
         ws.set_column(2, 2, 24)
         ws.set_column(3, len(VARIANCE_COLUMNS) - 1, 16)
+        fmt["fx"] = book.add_format({"valign": "top", "num_format": "0.0000"})
+        line_style = {"volume": "money", "error_rate": "pct", "fx_rate": "fx",
+                      "vendor_fte": "fte", "in_house_fte": "fte", "handle_time_minutes": "cents"}
         for r, row in enumerate(t.variance[list(VARIANCE_COLUMNS)].itertuples(index=False),
                                 start=1):
+            style = line_style.get(row.line, "money")  # the money lines: whole amounts
             for c, value in enumerate(row):
-                style = "int" if c == 0 else "num"
-                cell(ws, r, c, value.item() if hasattr(value, "item") else value, style)
+                cell(ws, r, c, value.item() if hasattr(value, "item") else value,
+                     "int" if c == 0 else style)
 
         ws = book.add_worksheet("Bridge")
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 18)
-        ws.write_string(0, 0, "effect", fmt["head"])
-        ws.write_string(0, 1, f"amount ({t.currency})", fmt["head"])
+        ws.write_string(0, 0, "Effect", fmt["head"])
+        ws.write_string(0, 1, f"Amount ({t.currency})", fmt["head"])
         ws.write_string(1, 0, "Planned savings to date", fmt["bold"])
         ws.write_number(1, 1, t.planned_savings_to_date, fmt["money"])
         last = 1
         for r, (effect, amount) in enumerate(zip(t.bridge.effect, t.bridge.amount,
                                                  strict=True), start=2):
-            ws.write_string(r, 0, str(effect), fmt["text"])
+            ws.write_string(r, 0, EFFECT_LABELS.get(str(effect), str(effect)), fmt["text"])
             ws.write_number(r, 1, float(amount), fmt["money"])
             last = r
         ws.write_string(last + 1, 0, "Realised savings to date", fmt["bold"])

@@ -38,12 +38,19 @@ import numpy as np
 from bpo_roi.scenario.problems import AssumptionsError
 from bpo_roi.scenario.schema import Scenario
 
-__all__ = ["ACTUALS_COLUMNS", "MAX_ACTUALS_BYTES", "Actuals", "parse_actuals", "read_actuals"]
+__all__ = ["ACTUALS_COLUMNS", "COLUMN_NAMES", "MAX_ACTUALS_BYTES", "Actuals", "parse_actuals",
+           "read_actuals"]
 
 ACTUALS_COLUMNS = ("volume", "handle_time_minutes", "vendor_invoice", "vendor_fte",
                    "in_house_cost", "in_house_fte", "one_time", "fx_rate", "service_credits",
                    "error_rate")
 """The figures an actuals file may carry, beside its ``month`` or ``date``."""
+COLUMN_NAMES = {"volume": "volume", "handle_time_minutes": "handle time",
+                "vendor_invoice": "vendor invoice", "vendor_fte": "vendor FTE",
+                "in_house_cost": "in-house cost", "in_house_fte": "in-house FTE",
+                "one_time": "one-time cost", "fx_rate": "exchange rate",
+                "service_credits": "service credits", "error_rate": "error rate"}
+"""Each column of actuals as a reader names it (notes, reports)."""
 MAX_ACTUALS_BYTES = 5 * 2**20
 """Largest actuals file read (a 20-year term is a few kilobytes)."""
 _MONTH_KEYS = ("month", "date")
@@ -216,18 +223,24 @@ def parse_actuals(rows: Sequence[Sequence[Any]], scenario: Scenario, label: str 
 
 def _notes(values: dict[str, np.ndarray], filled: list[int], seen: dict[int, int],
            tracked: int, info: Any, header: list[str]) -> list[str]:
+    """What the actuals leave out, as sentences a reader of ``tracking.html`` can act on."""
     notes = []
     empty_after = sorted(m for m in seen if m > tracked and m not in filled)
     if empty_after:
-        notes.append(f"{len(empty_after)} later month(s) without figures ignored "
-                     f"({_month_text(empty_after[0], info)} to "
-                     f"{_month_text(empty_after[-1], info)})")
+        span = (f"{_month_text(empty_after[0], info)} to {_month_text(empty_after[-1], info)}"
+                if len(empty_after) > 1 else _month_text(empty_after[0], info))
+        notes.append(f"{len(empty_after)} later month{'s' if len(empty_after) > 1 else ''} "
+                     f"without figures ({span}) {'are' if len(empty_after) > 1 else 'is'} "
+                     f"ignored.")
     gaps = [m for m in range(1, tracked + 1) if m not in filled]
     if gaps:
-        notes.append(f"no actuals for {_span(gaps, info)}: the plan stands in")
-    absent = [c for c in ACTUALS_COLUMNS if c not in header]
+        notes.append(f"The actuals have no figures for {_span(gaps, info)}; the plan's "
+                     f"figures stand in.")
+    absent = [COLUMN_NAMES[c] for c in ACTUALS_COLUMNS if c not in header]
     if absent:
-        notes.append(f"columns not given: {', '.join(absent)}; the plan stands in")
+        listed = absent[0] if len(absent) == 1 else ", ".join(absent[:-1]) + " or " + absent[-1]
+        notes.append(f"The actuals have no {listed} column{'s' if len(absent) > 1 else ''}; "
+                     f"the plan's figures stand in.")
     for c in ACTUALS_COLUMNS:
         if c not in header:
             continue
@@ -235,7 +248,8 @@ def _notes(values: dict[str, np.ndarray], filled: list[int], seen: dict[int, int
         first = 0 if c in _MONEY_COLUMNS else 1
         blank = [m for m in filled if first <= m <= tracked and math.isnan(values[c][m])]
         if blank:
-            notes.append(f"{c} is empty for {_span(blank, info)}: the plan stands in")
+            notes.append(f"The {COLUMN_NAMES[c]} column is empty for {_span(blank, info)}; "
+                         f"the plan's figures stand in.")
     return notes
 
 
