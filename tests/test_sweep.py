@@ -427,7 +427,7 @@ def test_a_dead_worker_whose_code_another_thread_is_reaping_is_not_taken_for_a_r
     while the process's sentinel says it has ended."""
     import os
 
-    from bpo_roi.cli.executors import _exit_code
+    from bpo_roi.cli.worker_process import exit_code
 
     read, write = os.pipe()
     os.close(write)  # a closed pipe is ready to read: the process has ended
@@ -442,7 +442,7 @@ def test_a_dead_worker_whose_code_another_thread_is_reaping_is_not_taken_for_a_r
             return None if self.reads < 4 else -9
 
     try:
-        assert _exit_code(Reaped()) == -9
+        assert exit_code(Reaped()) == -9
     finally:
         os.close(read)
 
@@ -451,7 +451,7 @@ def test_a_dead_worker_whose_code_another_thread_is_reaping_is_not_taken_for_a_r
         exitcode = None
 
     try:
-        assert _exit_code(Running(), wait=0.2) is None
+        assert exit_code(Running(), wait=0.2) is None
     finally:
         os.close(Running.sentinel)
         os.close(Running._)

@@ -33,7 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bpo_roi.cli.worker_process import FIELDS, ended_text, init_local_worker, run_tracked
+from bpo_roi.cli.worker_process import (
+    FIELDS,
+    ended_text,
+    exit_code,
+    init_local_worker,
+    run_tracked,
+)
 
 __all__ = ["CONNECT_TIMEOUT", "RUN_WORKER_BYTES", "SCHEDULER_ENV", "SWEEP_WORKER_BYTES",
            "ExecutorUnavailable", "LostTask", "RunInterrupted", "WorkPool", "WorkerCap",
@@ -220,7 +226,7 @@ class _Workers:
             process = self.processes.get(pid)
             if pid == 0 or process is None:
                 continue
-            code = _exit_code(process)
+            code = exit_code(process)
             stopped = code is None or code == -signal.SIGTERM or (
                 code == 128 + signal.SIGTERM and term > 0)
             seen.append((number, step, code, term, stopped))
@@ -229,21 +235,6 @@ class _Workers:
             termed = [s for s in seen if s[3] > 0]
             dead = [min(termed, key=lambda s: s[3])] if termed else []
         return [(number, step, code) for number, step, code, _, _ in dead]
-
-
-def _exit_code(process: Any, wait: float = 2.0) -> int | None:
-    """A worker's exit code, or None while it runs. An ended worker may show None for a moment:
-    the pool's own thread reaps the same process, and our ``waitpid`` then finds nothing to
-    reap until that thread has set the code; wait for it (a SIGKILLed worker read as still
-    running was taken for one the pool stopped, and its task ran again)."""
-    from multiprocessing.connection import wait as ready
-
-    code = process.exitcode
-    deadline = time.monotonic() + wait
-    while code is None and time.monotonic() < deadline and ready([process.sentinel], 0):
-        time.sleep(0.01)
-        code = process.exitcode
-    return code
 
 
 # -- the pool -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FIELDS", "ended_text", "init_local_worker", "note_step", "run_tracked"]
+__all__ = ["FIELDS", "ended_text", "exit_code", "init_local_worker", "note_step", "run_tracked"]
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -148,3 +148,18 @@ def ended_text(code: int | None) -> str:
     if code == 128 + signal.SIGTERM:  # our SIGTERM handler's exit
         return "stopped by SIGTERM"
     return f"exit code {code}"
+
+
+def exit_code(process: Any, wait: float = 2.0) -> int | None:
+    """A worker's exit code, or None while it runs. An ended worker may show None for a moment:
+    the pool's own thread reaps the same process, and our ``waitpid`` then finds nothing to
+    reap until that thread has set the code; wait for it (a SIGKILLed worker read as still
+    running was taken for one the pool stopped, and its task ran again)."""
+    from multiprocessing.connection import wait as ready
+
+    code = process.exitcode
+    deadline = time.monotonic() + wait
+    while code is None and time.monotonic() < deadline and ready([process.sentinel], 0):
+        time.sleep(0.01)
+        code = process.exitcode
+    return code
