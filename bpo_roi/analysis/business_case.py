@@ -23,7 +23,7 @@ from bpo_roi.analysis.breakeven_search import breakeven_values, search_grid
 from bpo_roi.analysis.termination import exit_table
 from bpo_roi.model import metrics
 from bpo_roi.model.flows import Flows, cash_flows, monthly_table, offers_npv, summary_arrays
-from bpo_roi.model.pnl import PNL_LINES, offer_pnl, split_pnl
+from bpo_roi.model.pnl import PNL_LINES, split_pnl
 from bpo_roi.model.timeline import monthly_rate
 from bpo_roi.scenario.schema import RESTRUCTURING, Scenario, point
 
@@ -187,7 +187,8 @@ def annual_table(monthly: pd.DataFrame, scenario: Scenario,
     ``one_time`` is the year's one-time outsourced cost (search and contracting, transition,
     severance and retention), wherever a schedule or a wave puts it.
 
-    The P&L columns are the year's sums of :func:`bpo_roi.model.pnl.offer_pnl`: ``opex`` (the
+    The P&L columns are the year's sums of :func:`bpo_roi.model.pnl.offer_pnl` (of
+    :func:`~bpo_roi.model.pnl.split_pnl` for a split): ``opex`` (the
     offer's operating cost), ``ebitda_impact``, ``restructuring``, ``amortisation``,
     ``ebit_impact``, ``cash_impact`` (= ``savings``) and ``capitalised`` (the year's
     capitalised spend), so that ``cash_impact = ebit_impact + amortisation − capitalised``
@@ -208,18 +209,12 @@ def annual_table(monthly: pd.DataFrame, scenario: Scenario,
     frame["one_time"] = frame[[f"outsourced.{c}" for c in ONE_TIME]].sum(axis=1)
     for line in PNL_LINES:
         frame[line] = 0.0
-    for k, offer in enumerate(scenario.offers):
-        rows = (frame.offer == offer.name).to_numpy()
+    # each offer's P&L, and a sourcing split's: its offers' together
+    groups = {offer.name: [k] for k, offer in enumerate(scenario.offers)} | (splits or {})
+    for name, offers in groups.items():
+        rows = (frame.offer == name).to_numpy()
         if not rows.any():
             continue
-        block = frame.loc[rows]
-        lines = offer_pnl(scenario, k, block.in_house.to_numpy(float),
-                          block.outsourced.to_numpy(float),
-                          {c: block[f"outsourced.{c}"].to_numpy(float) for c in RESTRUCTURING})
-        for line, values in lines.items():
-            frame.loc[rows, line] = values
-    for name, offers in (splits or {}).items():  # a sourcing split: its offers' P&L together
-        rows = (frame.offer == name).to_numpy()
         block = frame.loc[rows]
         lines = split_pnl(scenario, offers, block.in_house.to_numpy(float),
                           block.outsourced.to_numpy(float),

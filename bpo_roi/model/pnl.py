@@ -145,15 +145,7 @@ def offer_pnl(scenario: Any, k: int, in_house: np.ndarray, outsourced: np.ndarra
               components: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Offer ``k``'s P&L lines from its monthly cash (rows ``0..H``): ``in_house`` and
     ``outsourced`` totals and the outsourced ``components`` by name."""
-    policy = scenario.accounting
-    offer = scenario.offers[k]
-    first = offer.scope.waves[0].go_live_month if offer.scope is not None else 1
-    capitalised = capitalised_cash(scenario, k)[0]
-    restructuring = restructuring_cash(components, policy.restructuring if policy else ())
-    years = policy.amortisation_years if policy else 1
-    amortised = amortisation(capitalised[None, :], 12 * years, first)[0]
-    return pnl_lines(np.asarray(in_house, float), np.asarray(outsourced, float), capitalised,
-                     restructuring, amortised)
+    return split_pnl(scenario, [k], in_house, outsourced, components)
 
 
 def split_pnl(scenario: Any, offers: Sequence[int], in_house: np.ndarray,
