@@ -42,22 +42,18 @@ def cmd_optimise(args: argparse.Namespace) -> int:
         write_allocation_html,
         write_allocation_json,
     )
-    from bpo_roi.reporting.files import not_regular, write_together
-    from bpo_roi.scenario.reading import AssumptionsError, load_scenario
+    from bpo_roi.reporting.files import write_together
 
     if args.out is not None and (
             problem := check_out_folder(args.out, ALLOCATION_FILES, "bpo-roi optimise")):
         error_line(problem)
         return EXIT_BAD_INPUT
-    if (kind := not_regular(args.file, follow=True)) is not None:
-        error_line(f"{args.file}: not a regular file ({kind}); give a scenario file")
+    from bpo_roi.cli.commands import _load_all  # here: commands registers this command
+
+    loaded, bad = _load_all([args.file])
+    if bad:
         return EXIT_BAD_INPUT
-    try:
-        scenario = load_scenario(args.file)
-    except AssumptionsError as exc:
-        for line in exc.problems:
-            error_line(line)
-        return EXIT_BAD_INPUT
+    scenario = loaded[0][1]
     try:
         result = optimise(scenario, step=args.step, objective=args.objective,
                           trials=args.trials, seed=args.seed, percentile=args.percentile,
