@@ -42,18 +42,22 @@ def cmd_optimise(args: argparse.Namespace) -> int:
         write_allocation_html,
         write_allocation_json,
     )
-    from bpo_roi.reporting.files import write_together
+    from bpo_roi.reporting.files import not_regular, write_together
+    from bpo_roi.scenario.reading import AssumptionsError, load_scenario
 
     if args.out is not None and (
             problem := check_out_folder(args.out, ALLOCATION_FILES, "bpo-roi optimise")):
         error_line(problem)
         return EXIT_BAD_INPUT
-    from bpo_roi.cli.commands import _load_all  # here: commands registers this command
-
-    loaded, bad = _load_all([args.file])
-    if bad:
+    if (kind := not_regular(args.file, follow=True)) is not None:
+        error_line(f"{args.file}: not a regular file ({kind}); give a scenario file")
         return EXIT_BAD_INPUT
-    scenario = loaded[0][1]
+    try:
+        scenario = load_scenario(args.file)
+    except AssumptionsError as exc:
+        for line in exc.problems:
+            error_line(line)
+        return EXIT_BAD_INPUT
     try:
         result = optimise(scenario, step=args.step, objective=args.objective,
                           trials=args.trials, seed=args.seed, percentile=args.percentile,
